@@ -1,0 +1,36 @@
+// One small interface every channel implements (Slack, email, console …).
+import type { CheckName, FindingStatus, Severity } from '../model.ts';
+
+export type NotificationState = 'firing' | 'repeat' | 'resolved';
+
+/** One state change of one alert, as sent to a channel. */
+export interface AlertNotification {
+  /** Stable per transition, so a channel (or its receiver) can de-duplicate. */
+  id: string;
+  at: string; // ISO
+  check: CheckName;
+  key: string;
+  state: NotificationState;
+  /** What fired: a real problem, or the check being blind (`unknown`). */
+  status: Exclude<FindingStatus, 'ok'>;
+  severity: Severity;
+  summary: string;
+  details?: string;
+  evidence?: Record<string, number | string>;
+  runbook: string[];
+  links?: { title: string; url: string }[];
+  /** ISO time the alert started firing. */
+  firingSince: string;
+  /** For resolved: how long it fired, in ms. */
+  durationMs?: number;
+}
+
+export interface Notifier {
+  /** Channel name as used in routes (`slack`, `email`, `console`). */
+  readonly name: string;
+  /**
+   * Delivers one notification. Throws NotifyError with `retryable` set
+   * (5xx, 429, network: true; other 4xx: false). Never retries by itself.
+   */
+  send(n: AlertNotification): Promise<void>;
+}

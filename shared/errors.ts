@@ -1,0 +1,61 @@
+// One typed error hierarchy. Messages never carry secret values: adapters redact
+// URLs and tokens before they build an error (see redact.ts).
+
+export class BinderwatchError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface ConfigIssue {
+  path: string; // e.g. checks.trafficVsPods.window
+  message: string;
+}
+
+/** The config file is invalid; `issues` names each bad field. */
+export class ConfigError extends BinderwatchError {
+  constructor(public readonly issues: ConfigIssue[], source = 'config') {
+    super(`${source} is invalid:\n` + issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n'));
+  }
+}
+
+/** A scenario file is invalid; names the line. */
+export class ScenarioError extends BinderwatchError {
+  constructor(message: string, public readonly line?: number, file = 'scenario') {
+    super(line === undefined ? `${file}: ${message}` : `${file}:${line}: ${message}`);
+  }
+}
+
+/** An upstream (BinderHub, Prometheus, GA, GKE, Kubernetes …) could not be read. */
+export class UpstreamError extends BinderwatchError {
+  constructor(
+    public readonly upstream: string,
+    message: string,
+    public readonly status?: number,
+    public readonly retryable = status === undefined || status === 429 || status >= 500,
+    options?: { cause?: unknown },
+  ) {
+    super(`${upstream}: ${message}`, options);
+  }
+}
+
+/** A notification channel refused or failed a delivery. */
+export class NotifyError extends BinderwatchError {
+  constructor(
+    public readonly channel: string,
+    message: string,
+    public readonly retryable: boolean,
+    public readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${channel}: ${message}`, options);
+  }
+}
+
+/** Another writer changed the state first (compare-and-swap lost). */
+export class ConflictError extends BinderwatchError {
+  constructor(public readonly key: string) {
+    super(`state ${key} was changed by another run`);
+  }
+}

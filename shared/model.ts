@@ -1,0 +1,128 @@
+// The vocabulary every part of binderwatch speaks: findings, series and the
+// observations each detector reads. Sources produce observations, detectors
+// turn them into findings, the alert lifecycle turns findings into notifications.
+
+export const CHECK_NAMES = ['launchProbe', 'binderHealth', 'trafficVsPods', 'nodeHeadroom', 'clusterHealth'] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+export type FindingStatus = 'ok' | 'problem' | 'unknown';
+export type Severity = 'warning' | 'critical';
+
+export interface Finding {
+  check: CheckName;
+  /** Identifies the thing, e.g. `launch:mybinder.org:gh/binder-examples/requirements/HEAD`. */
+  key: string;
+  status: FindingStatus;
+  severity: Severity;
+  summary: string;
+  details?: string;
+  /** Key numbers, shown as fields in notifications. */
+  evidence?: Record<string, number | string>;
+  /** Commands an operator runs first. */
+  runbook: string[];
+  /** Alert keys whose firing holds this alert back (e.g. the hub's health alert). */
+  dependsOn?: string[];
+  links?: { title: string; url: string }[];
+}
+
+/** One sample; a missing sample is absent from the array, never NaN or 0. */
+export interface Sample {
+  t: number; // epoch ms
+  v: number;
+}
+export type Series = Sample[];
+
+export interface TrafficObservation {
+  /** Demand per minute, as GA realtime reports it (or a PromQL launch-rate). */
+  demand: Series;
+  /** Running user servers. */
+  pods: Series;
+  stepMs: number;
+}
+
+export interface NodePoolObservation {
+  pool: string;
+  /** Node count history (cordoned included), oldest first; the last sample is now. */
+  nodes: Series;
+  cordoned: number;
+  /** Names of cordoned nodes when the source knows them. */
+  cordonedNodes?: string[];
+  notReadyNodes?: string[];
+  /** Autoscaler max (all zones); null when autoscaling is off or unknown. */
+  max: number | null;
+  /** Pods pending for lack of room. */
+  pending: number;
+}
+
+export interface NodeHeadroomObservation {
+  pools: NodePoolObservation[];
+}
+
+export type PodProblemReason = 'CrashLoopBackOff' | 'ImagePullBackOff' | 'Pending';
+
+export interface PodProblem {
+  namespace: string;
+  pod: string;
+  node: string;
+  /** `Kind/name` of the controller, or `Pod/<own name>` for a bare pod. */
+  owner: string;
+  reason: PodProblemReason;
+  /** When the problem was first seen (epoch ms). */
+  since: number;
+}
+
+export interface ClusterHealthObservation {
+  problems: PodProblem[];
+  notReadyNodes: string[];
+  /** User pods older than the culler's max age (the culler may be stuck). */
+  staleUserPods?: { count: number; oldestAgeMs: number; maxAgeMs: number };
+}
+
+export type LaunchPhase = 'resolve' | 'build' | 'launch' | 'contact' | 'stop' | 'timeout';
+
+export interface ProbeResult {
+  binderUrl: string;
+  repo: string; // provider/spec, e.g. gh/binder-examples/requirements/HEAD
+  at: number;
+  ok: boolean;
+  /** On failure: the phase that failed. */
+  failedPhase?: LaunchPhase;
+  /** Set when the probe itself could not run or its data is missing. */
+  unknownReason?: string;
+  /** Milliseconds spent in each BinderHub phase (waiting, fetching, building, launching, ready …) and in contact/stop. */
+  durations?: Record<string, number>;
+  /** The last messages the hub sent. */
+  messages?: string[];
+  error?: string;
+}
+
+export interface LaunchProbeObservation {
+  results: ProbeResult[];
+}
+
+export interface HubHealthCheck {
+  service: string;
+  ok: boolean;
+  /** For quota checks: used and total. */
+  quota?: { used: number; total: number };
+  message?: string;
+}
+
+export interface HubHealth {
+  binderUrl: string;
+  /** Undefined when /health could not be read. */
+  checks?: HubHealthCheck[];
+  error?: string;
+}
+
+export interface BinderHealthObservation {
+  hubs: HubHealth[];
+}
+
+export interface ObservationByCheck {
+  launchProbe: LaunchProbeObservation;
+  binderHealth: BinderHealthObservation;
+  trafficVsPods: TrafficObservation;
+  nodeHeadroom: NodeHeadroomObservation;
+  clusterHealth: ClusterHealthObservation;
+}

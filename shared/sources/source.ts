@@ -1,0 +1,23 @@
+import type { CheckName, ObservationByCheck } from '../model.ts';
+
+/** What a check asks its source for. */
+export interface ObserveRequest {
+  now: number;
+  /** How far back the detector needs history. */
+  lookbackMs: number;
+  /** Resolution of series. */
+  stepMs: number;
+  /** When this check last ran (so event-like sources, such as probe results, are not read twice). */
+  previousRunAt?: number;
+}
+
+/**
+ * An adapter that fetches one check's observations. All I/O lives behind this.
+ * It throws `UpstreamError` when its upstream cannot be read at all; partial data
+ * is returned with gaps, never filled with zeros.
+ */
+export interface ObservationSource<C extends CheckName> {
+  observe(req: ObserveRequest): Promise<ObservationByCheck[C]>;
+}
+
+export type Sources = { [C in CheckName]?: ObservationSource<C> };

@@ -60,6 +60,14 @@ const launchTarget = z
       .array(z.string().regex(/^[a-z]+\/.+/, { message: 'expected provider/spec like "gh/org/repo/ref"' }))
       .min(1)
       .describe('provider/spec to launch, e.g. gh/binder-examples/requirements/HEAD.'),
+    hubUrl: url
+      .optional()
+      .describe("JupyterHub base URL for the admin API (GET/DELETE /hub/api/users/…); default: the origin of the launched server's URL."),
+    hubApiTokenEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' })
+      .optional()
+      .describe('Environment variable holding a hub API token (scopes admin:users, admin:servers) to confirm each probe server is gone and delete it if not.'),
   })
   .strict();
 
@@ -71,7 +79,10 @@ export const launchProbeSchema = z
     timeout: duration('10m').describe('Overall deadline for one launch.'),
     idleTimeout: duration('3m').describe('Give up when the event stream is silent this long.'),
     contactTimeout: duration('30s'),
-    stopRetries: z.int().min(0).default(3),
+    stopRetries: z.int().min(0).default(3).describe('Retries of POST {url}api/shutdown after the first attempt.'),
+    stopConfirmTimeout: duration('45s').describe(
+      "How long to wait for the hub to list a stopped server as gone before deleting it through the hub API (the hub notices on its next poll, Spawner.poll_interval).",
+    ),
     concurrency: z.int().min(1).default(4),
   })
   .strict();
@@ -172,9 +183,23 @@ export const configSchema = z
         prometheus: z
           .object({
             url: url.describe('Prometheus base URL, or the Cloud Monitoring PromQL endpoint.'),
-            auth: z.enum(['none', 'basic', 'bearer', 'google']).default('none'),
+            auth: z
+              .enum(['none', 'basic', 'bearer', 'google'])
+              .default('none')
+              .describe('google: the runtime service account (Managed Service for Prometheus).'),
+            username: z.string().min(1).optional().describe('For auth: basic.'),
+            passwordEnv: z
+              .string()
+              .default('PROMETHEUS_PASSWORD')
+              .describe('Environment variable holding the basic-auth password (secrets stay out of this file).'),
+            bearerTokenEnv: z.string().default('PROMETHEUS_TOKEN').describe('Environment variable holding the bearer token.'),
+            timeout: duration('30s').describe('Per query request.'),
           })
           .strict()
+          .refine((p) => p.auth !== 'basic' || p.username !== undefined, {
+            message: 'auth: basic needs a username',
+            path: ['username'],
+          })
           .optional(),
         kubernetes: z
           .object({

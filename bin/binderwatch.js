@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Runs the TypeScript sources directly through tsx's loader: no build step between `npm ci` and `npx binderwatch`.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../shared/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  isTTY: Boolean(process.stdout.isTTY),
+  env: process.env,
+});

@@ -1,0 +1,211 @@
+// The alert lifecycle (DESIGN §2) as one pure transition function:
+// ok → pending → firing → (repeat …) → resolved, with `unknown` never counted as ok.
+// No I/O and no clock: the caller persists the state and passes `now`.
+import type { CheckName, Finding, FindingStatus, Severity } from '../model.ts';
+import type { AlertRule } from '../config/schema.ts';
+import { parseDuration } from '../duration.ts';
+import type { AlertNotification, NotificationState } from './notifier.ts';
+
+export interface Silence {
+  match: string;
+  until: string;
+  reason: string;
+}
+
+/** A notification not yet accepted by every channel it is routed to. */
+export interface OwedNotification {
+  notification: AlertNotification;
+  /** Channels still to deliver to. */
+  channels: string[];
+  /** A run that is delivering it right now; others leave it alone until `claimedUntil`. */
+  claimedBy?: string;
+  claimedUntil?: number;
+}
+
+export interface FiringInfo {
+  since: number;
+  status: Exclude<FindingStatus, 'ok'>;
+  severity: Severity;
+  /** Whether the FIRING message went out (it does not while silenced). */
+  notified: boolean;
+  lastNotifiedAt?: number;
+}
+
+export interface AlertState {
+  key: string;
+  check: CheckName;
+  phase: 'ok' | 'pending' | 'firing';
+  /** Outcomes of the last runs, newest last: p(roblem), o(k), u(nknown). */
+  recent: string;
+  consecutiveOk: number;
+  consecutiveUnknown: number;
+  problemSince?: number;
+  unknownSince?: number;
+  firing?: FiringInfo;
+  /** Held back by a firing dependency (e.g. the hub's health alert). */
+  heldBack?: boolean;
+  last?: Pick<Finding, 'status' | 'severity' | 'summary' | 'details' | 'evidence' | 'runbook' | 'links'> & { at: number };
+  owed: OwedNotification[];
+  /** Counts notifications, so each gets a distinct id. */
+  seq: number;
+}
+
+export interface TransitionContext {
+  rule: AlertRule;
+  now: number;
+  silences: Silence[];
+  /** True when an alert this one depends on is firing. */
+  dependencyFiring: boolean;
+}
+
+export interface Transition {
+  state: AlertState;
+  /** Notifications this transition owes (not yet routed to channels). */
+  notifications: AlertNotification[];
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { warning: 1, critical: 2 };
+
+export function initialAlertState(key: string, check: CheckName): AlertState {
+  return { key, check, phase: 'ok', recent: '', consecutiveOk: 0, consecutiveUnknown: 0, owed: [], seq: 0 };
+}
+
+/** Glob with `*` (any run of characters) and `?` (one character). */
+export function globMatch(pattern: string, text: string): boolean {
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  return re.test(text);
+}
+
+export function activeSilence(silences: Silence[], key: string, now: number): Silence | undefined {
+  return silences.find((s) => Date.parse(s.until) > now && globMatch(s.match, key));
+}
+
+function windowSize(rule: AlertRule): number {
+  return Math.max(rule.ofLastRuns ?? rule.failuresToFire, rule.failuresToFire);
+}
+
+function problemThresholdMet(state: AlertState, rule: AlertRule, now: number): boolean {
+  const problems = [...state.recent.slice(-windowSize(rule))].filter((c) => c === 'p').length;
+  if (problems >= rule.failuresToFire) return true;
+  const pendingFor = parseDuration(rule.pendingFor);
+  return pendingFor > 0 && state.problemSince !== undefined && now - state.problemSince >= pendingFor;
+}
+
+export function nextAlertState(prev: AlertState, finding: Finding, ctx: TransitionContext): Transition {
+  const { rule, now } = ctx;
+  const s: AlertState = { ...prev, owed: [...prev.owed], firing: prev.firing && { ...prev.firing } };
+  const status = finding.status;
+  s.recent = (s.recent + status[0]).slice(-Math.max(windowSize(rule), rule.successesToResolve, 1));
+  if (status === 'ok') {
+    s.consecutiveOk++;
+    s.consecutiveUnknown = 0;
+    s.problemSince = undefined;
+    s.unknownSince = undefined;
+  } else if (status === 'problem') {
+    s.consecutiveOk = 0;
+    s.consecutiveUnknown = 0;
+    s.unknownSince = undefined;
+    s.problemSince ??= now;
+  } else {
+    s.consecutiveOk = 0; // unknown never counts towards resolving
+    s.consecutiveUnknown++;
+    s.unknownSince ??= now;
+  }
+  if (status !== 'ok' || !s.last) {
+    s.last = {
+      status,
+      severity: finding.severity,
+      summary: finding.summary,
+      details: finding.details,
+      evidence: finding.evidence,
+      runbook: finding.runbook,
+      links: finding.links,
+      at: now,
+    };
+  }
+
+  const out: AlertNotification[] = [];
+  const silenced = activeSilence(ctx.silences, s.key, now) !== undefined;
+  const emit = (state: NotificationState, f: FiringInfo, durationMs?: number) => {
+    s.seq++;
+    const last = s.last!;
+    out.push({
+      id: `${s.key}@${new Date(f.since).toISOString()}#${s.seq}`,
+      at: new Date(now).toISOString(),
+      check: s.check,
+      key: s.key,
+      state,
+      status: f.status,
+      severity: f.severity,
+      summary: f.status === 'unknown' ? `${last.summary} (no data since ${new Date(f.since).toISOString()})` : last.summary,
+      details: last.details,
+      evidence: last.evidence,
+      runbook: last.runbook,
+      links: last.links,
+      firingSince: new Date(f.since).toISOString(),
+      durationMs,
+    });
+    f.lastNotifiedAt = now;
+  };
+
+  if (s.phase !== 'firing') {
+    const fireOnProblem = status === 'problem' && problemThresholdMet(s, rule, now);
+    const fireOnUnknown = status === 'unknown' && s.consecutiveUnknown >= rule.unknownToFire;
+    if ((fireOnProblem || fireOnUnknown) && ctx.dependencyFiring) {
+      // The dependency's alert speaks for this one; hold back its creation only.
+      s.phase = 'pending';
+      s.heldBack = true;
+    } else if (fireOnProblem || fireOnUnknown) {
+      s.phase = 'firing';
+      s.heldBack = false;
+      s.firing = {
+        since: fireOnProblem ? (s.problemSince ?? now) : (s.unknownSince ?? now),
+        status: fireOnProblem ? 'problem' : 'unknown',
+        severity: finding.severity,
+        notified: false,
+      };
+      if (!silenced) {
+        emit('firing', s.firing);
+        s.firing.notified = true;
+      }
+    } else {
+      // With "N of the last M runs", earlier problems keep it pending; with consecutive runs an ok clears it.
+      const windowed = rule.ofLastRuns !== undefined && rule.ofLastRuns > rule.failuresToFire;
+      s.phase = status !== 'ok' || (windowed && s.recent.slice(-windowSize(rule)).includes('p')) ? 'pending' : 'ok';
+      if (s.phase === 'ok') s.heldBack = false;
+    }
+    return { state: s, notifications: out };
+  }
+
+  const f = s.firing!;
+  if (s.consecutiveOk >= rule.successesToResolve) {
+    if (f.notified) emit('resolved', f, now - f.since);
+    s.phase = 'ok';
+    s.firing = undefined;
+    s.recent = '';
+    s.problemSince = undefined;
+    return { state: s, notifications: out };
+  }
+  if (status === 'problem') {
+    // Escalation (warning → critical) or a blind alert that now sees a problem: a new FIRING.
+    const escalated = SEVERITY_RANK[finding.severity] > SEVERITY_RANK[f.severity];
+    const nowSeesProblem = f.status === 'unknown' && problemThresholdMet(s, rule, now);
+    if (escalated || nowSeesProblem) {
+      if (nowSeesProblem) f.status = 'problem';
+      f.severity = escalated ? finding.severity : f.severity;
+      if (!silenced) {
+        emit('firing', f);
+        f.notified = true;
+      }
+      return { state: s, notifications: out };
+    }
+  }
+  if (!silenced && !f.notified) {
+    // A silence ended while the alert kept firing: say it now.
+    emit('firing', f);
+    f.notified = true;
+  } else if (!silenced && f.lastNotifiedAt !== undefined && now - f.lastNotifiedAt >= parseDuration(rule.repeatInterval)) {
+    emit('repeat', f);
+  }
+  return { state: s, notifications: out };
+}

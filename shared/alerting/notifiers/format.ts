@@ -1,0 +1,124 @@
+// Text every channel shares: titles, status lines, times, durations and truncation.
+// Each notifier renders the same `NotificationView`, so Slack, email and the console
+// say the same thing in their own markup.
+import { formatDuration } from '../../duration.ts';
+import type { AlertNotification, NotificationState } from '../notifier.ts';
+
+export interface FormatOptions {
+  /** IANA time zone for human-readable times; default UTC. */
+  timeZone?: string;
+}
+
+export const TRUNCATION_NOTE = '… (truncated)';
+
+const STATE_LABEL: Record<NotificationState, string> = {
+  firing: 'FIRING',
+  repeat: 'STILL FIRING',
+  resolved: 'RESOLVED',
+};
+
+/** `FIRING critical: <summary>`, `STILL FIRING …`, `RESOLVED …`. */
+export function notificationTitle(n: AlertNotification): string {
+  return `${STATE_LABEL[n.state]} ${n.severity}: ${n.summary}`;
+}
+
+/** `2026-11-24 10:02 UTC` in the display time zone. */
+export function formatTime(iso: string, timeZone = 'UTC'): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(new Date(iso));
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
+}
+
+/**
+ * One sentence on where the alert stands. A blind check (`unknown`) says so instead of
+ * sounding like a problem was measured.
+ */
+export function statusLine(n: AlertNotification, opts: FormatOptions = {}): string {
+  const since = formatTime(n.firingSince, opts.timeZone);
+  const blind = n.status === 'unknown';
+  switch (n.state) {
+    case 'firing':
+      return blind ? `Cannot see ${n.key} since ${since}.` : `Firing since ${since}.`;
+    case 'repeat': {
+      const lasted = formatDuration(Date.parse(n.at) - Date.parse(n.firingSince));
+      return blind ? `Still cannot see ${n.key} since ${since} (${lasted}).` : `STILL FIRING since ${since} (${lasted}).`;
+    }
+    case 'resolved': {
+      const lasted = formatDuration(n.durationMs ?? Date.parse(n.at) - Date.parse(n.firingSince));
+      return `Resolved after ${lasted} (${blind ? 'blind' : 'firing'} since ${since}).`;
+    }
+  }
+}
+
+/** Evidence values as people read them: integers as they are, fractions to 2 places. */
+export function formatValue(v: number | string): string {
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
+  return String(Math.round(v * 100) / 100);
+}
+
+/** A channel-neutral rendering of one notification. */
+export interface NotificationView {
+  title: string;
+  status: string;
+  summary: string;
+  details?: string;
+  evidence: [name: string, value: string][];
+  runbook: string[];
+  links: { title: string; url: string }[];
+  /** check · key · notification id, for whoever needs to find it in logs. */
+  footer: string;
+}
+
+export function describe(n: AlertNotification, opts: FormatOptions = {}): NotificationView {
+  return {
+    title: notificationTitle(n),
+    status: statusLine(n, opts),
+    summary: n.summary,
+    details: n.details || undefined,
+    evidence: Object.entries(n.evidence ?? {}).map(([k, v]) => [k, formatValue(v)]),
+    runbook: n.runbook,
+    links: n.links ?? [],
+    footer: `${n.check} · ${n.key} · ${n.id}`,
+  };
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * Cuts `text` to at most `max` UTF-16 code units, note included, at a grapheme
+ * boundary: no split surrogate pair or emoji sequence, whichever way the receiver counts.
+ */
+export function truncate(text: string, max: number, note = TRUNCATION_NOTE): string {
+  if (text.length <= max) return text;
+  const budget = max - note.length;
+  if (budget <= 0) return note.slice(0, max);
+  let out = '';
+  for (const { segment } of graphemes.segment(text)) {
+    if (out.length + segment.length > budget) break;
+    out += segment;
+  }
+  return out + note;
+}
+
+/**
+ * Truncates before `escape` and still fits `max` after it: escaping grows the text, and
+ * cutting afterwards could split an entity such as `&amp;`.
+ */
+export function fitEscaped(text: string, max: number, escape: (s: string) => string): string {
+  let limit = max;
+  for (;;) {
+    const out = escape(truncate(text, limit));
+    if (out.length <= max) return out;
+    limit -= out.length - max;
+  }
+}

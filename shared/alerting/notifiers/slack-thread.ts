@@ -1,0 +1,157 @@
+// Slack through a bot token, one thread per incident: the parent message always shows
+// the incident's current state (updated in place), reminders and the resolution are
+// replies under it. The parent's `ts` lives in an injected ThreadStore, so the next run
+// (another function instance) finds the same thread.
+import {
+  LogLevel,
+  WebAPIHTTPError,
+  WebAPIPlatformError,
+  WebAPIRateLimitedError,
+  WebAPIRequestError,
+  WebClient,
+  type Logger as SlackLogger,
+} from '@slack/web-api';
+import { NotifyError } from '../../errors.ts';
+import type { Logger, LogSeverity } from '../../log.ts';
+import { redact, registerSecret } from '../../redact.ts';
+import type { AlertNotification, Notifier } from '../notifier.ts';
+import { describe, type FormatOptions } from './format.ts';
+import { httpRetryable, networkErrorText, parseRetryAfter } from './http.ts';
+import { buildPayload, emojiFor, evidenceSections, fitMrkdwn, mrkdwn, SLACK_LIMITS, type SlackMessage } from './slack.ts';
+
+/** Where each incident's parent message is remembered between runs. */
+export interface ThreadStore {
+  get(id: string): Promise<string | undefined>;
+  set(id: string, ts: string): Promise<void>;
+}
+
+/** For tests, the replay and the CLI, where nothing outlives the process. */
+export function memoryThreadStore(): ThreadStore {
+  const map = new Map<string, string>();
+  return {
+    async get(id) {
+      return map.get(id);
+    },
+    async set(id, ts) {
+      map.set(id, ts);
+    },
+  };
+}
+
+/** One incident: the alert key and when this episode began. */
+export function threadId(n: AlertNotification): string {
+  return `${n.key}@${n.firingSince}`;
+}
+
+/** A reply under the parent: where things stand now and the current numbers. */
+export function buildThreadReply(n: AlertNotification, opts: FormatOptions = {}): SlackMessage {
+  const view = describe(n, opts);
+  const line = `${emojiFor(n)} ${view.status}`;
+  return {
+    text: fitMrkdwn(line, SLACK_LIMITS.fallbackText),
+    blocks: [{ type: 'section', text: mrkdwn(fitMrkdwn(line, SLACK_LIMITS.sectionText)) }, ...evidenceSections(view)],
+  };
+}
+
+export interface SlackThreadProps extends FormatOptions {
+  /** A secret: a bot token (`xoxb-…`) with `chat:write`. */
+  botToken: string;
+  /** Channel ID (`C…`): chat.update does not take channel names. */
+  channel: string;
+  threadStore: ThreadStore;
+  /** Receives the client's own warnings, redacted. */
+  logger: Logger;
+  /** Web API base URL; tests point it at a loopback server. */
+  apiUrl?: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+// Slack answers these with HTTP 200 and `ok: false`; they pass on their own.
+const RETRYABLE_PLATFORM_ERRORS = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+
+export function slackThreadNotifier(props: SlackThreadProps): Notifier {
+  registerSecret(props.botToken);
+  const client = new WebClient(props.botToken, {
+    slackApiUrl: props.apiUrl,
+    timeout: props.timeoutMs ?? 10_000,
+    // The delivery stage owns retries; a 429 must come back to it with its Retry-After.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logger: slackLogger(props.logger),
+    ...(props.fetch ? { fetch: props.fetch } : {}),
+  });
+  const { channel, threadStore } = props;
+
+  async function call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw webApiError(method, e);
+    }
+  }
+
+  async function postParent(id: string, message: SlackMessage): Promise<string> {
+    const res = await call('chat.postMessage', () => client.chat.postMessage({ channel, ...message }));
+    if (!res.ts) throw new NotifyError('slack', 'chat.postMessage answered without a message ts', true);
+    await threadStore.set(id, res.ts);
+    return res.ts;
+  }
+
+  /** False when the parent is gone (someone deleted it): then a new thread starts. */
+  async function updateParent(ts: string, message: SlackMessage): Promise<boolean> {
+    try {
+      await client.chat.update({ channel, ts, ...message });
+      return true;
+    } catch (e) {
+      if (e instanceof WebAPIPlatformError && e.data.error === 'message_not_found') return false;
+      throw webApiError('chat.update', e);
+    }
+  }
+
+  return {
+    name: 'slack',
+    async send(n) {
+      const id = threadId(n);
+      const parent = buildPayload(n, props);
+      const known = await threadStore.get(id);
+      const ts = known !== undefined && (await updateParent(known, parent)) ? known : await postParent(id, parent);
+      if (n.state === 'firing') return;
+      const reply = buildThreadReply(n, props);
+      // The resolution also shows in the channel, so nobody has to open the thread to see it.
+      await call('chat.postMessage', () =>
+        client.chat.postMessage({ channel, thread_ts: ts, reply_broadcast: n.state === 'resolved', ...reply }),
+      );
+    },
+  } satisfies Notifier;
+}
+
+/** Rebuilt from secret-free parts: the client's errors can hold the request and its headers. */
+function webApiError(method: string, e: unknown): NotifyError {
+  if (e instanceof WebAPIRateLimitedError) return new NotifyError('slack', `${method}: rate limited`, true, e.retryAfter * 1000);
+  if (e instanceof WebAPIPlatformError) {
+    const code = String(e.data.error);
+    return new NotifyError('slack', redact(`${method} failed: ${code}`), RETRYABLE_PLATFORM_ERRORS.has(code));
+  }
+  if (e instanceof WebAPIHTTPError) {
+    const retryable = httpRetryable(e.statusCode);
+    const retryAfter = retryable ? parseRetryAfter(e.headers['retry-after'], Date.now()) : undefined;
+    return new NotifyError('slack', `${method} answered HTTP ${e.statusCode}`, retryable, retryAfter);
+  }
+  if (e instanceof WebAPIRequestError) return new NotifyError('slack', redact(`${method} request failed: ${networkErrorText(e.original)}`), true);
+  return new NotifyError('slack', redact(`${method} failed: ${e instanceof Error ? e.message : String(e)}`), false);
+}
+
+/** The client's warnings and errors into our structured (and redacting) log. */
+function slackLogger(logger: Logger): SlackLogger {
+  const to = (severity: LogSeverity) => (...msg: unknown[]) => logger.log(severity, msg.map(String).join(' '), { component: 'slack-web-api' });
+  return {
+    debug() {},
+    info() {},
+    warn: to('WARNING'),
+    error: to('ERROR'),
+    setLevel() {},
+    getLevel: () => LogLevel.WARN,
+    setName() {},
+  };
+}

@@ -1,0 +1,162 @@
+// Slack through an incoming webhook: one Block Kit message per notification.
+// Limits are Slack's documented Block Kit limits; anything longer is cut with a note,
+// so a long runbook or summary never turns into an `invalid_blocks` rejection.
+import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
+import { NotifyError } from '../../errors.ts';
+import { redact, registerSecret } from '../../redact.ts';
+import type { AlertNotification, Notifier } from '../notifier.ts';
+import { describe, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView } from './format.ts';
+import { httpRetryable, networkErrorText, parseRetryAfter } from './http.ts';
+
+export const SLACK_LIMITS = {
+  headerText: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  contextText: 3000,
+  blocks: 50,
+  /** Slack truncates `text` at 40 000; notifications only show the start anyway. */
+  fallbackText: 3000,
+} as const;
+
+export interface PlainText {
+  type: 'plain_text';
+  text: string;
+  emoji?: boolean;
+}
+export interface Mrkdwn {
+  type: 'mrkdwn';
+  text: string;
+}
+export type SlackBlock =
+  | { type: 'header'; text: PlainText }
+  | { type: 'section'; text: Mrkdwn }
+  | { type: 'section'; fields: Mrkdwn[] }
+  | { type: 'context'; elements: Mrkdwn[] };
+
+export interface SlackMessage {
+  /** Shown in notifications and by clients that cannot render blocks. */
+  text: string;
+  blocks: SlackBlock[];
+}
+
+/** Slack reads `&`, `<` and `>` as markup in mrkdwn and `text`. */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escaped and cut to fit `max` characters. */
+export function fitMrkdwn(s: string, max: number): string {
+  return fitEscaped(s, max, escapeMrkdwn);
+}
+
+export function mrkdwn(text: string): Mrkdwn {
+  return { type: 'mrkdwn', text };
+}
+
+export function emojiFor(n: AlertNotification): string {
+  if (n.state === 'resolved') return ':white_check_mark:';
+  if (n.status === 'unknown') return ':grey_question:';
+  return n.severity === 'critical' ? ':rotating_light:' : ':warning:';
+}
+
+/** At most three field sections; past that one field says how many were left out. */
+const MAX_FIELDS = SLACK_LIMITS.fields * 3;
+
+/** Evidence as two-column section fields, ten to a section. */
+export function evidenceSections(view: NotificationView): SlackBlock[] {
+  const fields = view.evidence.map(([name, value]) => mrkdwn(`*${fitMrkdwn(name, 200)}*\n${fitMrkdwn(value, SLACK_LIMITS.fieldText - 210)}`));
+  if (fields.length > MAX_FIELDS) {
+    const left = fields.length - (MAX_FIELDS - 1);
+    fields.splice(MAX_FIELDS - 1, Infinity, mrkdwn(`_${left} more ${TRUNCATION_NOTE}_`));
+  }
+  const sections: SlackBlock[] = [];
+  for (let i = 0; i < fields.length; i += SLACK_LIMITS.fields) sections.push({ type: 'section', fields: fields.slice(i, i + SLACK_LIMITS.fields) });
+  return sections;
+}
+
+const RUNBOOK_HEAD = '*Runbook*\n```\n';
+const RUNBOOK_TAIL = '\n```';
+
+function linkElement(link: { title: string; url: string }): Mrkdwn | undefined {
+  // A cut URL would point somewhere else: leave out one too long to show.
+  const url = escapeMrkdwn(link.url.replace(/[|>]/g, encodeURIComponent));
+  if (url.length > SLACK_LIMITS.contextText - 210) return undefined;
+  return mrkdwn(`<${url}|${fitMrkdwn(link.title, 200)}>`);
+}
+
+/** The Block Kit message for one notification; pure, so tests compare it exactly. */
+export function buildPayload(n: AlertNotification, opts: FormatOptions = {}): SlackMessage {
+  const view = describe(n, opts);
+  const emoji = emojiFor(n);
+  const blocks: SlackBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(`${emoji} ${view.title}`, SLACK_LIMITS.headerText), emoji: true } },
+    { type: 'section', text: mrkdwn(`*${fitMrkdwn(view.summary, 2000)}*\n${fitMrkdwn(view.status, 900)}`) },
+    ...evidenceSections(view),
+  ];
+  if (view.details) blocks.push({ type: 'section', text: mrkdwn(fitMrkdwn(view.details, SLACK_LIMITS.sectionText)) });
+  if (view.runbook.length) {
+    const room = SLACK_LIMITS.sectionText - RUNBOOK_HEAD.length - RUNBOOK_TAIL.length;
+    blocks.push({ type: 'section', text: mrkdwn(RUNBOOK_HEAD + fitMrkdwn(view.runbook.join('\n'), room) + RUNBOOK_TAIL) });
+  }
+  const links = view.links.map(linkElement).filter((e): e is Mrkdwn => e !== undefined);
+  blocks.push({
+    type: 'context',
+    elements: [...links.slice(0, SLACK_LIMITS.contextElements - 1), mrkdwn(fitMrkdwn(view.footer, SLACK_LIMITS.contextText))],
+  });
+  return { text: fitMrkdwn(`${emoji} ${view.title}\n${view.status}`, SLACK_LIMITS.fallbackText), blocks };
+}
+
+export interface SlackWebhookProps extends FormatOptions {
+  /** A secret: whoever has it can post to the channel. */
+  webhookUrl: string;
+  /** Per request; default 10 s, so a hung Slack cannot use up the function's time. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export function slackWebhookNotifier(props: SlackWebhookProps): Notifier {
+  registerSecret(props.webhookUrl);
+  registerSecret(new URL(props.webhookUrl).pathname);
+  const baseFetch = props.fetch ?? globalThis.fetch;
+  return {
+    name: 'slack',
+    async send(n) {
+      // The client's HTTP error drops the headers; keep Retry-After from the response itself.
+      let retryAfter: string | null = null;
+      const hook = new IncomingWebhook(props.webhookUrl, {
+        timeout: props.timeoutMs ?? 10_000,
+        fetch: async (url, init) => {
+          const res = await baseFetch(url, init);
+          retryAfter = res.headers.get('retry-after');
+          return res;
+        },
+      });
+      try {
+        await hook.send(buildPayload(n, props));
+      } catch (e) {
+        throw webhookError(e, retryAfter);
+      }
+    },
+  } satisfies Notifier;
+}
+
+/**
+ * Rebuilt from the parts that carry no secret: the client's own errors keep the
+ * request (and so the webhook URL) within reach.
+ */
+function webhookError(e: unknown, retryAfter: string | null): NotifyError {
+  if (e instanceof IncomingWebhookHTTPError) {
+    const body = e.body?.trim() ? `: ${truncate(e.body.trim(), 200)}` : '';
+    const retryable = httpRetryable(e.statusCode);
+    return new NotifyError(
+      'slack',
+      redact(`webhook answered HTTP ${e.statusCode}${body}`),
+      retryable,
+      retryable ? parseRetryAfter(retryAfter, Date.now()) : undefined,
+    );
+  }
+  if (e instanceof IncomingWebhookRequestError) return new NotifyError('slack', redact(`webhook request failed: ${networkErrorText(e.original)}`), true);
+  return new NotifyError('slack', redact(`webhook send failed: ${e instanceof Error ? e.message : String(e)}`), false);
+}

@@ -1,0 +1,113 @@
+// State in Cloud Storage, one JSON object per key; the object's generation is the
+// version, and writes carry `ifGenerationMatch`, so GCS itself arbitrates races.
+import type { Storage } from '@google-cloud/storage';
+import { ConflictError, UpstreamError } from '../../errors.ts';
+import type { StateStore, Versioned } from '../store.ts';
+
+export interface GcsStoreOptions {
+  storage: Storage;
+  bucket: string;
+  /** Prepended to every object name, e.g. `binderwatch/state/`. */
+  prefix?: string;
+}
+
+export class GcsStore implements StateStore {
+  private readonly storage: Storage;
+  private readonly bucket: string;
+  private readonly prefix: string;
+
+  constructor(options: GcsStoreOptions) {
+    this.storage = options.storage;
+    this.bucket = options.bucket;
+    this.prefix = options.prefix ?? '';
+  }
+
+  // Keys hold ':' and '/'; percent-encoding keeps them one flat, valid object name
+  // and maps key prefixes to name prefixes, so `list` can ask GCS by prefix.
+  private objectName(key: string): string {
+    return this.prefix + encodeURIComponent(key);
+  }
+
+  private file(key: string) {
+    return this.storage.bucket(this.bucket).file(this.objectName(key));
+  }
+
+  async get<T>(key: string): Promise<Versioned<T> | undefined> {
+    // One media download: GCS sends the generation of the bytes it serves in
+    // x-goog-generation, so value and version always belong together (a metadata read
+    // followed by a download could pair one generation's number with another's bytes).
+    let generation: unknown;
+    const chunks: Buffer[] = [];
+    try {
+      const stream = this.file(key)
+        .createReadStream()
+        .on('response', (res: { headers?: Record<string, unknown> }) => (generation = res.headers?.['x-goog-generation']));
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw upstream(`reading ${key}`, e);
+    }
+    if (typeof generation !== 'string' || !/^\d+$/.test(generation)) {
+      throw new UpstreamError('gcs', `reading ${key}: the download carried no x-goog-generation`, undefined, false);
+    }
+    try {
+      return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T, version: generation };
+    } catch (e) {
+      throw new UpstreamError('gcs', `state ${key} is not valid JSON`, undefined, false, { cause: e });
+    }
+  }
+
+  async put<T>(key: string, value: T, ifVersion: string | null): Promise<string> {
+    const file = this.file(key);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // One attempt, deliberately: `File.save` retries a preconditioned write on 5xx,
+        // and when the first attempt landed but its answer was lost the retry meets our
+        // own generation, gets 412, and the caller would re-apply its update on top.
+        // A failed write surfaces as a retryable UpstreamError; the next run re-reads.
+        file
+          .createWriteStream({
+            resumable: false,
+            contentType: 'application/json',
+            preconditionOpts: { ifGenerationMatch: ifVersion === null ? 0 : Number(ifVersion) },
+          })
+          .on('error', reject)
+          .on('finish', resolve)
+          .end(JSON.stringify(value));
+      });
+    } catch (e) {
+      if (statusOf(e) === 412) throw new ConflictError(key);
+      throw upstream(`writing ${key}`, e);
+    }
+    return String((file.metadata as { generation: string }).generation);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    let names: string[];
+    try {
+      const [files] = await this.storage.bucket(this.bucket).getFiles({ prefix: this.objectName(prefix), autoPaginate: true });
+      names = files.map((f) => f.name);
+    } catch (e) {
+      throw upstream(`listing ${prefix}`, e);
+    }
+    return names.flatMap((n) => {
+      // Skip objects someone else put under the prefix whose names are not our encoding.
+      try {
+        return [decodeURIComponent(n.slice(this.prefix.length))];
+      } catch {
+        return [];
+      }
+    }).sort();
+  }
+}
+
+/** The HTTP status of a client error; network errors carry a string code instead. */
+function statusOf(e: unknown): number | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function upstream(what: string, e: unknown): UpstreamError {
+  const message = e instanceof Error ? e.message : String(e);
+  return new UpstreamError('gcs', `${what}: ${message}`, statusOf(e), undefined, { cause: e });
+}

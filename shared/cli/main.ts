@@ -1,0 +1,189 @@
+// `binderwatch <command>`: replay, schema, validate, probe, check.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { configJsonSchema, loadConfig, parseConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { BinderwatchError, ConfigError, ScenarioError } from '../errors.ts';
+import { parseScenario } from '../scenario/openmetrics.ts';
+import { replay, type ReplayAlert } from '../replay/replay.ts';
+import { parseTruth, score, type Score, type Truth } from '../replay/score.ts';
+import { formatDuration } from '../duration.ts';
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  isTTY: boolean;
+  env: Record<string, string | undefined>;
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const DEFAULT_SCENARIO = join(ROOT, 'infra/scenarios/mybinder-2018-01-18.om');
+
+const USAGE = `binderwatch — monitoring and alerting for BinderHub / JupyterHub on GKE
+
+Usage:
+  binderwatch replay [file.om] [--config c.yaml] [--format text|jsonl] [--truth t.json] [--timeline] [--prometheus URL]
+      Runs every check on its schedule over a scenario with a simulated clock.
+      Without a file: the reconstruction of mybinder.org on 2018-01-18, scored against its truth.
+  binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--json]
+      Launches a repo like a user would, phase by phase, and stops the server again.
+  binderwatch check <launchProbe|binderHealth|trafficVsPods|nodeHeadroom|clusterHealth> --config c.yaml
+      Runs one check once against live systems and prints the findings.
+  binderwatch validate --config c.yaml     Validates a config file.
+  binderwatch schema                       Prints the config's JSON Schema (for editors).
+`;
+
+/** Formats an instant in the display time zone, e.g. "2018-01-18 04:19 PST". */
+export function localTime(iso: string | number, timeZone: string): string {
+  const d = new Date(iso);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    })
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+}
+
+const utcTime = (iso: string | number) => new Date(iso).toISOString().slice(11, 16) + ' UTC';
+
+function alertLine(a: ReplayAlert, tz: string): string {
+  const state = a.state === 'repeat' ? 'STILL FIRING' : a.state.toUpperCase();
+  const blind = a.status === 'unknown' ? ' (blind)' : '';
+  return `${localTime(a.at, tz)} (${utcTime(a.at)})  ${state.padEnd(12)} ${a.severity.padEnd(8)} ${a.check}${blind}  ${a.key}\n      ${a.summary}`;
+}
+
+function scoreText(s: Score): string {
+  const lines = ['', 'Score against the truth file:'];
+  for (const i of s.incidents) {
+    const ttd = i.timeToDetectMs === undefined ? 'MISSED' : `detected ${i.timeToDetectMs < 0 ? '-' : '+'}${formatDuration(Math.abs(i.timeToDetectMs))} after onset`;
+    lines.push(`  ${i.kind.padEnd(15)} onset ${i.onset}  ${ttd}`);
+  }
+  lines.push(`  false alerts: ${s.falseAlerts.length}${s.falseAlerts.map((a) => `\n    ${a.at} ${a.check} ${a.key}`).join('')}`);
+  if (s.blindAlerts.length) lines.push(`  blind ("cannot see") alerts: ${s.blindAlerts.length}`);
+  return lines.join('\n') + '\n';
+}
+
+interface HumanFact {
+  at: string;
+  what: string;
+}
+
+async function loadFacts(scenario: string): Promise<HumanFact[]> {
+  const factsFile = scenario.replace(/\.om$/, '.facts.ts');
+  if (!existsSync(factsFile)) return [];
+  const mod = (await import(factsFile)) as { HUMAN_TIMELINE?: HumanFact[] };
+  return mod.HUMAN_TIMELINE ?? [];
+}
+
+async function runReplay(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      truth: { type: 'string' },
+      timeline: { type: 'boolean', default: false },
+      prometheus: { type: 'string' },
+    },
+  });
+  if (values.format !== 'text' && values.format !== 'jsonl') throw new ConfigError([{ path: '--format', message: 'expected text or jsonl' }], 'arguments');
+  const file = positionals[0] ? resolve(positionals[0]) : DEFAULT_SCENARIO;
+  const truthFile = values.truth ?? (positionals[0] ? undefined : file.replace(/\.om$/, '.truth.json'));
+  const config: Config = values.config ? await loadConfig(values.config) : parseConfig({ alerting: { state: { type: 'memory' } } });
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(`cannot read: ${(e as Error).message}`, undefined, file);
+  }
+  let data = parseScenario(text, file);
+  const truth: Truth | undefined = truthFile ? parseTruth(await readFile(truthFile, 'utf8').catch(() => { throw new ScenarioError('cannot read truth file', undefined, truthFile); }), truthFile) : undefined;
+
+  if (values.prometheus) {
+    // The file only sets the time range and step; every series is read back through PromQL.
+    const { promqlClient } = await import('../sources/promql.ts');
+    const { scenarioFromPrometheus, scenarioRangeOf } = await import('../sources/prometheus-scenario.ts');
+    data = await scenarioFromPrometheus(promqlClient({ url: values.prometheus }), scenarioRangeOf(data));
+  }
+  const tz = config.displayTimeZone;
+  if (values.format === 'jsonl') {
+    await replay(data, config, { onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
+    return 0;
+  }
+  const alerts = await replay(data, config);
+  const facts = values.timeline ? await loadFacts(file) : [];
+  io.stdout.write(`Replaying ${file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file} (${new Date(data.start).toISOString()} → ${new Date(data.end).toISOString()})\n`);
+  if (facts.length) io.stdout.write('Alerts from binderwatch, interleaved with what the humans noticed (» lines):\n');
+  io.stdout.write('\n');
+  const events = [
+    ...alerts.map((a) => ({ t: Date.parse(a.at), text: alertLine(a, tz) })),
+    ...facts.map((f) => ({ t: Date.parse(f.at), text: `${localTime(f.at, tz)} (${utcTime(f.at)})  » humans: ${f.what}` })),
+  ].sort((x, y) => x.t - y.t);
+  for (const e of events) io.stdout.write(e.text + '\n');
+  if (!alerts.length) io.stdout.write('(no alerts)\n');
+  if (truth) io.stdout.write(scoreText(score(alerts, truth)));
+  return 0;
+}
+
+async function runValidate(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
+  if (!values.config) throw new ConfigError([{ path: '--config', message: 'required' }], 'arguments');
+  await loadConfig(values.config);
+  io.stdout.write(`${values.config}: valid\n`);
+  return 0;
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'replay':
+        return await runReplay(rest, io);
+      case 'schema':
+        io.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
+        return 0;
+      case 'validate':
+        return await runValidate(rest, io);
+      case 'probe': {
+        const { probeCommand } = await import('./probe.ts');
+        return await probeCommand(rest, io);
+      }
+      case 'check': {
+        const { checkCommand } = await import('./check.ts');
+        return await checkCommand(rest, io);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ScenarioError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`binderwatch: ${(e as Error).message}\n`);
+      return 2;
+    }
+    if (e instanceof BinderwatchError) {
+      io.stderr.write(`binderwatch: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,74 @@
+// Scores a replay against a truth file: time to detect each incident, and alerts
+// that fired outside every incident window (±15 min).
+import { z } from 'zod';
+import { ScenarioError } from '../errors.ts';
+import type { CheckName } from '../model.ts';
+import type { ReplayAlert } from './replay.ts';
+
+const incidentKinds = ['levelling-off', 'headroom', 'sick-node', 'launch-failure'] as const;
+export type IncidentKind = (typeof incidentKinds)[number];
+
+export const truthSchema = z.object({
+  incidents: z.array(z.object({ kind: z.enum(incidentKinds), onset: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }) })),
+});
+export type Truth = z.output<typeof truthSchema>;
+
+export const KIND_OF_CHECK: Record<CheckName, IncidentKind> = {
+  launchProbe: 'launch-failure',
+  binderHealth: 'launch-failure',
+  trafficVsPods: 'levelling-off',
+  nodeHeadroom: 'headroom',
+  clusterHealth: 'sick-node',
+};
+
+export const TOLERANCE_MS = 15 * 60_000;
+
+export interface IncidentScore {
+  kind: IncidentKind;
+  onset: string;
+  end: string;
+  /** First FIRING of a check of this kind inside the window; undefined when missed. */
+  detectedAt?: string;
+  timeToDetectMs?: number;
+}
+
+export interface Score {
+  incidents: IncidentScore[];
+  /** FIRING notifications of a problem outside every incident window. */
+  falseAlerts: ReplayAlert[];
+  /** FIRING notifications that only say a source is blind (not counted as false). */
+  blindAlerts: ReplayAlert[];
+}
+
+export function parseTruth(text: string, file = 'truth'): Truth {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(`not JSON: ${(e as Error).message}`, undefined, file);
+  }
+  const r = truthSchema.safeParse(raw);
+  if (!r.success) throw new ScenarioError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), undefined, file);
+  return r.data;
+}
+
+export function score(alerts: ReplayAlert[], truth: Truth): Score {
+  const windows = truth.incidents.map((i) => ({ ...i, from: Date.parse(i.onset) - TOLERANCE_MS, to: Date.parse(i.end) + TOLERANCE_MS }));
+  const firing = alerts.filter((a) => a.state === 'firing');
+  const incidents = windows.map((w): IncidentScore => {
+    const hit = firing.find((a) => a.status === 'problem' && KIND_OF_CHECK[a.check] === w.kind && Date.parse(a.at) >= w.from && Date.parse(a.at) <= w.to);
+    return {
+      kind: w.kind,
+      onset: w.onset,
+      end: w.end,
+      detectedAt: hit?.at,
+      timeToDetectMs: hit ? Date.parse(hit.at) - Date.parse(w.onset) : undefined,
+    };
+  });
+  const inAnyWindow = (a: ReplayAlert) => windows.some((w) => Date.parse(a.at) >= w.from && Date.parse(a.at) <= w.to);
+  return {
+    incidents,
+    falseAlerts: firing.filter((a) => a.status === 'problem' && !inAnyWindow(a)),
+    blindAlerts: firing.filter((a) => a.status === 'unknown'),
+  };
+}

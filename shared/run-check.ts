@@ -1,0 +1,218 @@
+// The one path every caller takes: the Cloud Function, the CLI and the replay.
+// observe (I/O, through the injected sources) → detect (pure) → lifecycle (pure,
+// persisted with compare-and-swap) → delivery. Only `deps` differ between callers.
+import { randomUUID } from 'node:crypto';
+import type { Config, AlertRule } from './config/schema.ts';
+import { detectors } from './checks/index.ts';
+import { UpstreamError } from './errors.ts';
+import type { Logger } from './log.ts';
+import type { CheckName, Finding, FindingStatus } from './model.ts';
+import { redact } from './redact.ts';
+import type { Sources } from './sources/source.ts';
+import { defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
+import { initialAlertState, nextAlertState, type AlertState } from './alerting/lifecycle.ts';
+import type { AlertNotification, Notifier } from './alerting/notifier.ts';
+import { updateWithRetry, type StateStore } from './alerting/store.ts';
+import type { Telemetry } from './telemetry/telemetry.ts';
+
+export interface CheckDeps {
+  config: Config;
+  sources: Sources;
+  store: StateStore;
+  notifiers: Notifier[];
+  logger: Logger;
+  telemetry?: Telemetry;
+  retryPolicy?: RetryPolicy;
+  /** Identifies this run in delivery claims; random by default. */
+  runId?: string;
+}
+
+export type RunOutcome = 'ok' | 'problem' | 'unknown' | 'skipped';
+
+export interface CheckRunResult {
+  check: CheckName;
+  outcome: RunOutcome;
+  findings: Finding[];
+  /** Notifications this run created (whatever their delivery). */
+  notifications: AlertNotification[];
+  delivery: DeliveryReport;
+}
+
+const alertKey = (check: CheckName, key: string) => `alert/${check}/${key}`;
+const CHANNEL_KEY_PREFIX = 'channel:';
+
+export function ruleFor(config: Config, check: CheckName): AlertRule {
+  return { ...config.alerting.defaults, ...(config.checks[check].alert ?? {}) } as AlertRule;
+}
+
+/** Channels a notification goes to: its severity's routes, minus a channel reporting on itself. */
+export function routeChannels(config: Config, n: AlertNotification, configured: Set<string>): string[] {
+  if (n.key.startsWith(CHANNEL_KEY_PREFIX)) {
+    const broken = n.key.slice(CHANNEL_KEY_PREFIX.length);
+    return [...configured].filter((c) => c !== broken);
+  }
+  const channels = config.alerting.routes.filter((r) => r.severity === n.severity).flatMap((r) => r.channels);
+  return [...new Set(channels)].filter((c) => configured.has(c));
+}
+
+function outcomeOf(findings: Finding[]): RunOutcome {
+  const statuses = new Set<FindingStatus>(findings.map((f) => f.status));
+  return statuses.has('problem') ? 'problem' : statuses.has('unknown') ? 'unknown' : 'ok';
+}
+
+function blindFinding(check: CheckName, error: unknown): Finding {
+  const upstream = error instanceof UpstreamError ? error.upstream : 'source';
+  const message = redact(error instanceof Error ? error.message : String(error));
+  return {
+    check,
+    key: `${check}:source`,
+    status: 'unknown',
+    severity: 'warning',
+    summary: `${check} cannot see ${upstream}: ${message}`,
+    runbook: [`binderwatch check ${check} --config <your config>  # run it by hand and read the error`],
+  };
+}
+
+interface RunMemo {
+  lastRunAt: number;
+}
+
+export async function runCheck(check: CheckName, deps: CheckDeps, now: number): Promise<CheckRunResult> {
+  const { config, store, logger } = deps;
+  const cfg = config.checks[check];
+  const source = deps.sources[check];
+  const empty: DeliveryReport = { delivered: [], failed: [] };
+  if (!cfg.enabled || !source) return { check, outcome: 'skipped', findings: [], notifications: [], delivery: empty };
+  const detector = detectors[check];
+  const runId = deps.runId ?? randomUUID();
+
+  const memo = await store.get<RunMemo>(`run/${check}`);
+  const memory = await store.get<unknown>(`memory/${check}`);
+  let findings: Finding[];
+  try {
+    const observation = await (source as { observe: (r: object) => Promise<unknown> }).observe({
+      now,
+      lookbackMs: detector.lookbackMs(cfg as never),
+      stepMs: 60_000,
+      previousRunAt: memo?.value.lastRunAt,
+    });
+    const result = detector.detect(observation as never, cfg as never, now, memory?.value);
+    findings = result.findings;
+    if (result.memory !== undefined) {
+      await store.put(`memory/${check}`, result.memory, memory?.version ?? null).catch(() => {
+        // Another overlapping run updated the model first; theirs is as good.
+      });
+    }
+  } catch (e) {
+    logger.log('WARNING', 'check could not observe', { check, error: redact(e instanceof Error ? e.message : String(e)) });
+    findings = [blindFinding(check, e)];
+  }
+  // A fresh observation that works clears the "cannot see" alert of the source.
+  if (!findings.some((f) => f.key === `${check}:source`)) {
+    findings.push({ check, key: `${check}:source`, status: 'ok', severity: 'warning', summary: `${check} can see its sources`, runbook: [] });
+  }
+
+  const notifications: AlertNotification[] = [];
+  const touched = new Set<string>();
+  const apply = async (f: Finding) => {
+    const key = alertKey(check, f.key);
+    touched.add(key);
+    const dependencyFiring = f.dependsOn?.length ? await anyFiring(store, f.dependsOn) : false;
+    const created = await applyFinding(deps, key, f, runId, now, dependencyFiring);
+    notifications.push(...created);
+  };
+  for (const f of findings) await apply(f);
+
+  // Keys that reported before and are absent now are ok — unless this run was blind.
+  if (!findings.some((f) => f.status === 'unknown')) {
+    for (const key of await store.list(`alert/${check}/`)) {
+      if (touched.has(key)) continue;
+      const st = await store.get<AlertState>(key);
+      if (!st || (st.value.phase === 'ok' && st.value.owed.length === 0)) continue;
+      await apply({ check, key: st.value.key, status: 'ok', severity: st.value.last?.severity ?? 'warning', summary: 'no longer reported', runbook: [] });
+    }
+  }
+
+  const delivery = await deliverAll(deps, check, runId, now);
+  await updateWithRetry<RunMemo, true>(store, `run/${check}`, () => ({ value: { lastRunAt: now }, result: true }));
+  const outcome = outcomeOf(findings);
+  await deps.telemetry?.recordRun(check, outcome, now);
+  logger.log(outcome === 'ok' ? 'INFO' : 'WARNING', 'check ran', {
+    check,
+    outcome,
+    findings: findings.filter((f) => f.status !== 'ok').map((f) => ({ key: f.key, status: f.status, summary: f.summary })),
+    notifications: notifications.map((n) => ({ key: n.key, state: n.state })),
+  });
+  return { check, outcome, findings, notifications, delivery };
+}
+
+/** `dependsOn` names alerts as `<check>/<key>`, e.g. `binderHealth/health:mybinder.org`. */
+async function anyFiring(store: StateStore, deps: string[]): Promise<boolean> {
+  for (const dep of deps) if ((await store.get<AlertState>(`alert/${dep}`))?.value.phase === 'firing') return true;
+  return false;
+}
+
+/** Runs the lifecycle for one finding with compare-and-swap; owed notifications are claimed by this run. */
+async function applyFinding(
+  deps: CheckDeps,
+  storeKey: string,
+  f: Finding,
+  runId: string,
+  now: number,
+  dependencyFiring: boolean,
+): Promise<AlertNotification[]> {
+  const configured = new Set(deps.notifiers.map((n) => n.name));
+  const rule = ruleFor(deps.config, f.check);
+  return (
+    (await updateWithRetry<AlertState, AlertNotification[]>(deps.store, storeKey, (current) => {
+      const prev = current ?? initialAlertState(f.key, f.check);
+      const t = nextAlertState(prev, f, { rule, now, silences: deps.config.alerting.silences, dependencyFiring });
+      for (const n of t.notifications) {
+        t.state.owed.push({ notification: n, channels: routeChannels(deps.config, n, configured), claimedBy: runId, claimedUntil: now + 5 * 60_000 });
+      }
+      return { value: t.state, result: t.notifications };
+    })) ?? []
+  );
+}
+
+/** Delivers everything this check's alerts owe, then turns channel failures into alerts of their own. */
+async function deliverAll(deps: CheckDeps, check: CheckName, runId: string, now: number): Promise<DeliveryReport> {
+  const notifiers = new Map(deps.notifiers.map((n) => [n.name, n]));
+  const policy = deps.retryPolicy ?? defaultRetryPolicy;
+  const report: DeliveryReport = { delivered: [], failed: [] };
+  const deliver = async (keys: string[]) => {
+    for (const storeKey of keys) {
+      const r = await deliverOwed({ store: deps.store, storeKey, notifiers, runId, now, policy, logger: deps.logger });
+      report.delivered.push(...r.delivered);
+      report.failed.push(...r.failed);
+    }
+  };
+  await deliver(await deps.store.list(`alert/${check}/`));
+
+  // Channel health is an alert like any other, sent on the other channels.
+  const attempted = new Set([...report.delivered, ...report.failed].map((d) => d.channel));
+  for (const channel of attempted) {
+    const failure = report.failed.find((d) => d.channel === channel);
+    const key = `${CHANNEL_KEY_PREFIX}${channel}`;
+    const storeKey = `channel/${channel}`;
+    await applyFinding(
+      deps,
+      storeKey,
+      {
+        check,
+        key,
+        status: failure ? 'problem' : 'ok',
+        severity: 'warning',
+        summary: failure ? `${channel} delivery failing: ${failure.error.message}` : `${channel} delivery works`,
+        details: failure ? 'Alerts for this channel stay owed and are re-sent when it accepts them again.' : undefined,
+        runbook: failure ? [`# check the ${channel} channel's credentials and status; binderwatch retries every run`] : [],
+      },
+      runId,
+      now,
+      false,
+    );
+  }
+  // Notices about a channel that failed may themselves be owed from earlier runs.
+  await deliver(await deps.store.list('channel/'));
+  return report;
+}

@@ -1,0 +1,165 @@
+// Parser for scenario files (DESIGN §8): OpenMetrics text as promtool backfills it,
+// timestamps in seconds, `# EOF` last. Strict: a scenario that is wrong must say
+// where, not replay something else.
+import { ScenarioError } from '../errors.ts';
+import type { Series } from '../model.ts';
+
+export interface ScenarioSeries {
+  metric: string;
+  labels: Record<string, string>;
+  samples: Series;
+}
+
+export interface ScenarioData {
+  series: ScenarioSeries[];
+  /** First and last sample time (epoch ms). */
+  start: number;
+  end: number;
+  /** Most common spacing between consecutive samples. */
+  stepMs: number;
+}
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
+
+export function seriesId(metric: string, labels: Record<string, string>): string {
+  const parts = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`);
+  return `${metric}{${parts.join(',')}}`;
+}
+
+function parseLabels(text: string, lineNo: number, file: string): { labels: Record<string, string>; rest: string } {
+  const labels: Record<string, string> = {};
+  let s = text.slice(1); // after '{'
+  for (;;) {
+    s = s.trimStart();
+    if (s.startsWith('}')) return { labels, rest: s.slice(1) };
+    const name = LABEL_NAME.exec(s);
+    if (!name) throw new ScenarioError(`bad label name in "${text.slice(0, 60)}"`, lineNo, file);
+    s = s.slice(name[0].length);
+    if (!s.startsWith('="')) throw new ScenarioError(`expected ="…" after label ${name[0]}`, lineNo, file);
+    s = s.slice(2);
+    let value = '';
+    for (;;) {
+      if (s.length === 0) throw new ScenarioError(`unterminated label value for ${name[0]}`, lineNo, file);
+      const c = s[0];
+      if (c === '"') break;
+      if (c === '\\') {
+        const e = s[1];
+        value += e === 'n' ? '\n' : e; // OpenMetrics escapes: \\ \" \n
+        s = s.slice(2);
+      } else {
+        value += c;
+        s = s.slice(1);
+      }
+    }
+    s = s.slice(1);
+    if (name[0] in labels) throw new ScenarioError(`duplicate label ${name[0]}`, lineNo, file);
+    labels[name[0]] = value;
+    s = s.trimStart();
+    if (s.startsWith(',')) s = s.slice(1);
+    else if (!s.startsWith('}')) throw new ScenarioError(`expected , or } after label ${name[0]}`, lineNo, file);
+  }
+}
+
+function parseNumber(text: string): number {
+  if (text === '+Inf' || text === 'Inf') return Infinity;
+  if (text === '-Inf') return -Infinity;
+  if (text === 'NaN') return NaN;
+  return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : NaN;
+}
+
+export function parseScenario(text: string, file = 'scenario'): ScenarioData {
+  const byId = new Map<string, ScenarioSeries>();
+  const lines = text.split('\n');
+  let sawEof = false;
+  const closedFamilies = new Set<string>();
+  let family: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const line = lines[i].replace(/\r$/, '');
+    if (sawEof) {
+      if (line.trim() !== '' || i < lines.length - 1) throw new ScenarioError('content after # EOF', lineNo, file);
+      continue;
+    }
+    if (line === '# EOF') {
+      sawEof = true;
+      continue;
+    }
+    if (line.trim() === '') throw new ScenarioError('empty line (OpenMetrics allows none before # EOF)', lineNo, file);
+    if (line.startsWith('#')) {
+      const m = /^# (TYPE|HELP|UNIT) ([a-zA-Z_:][a-zA-Z0-9_:]*)( .*)?$/.exec(line);
+      if (!m) throw new ScenarioError(`unrecognised comment "${line.slice(0, 60)}"`, lineNo, file);
+      if (m[2] !== family) {
+        if (family) closedFamilies.add(family);
+        if (closedFamilies.has(m[2])) throw new ScenarioError(`metric family ${m[2]} appears twice (families must be contiguous)`, lineNo, file);
+        family = m[2];
+      }
+      continue;
+    }
+    const name = NAME.exec(line);
+    if (!name) throw new ScenarioError(`expected a metric name at "${line.slice(0, 60)}"`, lineNo, file);
+    let rest = line.slice(name[0].length);
+    let labels: Record<string, string> = {};
+    if (rest.startsWith('{')) ({ labels, rest } = parseLabels(rest, lineNo, file));
+    const fields = rest.trim().split(/\s+/);
+    if (fields.length !== 2 || !rest.startsWith(' '))
+      throw new ScenarioError('expected "<value> <timestamp in seconds>" after the series (every sample needs a timestamp)', lineNo, file);
+    const value = parseNumber(fields[0]);
+    const ts = parseNumber(fields[1]);
+    if (fields[0] !== 'NaN' && Number.isNaN(value)) throw new ScenarioError(`bad value "${fields[0]}"`, lineNo, file);
+    if (!Number.isFinite(ts)) throw new ScenarioError(`bad timestamp "${fields[1]}"`, lineNo, file);
+    if (name[0] !== family) {
+      if (family) closedFamilies.add(family);
+      if (closedFamilies.has(name[0])) throw new ScenarioError(`metric family ${name[0]} appears twice (families must be contiguous)`, lineNo, file);
+      family = name[0];
+    }
+    const id = seriesId(name[0], labels);
+    let series = byId.get(id);
+    if (!series) byId.set(id, (series = { metric: name[0], labels, samples: [] }));
+    const t = Math.round(ts * 1000);
+    const last = series.samples[series.samples.length - 1];
+    if (last && t <= last.t) throw new ScenarioError(`timestamp ${fields[1]} is not after the previous sample of ${id}`, lineNo, file);
+    // NaN samples carry no information: treat them as the gap they are.
+    if (!Number.isNaN(value)) series.samples.push({ t, v: value });
+  }
+  if (!sawEof) throw new ScenarioError('missing "# EOF" at the end', lines.length, file);
+  const series = [...byId.values()];
+  const all = series.flatMap((s) => s.samples);
+  if (all.length === 0) throw new ScenarioError('no samples', undefined, file);
+  let start = Infinity;
+  let end = -Infinity;
+  const gaps = new Map<number, number>();
+  for (const s of series) {
+    for (let k = 0; k < s.samples.length; k++) {
+      start = Math.min(start, s.samples[k].t);
+      end = Math.max(end, s.samples[k].t);
+      if (k) {
+        const d = s.samples[k].t - s.samples[k - 1].t;
+        gaps.set(d, (gaps.get(d) ?? 0) + 1);
+      }
+    }
+  }
+  const stepMs = [...gaps.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 60_000;
+  return { series, start, end, stepMs };
+}
+
+/** Renders scenario data back to OpenMetrics (families contiguous, seconds). */
+export function formatScenario(data: Pick<ScenarioData, 'series'>): string {
+  const byMetric = new Map<string, ScenarioSeries[]>();
+  for (const s of data.series) byMetric.set(s.metric, [...(byMetric.get(s.metric) ?? []), s]);
+  const out: string[] = [];
+  for (const [metric, list] of byMetric) {
+    out.push(`# TYPE ${metric} gauge`);
+    for (const s of list) {
+      const keys = Object.keys(s.labels).sort();
+      const lbl = keys.length
+        ? `{${keys.map((k) => `${k}="${s.labels[k].replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`
+        : '';
+      for (const p of s.samples) out.push(`${metric}${lbl} ${p.v} ${p.t / 1000}`);
+    }
+  }
+  out.push('# EOF');
+  return out.join('\n') + '\n';
+}

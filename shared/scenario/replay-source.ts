@@ -1,0 +1,129 @@
+// Sources that answer from a scenario, as the live ones would at simulated time
+// `now`: only samples at or before `now` are visible, and a sample missing from
+// the file is missing here too.
+import { UpstreamError } from '../errors.ts';
+import type { LaunchProbeObservation, NodePoolObservation, PodProblem, ProbeResult, Sample, Series } from '../model.ts';
+import type { ObserveRequest, Sources } from '../sources/source.ts';
+import type { ScenarioData, ScenarioSeries } from './openmetrics.ts';
+
+/** A value older than this is not "current" any more: the source was down. */
+const STALE_MS = 10 * 60_000;
+/** Probes run every few minutes; a result older than this means the probe stopped reporting. */
+const PROBE_STALE_MS = 30 * 60_000;
+
+/** Index of the first sample with t > x (binary search). */
+function upperBound(s: Series, x: number): number {
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s[mid].t <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function windowOf(s: Series, from: number, to: number): Series {
+  return s.slice(upperBound(s, from - 1), upperBound(s, to));
+}
+
+function current(s: Series | undefined, now: number, staleMs = STALE_MS): Sample | undefined {
+  if (!s) return undefined;
+  const i = upperBound(s, now) - 1;
+  return i >= 0 && now - s[i].t <= staleMs ? s[i] : undefined;
+}
+
+/** Start of the run of samples with value 1 that ends at index i (consecutive samples no further apart than `maxGapMs`). */
+function runStart(s: Series, i: number, maxGapMs: number): number {
+  let j = i;
+  while (j > 0 && s[j - 1].v >= 1 && s[j].t - s[j - 1].t <= maxGapMs) j--;
+  return s[j].t;
+}
+
+function byLabel(series: ScenarioSeries[], metric: string, label: string): Map<string, Series> {
+  const out = new Map<string, Series>();
+  for (const s of series) if (s.metric === metric) out.set(s.labels[label] ?? '', s.samples);
+  return out;
+}
+
+export interface ScenarioSourceOptions {
+  /** The hub the scenario's probe results belong to. */
+  binderUrl?: string;
+}
+
+export function scenarioSources(data: ScenarioData, opts: ScenarioSourceOptions = {}): Sources {
+  const find = (metric: string) => data.series.find((s) => s.metric === metric)?.samples ?? [];
+  const demand = find('binderwatch_demand');
+  const pods = find('binderwatch_running_user_pods');
+  const nodes = byLabel(data.series, 'binderwatch_nodepool_nodes', 'pool');
+  const cordoned = byLabel(data.series, 'binderwatch_nodepool_cordoned_nodes', 'pool');
+  const max = byLabel(data.series, 'binderwatch_nodepool_max_nodes', 'pool');
+  const pending = byLabel(data.series, 'binderwatch_nodepool_pending_pods', 'pool');
+  const crashloops = data.series.filter((s) => s.metric === 'binderwatch_pod_crashlooping');
+  const probes = byLabel(data.series, 'binderwatch_launch_probe_ok', 'repo');
+  const binderUrl = opts.binderUrl ?? 'https://mybinder.org';
+  const step = data.stepMs;
+
+  const sources: Sources = {
+    trafficVsPods: {
+      async observe(req: ObserveRequest) {
+        return { demand: windowOf(demand, req.now - req.lookbackMs, req.now), pods: windowOf(pods, req.now - req.lookbackMs, req.now), stepMs: step };
+      },
+    },
+    nodeHeadroom: {
+      async observe(req: ObserveRequest) {
+        const pools: NodePoolObservation[] = [...nodes].map(([pool, s]) => ({
+          pool,
+          nodes: windowOf(s, req.now - req.lookbackMs, req.now),
+          cordoned: current(cordoned.get(pool), req.now)?.v ?? 0,
+          max: current(max.get(pool), req.now)?.v ?? NaN,
+          pending: current(pending.get(pool), req.now)?.v ?? 0,
+        }));
+        return { pools };
+      },
+    },
+    clusterHealth: {
+      async observe(req: ObserveRequest) {
+        const problems: PodProblem[] = [];
+        let seen = crashloops.length === 0;
+        for (const s of crashloops) {
+          const i = upperBound(s.samples, req.now) - 1;
+          const last = i >= 0 && req.now - s.samples[i].t <= STALE_MS ? s.samples[i] : undefined;
+          if (!last) continue;
+          seen = true;
+          if (last.v < 1) continue;
+          problems.push({
+            namespace: s.labels.namespace ?? '',
+            pod: s.labels.pod ?? '',
+            node: s.labels.node ?? '',
+            owner: s.labels.owner ?? `Pod/${s.labels.pod ?? ''}`,
+            reason: 'CrashLoopBackOff',
+            since: runStart(s.samples, i, 2 * step),
+          });
+        }
+        // Pods were known, and none reports now: the pod source is down, not the cluster healthy.
+        if (!seen && crashloops.some((s) => s.samples.length && s.samples[0].t <= req.now)) {
+          throw new UpstreamError('kubernetes', 'no pod data in the scenario at this time');
+        }
+        return { problems, notReadyNodes: [] };
+      },
+    },
+    launchProbe: {
+      async observe(req: ObserveRequest): Promise<LaunchProbeObservation> {
+        const results: ProbeResult[] = [];
+        for (const [repo, s] of probes) {
+          const i = upperBound(s, req.now) - 1;
+          if (i < 0) continue;
+          const last = s[i];
+          if (req.now - last.t > PROBE_STALE_MS) {
+            results.push({ binderUrl, repo, at: req.now, ok: false, unknownReason: `no probe result since ${new Date(last.t).toISOString()}` });
+          } else {
+            results.push({ binderUrl, repo, at: last.t, ok: last.v >= 1, error: last.v >= 1 ? undefined : 'the scenario records a failed probe' });
+          }
+        }
+        return { results };
+      },
+    },
+  };
+  return sources;
+}

@@ -1,0 +1,319 @@
+// BinderHub's HTTP API as the launch probe and the health check read it:
+//   GET {binderUrl}/build/{provider}/{spec}  — a server-sent event stream of launch phases
+//   GET {binderUrl}/health                   — {ok, checks: [{service, ok, …quota fields}]}
+// (BinderHub docs, "BinderHub API Documentation"; binderhub/health.py.)
+import { createParser } from 'eventsource-parser';
+import type { HubHealth, HubHealthCheck, LaunchPhase } from '../model.ts';
+import { redact, redactUrl, registerSecret } from '../redact.ts';
+
+export type FetchLike = typeof fetch;
+
+/** Joins a base URL that may carry a path (https://host/binder/) and a relative path. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '');
+}
+
+/**
+ * The /build URL for a `provider/spec`. Each `/`-separated segment is percent-encoded on
+ * its own, so a segment BinderHub expects escaped — GitLab's `group%2Fproject`, the git
+ * provider's `https%3A%2F%2Fhost%2Frepo` — keeps its `%2F`, while refs may contain `/`.
+ * Already-escaped input is left as it is (decode, then encode).
+ */
+export function buildUrl(binderUrl: string, repo: string): string {
+  const [provider, ...spec] = repo.split('/');
+  if (!provider || spec.length === 0 || spec.some((s) => s === '')) {
+    throw new Error(`expected provider/spec like "gh/org/repo/ref", got "${repo}"`);
+  }
+  if (provider === 'git' && /^[a-z][a-z0-9+.-]*:$/i.test(spec[0])) {
+    throw new Error(`git specs are "<url-escaped repository URL>/<ref>", e.g. git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/HEAD; got "${repo}"`);
+  }
+  const encode = (segment: string) => {
+    let raw = segment;
+    try {
+      raw = decodeURIComponent(segment);
+    } catch {
+      // a lone "%" is meant literally
+    }
+    return encodeURIComponent(raw);
+  };
+  return joinUrl(binderUrl, `build/${encode(provider)}/${spec.map(encode).join('/')}`);
+}
+
+/** One `data:` event of the launch stream. */
+export interface LaunchEvent {
+  phase: string;
+  message?: string;
+  url?: string;
+  token?: string;
+}
+
+/** Which probe phase a BinderHub phase belongs to, for naming where a launch failed. */
+export function probePhaseOf(hubPhase: string | undefined, previous: LaunchPhase): LaunchPhase {
+  switch (hubPhase) {
+    case 'waiting':
+    case 'fetching':
+    case 'building':
+    case 'pushing':
+      return 'build';
+    case 'built':
+    case 'launching':
+    case 'ready':
+      return 'launch';
+    default:
+      return previous; // unknown or informational phases do not move the launch on
+  }
+}
+
+export interface LaunchStreamOptions {
+  /** Overall deadline for the stream to reach `ready`. */
+  timeoutMs: number;
+  /** Give up when no event (keep-alive comments do not count) arrives for this long. */
+  idleTimeoutMs: number;
+  fetch?: FetchLike;
+  /** Cancels the launch (e.g. Ctrl-C in the CLI). */
+  signal?: AbortSignal;
+  /** Called for every event, as it arrives. */
+  onEvent?: (event: LaunchEvent) => void;
+  /** Monotonic clock in ms. */
+  now?: () => number;
+  /** How many of the last hub messages to keep. */
+  keepMessages?: number;
+}
+
+export type LaunchOutcome = {
+  /** Milliseconds per BinderHub phase, plus `connect` (until the response headers). */
+  durations: Record<string, number>;
+  /** The last hub messages, as `phase: message`. */
+  messages: string[];
+} & ({ ok: true; url: string; token: string } | { ok: false; failedPhase: LaunchPhase; error: string });
+
+/** Times consecutive phases: each phase lasts from its first event to the next phase's. */
+export class PhaseClock {
+  readonly durations: Record<string, number> = {};
+  private phase: string;
+  private since: number;
+
+  constructor(
+    first: string,
+    private readonly now: () => number,
+  ) {
+    this.phase = first;
+    this.since = now();
+  }
+
+  get current(): string {
+    return this.phase;
+  }
+
+  enter(phase: string): void {
+    if (phase === this.phase) return;
+    this.close();
+    this.phase = phase;
+  }
+
+  /** Adds the running phase's time so far; the clock keeps running from here. */
+  close(): void {
+    const t = this.now();
+    this.durations[this.phase] = (this.durations[this.phase] ?? 0) + Math.round(t - this.since);
+    this.since = t;
+  }
+}
+
+/** Remembers the last few messages, redacted and shortened. */
+export class MessageLog {
+  readonly messages: string[] = [];
+  constructor(private readonly keep = 10) {}
+
+  add(text: string): void {
+    const line = redact(text.replace(/\s+/g, ' ').trim()).slice(0, 300);
+    if (!line) return;
+    this.messages.push(line);
+    if (this.messages.length > this.keep) this.messages.shift();
+  }
+}
+
+class Deadline extends Error {}
+
+function describeFetchError(e: unknown): string {
+  const err = e as { message?: string; cause?: { code?: string; message?: string } };
+  const cause = err.cause?.code ?? err.cause?.message;
+  return redact(`${err.message ?? String(e)}${cause ? ` (${cause})` : ''}`);
+}
+
+async function bodySnippet(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return redact(plain.slice(0, 200));
+}
+
+/**
+ * Runs one launch: reads the event stream until `ready` (server URL and token), `failed`,
+ * the end of the stream, or a deadline. Never throws for upstream trouble: the outcome
+ * names the phase it failed in.
+ */
+export async function streamLaunch(binderUrl: string, repo: string, opts: LaunchStreamOptions): Promise<LaunchOutcome> {
+  const now = opts.now ?? (() => performance.now());
+  const clock = new PhaseClock('connect', now);
+  const log = new MessageLog(opts.keepMessages);
+  const fail = (failedPhase: LaunchPhase, error: string): LaunchOutcome => {
+    clock.close();
+    return { ok: false, failedPhase, error, durations: clock.durations, messages: log.messages };
+  };
+
+  let url: string;
+  try {
+    url = buildUrl(binderUrl, repo);
+  } catch (e) {
+    return fail('resolve', (e as Error).message);
+  }
+
+  const ctl = new AbortController();
+  const overall = setTimeout(() => ctl.abort(new Deadline(`no ready within ${Math.round(opts.timeoutMs / 1000)} s`)), opts.timeoutMs);
+  let idle: NodeJS.Timeout | undefined;
+  const armIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(
+      () => ctl.abort(new Deadline(`no event for ${Math.round(opts.idleTimeoutMs / 1000)} s (last phase: ${clock.current})`)),
+      opts.idleTimeoutMs,
+    );
+  };
+  const onCallerAbort = () => ctl.abort(new Deadline('cancelled'));
+  opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  armIdle();
+
+  let stage: LaunchPhase = 'resolve';
+  // A deadline aborts the request; anything else that breaks it is the phase's failure.
+  const broken = (phase: LaunchPhase, what: string, e: unknown) => {
+    const reason = ctl.signal.reason;
+    return reason instanceof Deadline ? fail('timeout', `${reason.message} (in ${stage})`) : fail(phase, `${what}: ${describeFetchError(e)}`);
+  };
+
+  try {
+    let res: Response;
+    try {
+      res = await (opts.fetch ?? fetch)(url, { headers: { Accept: 'text/event-stream' }, signal: ctl.signal });
+    } catch (e) {
+      return broken('resolve', `${redactUrl(binderUrl)} /build request failed`, e);
+    }
+    const type = res.headers.get('content-type') ?? '';
+    if (res.status !== 200) {
+      return fail('resolve', `${redactUrl(binderUrl)} /build answered HTTP ${res.status}: ${await bodySnippet(res)}`);
+    }
+    if (!type.startsWith('text/event-stream') || !res.body) {
+      return fail('resolve', `${redactUrl(binderUrl)} /build answered ${type || 'no content type'} instead of an event stream: ${await bodySnippet(res)}`);
+    }
+    // Between the headers and the first event BinderHub resolves the ref.
+    clock.enter('resolve');
+
+    let ending: LaunchOutcome | undefined;
+    const parser = createParser({
+      onEvent(msg) {
+        if (ending) return;
+        armIdle();
+        let event: LaunchEvent;
+        try {
+          event = JSON.parse(msg.data) as LaunchEvent;
+        } catch {
+          log.add(`unparseable event: ${msg.data}`);
+          return;
+        }
+        if (typeof event !== 'object' || event === null || typeof event.phase !== 'string') {
+          log.add(`event without a phase: ${msg.data}`);
+          return;
+        }
+        if (typeof event.token === 'string') registerSecret(event.token);
+        clock.enter(event.phase);
+        stage = probePhaseOf(event.phase, stage);
+        if (event.message) log.add(`${event.phase}: ${event.message}`);
+        opts.onEvent?.(event);
+        if (event.phase === 'failed') {
+          ending = fail(stage, `hub reported failure: ${redact(event.message?.trim() || 'no message')}`);
+        } else if (event.phase === 'ready') {
+          if (typeof event.url !== 'string' || typeof event.token !== 'string') {
+            ending = fail('launch', 'ready event without url and token');
+            return;
+          }
+          clock.close();
+          ending = { ok: true, url: event.url, token: event.token, durations: clock.durations, messages: log.messages };
+        }
+      },
+    });
+
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<string>;
+        try {
+          chunk = await reader.read();
+        } catch (e) {
+          return broken(stage, `event stream broke in phase ${clock.current}`, e);
+        }
+        if (chunk.done) break;
+        parser.feed(chunk.value);
+        if (ending) return ending;
+      }
+      parser.reset({ consume: true });
+      return ending ?? fail(stage, `event stream ended without ready (last phase: ${clock.current})`);
+    } finally {
+      // Closes the connection when we stop early (ready, failed); harmless after the end.
+      reader.cancel().catch(() => {});
+    }
+  } finally {
+    clearTimeout(overall);
+    clearTimeout(idle);
+    opts.signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Maps BinderHub's /health JSON; throws on a shape it does not document. */
+export function parseHealth(binderUrl: string, body: unknown): HubHealth {
+  const checks = (body as { checks?: unknown })?.checks;
+  if (!Array.isArray(checks)) throw new Error('no "checks" list');
+  return {
+    binderUrl,
+    checks: checks.map((raw, i): HubHealthCheck => {
+      const c = raw as Record<string, unknown>;
+      if (typeof c?.service !== 'string' || typeof c.ok !== 'boolean') throw new Error(`checks[${i}] lacks service or ok`);
+      const used = num(c.total_pods);
+      const total = num(c.quota);
+      const parts = [num(c.user_pods) !== undefined && `${c.user_pods} user pods`, num(c.build_pods) !== undefined && `${c.build_pods} build pods`];
+      const message = parts.filter(Boolean).join(', ');
+      return {
+        service: c.service,
+        ok: c.ok,
+        ...(used !== undefined && total !== undefined ? { quota: { used, total } } : {}),
+        ...(message ? { message } : {}),
+      };
+    }),
+  };
+}
+
+/**
+ * Reads BinderHub's /health. It answers 503 with the same JSON when a check fails, so
+ * both are read; anything unreadable becomes a HubHealth with `error` and no checks.
+ */
+export async function fetchHealth(binderUrl: string, opts: { timeoutMs: number; fetch?: FetchLike; signal?: AbortSignal }): Promise<HubHealth> {
+  const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
+  let res: Response;
+  try {
+    res = await (opts.fetch ?? fetch)(joinUrl(binderUrl, 'health'), { headers: { Accept: 'application/json' }, signal });
+  } catch (e) {
+    const timedOut = (e as Error).name === 'TimeoutError';
+    return { binderUrl, error: timedOut ? `no answer within ${Math.round(opts.timeoutMs / 1000)} s` : describeFetchError(e) };
+  }
+  if (res.status !== 200 && res.status !== 503) return { binderUrl, error: `HTTP ${res.status}: ${await bodySnippet(res)}` };
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (e) {
+    return { binderUrl, error: `HTTP ${res.status}, body cut off: ${describeFetchError(e)}` };
+  }
+  try {
+    return parseHealth(binderUrl, JSON.parse(text));
+  } catch (e) {
+    const what = e instanceof SyntaxError ? `not JSON (${res.headers.get('content-type') ?? 'no content type'})` : (e as Error).message;
+    return { binderUrl, error: `HTTP ${res.status}, unreadable body: ${what}` };
+  }
+}

@@ -1,0 +1,45 @@
+// What the GA4 and GKE adapters share about the googleapis clients: the auth they
+// accept, per-request options, and turning what gaxios throws into UpstreamError.
+// Duck-typed: several google-auth-library / gaxios versions are installed side by side.
+import { UpstreamError } from '../errors.ts';
+import { redact } from '../redact.ts';
+
+/**
+ * A google-auth-library client (GoogleAuth, OAuth2Client, an external account client …).
+ * The googleapis clients only call `request` on it; declared structurally because the
+ * app's google-auth-library and the one googleapis-common bundles are different copies.
+ */
+export interface GoogleApiAuth {
+  request(opts: object): Promise<unknown>;
+}
+
+interface GaxiosLike {
+  message?: string;
+  code?: string | number;
+  status?: number;
+  response?: { status?: number; headers?: { get?(name: string): string | null }; data?: unknown };
+}
+
+/** The per-request options every Google call gets: no client-side retry (the next scheduled run is the retry), a deadline. */
+export const googleRequestOptions = (timeoutMs: number) => ({ retry: false, timeout: timeoutMs });
+
+/** Maps a gaxios failure; the gaxios error is not kept as `cause` since its request config carries the bearer token. */
+export function googleUpstreamError(upstream: string, e: unknown): UpstreamError {
+  if (e instanceof UpstreamError) return e;
+  const g = (e ?? {}) as GaxiosLike;
+  const status = g.response?.status ?? g.status;
+  if (status === undefined) {
+    const what = g.code === 'TimeoutError' || g.code === 'AbortError' ? 'timed out' : `request failed: ${g.message ?? String(e)}`;
+    return new UpstreamError(upstream, redact(what), undefined, true);
+  }
+  const body = g.response?.data as { error?: { message?: string; status?: string } } | undefined;
+  const detail = typeof body === 'object' && body?.error ? `${body.error.status ?? ''} ${body.error.message ?? ''}`.trim() : '';
+  const retryAfter = g.response?.headers?.get?.('retry-after');
+  const text = `HTTP ${status}${detail ? `: ${detail}` : ''}${retryAfter ? ` (retry after ${retryAfter}s)` : ''}`;
+  return new UpstreamError(upstream, redact(text), status);
+}
+
+/** A 2xx answer whose body is not the JSON object the API documents (truncated, HTML …). */
+export function malformed(upstream: string, what: string): UpstreamError {
+  return new UpstreamError(upstream, `malformed response: ${what}`, undefined, true);
+}

@@ -1,0 +1,216 @@
+// Kubernetes API reads through @kubernetes/client-node: nodes (pool, cordoned,
+// ready) and pods in all namespaces, summarised to what the node-headroom and
+// cluster-health sources need. Lists are paged with limit/continue.
+import { ApiException, CoreV1Api, KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { UpstreamError } from '../errors.ts';
+import { redact, registerSecret } from '../redact.ts';
+
+export const NODE_POOL_LABEL = 'cloud.google.com/gke-nodepool';
+const UPSTREAM = 'kubernetes';
+
+/** A kubeconfig file (CLI): its current context, or the named one. */
+export function kubeConfigFromFile(path: string, context?: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  if (context) kc.setCurrentContext(context);
+  return kc;
+}
+
+/**
+ * A GKE control plane reached with a Google access token (production): `endpoint` as the
+ * Container API gives it (an IP) or a URL, `caCert` base64 PEM as GKE gives it (or PEM).
+ */
+export function kubeConfigForGke(opts: { endpoint: string; caCert: string; token: string }): KubeConfig {
+  registerSecret(opts.token);
+  const server = /^https?:\/\//.test(opts.endpoint) ? opts.endpoint : `https://${opts.endpoint}`;
+  const caData = opts.caCert.includes('-----BEGIN') ? Buffer.from(opts.caCert).toString('base64') : opts.caCert;
+  const kc = new KubeConfig();
+  kc.loadFromClusterAndUser({ name: 'gke', server, caData, skipTLSVerify: false }, { name: 'binderwatch', token: opts.token });
+  return kc;
+}
+
+export interface NodeSummary {
+  name: string;
+  /** GKE node pool (label cloud.google.com/gke-nodepool), when labelled. */
+  pool?: string;
+  /** spec.unschedulable: cordoned. */
+  cordoned: boolean;
+  /** The Ready condition is True (a node without one counts as not ready). */
+  ready: boolean;
+}
+
+export interface ContainerWaiting {
+  /** Waiting reason as the kubelet reports it: CrashLoopBackOff, ImagePullBackOff, ErrImagePull, ContainerCreating … */
+  reason: string;
+  /**
+   * Best estimate from the API of when the container started failing: the earlier of
+   * the ContainersReady=False transition and the last termination; pod start (or
+   * creation) when the container never ran. Kubernetes records no "looping since".
+   */
+  since: number;
+}
+
+export interface PodSummary {
+  namespace: string;
+  name: string;
+  /** spec.nodeName; '' while unscheduled. */
+  node: string;
+  /** `Kind/name` of the controlling owner (a ReplicaSet stays `ReplicaSet/<name>`), `Pod/<name>` for a bare pod. */
+  owner: string;
+  phase: string;
+  labels: Record<string, string>;
+  createdAt: number;
+  /** status.startTime (when the kubelet accepted the pod), else creation. */
+  startedAt: number;
+  waiting: ContainerWaiting[];
+  /** PodScheduled=False with reason Unschedulable: since the condition's transition. */
+  unschedulableSince?: number;
+  /** Node pools the pod is restricted to (nodeSelector or required node affinity on the pool label); undefined: any. */
+  pools?: string[];
+}
+
+export interface KubernetesOptions {
+  /** Items per list page (limit). */
+  pageSize?: number;
+  /** Deadline of each API request. */
+  timeoutMs?: number;
+}
+
+interface ListPage<T> {
+  items: T[];
+  metadata?: { _continue?: string };
+}
+
+export class KubernetesReader {
+  private readonly core: CoreV1Api;
+  private readonly pageSize: number;
+  private readonly timeoutMs: number;
+
+  constructor(kc: KubeConfig, opts: KubernetesOptions = {}) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.pageSize = opts.pageSize ?? 500;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  async nodes(labelSelector?: string): Promise<NodeSummary[]> {
+    const nodes = await this.listAll<V1Node>((cont) =>
+      this.core.listNode({ labelSelector, limit: this.pageSize, _continue: cont }, this.requestOptions()),
+    );
+    return nodes.map(nodeSummary);
+  }
+
+  async pods(query: { fieldSelector?: string; labelSelector?: string } = {}): Promise<PodSummary[]> {
+    const pods = await this.listAll<V1Pod>((cont) =>
+      this.core.listPodForAllNamespaces({ ...query, limit: this.pageSize, _continue: cont }, this.requestOptions()),
+    );
+    return pods.map(podSummary);
+  }
+
+  private async listAll<T>(page: (cont: string | undefined) => Promise<ListPage<T>>): Promise<T[]> {
+    const all: T[] = [];
+    let cont: string | undefined;
+    do {
+      let res: ListPage<T>;
+      try {
+        res = await page(cont);
+      } catch (e) {
+        throw kubernetesError(e);
+      }
+      if (!res || !Array.isArray(res.items)) throw new UpstreamError(UPSTREAM, 'malformed response: list without items', undefined, true);
+      all.push(...res.items);
+      const next = res.metadata?._continue || undefined;
+      if (next !== undefined && next === cont) throw new UpstreamError(UPSTREAM, 'list paging does not advance', undefined, true);
+      cont = next;
+    } while (cont);
+    return all;
+  }
+
+  /**
+   * A per-request deadline. The generated ObjectParamAPI declares Observable middleware
+   * here but wraps what it is given as promise middleware at run time, hence the cast.
+   */
+  private requestOptions(): Parameters<CoreV1Api['listNode']>[1] {
+    const timeoutMs = this.timeoutMs;
+    const deadline = {
+      pre: async (ctx: { setSignal(s: AbortSignal): void }) => {
+        ctx.setSignal(AbortSignal.timeout(timeoutMs));
+        return ctx;
+      },
+      post: async <R>(res: R) => res,
+    };
+    return { middleware: [deadline], middlewareMergeStrategy: 'append' } as unknown as Parameters<CoreV1Api['listNode']>[1];
+  }
+}
+
+function kubernetesError(e: unknown): UpstreamError {
+  if (e instanceof ApiException) {
+    const code = e.code as number;
+    let detail = '';
+    try {
+      const body = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as { reason?: string; message?: string };
+      detail = [body?.reason, body?.message].filter(Boolean).join(' ');
+    } catch {
+      // a non-JSON error body: the status alone says enough
+    }
+    return new UpstreamError(UPSTREAM, redact(`HTTP ${code}${detail ? `: ${detail}` : ''}`), code);
+  }
+  const err = e as { name?: string; message?: string };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return new UpstreamError(UPSTREAM, 'timed out', undefined, true);
+  return new UpstreamError(UPSTREAM, redact(`request failed: ${err?.message ?? String(e)}`), undefined, true);
+}
+
+const ms = (d: Date | string | undefined): number | undefined => (d === undefined ? undefined : new Date(d).getTime());
+
+function nodeSummary(n: V1Node): NodeSummary {
+  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+  return {
+    name: n.metadata?.name ?? '',
+    pool: n.metadata?.labels?.[NODE_POOL_LABEL],
+    cordoned: n.spec?.unschedulable === true,
+    ready: ready?.status === 'True',
+  };
+}
+
+function podSummary(p: V1Pod): PodSummary {
+  const name = p.metadata?.name ?? '';
+  const createdAt = ms(p.metadata?.creationTimestamp) ?? 0;
+  const startedAt = ms(p.status?.startTime) ?? createdAt;
+  const controller = p.metadata?.ownerReferences?.find((o) => o.controller === true);
+  const conditions = p.status?.conditions ?? [];
+  const scheduled = conditions.find((c) => c.type === 'PodScheduled');
+  const notReady = conditions.find((c) => c.type === 'ContainersReady' && c.status === 'False');
+  const statuses = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])];
+  const waiting: ContainerWaiting[] = [];
+  for (const s of statuses) {
+    const reason = s.state?.waiting?.reason;
+    if (!reason) continue;
+    const candidates = [ms(notReady?.lastTransitionTime), ms(s.lastState?.terminated?.finishedAt)].filter(
+      (t): t is number => t !== undefined,
+    );
+    waiting.push({ reason, since: candidates.length ? Math.min(...candidates) : startedAt });
+  }
+  return {
+    namespace: p.metadata?.namespace ?? '',
+    name,
+    node: p.spec?.nodeName ?? '',
+    owner: controller ? `${controller.kind}/${controller.name}` : `Pod/${name}`,
+    phase: p.status?.phase ?? 'Unknown',
+    labels: p.metadata?.labels ?? {},
+    createdAt,
+    startedAt,
+    waiting,
+    unschedulableSince:
+      scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? (ms(scheduled.lastTransitionTime) ?? createdAt) : undefined,
+    pools: poolsOf(p),
+  };
+}
+
+function poolsOf(p: V1Pod): string[] | undefined {
+  const selected = p.spec?.nodeSelector?.[NODE_POOL_LABEL];
+  if (selected) return [selected];
+  // Required node affinity terms are ORed: the pod is restricted only if every term names pools.
+  const terms = p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const perTerm = terms.map((t) => t.matchExpressions?.find((e) => e.key === NODE_POOL_LABEL && e.operator === 'In')?.values);
+  if (perTerm.length === 0 || perTerm.some((v) => !v)) return undefined;
+  return [...new Set(perTerm.flatMap((v) => v ?? []))];
+}

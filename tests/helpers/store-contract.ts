@@ -1,0 +1,83 @@
+// The StateStore contract as one behaviour table, run against every implementation
+// (memory, file, GCS through the real client), so they cannot drift apart.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError } from '../../shared/errors.ts';
+import { updateWithRetry, type StateStore } from '../../shared/alerting/store.ts';
+
+export interface OpenedStore {
+  store: StateStore;
+  close?: () => Promise<void>;
+}
+
+const KEY = 'launch:mybinder.org:gh/binder-examples/requirements/HEAD';
+
+export function describeStoreContract(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`${name} honours the state store contract`, () => {
+    let opened: OpenedStore;
+    beforeEach(async () => {
+      opened = await open();
+    });
+    afterEach(async () => {
+      await opened.close?.();
+    });
+
+    it('returns undefined for a key never written', async () => {
+      expect(await opened.store.get(KEY)).toBeUndefined();
+    });
+
+    it('writes an absent key with ifVersion null and reads back the value and version', async () => {
+      const value = { state: 'firing', since: 1_700_000_000_000, owed: [{ channel: 'slack' }] };
+      const version = await opened.store.put(KEY, value, null);
+      expect(await opened.store.get(KEY)).toEqual({ value, version });
+    });
+
+    it('refuses ifVersion null once the key exists, keeping the first value', async () => {
+      await opened.store.put(KEY, 1, null);
+      await expect(opened.store.put(KEY, 2, null)).rejects.toBeInstanceOf(ConflictError);
+      expect((await opened.store.get(KEY))?.value).toBe(1);
+    });
+
+    it('accepts a write with the current version and returns a new version', async () => {
+      const v1 = await opened.store.put(KEY, 'a', null);
+      const v2 = await opened.store.put(KEY, 'b', v1);
+      expect(v2).not.toBe(v1);
+      expect(await opened.store.get(KEY)).toEqual({ value: 'b', version: v2 });
+    });
+
+    it('rejects a stale version with ConflictError and keeps the newer value', async () => {
+      const v1 = await opened.store.put(KEY, 'a', null);
+      const v2 = await opened.store.put(KEY, 'b', v1);
+      await expect(opened.store.put(KEY, 'c', v1)).rejects.toBeInstanceOf(ConflictError);
+      expect(await opened.store.get(KEY)).toEqual({ value: 'b', version: v2 });
+    });
+
+    it('lets exactly one of two writers holding the same version win', async () => {
+      const v1 = await opened.store.put(KEY, 'start', null);
+      const results = await Promise.allSettled([opened.store.put(KEY, 'first', v1), opened.store.put(KEY, 'second', v1)]);
+      const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ i, version: r.value }] : []));
+      const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]).toBeInstanceOf(ConflictError);
+      expect(await opened.store.get(KEY)).toEqual({ value: ['first', 'second'][won[0].i], version: won[0].version });
+    });
+
+    it('lists keys by prefix, sorted, with ":", "/" and "%" intact', async () => {
+      const keys = ['launch:mybinder.org:gh/a/b', 'headroom:prod/user-pool', 'launch:mybinder.org:gh/a/c', 'launch:other', 'silence:50%/x'];
+      for (const k of keys) await opened.store.put(k, k, null);
+      expect(await opened.store.list('launch:mybinder.org:')).toEqual(['launch:mybinder.org:gh/a/b', 'launch:mybinder.org:gh/a/c']);
+      expect(await opened.store.list('')).toEqual([...keys].sort());
+      expect(await opened.store.list('silence:50%')).toEqual(['silence:50%/x']);
+      expect(await opened.store.list('node:')).toEqual([]);
+    });
+
+    it('loses no update when 20 read-modify-write increments race on one key', async () => {
+      // Each lost race means another writer succeeded, so 20 attempts always suffice for 20 writers.
+      const increments = Array.from({ length: 20 }, () =>
+        updateWithRetry<number, void>(opened.store, KEY, (n) => ({ value: (n ?? 0) + 1, result: undefined }), 20),
+      );
+      await Promise.all(increments);
+      expect((await opened.store.get<number>(KEY))?.value).toBe(20);
+    });
+  });
+}

@@ -1,9 +1,11 @@
 // A loopback Cloud Storage server speaking the subset of the JSON API that
 // @google-cloud/storage uses for small objects: objects.get (metadata and
-// `alt=media`), objects.insert (`uploadType=multipart` and `media`) and objects.list,
-// with generation numbers and the documented preconditions (412 on mismatch).
-// Tests point the real client at it with `apiEndpoint`. No object versioning:
-// only the live generation of each object exists.
+// `alt=media`), objects.insert (`uploadType=multipart`, what the client sends with
+// `resumable: false`) and objects.list, with generation numbers and the documented
+// `ifGenerationMatch` precondition (0 = no live object; 412 on mismatch). Tests point
+// the real client at it with `apiEndpoint`. No object versioning: only the live
+// generation of each object exists. Parameters it does not implement are refused
+// with 400, so a client change cannot pass silently.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,11 +67,6 @@ class GcsHttpError extends Error {
   }
 }
 
-// The precondition parameters objects.get and objects.insert document; the fake
-// refuses any other parameter it does not know, so a client change cannot pass silently.
-const PRECONDITIONS = ['ifGenerationMatch', 'ifGenerationNotMatch', 'ifMetagenerationMatch', 'ifMetagenerationNotMatch'];
-const COMMON_PARAMS = ['alt', 'fields', 'prettyPrint', 'userProject', 'projection'];
-
 export async function startFakeGcs(options: { buckets: string[]; pageSize?: number }): Promise<FakeGcs> {
   const buckets = new Map(options.buckets.map((b) => [b, new Map<string, FakeGcsObject>()]));
   const requests: RecordedGcsRequest[] = [];
@@ -119,18 +116,15 @@ export async function startFakeGcs(options: { buckets: string[]; pageSize?: numb
       return sendJson(res, 200, resource(bucket, obj));
     }
     if (method === 'GET' && single) {
-      allowParams(query, [...COMMON_PARAMS, ...PRECONDITIONS, 'generation']);
+      allowParams(query, ['alt']);
       const [bucket, name] = [decodeURIComponent(single[1]), decodeURIComponent(single[2])];
       const obj = bucketOf(bucket).get(name);
-      if (!obj || (query.generation !== undefined && Number(query.generation) !== obj.generation)) {
-        throw new GcsHttpError(404, `No such object: ${bucket}/${name}`, 'notFound');
-      }
-      checkPreconditions(query, obj);
+      if (!obj) throw new GcsHttpError(404, `No such object: ${bucket}/${name}`, 'notFound');
       if (query.alt === 'media') return sendMedia(res, obj, !fault?.omitGenerationHeader);
       return sendJson(res, 200, resource(bucket, obj));
     }
     if (method === 'GET' && list) {
-      allowParams(query, [...COMMON_PARAMS, 'prefix', 'pageToken', 'maxResults']);
+      allowParams(query, ['prefix', 'pageToken', 'maxResults']);
       return sendJson(res, 200, listObjects(decodeURIComponent(list[1]), query));
     }
     throw new GcsHttpError(404, `fake-gcs does not serve ${method} ${url.pathname}`, 'notFound');
@@ -143,29 +137,23 @@ export async function startFakeGcs(options: { buckets: string[]; pageSize?: numb
   }
 
   function insert(bucket: Map<string, FakeGcsObject>, query: Record<string, string>, contentType: string, body: Buffer): FakeGcsObject {
-    allowParams(query, [...COMMON_PARAMS, ...PRECONDITIONS, 'uploadType', 'name', 'predefinedAcl', 'contentEncoding', 'kmsKeyName']);
-    let meta: { name?: string; contentType?: string; metadata?: Record<string, string> } = {};
-    let data = body;
-    if (query.uploadType === 'multipart') {
-      const parts = parseMultipartRelated(contentType, body);
-      meta = JSON.parse(parts[0].body.toString('utf8')) as typeof meta;
-      data = parts[1].body;
-      meta.contentType ??= parts[1].contentType;
-    } else if (query.uploadType === 'media') {
-      meta.contentType = contentType || undefined;
-    } else {
-      throw new GcsHttpError(400, `fake-gcs does not support uploadType=${query.uploadType}`, 'invalid');
-    }
+    allowParams(query, ['uploadType', 'name', 'ifGenerationMatch']);
+    if (query.uploadType !== 'multipart') throw new GcsHttpError(400, `fake-gcs does not support uploadType=${query.uploadType}`, 'invalid');
+    const parts = parseMultipartRelated(contentType, body);
+    const meta = JSON.parse(parts[0].body.toString('utf8')) as { name?: string; contentType?: string; metadata?: Record<string, string> };
+    const data = parts[1].body;
     const name = query.name ?? meta.name;
     if (!name) throw new GcsHttpError(400, 'Required', 'required');
-    const current = bucket.get(name);
-    checkPreconditions(query, current);
+    // The documented semantics: generation 0 means "no live object".
+    if (query.ifGenerationMatch !== undefined && Number(query.ifGenerationMatch) !== (bucket.get(name)?.generation ?? 0)) {
+      throw new GcsHttpError(412, 'At least one of the pre-conditions you specified did not hold.', 'conditionNotMet');
+    }
     const obj: FakeGcsObject = {
       name,
       data,
       generation: nextGeneration(),
       metageneration: 1,
-      contentType: meta.contentType ?? 'application/octet-stream',
+      contentType: meta.contentType ?? parts[1].contentType,
       metadata: meta.metadata,
       timeCreated: new Date().toISOString(),
     };
@@ -204,17 +192,6 @@ export async function startFakeGcs(options: { buckets: string[]; pageSize?: numb
 function allowParams(query: Record<string, string>, allowed: string[]): void {
   const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
   if (unknown.length) throw new GcsHttpError(400, `fake-gcs does not support parameter(s) ${unknown.join(', ')}`, 'invalidParameter');
-}
-
-/** The documented semantics: generation 0 means "no live object". */
-function checkPreconditions(query: Record<string, string>, obj: FakeGcsObject | undefined): void {
-  const generation = obj?.generation ?? 0;
-  const failed =
-    (query.ifGenerationMatch !== undefined && Number(query.ifGenerationMatch) !== generation) ||
-    (query.ifGenerationNotMatch !== undefined && Number(query.ifGenerationNotMatch) === generation) ||
-    (query.ifMetagenerationMatch !== undefined && Number(query.ifMetagenerationMatch) !== obj?.metageneration) ||
-    (query.ifMetagenerationNotMatch !== undefined && Number(query.ifMetagenerationNotMatch) === obj?.metageneration);
-  if (failed) throw new GcsHttpError(412, 'At least one of the pre-conditions you specified did not hold.', 'conditionNotMet');
 }
 
 function resource(bucket: string, obj: FakeGcsObject): Record<string, unknown> {

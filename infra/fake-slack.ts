@@ -37,7 +37,8 @@ export interface FakeSlack {
   messages: ChatMessage[];
   /** Requests that were answered with a fault. */
   faulted: number;
-  failNext(fault: SlackFault, count?: number): void;
+  /** The next `count` requests after `after` normal ones get `fault`. */
+  failNext(fault: SlackFault, count?: number, after?: number): void;
   close(): Promise<void>;
 }
 
@@ -137,7 +138,8 @@ function parseApiArgs(req: IncomingMessage, body: string): Record<string, unknow
 export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
   const webhookPath = opts.webhookPath ?? '/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
   const channels = new Set(opts.channels ?? ['C0123456789']);
-  const faults: SlackFault[] = [];
+  // `null`: a request let through before a fault further down the queue.
+  const faults: (SlackFault | null)[] = [];
   let seq = 0;
 
   const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
@@ -155,7 +157,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     apiCalls: [],
     messages: [],
     faulted: 0,
-    failNext(fault, count = 1) {
+    failNext(fault, count = 1, after = 0) {
+      for (let i = 0; i < after; i++) faults.push(null);
       for (let i = 0; i < count; i++) faults.push(fault);
     },
     close: () =>
@@ -167,7 +170,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   function applyFault(res: ServerResponse, api: boolean): boolean {
     const fault = faults.shift();
-    if (!fault) return false;
+    if (fault == null) return false;
     fake.faulted++;
     if ('platformError' in fault) sendApi(res, { ok: false, error: fault.platformError });
     else {

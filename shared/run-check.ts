@@ -6,14 +6,14 @@ import type { Config, AlertRule } from './config/schema.ts';
 import { detectors } from './checks/index.ts';
 import { UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
-import type { CheckName, Finding, FindingStatus } from './model.ts';
+import type { CheckName, Finding, FindingStatus, ObservationByCheck } from './model.ts';
 import { redact } from './redact.ts';
 import type { Sources } from './sources/source.ts';
 import { defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
 import { initialAlertState, nextAlertState, type AlertState } from './alerting/lifecycle.ts';
 import type { AlertNotification, Notifier } from './alerting/notifier.ts';
 import { updateWithRetry, type StateStore } from './alerting/store.ts';
-import type { Telemetry } from './telemetry/telemetry.ts';
+import type { RunOutcome, Telemetry } from './telemetry/telemetry.ts';
 
 export interface CheckDeps {
   config: Config;
@@ -27,11 +27,10 @@ export interface CheckDeps {
   runId?: string;
 }
 
-export type RunOutcome = 'ok' | 'problem' | 'unknown' | 'skipped';
 
 export interface CheckRunResult {
   check: CheckName;
-  outcome: RunOutcome;
+  outcome: Exclude<RunOutcome, 'error'>;
   findings: Finding[];
   /** Notifications this run created (whatever their delivery). */
   notifications: AlertNotification[];
@@ -55,7 +54,7 @@ export function routeChannels(config: Config, n: AlertNotification, configured: 
   return [...new Set(channels)].filter((c) => configured.has(c));
 }
 
-function outcomeOf(findings: Finding[]): RunOutcome {
+function outcomeOf(findings: Finding[]): 'ok' | 'problem' | 'unknown' {
   const statuses = new Set<FindingStatus>(findings.map((f) => f.status));
   return statuses.has('problem') ? 'problem' : statuses.has('unknown') ? 'unknown' : 'ok';
 }
@@ -96,6 +95,9 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
       stepMs: 60_000,
       previousRunAt: memo?.value.lastRunAt,
     });
+    if (check === 'launchProbe' && deps.telemetry) {
+      for (const r of (observation as ObservationByCheck['launchProbe']).results) await deps.telemetry.recordProbe(r);
+    }
     const result = detector.detect(observation as never, cfg as never, now, memory?.value);
     findings = result.findings;
     if (result.memory !== undefined) {

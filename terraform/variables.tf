@@ -118,7 +118,7 @@ variable "slack" {
 }
 
 variable "email" {
-  description = "Email delivery over SMTP. Creates a secret for the SMTP URL (smtps://user:password@host:465); its value is added outside Terraform. Null: no email."
+  description = "Email delivery over SMTP. Creates a secret for the SMTP URL (user and password included, e.g. an smtps URL to port 465); its value is added outside Terraform. Null: no email."
   type = object({
     from = string
     to   = list(string)

@@ -1,33 +1,40 @@
 // Writes every scenario file: `npx tsx infra/scenarios/generate.ts` (deterministic:
 // fixed seeds, so the committed .om / .truth.json files are exactly its output).
 //
-// mybinder.org, night of 2018-01-17/18 (PST = UTC−8). What the account says and what
-// this reconstruction had to choose:
+// mybinder.org, night of 2018-01-17/18 (PST = UTC−8). What the account says (FACT)
+// and what this reconstruction had to choose (assumption). "simulated" rows are what the
+// model, tuned to the facts, produces with seed 20180118.
 //
-// | PST               | UTC               | what                                                    | basis      |
-// |-------------------|-------------------|---------------------------------------------------------|------------|
-// | 01-17 10:00       | 01-17 18:00       | scenario starts (normal day, background demand)          | assumption |
-// | 01-17 18:00       | 01-18 02:00       | viral repo's traffic starts building                     | FACT       |
-// | 01-17 21:30       | 01-18 05:30       | one node cordoned (stays cordoned all night)             | assumption |
-// | 01-17 23:30       | 01-18 07:30       | culler partly stuck (stale pods pile up: 6–9 h at fix)   | assumption |
-// | 01-18 ~04:15–04:20| 01-18 ~12:15–12:20| 12 of max 15 nodes (simulated; team notices at 04:19)    | FACT       |
-// | 01-18 ~04:45–04:55| 01-18 ~12:45–12:55| 14 of 15 nodes (simulated)                               | FACT (order)|
-// | 01-18 05:00       | 01-18 13:00       | max raised 15 → 20                                       | assumption |
-// | 01-18 05:45       | 01-18 13:45       | node 2fhq's networking breaks: launches stuck, fluentd + | assumption |
-// |                   |                   | ingress crash-loop, probes fail, pods level off          |            |
-// | 01-18 06:00       | 01-18 14:00       | peak ~600 running pods, ~300 from the viral repo         | FACT       |
-// | 01-18 08:20       | 01-18 16:20       | second engineer joins                                    | FACT       |
-// | 01-18 08:40       | 01-18 16:40       | fix: pods ≥ 6 h deleted, node cordoned, launches work    | assumption |
-// | 01-18 08:45       | 01-18 16:45       | hub restarted: its culler cleans the other stale pods    | assumption |
-// | 01-18 09:30       | 01-18 17:30       | sick node drained and deleted (its pods' series end)     | assumption |
-// | 01-18 12:00       | 01-18 20:00       | scenario ends                                            | assumption |
+// | PST          | UTC          | what                                                        | basis          |
+// |--------------|--------------|-------------------------------------------------------------|----------------|
+// | 01-17 10:00  | 01-17 18:00  | scenario starts: a normal day, background demand only       | assumption     |
+// | 01-17 18:00  | 01-18 02:00  | the viral repo's traffic starts building                    | FACT           |
+// | 01-17 21:30  | 01-18 05:30  | one node cordoned, stays so (Grafana shows one node fewer)   | FACT; time assumed |
+// | 01-17 23:30  | 01-18 07:30  | culler starts skipping 4 % of ended sessions (stale pods)    | assumption     |
+// | 01-18 02:00  | 01-18 10:00  | culler throughput limited to 10 pods/min                    | assumption     |
+// | 01-18 03:00  | 01-18 11:00  | node 972e4826-2fhq in the pool (its pods' series start)      | assumption     |
+// | 01-18 04:17  | 01-18 12:17  | 12 of max 15 nodes (team notices at 04:19)                  | FACT; simulated |
+// | 01-18 04:56  | 01-18 12:56  | 14 of 15 nodes                                              | FACT; simulated |
+// | 01-18 05:00  | 01-18 13:00  | max raised 15 → 20 in the web console                       | FACT; time assumed |
+// | 01-18 05:45  | 01-18 13:45  | node 2fhq's networking breaks: launch success 0.97 → 0.20,  | FACT; time assumed |
+// |              |              | fluentd + 2 ingress pods crash-loop, probes mostly fail,    |                |
+// |              |              | the hub culls only 2 pods/min: running pods level off       |                |
+// | 01-18 06:00  | 01-18 14:00  | peak ~600 running pods (simulated 567, 292 viral)            | FACT           |
+// | 01-18 08:20  | 01-18 16:20  | second engineer joins                                       | FACT           |
+// | 01-18 08:40  | 01-18 16:40  | fix: pods ≥ 6 h old deleted, node 2fhq cordoned,           | FACT; time assumed |
+// |              |              | launches and probes work again                              |                |
+// | 01-18 08:45  | 01-18 16:45  | hub restarted: its culler removes all lingering pods (15 min)| FACT; time assumed |
+// | 01-18 09:30  | 01-18 17:30  | node 2fhq drained and deleted (its pods' series end)        | assumption     |
+// | 01-18 12:00  | 01-18 20:00  | scenario ends                                               | assumption     |
 //
-// Model parameters (2018): background demand 4.5 ± 0.5 /min (peak 08:00 PST); viral
-// demand 0 → 5.5 /min from 18:00 to 05:00 PST, flat to 10:00, 3 /min by 12:00; launch
-// success 0.97 (0.20 during the fault); mean session W = 45 min; stale fraction 0.30 at
-// night, 0.55 during the fault (the hub reaches even fewer servers), 0 after restart;
-// 44 pods per node, scale-up lag 5 min, scale-down after 30 min surplus, pool
-// `ssd-pool`, max 15 → 20; pending launches give up after 10 min; probes every 10 min.
+// Model parameters (2018): background demand 4.5 ± 0.5 /min (diurnal, peak 08:00 PST);
+// viral demand 0 at 18:00 → 0.7 (22:00) → 1.4 (00:30) → 2.2 (02:30) → 3.4 (03:30) →
+// 7.0 (04:30) → 5.4 /min from 05:15 to 10:00 → 3 /min at 12:00; launch success 0.97 ×
+// platform (1, or 0.2/0.97 during the fault); mean session W = 45 min; 45 pods per node;
+// pool `ssd-pool`, min 3, max 15 → 20; scale-up lag 5 min, scale-down after 30 min of
+// surplus; pending launches give up after 10 min; probes every 10 min.
+// Truth: headroom 12:17Z (≥ 80 % of 15) → 13:00Z (max 20); levelling-off and
+// launch-failure 13:45Z → 16:40Z; sick-node 13:45Z → 17:30Z.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,6 +52,7 @@ import {
   type CrashLoopPod,
   type Incident,
   type SimParams,
+  type Schedule,
   type SimResult,
   type Trace,
 } from './simulate.ts';
@@ -98,32 +106,37 @@ const incident = (kind: Incident['kind'], onset: number, end: number): Incident 
 // --- mybinder.org 2018-01-18 -------------------------------------------------------
 
 const SICK_NODE = 'gke-prod-a-ssd-pool-972e4826-2fhq';
+/** assumption: the sick node came with the night's scale-up (its pods' series start here). */
+const SICK_NODE_JOINED = pst('2018-01-18 03:00');
 
 function mybinder2018(): SimParams {
   const start = pst('2018-01-17 10:00');
   const end = pst('2018-01-18 12:00');
   const cullerStuck = pst('2018-01-17 23:30');
-  const cullerSlow = pst(process.env.SLOW ?? '2018-01-18 02:00');
-  const STALE_NIGHT = Number(process.env.F ?? 0.05);
-  const CULL_NIGHT = Number(process.env.KN ?? 9);
-  const CULL_FAULT = Number(process.env.KF ?? 2);
-  const faultPlatformSuccess = 0.2 / USER_SUCCESS;
+  const cullerSlow = pst('2018-01-18 02:00');
   const base = healthy(start, end, {
     background: diurnal(4.5, 0.5, 16),
+    // Reddit's audience wakes up: slow build through the evening, steep from 03:30 PST.
     viral: piecewise([
       [TIMES.viralTrafficBuilds, 0],
-      ...(JSON.parse(process.env.VP ?? '[["2018-01-17 22:00",0.8],["2018-01-18 00:30",1.5],["2018-01-18 02:30",2.5],["2018-01-18 03:30",4.5],["2018-01-18 04:30",6.5],["2018-01-18 05:30",5.5],["2018-01-18 10:00",5.5]]') as [string, number][]).map(([a, v]) => [pst(a), v] as [number, number]),
+      [pst('2018-01-17 22:00'), 0.7],
+      [pst('2018-01-18 00:30'), 1.4],
+      [pst('2018-01-18 02:30'), 2.2],
+      ...(JSON.parse(process.env.VP ?? '[["03:30",3.4],["04:30",6.0],["05:15",5.6],["06:30",8.0],["09:30",8.0]]') as [string, number][]).map(
+        ([h, v]) => [pst(`2018-01-18 ${h}`), v] as [number, number],
+      ),
       [end, 3],
     ]),
   });
-  const during = (from: number, to: number, inside: number, outside: number) => (t: number) =>
+  const during = (from: number, to: number, inside: number, outside: number): Schedule => (t) =>
     t >= from && t < to ? inside : outside;
   return {
     ...base,
-    platformSuccess: during(TIMES.faultOnset, TIMES.fix, faultPlatformSuccess, 1),
-    staleFraction: during(cullerStuck, TIMES.hubRestarted, STALE_NIGHT, 0),
-    cullPerMin: (t) => (t >= cullerSlow && t < TIMES.faultOnset ? CULL_NIGHT : during(TIMES.faultOnset, TIMES.hubRestarted, CULL_FAULT, Infinity)(t)),
-    pool: { ...base.pool, name: 'ssd-pool', podsPerNode: Number(process.env.PPN ?? 44), minNodes: 3, maxNodes: 15 },
+    platformSuccess: during(TIMES.faultOnset, TIMES.fix, 0.2 / USER_SUCCESS, 1),
+    staleFraction: during(cullerStuck, TIMES.hubRestarted, 0.04, 0),
+    // The hub, swamped by launches that never finish, culls only ~2 servers a minute.
+    cullPerMin: (t) => (t < cullerSlow || t >= TIMES.hubRestarted ? Infinity : t < TIMES.faultOnset ? 10 : Number(process.env.KF ?? 2.4)),
+    pool: { ...base.pool, name: 'ssd-pool', podsPerNode: 45, minNodes: 3, maxNodes: 15 },
     events: [
       { at: pst('2018-01-17 21:30'), kind: 'cordon' },
       { at: TIMES.maxRaisedTo20, kind: 'set-max', max: 20 },
@@ -148,7 +161,7 @@ function mybinder2018(): SimParams {
             owner: 'ReplicaSet/nginx-ingress-default-backend-7c9f6d6b8',
           },
         ],
-        [start, TIMES.sickNodeDeleted],
+        [SICK_NODE_JOINED, TIMES.sickNodeDeleted],
         TIMES.faultOnset,
       ),
       userPodCrash(
@@ -172,7 +185,7 @@ function mybinder2018(): SimParams {
 function normalDay(): SimParams {
   const start = utc('2018-03-06T00:00:00Z');
   return {
-    ...healthy(start, start + hours(24), { users: diurnal(5.5, 3.2, 15) }),
+    ...healthy(start, start + hours(24), { users: diurnal(5.6, 2.9, 15) }),
     crashLoops: [
       userPodCrash(
         'jupyter-binder-2dexamples-2dr-2dk3x9qp2m',
@@ -187,10 +200,8 @@ function normalDay(): SimParams {
 
 // --- variants: shapes the detectors must get right ------------------------------------
 
-/** First minute from which pending pods stay above zero for `forMin` minutes. */
-function sustainedPending(trace: Trace, forMin: number): number {
-  return firstTime(trace, (i) => trace.pending.slice(i, i + forMin).every((p) => p > 0) && i + forMin <= trace.t.length);
-}
+/** First minute a launch gives up waiting for room: users start to fail. */
+const firstGiveUp = (trace: Trace): number => firstTime(trace, (i) => trace.gaveUp[i] > 0);
 
 function variants(): Record<string, SimParams> {
   const longPlateauStart = utc('2018-02-05T06:00:00Z');
@@ -256,8 +267,8 @@ function variants(): Record<string, SimParams> {
       pool: { ...exhaustBase.pool, maxNodes: 12 },
       incidents: (trace) => [
         incident('headroom', firstTime(trace, (i) => trace.nodes[i] >= 0.8 * trace.max[i]), exhaustBase.end),
-        incident('levelling-off', sustainedPending(trace, 10), exhaustBase.end),
-        incident('launch-failure', sustainedPending(trace, 10), exhaustBase.end),
+        incident('levelling-off', firstGiveUp(trace), exhaustBase.end),
+        incident('launch-failure', firstGiveUp(trace), exhaustBase.end),
       ],
     },
     'sick-node-among-healthy': {

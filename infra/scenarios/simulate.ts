@@ -8,7 +8,8 @@
 // autoscaler that adds nodes after a lag and removes them slowly, capped at max.
 // Pods that do not fit wait as pending and give up after a timeout.
 
-import { renderOpenMetrics, type OmFamily, type OmSample } from './openmetrics.ts';
+import { formatScenario, type ScenarioSeries } from '../../shared/scenario/openmetrics.ts';
+import type { Series } from '../../shared/model.ts';
 
 export type Schedule = (t: number) => number;
 
@@ -144,6 +145,8 @@ export interface Trace {
   cordoned: number[];
   max: number[];
   pending: number[];
+  /** Launches that gave up waiting for room this minute. */
+  gaveUp: number[];
 }
 
 export interface SimParams {
@@ -236,6 +239,7 @@ export function simulate(params: SimParams, seed: number): SimResult {
     cordoned: [],
     max: [],
     pending: [],
+    gaveUp: [],
   };
 
   const removeWhere = (pred: (p: Pod) => boolean, limit = Infinity): void => {
@@ -289,7 +293,7 @@ export function simulate(params: SimParams, seed: number): SimResult {
     if (limit === Infinity) {
       removeWhere((p) => p.state === 'ended');
     } else {
-      cullBudget = Math.min(cullBudget + limit, Math.max(limit, 1));
+      cullBudget = Math.min(cullBudget + limit, Math.ceil(limit)); // carries fractions, no bursts
       const queue = running.filter((p) => p.state === 'ended').sort((a, b) => a.ends - b.ends);
       const culled = new Set(queue.slice(0, Math.floor(cullBudget)));
       cullBudget -= culled.size;
@@ -307,7 +311,9 @@ export function simulate(params: SimParams, seed: number): SimResult {
       arrivals += n;
       for (let k = 0; k < n; k++) if (rng.bernoulli(p)) pending.push({ source, since: i });
     }
+    const waiting = pending.length;
     pending = pending.filter((q) => i - q.since < params.pendingTimeoutMin);
+    const gaveUp = waiting - pending.length;
     const capacity = (nodes - cordoned) * pool.podsPerNode;
     while (running.length < capacity && pending.length > 0) {
       const q = pending.shift()!;
@@ -339,45 +345,51 @@ export function simulate(params: SimParams, seed: number): SimResult {
     trace.cordoned.push(cordoned);
     trace.max.push(max);
     trace.pending.push(pending.length);
+    trace.gaveUp.push(gaveUp);
   }
 
-  // Probes: a known-good repo launches whenever the platform lets it and there is room.
-  const probeSeries = params.probes.repos.map((repo) => ({ labels: { repo }, samples: [] as OmSample[] }));
+  // Probes: a known-good repo launches whenever the platform lets it through and
+  // launches are not giving up for lack of room (waiting for a new node is fine).
+  const probeSeries: ScenarioSeries[] = params.probes.repos.map((repo) => ({
+    metric: 'binderwatch_launch_probe_ok',
+    labels: { repo },
+    samples: [],
+  }));
   for (let i = 0; i < steps; i += params.probes.everyMin) {
     const t = trace.t[i];
+    const starved = trace.gaveUp.slice(Math.max(0, i - params.probes.everyMin + 1), i + 1).some((n) => n > 0);
     for (const s of probeSeries) {
-      const ok = trace.pending[i] === 0 && rng.bernoulli(params.platformSuccess(t));
+      const ok = !starved && rng.bernoulli(params.platformSuccess(t));
       s.samples.push({ t, v: ok ? 1 : 0 });
     }
   }
 
-  const series = (values: number[], keep: (t: number) => boolean = () => true): OmSample[] =>
+  const samples = (values: number[], keep: (t: number) => boolean = () => true): Series =>
     trace.t.flatMap((t, i) => (keep(t) ? [{ t, v: values[i] }] : []));
   const poolLabels = { pool: pool.name };
-  const families: OmFamily[] = [
+  const series: ScenarioSeries[] = [
     {
-      name: 'binderwatch_demand',
-      series: [{ labels: {}, samples: series(trace.arrivals, (t) => !inWindows(t, params.demandGaps)) }],
+      metric: 'binderwatch_demand',
+      labels: {},
+      samples: samples(trace.arrivals, (t) => !inWindows(t, params.demandGaps)),
     },
-    { name: 'binderwatch_running_user_pods', series: [{ labels: {}, samples: series(trace.pods) }] },
-    { name: 'binderwatch_nodepool_nodes', series: [{ labels: poolLabels, samples: series(trace.nodes) }] },
-    { name: 'binderwatch_nodepool_cordoned_nodes', series: [{ labels: poolLabels, samples: series(trace.cordoned) }] },
-    { name: 'binderwatch_nodepool_max_nodes', series: [{ labels: poolLabels, samples: series(trace.max) }] },
-    { name: 'binderwatch_nodepool_pending_pods', series: [{ labels: poolLabels, samples: series(trace.pending) }] },
-    {
-      name: 'binderwatch_pod_crashlooping',
-      series: params.crashLoops.map((c) => ({
-        labels: { namespace: c.namespace, pod: c.pod, node: c.node, owner: c.owner },
-        samples: trace.t
-          .filter((t) => t >= c.exists[0] && t < c.exists[1])
-          .map((t) => ({ t, v: inWindows(t, c.crashing) ? 1 : 0 })),
-      })),
-    },
-    { name: 'binderwatch_launch_probe_ok', series: probeSeries },
+    { metric: 'binderwatch_running_user_pods', labels: {}, samples: samples(trace.pods) },
+    { metric: 'binderwatch_nodepool_nodes', labels: poolLabels, samples: samples(trace.nodes) },
+    { metric: 'binderwatch_nodepool_cordoned_nodes', labels: poolLabels, samples: samples(trace.cordoned) },
+    { metric: 'binderwatch_nodepool_max_nodes', labels: poolLabels, samples: samples(trace.max) },
+    { metric: 'binderwatch_nodepool_pending_pods', labels: poolLabels, samples: samples(trace.pending) },
+    ...params.crashLoops.map((c) => ({
+      metric: 'binderwatch_pod_crashlooping',
+      labels: { namespace: c.namespace, pod: c.pod, node: c.node, owner: c.owner },
+      samples: trace.t
+        .filter((t) => t >= c.exists[0] && t < c.exists[1])
+        .map((t) => ({ t, v: inWindows(t, c.crashing) ? 1 : 0 })),
+    })),
+    ...probeSeries,
   ];
 
   const incidents = typeof params.incidents === 'function' ? params.incidents(trace) : params.incidents;
-  return { om: renderOpenMetrics(families), truth: { incidents }, trace };
+  return { om: formatScenario({ series }), truth: { incidents }, trace };
 }
 
 /** First sampled time at which `pred` holds for the trace at that minute. */

@@ -137,7 +137,12 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
       state,
       status: f.status,
       severity: f.severity,
-      summary: f.status === 'unknown' ? `${last.summary} (no data since ${new Date(f.since).toISOString()})` : last.summary,
+      summary:
+        state === 'resolved'
+          ? `${last.summary} — now: ${finding.summary}`
+          : f.status === 'unknown'
+            ? `${last.summary} (no data since ${new Date(f.since).toISOString()})`
+            : last.summary,
       details: last.details,
       evidence: last.evidence,
       runbook: last.runbook,

@@ -44,7 +44,10 @@ function finding(r: ProbeResult): Finding {
   return {
     ...base,
     status: 'problem',
-    summary: `Launch of ${r.repo} on ${hub} failed in phase ${r.failedPhase ?? 'unknown'}: ${PHASE_TEXT[r.failedPhase ?? ''] ?? r.error ?? 'failed'}${total ? ` after ${formatDuration(total)}` : ''}`,
+    summary:
+      `Launch of ${r.repo} on ${hub} failed` +
+      (r.failedPhase ? ` in phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}` : r.error ? `: ${r.error}` : '') +
+      (total ? ` after ${formatDuration(total)}` : ''),
     details: `${r.error ?? ''}${messages}`.trim() || undefined,
     runbook: [
       `binderwatch probe ${r.binderUrl} ${r.repo}   # watch the phases live`,

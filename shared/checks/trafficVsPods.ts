@@ -14,15 +14,25 @@ import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../serie
 const STEP = 60_000; // the model runs per minute
 const HORIZONS_MIN = [5, 10, 15, 20, 30, 45, 60];
 const W_GRID_SIZE = 28;
-/** A fit within this much of the best fit counts as equally good; among those the slowest (largest W) wins, the cautious choice. */
-const FIT_TOLERANCE = 1.03;
+/** A fit whose squared error is within this factor of the best one explains the baseline as well (residuals of an integrated model are strongly correlated, so few are independent). */
+const FIT_TOLERANCE = 1.25;
 
-export interface TrafficModel {
+/** One (s, W) pair that explains the baseline. */
+export interface ModelCandidate {
   /** Launch success × GA scale. */
   s: number;
   /** Mean session length, minutes. */
   W: number;
-  /** RMS prediction error on the baseline, per horizon (minutes → pods). */
+}
+
+export interface TrafficModel {
+  /**
+   * Every pair that explains the baseline about as well as the best one. A steady
+   * baseline cannot tell a short session from a long one; they predict different
+   * futures when demand moves, so a shortfall must hold against all of them.
+   */
+  candidates: ModelCandidate[];
+  /** RMS prediction error on the baseline, per horizon (minutes → pods), worst over the candidates. */
   modelError: Record<number, number>;
   fittedAt: number;
 }
@@ -100,25 +110,29 @@ export function fitModel(a: Float64Array, p: Float64Array, from: number, to: num
   }
   if (!candidates.length) return undefined;
   const best = Math.min(...candidates.map((c) => c.sse));
-  const chosen = candidates.filter((c) => c.sse <= best * FIT_TOLERANCE + 1e-9).reduce((x, y) => (y.W > x.W ? y : x));
-  if (chosen.s <= 0) return undefined;
-  // Calibrate: how far off is this model over each horizon, on the baseline itself?
+  const plausible = candidates.filter((c) => c.s > 0 && c.sse <= best * FIT_TOLERANCE + 1e-9).map(({ s, W }) => ({ s, W }));
+  if (!plausible.length) return undefined;
+  // Calibrate: how far off are these models over each horizon, on the baseline itself?
   const modelError: Record<number, number> = {};
   for (const h of HORIZONS_MIN) {
-    let se = 0;
-    let c = 0;
-    for (let j = from + 1; j + h < to; j += 5) {
-      const start = podsNear(p, j);
-      const end = p[j + h];
-      if (!Number.isFinite(start) || !Number.isFinite(end)) continue;
-      const { p: predicted, variance } = predict(start, a, j, h, chosen.s, chosen.W);
-      // What the Poisson noise already explains is not model error.
-      se += Math.max(0, (end - predicted) ** 2 - variance);
-      c++;
+    let worst = 0;
+    for (const m of plausible) {
+      let se = 0;
+      let c = 0;
+      for (let j = from + 1; j + h < to; j += 5) {
+        const start = podsNear(p, j);
+        const end = p[j + h];
+        if (!Number.isFinite(start) || !Number.isFinite(end)) continue;
+        const { p: predicted, variance } = predict(start, a, j, h, m.s, m.W);
+        // What the Poisson noise already explains is not model error.
+        se += Math.max(0, (end - predicted) ** 2 - variance);
+        c++;
+      }
+      worst = Math.max(worst, c ? Math.sqrt(se / c) : 0);
     }
-    modelError[h] = c ? Math.sqrt(se / c) : 0;
+    modelError[h] = worst;
   }
-  return { s: chosen.s, W: chosen.W, modelError, fittedAt: now };
+  return { candidates: plausible, modelError, fittedAt: now };
 }
 
 interface Evaluation {
@@ -128,6 +142,7 @@ interface Evaluation {
   shortfall: number;
   sigma: number;
   arrivals: number; // expected successful launches over the horizon
+  model: ModelCandidate;
 }
 
 function unknownFinding(summary: string): Finding {
@@ -170,10 +185,15 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const windowMin = parseDuration(cfg.window) / STEP;
   const baselineMin = parseDuration(cfg.baseline) / STEP;
 
-  // Refit on the trailing baseline unless a recent shortfall lies in it (it would teach the model the incident).
+  // Refit on the trailing baseline, but never on data from before the last shortfall seen:
+  // it would teach the model the incident. After an incident the model is refitted
+  // as soon as an hour of clean data exists (a restart may have changed how long pods live).
   let model = memory.model;
-  if (!model || memory.lastProblemAt === undefined || now - memory.lastProblemAt > (windowMin + baselineMin) * STEP) {
-    const fitted = fitModel(af, p, last - windowMin - baselineMin, last - windowMin, cfg, now);
+  const fitTo = last - windowMin;
+  const clean = memory.lastProblemAt === undefined ? -Infinity : Math.ceil((memory.lastProblemAt - from) / STEP);
+  const fitFrom = Math.max(fitTo - baselineMin, clean);
+  if (!model || fitTo - fitFrom >= Math.min(60, baselineMin)) {
+    const fitted = fitModel(af, p, fitFrom, fitTo, cfg, now);
     if (fitted) model = fitted;
   }
   if (!model) return { findings: [], memory }; // warming up: not enough history to know what normal is
@@ -184,11 +204,25 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     const k0 = lastP - h;
     const start = podsNear(p, k0);
     if (k0 < 1 || !Number.isFinite(start)) continue;
-    const { p: expected, variance } = predict(start, af, k0, h, model.s, model.W);
+    // The most cautious plausible model: the one expecting the fewest pods.
+    let chosen: (ModelCandidate & { expected: number; variance: number }) | undefined;
+    for (const m of model.candidates) {
+      const { p: expected, variance } = predict(start, af, k0, h, m.s, m.W);
+      if (!chosen || expected < chosen.expected) chosen = { ...m, expected, variance };
+    }
+    if (!chosen) continue;
     const modelError = model.modelError[h] ?? 0;
     let arrivals = 0;
-    for (let k = k0; k < lastP; k++) arrivals += model.s * af[k];
-    evaluations.push({ horizon: h, expected, observed, shortfall: expected - observed, sigma: Math.sqrt(variance + modelError ** 2), arrivals });
+    for (let k = k0; k < lastP; k++) arrivals += chosen.s * af[k];
+    evaluations.push({
+      horizon: h,
+      expected: chosen.expected,
+      observed,
+      shortfall: chosen.expected - observed,
+      sigma: Math.sqrt(chosen.variance + modelError ** 2),
+      arrivals,
+      model: chosen,
+    });
   }
   // Demand not falling: the last 10 minutes hold at least 85 % of the 20 before them.
   const recentDemand = meanOf(a, last - 9, last + 1);
@@ -232,7 +266,8 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
           `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(observed)}${flatText}; ` +
           `implied launch success ≈ ${Math.round(implied * 100)} % over the last ${worst.horizon} min`,
         details:
-          `Model dp/dt = s·a − p/W fitted on the baseline: s=${model.s.toFixed(3)}, W=${Math.round(model.W)} min. ` +
+          `Model dp/dt = s·a − p/W fitted on the baseline: s=${worst.model.s.toFixed(3)}, W=${Math.round(worst.model.W)} min ` +
+          `(the most cautious of ${model.candidates.length} that fit). ` +
           `Shortfall ${Math.round(worst.shortfall)} pods = ${(worst.shortfall / worst.sigma).toFixed(1)}σ over ${worst.horizon} min.`,
         evidence: {
           demandPerMin: Number(perMin.toFixed(1)),

@@ -84,6 +84,9 @@ export const launchProbeSchema = z
       "How long to wait for the hub to list a stopped server as gone before deleting it through the hub API (the hub notices on its next poll, Spawner.poll_interval).",
     ),
     concurrency: z.int().min(1).default(4),
+    alert: ruleOverride
+      .default({ failuresToFire: 2, ofLastRuns: 3, successesToResolve: 3 })
+      .describe('Launches fail intermittently when one node is sick: fire on 2 of the last 3 probes, resolve after 3 good ones.'),
   })
   .strict();
 
@@ -155,6 +158,7 @@ export const clusterHealthSchema = z
   .object({
     ...checkBase,
     schedule: schedule('*/5 * * * *'),
+    cluster: nodePoolRef.omit({ pool: true }).optional().describe('The GKE cluster to watch; default: the first nodeHeadroom pool\'s cluster.'),
     userNamespaces: z.array(z.string()).default([]).describe('Namespaces of user servers (informational; bare pods are user servers anywhere).'),
     infraCrashLoopFor: duration('15m').describe('An infrastructure pod crash-looping this long is a warning on its own.'),
     pendingFor: duration('15m').describe('A pod pending this long counts as a problem pod.'),

@@ -21,11 +21,11 @@ export function joinUrl(base: string, path: string): string {
  */
 export function buildUrl(binderUrl: string, repo: string): string {
   const [provider, ...spec] = repo.split('/');
+  if (provider === 'git' && /^[a-z][a-z0-9+.-]*:$/i.test(spec[0] ?? '')) {
+    throw new Error(`git specs are "<url-escaped repository URL>/<ref>", e.g. git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/HEAD; got "${repo}"`);
+  }
   if (!provider || spec.length === 0 || spec.some((s) => s === '')) {
     throw new Error(`expected provider/spec like "gh/org/repo/ref", got "${repo}"`);
-  }
-  if (provider === 'git' && /^[a-z][a-z0-9+.-]*:$/i.test(spec[0])) {
-    throw new Error(`git specs are "<url-escaped repository URL>/<ref>", e.g. git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/HEAD; got "${repo}"`);
   }
   const encode = (segment: string) => {
     let raw = segment;
@@ -168,12 +168,12 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
   }
 
   const ctl = new AbortController();
-  const overall = setTimeout(() => ctl.abort(new Deadline(`no ready within ${Math.round(opts.timeoutMs / 1000)} s`)), opts.timeoutMs);
+  const overall = setTimeout(() => ctl.abort(new Deadline(`no ready within ${Math.round(opts.timeoutMs / 100) / 10} s`)), opts.timeoutMs);
   let idle: NodeJS.Timeout | undefined;
   const armIdle = () => {
     clearTimeout(idle);
     idle = setTimeout(
-      () => ctl.abort(new Deadline(`no event for ${Math.round(opts.idleTimeoutMs / 1000)} s (last phase: ${clock.current})`)),
+      () => ctl.abort(new Deadline(`no event for ${Math.round(opts.idleTimeoutMs / 100) / 10} s`)),
       opts.idleTimeoutMs,
     );
   };
@@ -185,7 +185,7 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
   // A deadline aborts the request; anything else that breaks it is the phase's failure.
   const broken = (phase: LaunchPhase, what: string, e: unknown) => {
     const reason = ctl.signal.reason;
-    return reason instanceof Deadline ? fail('timeout', `${reason.message} (in ${stage})`) : fail(phase, `${what}: ${describeFetchError(e)}`);
+    return reason instanceof Deadline ? fail('timeout', `${reason.message} (last phase: ${clock.current})`) : fail(phase, `${what}: ${describeFetchError(e)}`);
   };
 
   try {
@@ -222,7 +222,9 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
           return;
         }
         if (typeof event.token === 'string') registerSecret(event.token);
-        clock.enter(event.phase);
+        // ready and failed end the launch: they close the running phase instead of starting one.
+        if (event.phase === 'ready' || event.phase === 'failed') clock.close();
+        else clock.enter(event.phase);
         stage = probePhaseOf(event.phase, stage);
         if (event.message) log.add(`${event.phase}: ${event.message}`);
         opts.onEvent?.(event);
@@ -233,7 +235,6 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
             ending = fail('launch', 'ready event without url and token');
             return;
           }
-          clock.close();
           ending = { ok: true, url: event.url, token: event.token, durations: clock.durations, messages: log.messages };
         }
       },
@@ -301,7 +302,7 @@ export async function fetchHealth(binderUrl: string, opts: { timeoutMs: number; 
     res = await (opts.fetch ?? fetch)(joinUrl(binderUrl, 'health'), { headers: { Accept: 'application/json' }, signal });
   } catch (e) {
     const timedOut = (e as Error).name === 'TimeoutError';
-    return { binderUrl, error: timedOut ? `no answer within ${Math.round(opts.timeoutMs / 1000)} s` : describeFetchError(e) };
+    return { binderUrl, error: timedOut ? `no answer within ${Math.round(opts.timeoutMs / 100) / 10} s` : describeFetchError(e) };
   }
   if (res.status !== 200 && res.status !== 503) return { binderUrl, error: `HTTP ${res.status}: ${await bodySnippet(res)}` };
   let text: string;

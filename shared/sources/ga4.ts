@@ -14,12 +14,8 @@ import type { Series } from '../model.ts';
 import type { StateStore } from '../alerting/store.ts';
 import { UpstreamError } from '../errors.ts';
 import { appendHistory, resample, sliceSeries } from './history.ts';
+import type { DemandReader } from './traffic.ts';
 import { googleRequestOptions, googleUpstreamError, malformed, type GoogleApiAuth } from './google-api.ts';
-
-/** Same shape as the DemandReader in traffic.ts (structural typing makes them interchangeable). */
-export interface DemandReader {
-  read(fromMs: number, toMs: number, stepMs: number): Promise<Series>;
-}
 
 export interface Ga4DemandOptions {
   /** Numeric GA4 property id. */

@@ -1,7 +1,16 @@
 // Kubernetes API reads through @kubernetes/client-node: nodes (pool, cordoned,
 // ready) and pods in all namespaces, summarised to what the node-headroom and
 // cluster-health sources need. Lists are paged with limit/continue.
-import { ApiException, CoreV1Api, KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { UpstreamError } from '../errors.ts';
 import { redact, registerSecret } from '../redact.ts';
 
@@ -125,20 +134,17 @@ export class KubernetesReader {
     return all;
   }
 
-  /**
-   * A per-request deadline. The generated ObjectParamAPI declares Observable middleware
-   * here but wraps what it is given as promise middleware at run time, hence the cast.
-   */
-  private requestOptions(): Parameters<CoreV1Api['listNode']>[1] {
+  /** A per-request deadline (the client has no timeout setting; middleware can set an abort signal). */
+  private requestOptions(): ConfigurationOptions<ObservableMiddleware> {
     const timeoutMs = this.timeoutMs;
-    const deadline = {
-      pre: async (ctx: { setSignal(s: AbortSignal): void }) => {
+    const deadline: ObservableMiddleware = {
+      pre: (ctx) => {
         ctx.setSignal(AbortSignal.timeout(timeoutMs));
-        return ctx;
+        return new Observable(Promise.resolve(ctx));
       },
-      post: async <R>(res: R) => res,
+      post: (res) => new Observable(Promise.resolve(res)),
     };
-    return { middleware: [deadline], middlewareMergeStrategy: 'append' } as unknown as Parameters<CoreV1Api['listNode']>[1];
+    return { middleware: [deadline], middlewareMergeStrategy: 'append' };
   }
 }
 

@@ -4,7 +4,7 @@ import { createTransport } from 'nodemailer';
 import { NotifyError } from '../../errors.ts';
 import { redact, redactUrl, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
-import { describe, truncate, type FormatOptions } from './format.ts';
+import { notificationView, truncate, type FormatOptions } from './format.ts';
 
 export interface SmtpSettings {
   host: string;
@@ -50,7 +50,7 @@ function escapeHtml(s: string): string {
 
 /** Subject and both bodies for one notification; pure, so tests compare it exactly. */
 export function buildPayload(n: AlertNotification, opts: FormatOptions = {}): EmailMessage {
-  const v = describe(n, opts);
+  const v = notificationView(n, opts);
   const text: string[] = [v.title, v.status];
   const html: string[] = [`<h2>${escapeHtml(v.title)}</h2>`, `<p>${escapeHtml(v.status)}</p>`];
   if (v.details) {
@@ -93,6 +93,7 @@ export function emailNotifier(props: EmailProps): Notifier {
   const smtp = parseSmtpUrl(props.smtpUrl);
   registerSecret(props.smtpUrl);
   registerSecret(smtp.pass);
+  registerSecret(smtp.pass && encodeURIComponent(smtp.pass));
   const timeout = props.timeoutMs ?? 10_000;
   const transport = createTransport({
     host: smtp.host,

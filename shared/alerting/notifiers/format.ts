@@ -22,19 +22,26 @@ export function notificationTitle(n: AlertNotification): string {
   return `${STATE_LABEL[n.state]} ${n.severity}: ${n.summary}`;
 }
 
+// Building a DateTimeFormat costs far more than using one; zones are few.
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** `2026-11-24 10:02 UTC` in the display time zone. */
 export function formatTime(iso: string, timeZone = 'UTC'): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  }).formatToParts(new Date(iso));
-  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  let format = timeFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    timeFormats.set(timeZone, format);
+  }
+  const p = Object.fromEntries(format.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
 }
 
@@ -79,7 +86,7 @@ export interface NotificationView {
   footer: string;
 }
 
-export function describe(n: AlertNotification, opts: FormatOptions = {}): NotificationView {
+export function notificationView(n: AlertNotification, opts: FormatOptions = {}): NotificationView {
   return {
     title: notificationTitle(n),
     status: statusLine(n, opts),
@@ -99,26 +106,24 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * boundary: no split surrogate pair or emoji sequence, whichever way the receiver counts.
  */
 export function truncate(text: string, max: number, note = TRUNCATION_NOTE): string {
-  if (text.length <= max) return text;
-  const budget = max - note.length;
-  if (budget <= 0) return note.slice(0, max);
-  let out = '';
-  for (const { segment } of graphemes.segment(text)) {
-    if (out.length + segment.length > budget) break;
-    out += segment;
-  }
-  return out + note;
+  return fitEscaped(text, max, (s) => s, note);
 }
 
 /**
- * Truncates before `escape` and still fits `max` after it: escaping grows the text, and
- * cutting afterwards could split an entity such as `&amp;`.
+ * Escapes `text` and cuts it to fit `max` after escaping, between graphemes, so no
+ * entity such as `&amp;` is split. `escape` must work character by character.
  */
-export function fitEscaped(text: string, max: number, escape: (s: string) => string): string {
-  let limit = max;
-  for (;;) {
-    const out = escape(truncate(text, limit));
-    if (out.length <= max) return out;
-    limit -= out.length - max;
+export function fitEscaped(text: string, max: number, escape: (s: string) => string, note = TRUNCATION_NOTE): string {
+  const full = escape(text);
+  if (full.length <= max) return full;
+  const budget = max - note.length;
+  if (budget <= 0) return note.slice(0, max);
+  let out = '';
+  // The segment iterator is lazy: only the part that is kept gets segmented.
+  for (const { segment } of graphemes.segment(text)) {
+    const piece = escape(segment);
+    if (out.length + piece.length > budget) break;
+    out += piece;
   }
+  return out + note;
 }

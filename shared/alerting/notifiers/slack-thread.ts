@@ -15,7 +15,7 @@ import { NotifyError } from '../../errors.ts';
 import type { Logger, LogSeverity } from '../../log.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
-import { describe, type FormatOptions } from './format.ts';
+import { notificationView, type FormatOptions } from './format.ts';
 import { httpRetryable, networkErrorText, parseRetryAfter } from './http.ts';
 import { buildPayload, emojiFor, evidenceSections, fitMrkdwn, mrkdwn, SLACK_LIMITS, type SlackMessage } from './slack.ts';
 
@@ -45,7 +45,7 @@ export function threadId(n: AlertNotification): string {
 
 /** A reply under the parent: where things stand now and the current numbers. */
 export function buildThreadReply(n: AlertNotification, opts: FormatOptions = {}): SlackMessage {
-  const view = describe(n, opts);
+  const view = notificationView(n, opts);
   const line = `${emojiFor(n)} ${view.status}`;
   return {
     text: fitMrkdwn(line, SLACK_LIMITS.fallbackText),

@@ -5,7 +5,7 @@ import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError 
 import { NotifyError } from '../../errors.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
-import { describe, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView } from './format.ts';
+import { notificationView, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView } from './format.ts';
 import { httpRetryable, networkErrorText, parseRetryAfter } from './http.ts';
 
 export const SLACK_LIMITS = {
@@ -88,7 +88,7 @@ function linkElement(link: { title: string; url: string }): Mrkdwn | undefined {
 
 /** The Block Kit message for one notification; pure, so tests compare it exactly. */
 export function buildPayload(n: AlertNotification, opts: FormatOptions = {}): SlackMessage {
-  const view = describe(n, opts);
+  const view = notificationView(n, opts);
   const emoji = emojiFor(n);
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`${emoji} ${view.title}`, SLACK_LIMITS.headerText), emoji: true } },
@@ -118,6 +118,8 @@ export interface SlackWebhookProps extends FormatOptions {
 
 export function slackWebhookNotifier(props: SlackWebhookProps): Notifier {
   registerSecret(props.webhookUrl);
+  // Node's own URL error keeps the input; say it without the value.
+  if (!URL.canParse(props.webhookUrl)) throw new Error('the Slack webhook URL is not a valid URL');
   registerSecret(new URL(props.webhookUrl).pathname);
   const baseFetch = props.fetch ?? globalThis.fetch;
   return {

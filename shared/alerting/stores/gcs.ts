@@ -47,11 +47,9 @@ export class GcsStore implements StateStore {
       if (statusOf(e) === 404) return undefined;
       throw upstream(`reading ${key}`, e);
     }
-    if (typeof generation !== 'string' || !/^\d+$/.test(generation)) {
-      throw new UpstreamError('gcs', `reading ${key}: the download carried no x-goog-generation`, undefined, false);
-    }
+    const version = generationOf(generation, `reading ${key}: the download carried no x-goog-generation`);
     try {
-      return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T, version: generation };
+      return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T, version };
     } catch (e) {
       throw new UpstreamError('gcs', `state ${key} is not valid JSON`, undefined, false, { cause: e });
     }
@@ -79,7 +77,7 @@ export class GcsStore implements StateStore {
       if (statusOf(e) === 412) throw new ConflictError(key);
       throw upstream(`writing ${key}`, e);
     }
-    return String((file.metadata as { generation: string }).generation);
+    return generationOf(file.metadata.generation, `writing ${key}: the answer carried no generation`);
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -99,6 +97,12 @@ export class GcsStore implements StateStore {
       }
     }).sort();
   }
+}
+
+/** A generation is an int64, sent as a decimal string; anything else is a broken answer. */
+function generationOf(value: unknown, complaint: string): string {
+  if (typeof value === 'string' && /^\d+$/.test(value)) return value;
+  throw new UpstreamError('gcs', complaint, undefined, false);
 }
 
 /** The HTTP status of a client error; network errors carry a string code instead. */

@@ -1,0 +1,103 @@
+// `binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--json]
+//  [--hub-token-env VAR] [--hub-url URL]`: one launch probe, its phases shown live.
+// Exit 0 when the launch worked end to end, 1 when it failed (naming the phase), 2 on bad arguments.
+import { parseArgs } from 'node:util';
+import { launchProbeSchema } from '../config/schema.ts';
+import { formatDuration } from '../duration.ts';
+import type { ProbeResult } from '../model.ts';
+import { probeSettings, runLaunchProbe, type ProbeProgress } from '../sources/launch-probe.ts';
+
+export interface ProbeIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  isTTY: boolean;
+  /** Where --hub-token-env is looked up (the entry point passes process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+const USAGE = 'usage: binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--json] [--hub-token-env VAR] [--hub-url URL]\n';
+
+const ms = (n: number) => (n < 1000 ? `${n}ms` : n < 60_000 ? `${(n / 1000).toFixed(1)}s` : formatDuration(n));
+
+function summary(r: ProbeResult): string {
+  const phases = Object.entries(r.durations ?? {})
+    .map(([phase, t]) => `${phase} ${ms(t)}`)
+    .join(', ');
+  const total = ms(Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0));
+  if (r.ok) return `ok: ${r.repo} on ${r.binderUrl} launched, answered and stopped in ${total} (${phases})\n`;
+  const messages = r.messages?.length ? `last hub messages:\n${r.messages.map((m) => `  ${m}`).join('\n')}\n` : '';
+  return `FAILED in phase ${r.failedPhase ?? 'unknown'}: ${r.unknownReason ?? r.error ?? 'no detail'}\n(${phases})\n${messages}`;
+}
+
+/** Live progress: one rewritten line on a terminal, a plain line per phase otherwise. */
+function progressPrinter(out: NodeJS.WritableStream, tty: boolean): { update(p: ProbeProgress): void; finish(): void } {
+  let lastPhase = '';
+  const columns = () => (out as NodeJS.WriteStream).columns ?? 100;
+  return {
+    update(p) {
+      if (p.phase === 'done') return;
+      const line = `${ms(p.elapsedMs).padStart(7)}  ${p.phase.padEnd(10)} ${(p.message ?? '').replace(/\s+/g, ' ').trim()}`;
+      if (tty) out.write(`\r\x1b[2K${line.slice(0, columns() - 1)}`);
+      else if (p.phase !== lastPhase) out.write(line + '\n');
+      lastPhase = p.phase;
+    },
+    finish() {
+      if (tty && lastPhase) out.write('\r\x1b[2K');
+    },
+  };
+}
+
+export async function probeCommand(args: string[], io: ProbeIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        timeout: { type: 'string' },
+        'idle-timeout': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'hub-token-env': { type: 'string' },
+        'hub-url': { type: 'string' },
+      },
+    });
+  } catch (e) {
+    io.stderr.write(`binderwatch probe: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 2) {
+    io.stderr.write(USAGE);
+    return 2;
+  }
+  const [binderUrl, repo] = positionals;
+
+  const tokenVar = values['hub-token-env'];
+  const hubApiToken = tokenVar ? io.env?.[tokenVar] : undefined;
+  if (tokenVar && !hubApiToken) {
+    io.stderr.write(`binderwatch probe: --hub-token-env: environment variable ${tokenVar} is not set\n`);
+    return 2;
+  }
+  // The config schema checks the flags the same way it checks a config file.
+  const cfg = launchProbeSchema.safeParse({
+    targets: [{ binderUrl, repos: [repo], ...(values['hub-url'] ? { hubUrl: values['hub-url'] } : {}) }],
+    ...(values.timeout ? { timeout: values.timeout } : {}),
+    ...(values['idle-timeout'] ? { idleTimeout: values['idle-timeout'] } : {}),
+  });
+  if (!cfg.success) {
+    const flag: Record<string, string> = { timeout: '--timeout', idleTimeout: '--idle-timeout', binderUrl: '<binderUrl>', repos: '<provider/spec>', hubUrl: '--hub-url' };
+    const lines = cfg.error.issues.map((i) => {
+      const field = [...i.path].reverse().find((p) => typeof p === 'string' && p in flag) as string | undefined;
+      return `binderwatch probe: ${field ? flag[field] : i.path.join('.')}: ${i.message}\n`;
+    });
+    io.stderr.write(lines.join('') + USAGE);
+    return 2;
+  }
+
+  // With --json stdout carries only the result, so progress goes to stderr.
+  const printer = values.json ? progressPrinter(io.stderr, false) : progressPrinter(io.stdout, io.isTTY);
+  const result = await runLaunchProbe({ binderUrl, repo, hubUrl: values['hub-url'], hubApiToken }, probeSettings(cfg.data), { onPhase: printer.update });
+  printer.finish();
+  io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : summary(result));
+  return result.ok ? 0 : 1;
+}

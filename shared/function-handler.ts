@@ -1,0 +1,50 @@
+// The HTTP handler behind every Cloud Function: Cloud Scheduler POSTs, we run one
+// check through runCheck and answer with what happened. Config and clients are
+// built once per instance (cold start), not per request.
+import type { HttpFunction } from '@google-cloud/functions-framework';
+import { parseConfigYaml, loadConfig } from './config/load.ts';
+import { ConfigError } from './errors.ts';
+import { jsonLogger, type Logger } from './log.ts';
+import type { CheckName } from './model.ts';
+import { runCheck, type CheckDeps } from './run-check.ts';
+import { buildLiveDeps } from './wiring.ts';
+
+export type Env = Record<string, string | undefined>;
+
+export async function depsFromEnv(env: Env, logger: Logger): Promise<CheckDeps> {
+  const config = env.BINDERWATCH_CONFIG
+    ? parseConfigYaml(env.BINDERWATCH_CONFIG, 'BINDERWATCH_CONFIG')
+    : env.BINDERWATCH_CONFIG_FILE
+      ? await loadConfig(env.BINDERWATCH_CONFIG_FILE)
+      : parseConfigYaml('{}', 'default config');
+  return buildLiveDeps(config, env, logger);
+}
+
+export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLogger()): HttpFunction {
+  let deps: Promise<CheckDeps> | undefined;
+  return async (req, res) => {
+    if (req.method !== 'POST' && req.method !== 'GET') {
+      res.status(405).json({ error: 'use POST (Cloud Scheduler) or GET' });
+      return;
+    }
+    const now = Date.now();
+    try {
+      deps ??= depsFromEnv(env, logger);
+      const result = await runCheck(check, await deps, now);
+      res.status(200).json({
+        check,
+        outcome: result.outcome,
+        findings: result.findings.filter((f) => f.status !== 'ok').map((f) => ({ key: f.key, status: f.status, severity: f.severity, summary: f.summary })),
+        notifications: result.notifications.map((n) => ({ key: n.key, state: n.state, severity: n.severity })),
+        undelivered: result.delivery.failed.map((f) => ({ channel: f.channel, error: f.error.message })),
+      });
+    } catch (e) {
+      if (e instanceof ConfigError) deps = undefined; // build again next time rather than cache the failure
+      logger.log('ERROR', 'check failed to run', { check, error: e instanceof Error ? e.message : String(e) });
+      // The heartbeat still beats (outcome "error"), so a broken check is told apart from a dead one.
+      await deps?.then((d) => d.telemetry?.recordRun(check, 'error', now)).catch(() => undefined);
+      // 500 makes Cloud Scheduler record the failure (and retry, if configured).
+      res.status(500).json({ check, error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+}

@@ -1,0 +1,177 @@
+// The launched notebook server and the JupyterHub REST API, as the launch probe uses
+// them: contact (GET {url}api), stop (POST {url}api/shutdown — what mybinder.org-deploy's
+// tests/test_launch.py does) and, with a hub admin token, confirm through
+// GET /hub/api/users/{name} that the server is gone and DELETE …/server if it is not.
+import { UpstreamError } from '../errors.ts';
+import { redact, redactUrl } from '../redact.ts';
+import { joinUrl, type FetchLike } from './binderhub.ts';
+
+/** A launched server as BinderHub's `ready` event hands it over. */
+export interface ServerRef {
+  /** …/user/<name>/ (or …/user/<name>/<server>/ for a named server). */
+  url: string;
+  token: string;
+}
+
+interface HttpOptions {
+  timeoutMs: number;
+  fetch?: FetchLike;
+}
+
+const withSlash = (url: string) => (url.endsWith('/') ? url : url + '/');
+const tokenHeader = (token: string) => ({ Authorization: `token ${token}` });
+
+function failure(e: unknown, timeoutMs: number): string {
+  const err = e as { name?: string; message?: string; cause?: { code?: string } };
+  if (err.name === 'TimeoutError') return `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
+  return redact(`${err.message ?? String(e)}${err.cause?.code ? ` (${err.cause.code})` : ''}`);
+}
+
+/** GET {url}api must answer 200 JSON with a `version`: the server is really reachable. */
+export async function contactServer(ref: ServerRef, opts: HttpOptions): Promise<{ ok: true; version: string } | { ok: false; error: string }> {
+  const target = withSlash(ref.url) + 'api';
+  let res: Response;
+  try {
+    // A redirect (to the hub's login or spawn page) means the server did not take the token.
+    res = await (opts.fetch ?? fetch)(target, { headers: tokenHeader(ref.token), redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs) });
+  } catch (e) {
+    return { ok: false, error: `${redactUrl(target)} api: ${failure(e, opts.timeoutMs)}` };
+  }
+  const text = await res.text().catch(() => '');
+  const type = res.headers.get('content-type') ?? 'no content type';
+  if (res.status !== 200) {
+    const where = res.status >= 300 && res.status < 400 ? ` to ${redactUrl(res.headers.get('location') ?? '')}` : '';
+    return { ok: false, error: `server api answered HTTP ${res.status}${where} (${type})` };
+  }
+  try {
+    const version = (JSON.parse(text) as { version?: unknown }).version;
+    if (typeof version === 'string') return { ok: true, version };
+  } catch {
+    // falls through: not JSON
+  }
+  return { ok: false, error: `server api answered 200 ${type} without a version` };
+}
+
+export interface ShutdownOptions extends HttpOptions {
+  /** Attempts after the first. */
+  retries: number;
+  /** Wait before retry n is backoffMs · 2^(n-1). */
+  backoffMs: number;
+}
+
+/** POST {url}api/shutdown until a 2xx, with retries; the server then exits on its own. */
+export async function shutdownServer(ref: ServerRef, opts: ShutdownOptions): Promise<{ ok: boolean; attempts: number; error?: string }> {
+  const target = withSlash(ref.url) + 'api/shutdown';
+  let error = '';
+  for (let attempt = 1; attempt <= opts.retries + 1; attempt++) {
+    if (attempt > 1) await new Promise((r) => setTimeout(r, opts.backoffMs * 2 ** (attempt - 2)));
+    try {
+      const res = await (opts.fetch ?? fetch)(target, {
+        method: 'POST',
+        headers: tokenHeader(ref.token),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(opts.timeoutMs),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return { ok: true, attempts: attempt };
+      error = `HTTP ${res.status}`;
+    } catch (e) {
+      error = failure(e, opts.timeoutMs);
+    }
+  }
+  return { ok: false, attempts: opts.retries + 1, error: `api/shutdown failed ${opts.retries + 1} times, last: ${error}` };
+}
+
+/** Where a launched server lives on its hub. */
+export interface ServerLocation {
+  /** …/hub/api/ */
+  hubApi: string;
+  user: string;
+  /** '' for the default server. */
+  server: string;
+}
+
+/**
+ * Reads the user (and named server) from a `…/user/<name>/[<server>/]` URL; the hub API
+ * is `hubUrl` when given, else the part of the URL before `/user/`.
+ */
+export function serverLocation(serverUrl: string, hubUrl?: string): ServerLocation {
+  const u = new URL(serverUrl);
+  const m = /^(.*?)\/user\/([^/]+)\/(?:([^/]+)\/?)?$/.exec(u.pathname);
+  if (!m) throw new Error(`cannot tell the user from server URL ${redactUrl(serverUrl)}`);
+  const base = hubUrl ?? `${u.origin}${m[1]}/`;
+  return { hubApi: joinUrl(base, 'hub/api/'), user: decodeURIComponent(m[2]), server: m[3] ? decodeURIComponent(m[3]) : '' };
+}
+
+function serverPath(loc: ServerLocation): string {
+  const user = `users/${encodeURIComponent(loc.user)}`;
+  return loc.server ? `${user}/servers/${encodeURIComponent(loc.server)}` : `${user}/server`;
+}
+
+async function hubCall(loc: ServerLocation, token: string, path: string, method: string, opts: HttpOptions): Promise<Response> {
+  try {
+    return await (opts.fetch ?? fetch)(loc.hubApi + path, { method, headers: tokenHeader(token), signal: AbortSignal.timeout(opts.timeoutMs) });
+  } catch (e) {
+    throw new UpstreamError('jupyterhub', `${method} ${path}: ${failure(e, opts.timeoutMs)}`);
+  }
+}
+
+/** Whether the hub lists the server as running or starting/stopping ('active'), or not at all ('gone'). */
+export async function hubServerState(loc: ServerLocation, token: string, opts: HttpOptions): Promise<'active' | 'gone'> {
+  const res = await hubCall(loc, token, `users/${encodeURIComponent(loc.user)}`, 'GET', opts);
+  if (res.status === 404) return 'gone';
+  if (res.status !== 200) throw new UpstreamError('jupyterhub', `GET users/${loc.user} answered HTTP ${res.status}`, res.status);
+  let model: { servers?: Record<string, { ready?: boolean; pending?: string | null }> };
+  try {
+    model = (await res.json()) as typeof model;
+  } catch {
+    throw new UpstreamError('jupyterhub', `GET users/${loc.user} answered no JSON`);
+  }
+  // Without read:servers the model has no `servers`: we cannot confirm anything.
+  if (!model || typeof model.servers !== 'object') throw new UpstreamError('jupyterhub', 'user model has no "servers" (token lacks admin:servers?)');
+  const s = model.servers[loc.server];
+  return s && (s.ready || s.pending) ? 'active' : 'gone';
+}
+
+/** Asks the hub to stop the server (204 stopped, 202 stopping, 400/404 not running). */
+export async function hubDeleteServer(loc: ServerLocation, token: string, opts: HttpOptions): Promise<void> {
+  const res = await hubCall(loc, token, serverPath(loc), 'DELETE', opts);
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.status === 204 || res.status === 202 || res.status === 400 || res.status === 404) return;
+  throw new UpstreamError('jupyterhub', `DELETE ${serverPath(loc)} answered HTTP ${res.status}`, res.status);
+}
+
+export interface EnsureGoneOptions extends HttpOptions {
+  /** How long the hub gets to notice (each wait: before and after a DELETE). */
+  confirmTimeoutMs: number;
+  /** Whether api/shutdown succeeded: if so, first give the hub time to notice on its own. */
+  shutdownOk: boolean;
+}
+
+async function waitGone(loc: ServerLocation, token: string, opts: EnsureGoneOptions): Promise<boolean> {
+  const pollMs = Math.min(2000, Math.max(100, opts.confirmTimeoutMs / 10));
+  const until = Date.now() + opts.confirmTimeoutMs;
+  for (;;) {
+    if ((await hubServerState(loc, token, opts)) === 'gone') return true;
+    if (Date.now() + pollMs > until) return false;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/**
+ * Makes sure the hub no longer runs the server. After a successful api/shutdown the hub
+ * keeps listing the server until its next poll (Spawner.poll_interval), so it gets
+ * `confirmTimeoutMs` to notice before we DELETE it; after a failed shutdown we DELETE at once.
+ */
+export async function ensureServerGone(loc: ServerLocation, token: string, opts: EnsureGoneOptions): Promise<{ gone: boolean; deleted: boolean; error?: string }> {
+  try {
+    if (opts.shutdownOk ? await waitGone(loc, token, opts) : (await hubServerState(loc, token, opts)) === 'gone') {
+      return { gone: true, deleted: false };
+    }
+    await hubDeleteServer(loc, token, opts);
+    if (await waitGone(loc, token, opts)) return { gone: true, deleted: true };
+    return { gone: false, deleted: true, error: `hub still lists ${loc.user}'s server ${Math.round(opts.confirmTimeoutMs / 1000)} s after DELETE` };
+  } catch (e) {
+    return { gone: false, deleted: false, error: redact((e as Error).message) };
+  }
+}

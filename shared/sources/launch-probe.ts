@@ -1,0 +1,189 @@
+// The launch probe (DESIGN §3) and BinderHub's /health as observation sources.
+// A probe launches a repo through BinderHub, contacts the server, and always stops it
+// again once BinderHub handed it over — also when contact failed.
+import type { BinderHealthConfig, LaunchProbeConfig } from '../config/schema.ts';
+import { parseDuration } from '../duration.ts';
+import type { Logger } from '../log.ts';
+import type { LaunchPhase, ProbeResult } from '../model.ts';
+import { redact, registerSecret } from '../redact.ts';
+import { fetchHealth, MessageLog, streamLaunch, type FetchLike, type LaunchEvent } from './binderhub.ts';
+import { contactServer, ensureServerGone, serverLocation, shutdownServer, type ServerRef } from './jupyterhub.ts';
+import type { ObservationSource } from './source.ts';
+
+/** Progress of one probe, for live display. `phase` is a BinderHub phase, or contact / stop / done. */
+export interface ProbeProgress {
+  binderUrl: string;
+  repo: string;
+  phase: string;
+  message?: string;
+  /** Since the probe started. */
+  elapsedMs: number;
+  /** On `done`: the result. */
+  result?: ProbeResult;
+}
+
+export interface ProbeTarget {
+  binderUrl: string;
+  repo: string;
+  /** JupyterHub base URL for the admin API; default: derived from the server URL. */
+  hubUrl?: string;
+  /** Hub admin API token (admin:users, admin:servers): confirm the stop, delete if needed. */
+  hubApiToken?: string;
+}
+
+export interface ProbeSettings {
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  contactTimeoutMs: number;
+  stopRetries: number;
+  stopConfirmTimeoutMs: number;
+}
+
+export interface ProbeOptions {
+  fetch?: FetchLike;
+  logger?: Logger;
+  onPhase?: (p: ProbeProgress) => void;
+  /** Wall clock for `ProbeResult.at` (epoch ms). */
+  clock?: () => number;
+  /** First wait between api/shutdown attempts (doubles each retry). */
+  stopBackoffMs?: number;
+  signal?: AbortSignal;
+}
+
+export function probeSettings(cfg: LaunchProbeConfig): ProbeSettings {
+  return {
+    timeoutMs: parseDuration(cfg.timeout),
+    idleTimeoutMs: parseDuration(cfg.idleTimeout),
+    contactTimeoutMs: parseDuration(cfg.contactTimeout),
+    stopRetries: cfg.stopRetries,
+    stopConfirmTimeoutMs: parseDuration(cfg.stopConfirmTimeout),
+  };
+}
+
+/** Stops a server BinderHub handed over; a failure here is the probe's own finding. */
+async function stopServer(
+  ref: ServerRef,
+  target: ProbeTarget,
+  settings: ProbeSettings,
+  opts: ProbeOptions,
+  log: MessageLog,
+): Promise<{ ok: boolean; error?: string }> {
+  const http = { timeoutMs: settings.contactTimeoutMs, fetch: opts.fetch };
+  const shutdown = await shutdownServer(ref, { ...http, retries: settings.stopRetries, backoffMs: opts.stopBackoffMs ?? 1000 });
+  if (shutdown.attempts > 1) log.add(`stop: api/shutdown took ${shutdown.attempts} attempts${shutdown.ok ? '' : ` (${shutdown.error})`}`);
+  if (!target.hubApiToken) return shutdown.ok ? { ok: true } : { ok: false, error: `${shutdown.error}; no hub API token configured, the server may be leaking` };
+
+  let loc;
+  try {
+    loc = serverLocation(ref.url, target.hubUrl);
+  } catch (e) {
+    return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; ${(e as Error).message}` };
+  }
+  const gone = await ensureServerGone(loc, target.hubApiToken, { ...http, confirmTimeoutMs: settings.stopConfirmTimeoutMs, shutdownOk: shutdown.ok });
+  if (gone.deleted) log.add(`stop: deleted ${loc.user}'s server through the hub API`);
+  if (!gone.gone) return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; hub API: ${gone.error}` };
+  // Cleaned up through the hub, but the server itself would not stop: still a finding.
+  return shutdown.ok ? { ok: true } : { ok: false, error: `${shutdown.error}; the hub API deleted the server` };
+}
+
+/** One launch of one repo on one BinderHub, start to clean stop. Never throws. */
+export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSettings, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const at = (opts.clock ?? Date.now)();
+  const t0 = performance.now();
+  const elapsed = () => Math.round(performance.now() - t0);
+  const progress = (phase: string, message?: string, result?: ProbeResult) =>
+    opts.onPhase?.({ binderUrl: target.binderUrl, repo: target.repo, phase, message, elapsedMs: elapsed(), result });
+  if (target.hubApiToken) registerSecret(target.hubApiToken);
+
+  const launch = await streamLaunch(target.binderUrl, target.repo, {
+    timeoutMs: settings.timeoutMs,
+    idleTimeoutMs: settings.idleTimeoutMs,
+    fetch: opts.fetch,
+    signal: opts.signal,
+    onEvent: (e: LaunchEvent) => progress(e.phase, e.message),
+  });
+  const log = new MessageLog();
+  for (const m of launch.messages) log.add(m);
+  const durations = { ...launch.durations };
+  const base = { binderUrl: target.binderUrl, repo: target.repo, at, durations };
+
+  let result: ProbeResult;
+  if (!launch.ok) {
+    result = { ...base, ok: false, failedPhase: launch.failedPhase, error: launch.error, messages: log.messages };
+  } else {
+    const ref = { url: launch.url, token: launch.token };
+    progress('contact');
+    let t = performance.now();
+    const contact = await contactServer(ref, { timeoutMs: settings.contactTimeoutMs, fetch: opts.fetch });
+    durations.contact = Math.round(performance.now() - t);
+    if (!contact.ok) log.add(`contact: ${contact.error}`);
+
+    progress('stop');
+    t = performance.now();
+    const stop = await stopServer(ref, target, settings, opts, log);
+    durations.stop = Math.round(performance.now() - t);
+    if (!stop.ok) log.add(`stop: ${stop.error}`);
+
+    // Contact failing is the finding; a stop failing after it is told in the error.
+    const failedPhase: LaunchPhase | undefined = !contact.ok ? 'contact' : !stop.ok ? 'stop' : undefined;
+    const error = [!contact.ok && contact.error, !stop.ok && `stop failed: ${stop.error}`].filter(Boolean).join('; ');
+    result = { ...base, ok: !failedPhase, ...(failedPhase ? { failedPhase, error: redact(error) } : {}), messages: log.messages };
+  }
+  progress('done', result.ok ? 'ok' : `failed in ${result.failedPhase}`, result);
+  opts.logger?.log(result.ok ? 'INFO' : 'WARNING', `launch probe ${result.ok ? 'ok' : `failed in ${result.failedPhase}`}`, {
+    binderUrl: result.binderUrl,
+    repo: result.repo,
+    durations: result.durations,
+    ...(result.error ? { error: result.error } : {}),
+  });
+  return result;
+}
+
+/** Runs `fn` over `items` with at most `limit` running at once, keeping the order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export interface LaunchProbeSourceOptions extends ProbeOptions {
+  /** Hub admin API tokens by binderUrl (the entry point reads them from each target's hubApiTokenEnv). */
+  hubApiTokens?: Record<string, string>;
+}
+
+/** Every configured target × repo, `cfg.concurrency` at a time. */
+export function launchProbeSource(cfg: LaunchProbeConfig, opts: LaunchProbeSourceOptions = {}): ObservationSource<'launchProbe'> {
+  const settings = probeSettings(cfg);
+  return {
+    async observe() {
+      const targets: ProbeTarget[] = cfg.targets.flatMap((t) =>
+        t.repos.map((repo) => ({ binderUrl: t.binderUrl, repo, hubUrl: t.hubUrl, hubApiToken: opts.hubApiTokens?.[t.binderUrl] })),
+      );
+      return { results: await mapLimit(targets, cfg.concurrency, (t) => runLaunchProbe(t, settings, opts)) };
+    },
+  };
+}
+
+export interface BinderHealthSourceOptions {
+  fetch?: FetchLike;
+  /** Hubs to read when `cfg.binderUrls` is empty (the launch probe's targets). */
+  defaultBinderUrls?: string[];
+}
+
+/** BinderHub's /health of each hub; unreadable ones come back with `error` (→ unknown). */
+export function binderHealthSource(cfg: BinderHealthConfig, opts: BinderHealthSourceOptions = {}): ObservationSource<'binderHealth'> {
+  const timeoutMs = parseDuration(cfg.timeout);
+  const urls = [...new Set(cfg.binderUrls.length ? cfg.binderUrls : (opts.defaultBinderUrls ?? []))];
+  return {
+    async observe() {
+      return { hubs: await Promise.all(urls.map((u) => fetchHealth(u, { timeoutMs, fetch: opts.fetch }))) };
+    },
+  };
+}

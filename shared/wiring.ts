@@ -1,0 +1,140 @@
+// Config + environment values → live CheckDeps: the production sources, the state
+// store, the channels and telemetry. Only the checks asked for are wired, so a
+// function's cold start builds just its own clients. The entry point passes the
+// environment in; nothing here reads process.env.
+import type { Config } from './config/schema.ts';
+import { parseDuration } from './duration.ts';
+import { UpstreamError } from './errors.ts';
+import type { Logger } from './log.ts';
+import { CHECK_NAMES, type CheckName } from './model.ts';
+import { notifiersFromEnv } from './alerting/notifiers/index.ts';
+import type { ThreadStore } from './alerting/notifiers/slack-thread.ts';
+import { FileStore, MemoryStore, updateWithRetry, type StateStore } from './alerting/store.ts';
+import type { CheckDeps } from './run-check.ts';
+import type { Sources } from './sources/source.ts';
+import type { Telemetry } from './telemetry/telemetry.ts';
+
+export type Env = Record<string, string | undefined>;
+
+async function buildStore(config: Config): Promise<StateStore> {
+  const state = config.alerting.state;
+  if (state.type === 'memory') return new MemoryStore();
+  if (state.type === 'file') return new FileStore(state.dir);
+  const [{ Storage }, { GcsStore }] = await Promise.all([import('@google-cloud/storage'), import('./alerting/stores/gcs.ts')]);
+  return new GcsStore({ storage: new Storage(), bucket: state.bucket, prefix: state.prefix });
+}
+
+/** Slack threads remember their parent message in the state store. */
+function storeThreads(store: StateStore): ThreadStore {
+  return {
+    async get(id) {
+      return (await store.get<string>(`slack-thread/${id}`))?.value;
+    },
+    async set(id, ts) {
+      await updateWithRetry<string, true>(store, `slack-thread/${id}`, () => ({ value: ts, result: true }));
+    },
+  };
+}
+
+async function buildTelemetry(env: Env, logger: Logger): Promise<Telemetry | undefined> {
+  const projectId = env.GOOGLE_CLOUD_PROJECT;
+  if (!projectId) return undefined; // off the cloud (CLI, tests): nowhere to write
+  const [{ MetricServiceClient }, { cloudMonitoringTelemetry }] = await Promise.all([
+    import('@google-cloud/monitoring'),
+    import('./telemetry/cloud-monitoring.ts'),
+  ]);
+  return cloudMonitoringTelemetry({ client: new MetricServiceClient(), projectId, logger });
+}
+
+async function buildSources(config: Config, env: Env, store: StateStore, checks: CheckName[]): Promise<Sources> {
+  const sources: Sources = {};
+  const want = (c: CheckName) => checks.includes(c) && config.checks[c].enabled;
+  const { launchProbe, binderHealth, trafficVsPods, nodeHeadroom, clusterHealth } = config.checks;
+
+  if (want('launchProbe') || want('binderHealth')) {
+    const { launchProbeSource, binderHealthSource } = await import('./sources/launch-probe.ts');
+    const hubApiTokens = Object.fromEntries(
+      launchProbe.targets.flatMap((t) => (t.hubApiTokenEnv && env[t.hubApiTokenEnv] ? [[t.binderUrl, env[t.hubApiTokenEnv]!]] : [])),
+    );
+    if (want('launchProbe') && launchProbe.targets.length) sources.launchProbe = launchProbeSource(launchProbe, { hubApiTokens });
+    const defaultBinderUrls = launchProbe.targets.map((t) => t.binderUrl);
+    if (want('binderHealth') && (binderHealth.binderUrls.length || defaultBinderUrls.length)) {
+      sources.binderHealth = binderHealthSource(binderHealth, { defaultBinderUrls });
+    }
+  }
+
+  if (want('trafficVsPods') && trafficVsPods.demand && config.sources.prometheus) {
+    const [{ promqlClientFromConfig }, { promqlDemand, trafficSource }] = await Promise.all([
+      import('./sources/promql.ts'),
+      import('./sources/traffic.ts'),
+    ]);
+    const prom = promqlClientFromConfig(config.sources.prometheus, env);
+    const d = trafficVsPods.demand;
+    const demand =
+      d.source === 'promql'
+        ? promqlDemand(prom, d.query)
+        : new (await import('./sources/ga4.ts')).Ga4RealtimeDemand({
+            propertyId: d.propertyId,
+            metric: d.metric,
+            dimensionFilter: d.dimensionFilter,
+            auth: await googleAuth(),
+            store,
+          });
+    sources.trafficVsPods = trafficSource({ pods: { client: prom, query: trafficVsPods.podsQuery }, demand });
+  }
+
+  const clusterRef = clusterHealth.cluster ?? nodeHeadroom.pools[0];
+  if ((want('nodeHeadroom') && nodeHeadroom.pools.length) || (want('clusterHealth') && (clusterRef || config.sources.kubernetes?.kubeconfig))) {
+    const [{ GkeClient }, k8s] = await Promise.all([import('./sources/gke.ts'), import('./sources/kubernetes.ts')]);
+    const auth = await googleAuth();
+    const gke = new GkeClient({ auth });
+    const readers = new Map<string, Promise<InstanceType<typeof k8s.KubernetesReader>>>();
+    // One Kubernetes reader per cluster, shared by its pools and by clusterHealth.
+    const kubeFor = (ref: { project: string; location: string; cluster: string }) => {
+      const id = `${ref.project}/${ref.location}/${ref.cluster}`;
+      let reader = readers.get(id);
+      if (!reader) {
+        reader = (async () => {
+          const file = config.sources.kubernetes?.kubeconfig;
+          if (file) return new k8s.KubernetesReader(k8s.kubeConfigFromFile(file));
+          const { server, caCert } = await gke.clusterAccess(ref);
+          const token = await auth.getAccessToken();
+          if (!token) throw new UpstreamError('gke', 'no access token for the cluster');
+          return new k8s.KubernetesReader(k8s.kubeConfigForGke({ endpoint: server, caCert, token }));
+        })();
+        readers.set(id, reader);
+      }
+      return reader;
+    };
+    if (want('nodeHeadroom') && nodeHeadroom.pools.length) {
+      const { nodeHeadroomSource } = await import('./sources/node-headroom.ts');
+      const pools = await Promise.all(nodeHeadroom.pools.map(async (ref) => ({ ref, gke, kube: await kubeFor(ref) })));
+      sources.nodeHeadroom = nodeHeadroomSource({ pools, store });
+    }
+    if (want('clusterHealth') && clusterRef) {
+      const { clusterHealthSource } = await import('./sources/cluster-health.ts');
+      sources.clusterHealth = clusterHealthSource({
+        kube: await kubeFor(clusterRef),
+        cullerMaxAgeMs: parseDuration(clusterHealth.cullerMaxAge),
+        pendingForMs: parseDuration(clusterHealth.pendingFor),
+        store,
+        cluster: clusterRef.cluster,
+      });
+    }
+  }
+  return sources;
+}
+
+async function googleAuth() {
+  const { GoogleAuth } = await import('google-auth-library');
+  return new GoogleAuth({
+    scopes: ['https://www.googleapis.com/auth/cloud-platform', 'https://www.googleapis.com/auth/analytics.readonly'],
+  });
+}
+
+export async function buildLiveDeps(config: Config, env: Env, logger: Logger, checks: CheckName[] = [...CHECK_NAMES]): Promise<CheckDeps> {
+  const store = await buildStore(config);
+  const [sources, telemetry] = await Promise.all([buildSources(config, env, store, checks), buildTelemetry(env, logger)]);
+  const notifiers = notifiersFromEnv(env, { logger, threadStore: storeThreads(store), timeZone: config.displayTimeZone });
+  return { config, sources, store, notifiers, logger, telemetry };
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { nodeHeadroomSchema } from '../../../shared/config/schema.ts';
+import { detectNodeHeadroom } from '../../../shared/checks/nodeHeadroom.ts';
+import type { NodePoolObservation } from '../../../shared/model.ts';
+
+const MIN = 60_000;
+const NOW = Date.UTC(2018, 0, 18, 12, 19);
+const cfg = nodeHeadroomSchema.parse({});
+
+/** Node counts one per minute, the last at NOW. */
+function pool(counts: number[], rest: Partial<NodePoolObservation> = {}): NodePoolObservation {
+  return {
+    pool: 'prod-a/ssd-pool',
+    nodes: counts.map((v, i) => ({ t: NOW - (counts.length - 1 - i) * MIN, v })),
+    cordoned: 0,
+    max: 15,
+    pending: 0,
+    ...rest,
+  };
+}
+
+describe('nodeHeadroom', () => {
+  it.each([
+    ['11 of 15 (73 %)', [11], {}, 'ok', 'warning'],
+    ['12 of 15 (80 %): warning', [12], {}, 'problem', 'warning'],
+    ['14 of 15 (93 %): critical', [14], {}, 'problem', 'critical'],
+    ['15 of 20 after the max was raised: ok', [15], { max: 20 }, 'ok', 'warning'],
+    ['at max with pending pods: critical', [10], { max: 10, pending: 4 }, 'problem', 'critical'],
+    ['at a small max without pending pods: critical by ratio', [3], { max: 3 }, 'problem', 'critical'],
+    ['autoscaling off: ok, nothing to compare', [30], { max: null }, 'ok', 'warning'],
+  ] as const)('%s', (_name, counts, rest, status, severity) => {
+    const [f] = detectNodeHeadroom({ pools: [pool([...counts], rest)] }, cfg, NOW).findings;
+    expect([f.status, f.severity]).toEqual([status, severity]);
+  });
+
+  it('counts cordoned nodes and says what dashboards that skip them show', () => {
+    const [f] = detectNodeHeadroom({ pools: [pool([14], { cordoned: 1, cordonedNodes: ['gke-prod-a-ssd-pool-aaa'] })] }, cfg, NOW).findings;
+    expect(f.summary).toContain('14 of 15 nodes');
+    expect(f.summary).toContain('1 cordoned (gke-prod-a-ssd-pool-aaa): dashboards that skip cordoned nodes show 13');
+    expect(f.key).toBe('headroom:prod-a/ssd-pool');
+    expect(f.runbook.join('\n')).toContain('kubectl get nodes -l cloud.google.com/gke-nodepool=ssd-pool');
+  });
+
+  it('forecasts the time to max from the recent slope', () => {
+    // One node every 5 minutes: from 12 to 15 takes 15 minutes.
+    const counts = Array.from({ length: 31 }, (_, i) => 6 + Math.floor(i / 5));
+    const [f] = detectNodeHeadroom({ pools: [pool(counts)] }, cfg, NOW).findings;
+    expect(f.evidence?.timeToMaxMin).toBeGreaterThanOrEqual(12);
+    expect(f.evidence?.timeToMaxMin).toBeLessThanOrEqual(18);
+    expect(f.summary).toMatch(/max reached in ~1\dm/);
+  });
+
+  it('uses the max in force now when it changed mid-window', () => {
+    const [f] = detectNodeHeadroom({ pools: [pool([12, 13, 14, 14], { max: 20 })] }, cfg, NOW).findings;
+    expect(f.status).toBe('ok');
+    expect(f.summary).toContain('14 of 20');
+  });
+
+  it('is unknown, not ok, when the node count is stale or missing', () => {
+    const stale = pool([10]);
+    stale.nodes = [{ t: NOW - 30 * MIN, v: 10 }];
+    const findings = detectNodeHeadroom({ pools: [stale, pool([], { pool: 'other' })] }, cfg, NOW).findings;
+    expect(findings.map((f) => f.status)).toEqual(['unknown', 'unknown']);
+  });
+
+  it('is unknown when the max is NaN (no data from GKE)', () => {
+    const [f] = detectNodeHeadroom({ pools: [pool([12], { max: NaN })] }, cfg, NOW).findings;
+    expect(f.status).toBe('unknown');
+  });
+
+  it('reports each pool on its own', () => {
+    const findings = detectNodeHeadroom({ pools: [pool([14]), pool([2], { pool: 'prod-a/core-pool', max: 5 })] }, cfg, NOW).findings;
+    expect(findings.map((f) => `${f.key}:${f.status}`)).toEqual(['headroom:prod-a/ssd-pool:problem', 'headroom:prod-a/core-pool:ok']);
+  });
+});

@@ -241,8 +241,9 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
     let answer = health;
     if (!answer) {
       const hubOk = hub ? await fetch(hub.url + 'hub/health').then((r) => r.ok, () => false) : false;
-      const users = hubOk ? ((await (await hubApi('users')).json()) as { servers?: Record<string, { ready?: boolean }> }[]) : [];
-      const running = users.filter((u) => Object.values(u.servers ?? {}).some((s) => s.ready)).length;
+      const users = hubOk ? ((await (await hubApi('users')).json()) as { servers?: Record<string, { ready?: boolean; pending?: string | null }> }[]) : [];
+      // A pod that is starting or stopping still counts against the quota.
+      const running = users.filter((u) => Object.values(u.servers ?? {}).some((s) => s.ready || s.pending)).length;
       const quota = options.podQuota ?? 100;
       const checks = [
         { service: 'JupyterHub API', ok: hubOk },

@@ -9,7 +9,8 @@
 // start parses one check's code and nothing of the other four. esbuild's ESM
 // code splitting puts modules shared by several checks in chunks/, so the archive
 // carries each module once, and a chunk is only reachable from the checks that
-// use all of it.
+// use all of it. Dynamic imports (shared/wiring.ts loads each check's clients
+// that way) stay separate chunks, read on first use rather than at cold start.
 import { build, type Metafile } from 'esbuild';
 import { readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -38,6 +39,9 @@ export interface BundleReport {
   bytes: number;
   /** Source modules in those files. */
   modules: number;
+  /** Bytes reachable at all, dynamic imports (loaded on first use) included. */
+  reachableBytes: number;
+  reachableModules: number;
 }
 
 export interface PackageResult {
@@ -92,20 +96,25 @@ const ESM_CJS_SHIM = [
 function reportBundles(metafile: Metafile, root: string, outDir: string, entries: FunctionEntry[]): BundleReport[] {
   const outputs = metafile.outputs;
   const key = (file: string) => relative(root, join(outDir, file)).split(sep).join('/');
-  return entries.map((entry) => {
-    const seen = new Set<string>();
+  const closure = (entry: string, kinds: string[]) => {
+    const files = new Set<string>();
     const modules = new Set<string>();
     const visit = (out: string) => {
-      if (seen.has(out)) return;
-      seen.add(out);
+      if (files.has(out)) return;
+      files.add(out);
       const meta = outputs[out];
       if (!meta) throw new Error(`package: esbuild metafile has no output ${out}`);
       for (const input of Object.keys(meta.inputs)) modules.add(input);
-      for (const imp of meta.imports) if (imp.kind === 'import-statement' && !imp.external) visit(imp.path);
+      for (const imp of meta.imports) if (kinds.includes(imp.kind) && !imp.external) visit(imp.path);
     };
-    visit(key(`${entry.name}.js`));
-    const bytes = [...seen].reduce((sum, out) => sum + outputs[out].bytes, 0);
-    return { target: entry.target, file: `${entry.name}.js`, bytes, modules: modules.size };
+    visit(key(entry));
+    return { bytes: [...files].reduce((sum, out) => sum + outputs[out].bytes, 0), modules: modules.size };
+  };
+  return entries.map((entry) => {
+    const file = `${entry.name}.js`;
+    const cold = closure(file, ['import-statement']);
+    const all = closure(file, ['import-statement', 'dynamic-import']);
+    return { target: entry.target, file, ...cold, reachableBytes: all.bytes, reachableModules: all.modules };
   });
 }
 
@@ -186,7 +195,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const result = await buildPackage({ root, sourcemap: process.argv.includes('--sourcemap') });
   for (const b of result.bundles) {
-    console.log(`${b.target.padEnd(14)} ${b.file.padEnd(22)} ${kib(b.bytes).padStart(12)} ${String(b.modules).padStart(5)} modules`);
+    console.log(
+      `${b.target.padEnd(14)} ${b.file.padEnd(20)} cold start ${kib(b.bytes).padStart(11)} ${String(b.modules).padStart(4)} modules;` +
+        ` with lazy imports ${kib(b.reachableBytes).padStart(11)} ${String(b.reachableModules).padStart(5)} modules`,
+    );
   }
   console.log(`${relative(root, result.archive)}: ${kib(result.archiveBytes)}`);
 }

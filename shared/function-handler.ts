@@ -7,17 +7,15 @@ import { ConfigError } from './errors.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import type { CheckName } from './model.ts';
 import { runCheck, type CheckDeps } from './run-check.ts';
-import { buildLiveDeps } from './wiring.ts';
+import { buildLiveDeps, type Env } from './wiring.ts';
 
-export type Env = Record<string, string | undefined>;
-
-export async function depsFromEnv(env: Env, logger: Logger): Promise<CheckDeps> {
+export async function depsFromEnv(check: CheckName, env: Env, logger: Logger): Promise<CheckDeps> {
   const config = env.BINDERWATCH_CONFIG
     ? parseConfigYaml(env.BINDERWATCH_CONFIG, 'BINDERWATCH_CONFIG')
     : env.BINDERWATCH_CONFIG_FILE
       ? await loadConfig(env.BINDERWATCH_CONFIG_FILE)
       : parseConfigYaml('{}', 'default config');
-  return buildLiveDeps(config, env, logger);
+  return buildLiveDeps(config, env, logger, [check]);
 }
 
 export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLogger()): HttpFunction {
@@ -29,7 +27,7 @@ export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLo
     }
     const now = Date.now();
     try {
-      deps ??= depsFromEnv(env, logger);
+      deps ??= depsFromEnv(check, env, logger);
       const result = await runCheck(check, await deps, now);
       res.status(200).json({
         check,

@@ -13,13 +13,14 @@
 // | 01-17 23:30  | 01-18 07:30  | culler starts skipping 4 % of ended sessions (stale pods)    | assumption     |
 // | 01-18 02:00  | 01-18 10:00  | culler throughput limited to 10 pods/min                    | assumption     |
 // | 01-18 03:00  | 01-18 11:00  | node 972e4826-2fhq in the pool (its pods' series start)      | assumption     |
-// | 01-18 04:17  | 01-18 12:17  | 12 of max 15 nodes (team notices at 04:19)                  | FACT; simulated |
-// | 01-18 04:56  | 01-18 12:56  | 14 of 15 nodes                                              | FACT; simulated |
+// | 01-18 04:16  | 01-18 12:16  | 12 of max 15 nodes (team notices at 04:19)                  | FACT; simulated |
+// | 01-18 04:53  | 01-18 12:53  | 14 of 15 nodes                                              | FACT; simulated |
 // | 01-18 05:00  | 01-18 13:00  | max raised 15 → 20 in the web console                       | FACT; time assumed |
 // | 01-18 05:45  | 01-18 13:45  | node 2fhq's networking breaks: launch success 0.97 → 0.20,  | FACT; time assumed |
 // |              |              | fluentd + 2 ingress pods crash-loop, probes mostly fail,    |                |
-// |              |              | the hub culls only 2 pods/min: running pods level off       |                |
-// | 01-18 06:00  | 01-18 14:00  | peak ~600 running pods (simulated 567, 292 viral)            | FACT           |
+// |              |              | the hub culls only 2.8 pods/min: running pods level off     |                |
+// |              |              | (585–611) while demand grows 11 → 13/min (assumption)       |                |
+// | 01-18 06:00  | 01-18 14:00  | peak ~600 running pods (simulated 607, 318 viral)            | FACT           |
 // | 01-18 08:20  | 01-18 16:20  | second engineer joins                                       | FACT           |
 // | 01-18 08:40  | 01-18 16:40  | fix: pods ≥ 6 h old deleted, node 2fhq cordoned,           | FACT; time assumed |
 // |              |              | launches and probes work again                              |                |
@@ -29,11 +30,12 @@
 //
 // Model parameters (2018): background demand 4.5 ± 0.5 /min (diurnal, peak 08:00 PST);
 // viral demand 0 at 18:00 → 0.7 (22:00) → 1.4 (00:30) → 2.2 (02:30) → 3.4 (03:30) →
-// 7.0 (04:30) → 5.4 /min from 05:15 to 10:00 → 3 /min at 12:00; launch success 0.97 ×
+// 7.0 (04:30) → 5.6 (05:15) → 8.0 /min from 06:15 to 09:30 → 3 /min at 12:00 (without
+// the fault, pods would have reached ~675 by 06:15 and ~765 by 06:45); launch success 0.97 ×
 // platform (1, or 0.2/0.97 during the fault); mean session W = 45 min; 45 pods per node;
 // pool `ssd-pool`, min 3, max 15 → 20; scale-up lag 5 min, scale-down after 30 min of
 // surplus; pending launches give up after 10 min; probes every 10 min.
-// Truth: headroom 12:17Z (≥ 80 % of 15) → 13:00Z (max 20); levelling-off and
+// Truth: headroom 12:16Z (≥ 80 % of 15) → 13:00Z (max 20); levelling-off and
 // launch-failure 13:45Z → 16:40Z; sick-node 13:45Z → 17:30Z.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -103,6 +105,10 @@ const incident = (kind: Incident['kind'], onset: number, end: number): Incident 
   end: iso(end),
 });
 
+/** First minute a launch gives up waiting for room: users start to fail. */
+const firstGiveUp = (trace: Trace): number => firstTime(trace, (i) => trace.gaveUp[i] > 0);
+const firstAt80Percent = (trace: Trace): number => firstTime(trace, (i) => trace.nodes[i] >= 0.8 * trace.max[i]);
+
 // --- mybinder.org 2018-01-18 -------------------------------------------------------
 
 const SICK_NODE = 'gke-prod-a-ssd-pool-972e4826-2fhq';
@@ -122,9 +128,12 @@ function mybinder2018(): SimParams {
       [pst('2018-01-17 22:00'), 0.7],
       [pst('2018-01-18 00:30'), 1.4],
       [pst('2018-01-18 02:30'), 2.2],
-      ...(JSON.parse(process.env.VP ?? '[["03:30",3.4],["04:30",6.0],["05:15",5.6],["06:30",8.0],["09:30",8.0]]') as [string, number][]).map(
-        ([h, v]) => [pst(`2018-01-18 ${h}`), v] as [number, number],
-      ),
+      [pst('2018-01-18 03:30'), 3.4],
+      [pst('2018-01-18 04:30'), 7.0],
+      [pst('2018-01-18 05:15'), 5.6],
+      // …and grows again as the US wakes up: pods that stop growing now fall short.
+      [pst('2018-01-18 06:15'), 8.0],
+      [pst('2018-01-18 09:30'), 8.0],
       [end, 3],
     ]),
   });
@@ -134,8 +143,8 @@ function mybinder2018(): SimParams {
     ...base,
     platformSuccess: during(TIMES.faultOnset, TIMES.fix, 0.2 / USER_SUCCESS, 1),
     staleFraction: during(cullerStuck, TIMES.hubRestarted, 0.04, 0),
-    // The hub, swamped by launches that never finish, culls only ~2 servers a minute.
-    cullPerMin: (t) => (t < cullerSlow || t >= TIMES.hubRestarted ? Infinity : t < TIMES.faultOnset ? 10 : Number(process.env.KF ?? 2.4)),
+    // The hub, swamped by launches that never finish, culls only ~3 servers a minute.
+    cullPerMin: (t) => (t < cullerSlow || t >= TIMES.hubRestarted ? Infinity : t < TIMES.faultOnset ? 10 : 2.8),
     pool: { ...base.pool, name: 'ssd-pool', podsPerNode: 45, minNodes: 3, maxNodes: 15 },
     events: [
       { at: pst('2018-01-17 21:30'), kind: 'cordon' },
@@ -172,7 +181,7 @@ function mybinder2018(): SimParams {
       ),
     ],
     incidents: (trace) => [
-      incident('headroom', firstTime(trace, (i) => trace.nodes[i] >= 0.8 * trace.max[i]), TIMES.maxRaisedTo20),
+      incident('headroom', firstAt80Percent(trace), TIMES.maxRaisedTo20),
       incident('levelling-off', TIMES.faultOnset, TIMES.fix),
       incident('launch-failure', TIMES.faultOnset, TIMES.fix),
       incident('sick-node', TIMES.faultOnset, TIMES.sickNodeDeleted),
@@ -200,122 +209,137 @@ function normalDay(): SimParams {
 
 // --- variants: shapes the detectors must get right ------------------------------------
 
-/** First minute a launch gives up waiting for room: users start to fail. */
-const firstGiveUp = (trace: Trace): number => firstTime(trace, (i) => trace.gaveUp[i] > 0);
+/** Flat demand, flat pods for hours: a plateau is normal. */
+function longPlateau(): SimParams {
+  const start = utc('2018-02-05T06:00:00Z');
+  return healthy(start, start + hours(10), { users: constant(6) });
+}
 
-function variants(): Record<string, SimParams> {
-  const longPlateauStart = utc('2018-02-05T06:00:00Z');
+/** Demand falls from 8 to 2 /min after 4 h; pods follow it down. */
+function demandFalling(): SimParams {
+  const start = utc('2018-02-06T12:00:00Z');
+  return healthy(start, start + hours(10), {
+    users: piecewise([
+      [start + hours(4), 8],
+      [start + hours(6), 2],
+    ]),
+  });
+}
 
-  const fallingStart = utc('2018-02-06T12:00:00Z');
-
-  const gapsStart = utc('2018-02-07T00:00:00Z');
+/** A normal day with GA outages of 5, 8, 12 and 20 min and one of 60 min ("unknown", not an incident). */
+function gaGaps(): SimParams {
+  const start = utc('2018-02-07T00:00:00Z');
   const gap = (hhmm: string, lengthMin: number): [number, number] => {
     const from = utc(`2018-02-07T${hhmm}:00Z`);
     return [from, from + minutes(lengthMin)];
   };
-
-  const degradeStart = utc('2018-02-08T08:00:00Z');
-  const degradeFrom = degradeStart + hours(3);
-  const degradeTo = degradeFrom + hours(3);
-  const degraded = piecewise([
-    [degradeFrom, 1],
-    [degradeTo, 0.5 / USER_SUCCESS],
-  ]);
-  const belowSuccess = (ratio: number): number => {
-    for (let t = degradeFrom; t <= degradeTo; t += minutes(1)) if (USER_SUCCESS * degraded(t) < ratio) return t;
-    throw new Error(`launch success never falls below ${ratio}`);
-  };
-
-  const exhaustStart = utc('2018-02-09T06:00:00Z');
-  const exhaustBase = healthy(exhaustStart, exhaustStart + hours(10), {
-    users: piecewise([
-      [exhaustStart + hours(3), 6],
-      [exhaustStart + hours(7), 16],
-    ]),
-  });
-
-  const sickStart = utc('2018-02-10T08:00:00Z');
-  const sickOnset = sickStart + hours(3) + minutes(10);
-  const sickCordoned = sickStart + hours(5) + minutes(25);
-  const sickDeleted = sickStart + hours(5) + minutes(40);
-  const sickBase = healthy(sickStart, sickStart + hours(8), { users: constant(8) });
-
-  const surgeStart = utc('2018-02-11T10:00:00Z');
-
   return {
-    'long-plateau': healthy(longPlateauStart, longPlateauStart + hours(10), { users: constant(6) }),
-    'demand-falling': healthy(fallingStart, fallingStart + hours(10), {
-      users: piecewise([
-        [fallingStart + hours(4), 8],
-        [fallingStart + hours(6), 2],
-      ]),
-    }),
-    'ga-gaps': {
-      ...healthy(gapsStart, gapsStart + hours(24), { users: diurnal(5.5, 3, 15) }),
-      demandGaps: [gap('04:10', 5), gap('07:30', 12), gap('10:05', 20), gap('13:00', 60), gap('18:40', 8)],
-    },
-    'slow-degradation': {
-      ...healthy(degradeStart, degradeStart + hours(9), { users: constant(7) }),
-      platformSuccess: degraded,
-      incidents: [
-        incident('levelling-off', belowSuccess(0.8), degradeStart + hours(9)),
-        incident('launch-failure', belowSuccess(0.8), degradeStart + hours(9)),
-      ],
-    },
-    'capacity-exhaustion': {
-      ...exhaustBase,
-      pool: { ...exhaustBase.pool, maxNodes: 12 },
-      incidents: (trace) => [
-        incident('headroom', firstTime(trace, (i) => trace.nodes[i] >= 0.8 * trace.max[i]), exhaustBase.end),
-        incident('levelling-off', firstGiveUp(trace), exhaustBase.end),
-        incident('launch-failure', firstGiveUp(trace), exhaustBase.end),
-      ],
-    },
-    'sick-node-among-healthy': {
-      ...sickBase,
-      pool: { ...sickBase.pool, minNodes: 11, maxNodes: 20 },
-      events: [
-        { at: sickCordoned, kind: 'cordon' },
-        { at: sickDeleted, kind: 'delete-cordoned-node' },
-      ],
-      crashLoops: [
-        ...sickNodePods(
-          'gke-prod-a-user-pool-5b7e4a1c-q9zd',
-          [
-            { namespace: 'kube-system', pod: 'fluentd-gcp-v2.0.9-xk2pl', owner: 'DaemonSet/fluentd-gcp-v2.0.9' },
-            {
-              namespace: 'prod',
-              pod: 'nginx-ingress-controller-5d6b8c9f7-h4t2w',
-              owner: 'ReplicaSet/nginx-ingress-controller-5d6b8c9f7',
-            },
-            { namespace: 'kube-system', pod: 'kube-dns-778977457c-8fx2m', owner: 'ReplicaSet/kube-dns-778977457c' },
-          ],
-          [sickStart, sickDeleted],
-          sickOnset,
-        ),
-        userPodCrash(
-          'jupyter-jakevdp-2dpythondatasciencehandbook-2dq1w2e3r4',
-          'gke-prod-a-user-pool-5b7e4a1c-m2lx',
-          [sickStart + hours(1) + minutes(20), sickStart + hours(2) + minutes(15)],
-          [sickStart + hours(1) + minutes(30), sickStart + hours(2) + minutes(10)],
-        ),
-        userPodCrash(
-          'jupyter-norvig-2dpytudes-2dz8x7c6v5',
-          'gke-prod-a-user-pool-5b7e4a1c-t7rj',
-          [sickStart + hours(3) + minutes(35), sickStart + hours(5)],
-          [sickStart + hours(3) + minutes(40), sickStart + hours(4) + minutes(50)],
-        ),
-      ],
-      incidents: [incident('sick-node', sickOnset, sickDeleted)],
-    },
-    'steady-surge': healthy(surgeStart, surgeStart + hours(8), {
-      users: piecewise([
-        [surgeStart + hours(3), 4],
-        [surgeStart + hours(4), 8],
-      ]),
-    }),
+    ...healthy(start, start + hours(24), { users: diurnal(5.5, 3, 15) }),
+    demandGaps: [gap('04:10', 5), gap('07:30', 12), gap('10:05', 20), gap('13:00', 60), gap('18:40', 8)],
   };
 }
+
+/** After 3 h, launch success slides from 0.97 to 0.5 over 3 h; an incident once it is below 0.8. */
+function slowDegradation(): SimParams {
+  const start = utc('2018-02-08T08:00:00Z');
+  const end = start + hours(9);
+  const from = start + hours(3);
+  const to = from + hours(3);
+  const platform = piecewise([
+    [from, 1],
+    [to, 0.5 / USER_SUCCESS],
+  ]);
+  let onset = from;
+  while (USER_SUCCESS * platform(onset) >= 0.8) onset += minutes(1);
+  // Probes fail as often as users' launches do, so a launch-failure detector is right to fire.
+  return {
+    ...healthy(start, end, { users: constant(7) }),
+    platformSuccess: platform,
+    incidents: [incident('levelling-off', onset, end), incident('launch-failure', onset, end)],
+  };
+}
+
+/** Demand grows from 6 to 16 /min past what max 12 nodes hold: pending grows, pods plateau at capacity. */
+function capacityExhaustion(): SimParams {
+  const start = utc('2018-02-09T06:00:00Z');
+  const base = healthy(start, start + hours(10), {
+    users: piecewise([
+      [start + hours(3), 6],
+      [start + hours(7), 16],
+    ]),
+  });
+  return {
+    ...base,
+    pool: { ...base.pool, maxNodes: 12 },
+    incidents: (trace) => [
+      incident('headroom', firstAt80Percent(trace), base.end),
+      incident('levelling-off', firstGiveUp(trace), base.end),
+      incident('launch-failure', firstGiveUp(trace), base.end),
+    ],
+  };
+}
+
+/** 10 healthy nodes and one whose DaemonSet pod and two other owners crash-loop; unrelated user pods crash-loop elsewhere. */
+function sickNodeAmongHealthy(): SimParams {
+  const start = utc('2018-02-10T08:00:00Z');
+  const onset = start + hours(3) + minutes(10);
+  const deleted = start + hours(5) + minutes(40);
+  const base = healthy(start, start + hours(8), { users: constant(8) });
+  const at = (h: number, m: number): number => start + hours(h) + minutes(m);
+  return {
+    ...base,
+    pool: { ...base.pool, minNodes: 11, maxNodes: 20 },
+    events: [
+      { at: deleted - minutes(15), kind: 'cordon' },
+      { at: deleted, kind: 'delete-cordoned-node' },
+    ],
+    crashLoops: [
+      ...sickNodePods(
+        'gke-prod-a-user-pool-5b7e4a1c-q9zd',
+        [
+          { namespace: 'kube-system', pod: 'fluentd-gcp-v2.0.9-xk2pl', owner: 'DaemonSet/fluentd-gcp-v2.0.9' },
+          {
+            namespace: 'prod',
+            pod: 'nginx-ingress-controller-5d6b8c9f7-h4t2w',
+            owner: 'ReplicaSet/nginx-ingress-controller-5d6b8c9f7',
+          },
+          { namespace: 'kube-system', pod: 'kube-dns-778977457c-8fx2m', owner: 'ReplicaSet/kube-dns-778977457c' },
+        ],
+        [start, deleted],
+        onset,
+      ),
+      userPodCrash(
+        'jupyter-jakevdp-2dpythondatasciencehandbook-2dq1w2e3r4',
+        'gke-prod-a-user-pool-5b7e4a1c-m2lx',
+        [at(1, 20), at(2, 15)],
+        [at(1, 30), at(2, 10)],
+      ),
+      userPodCrash('jupyter-norvig-2dpytudes-2dz8x7c6v5', 'gke-prod-a-user-pool-5b7e4a1c-t7rj', [at(3, 35), at(5, 0)], [at(3, 40), at(4, 50)]),
+    ],
+    incidents: [incident('sick-node', onset, deleted)],
+  };
+}
+
+/** Demand doubles (4 → 8 /min) within an hour and the cluster scales fine. */
+function steadySurge(): SimParams {
+  const start = utc('2018-02-11T10:00:00Z');
+  return healthy(start, start + hours(8), {
+    users: piecewise([
+      [start + hours(3), 4],
+      [start + hours(4), 8],
+    ]),
+  });
+}
+
+const VARIANTS: Record<string, () => SimParams> = {
+  'long-plateau': longPlateau,
+  'demand-falling': demandFalling,
+  'ga-gaps': gaGaps,
+  'slow-degradation': slowDegradation,
+  'capacity-exhaustion': capacityExhaustion,
+  'sick-node-among-healthy': sickNodeAmongHealthy,
+  'steady-surge': steadySurge,
+};
 
 export interface ScenarioSpec {
   /** Path of the .om file relative to infra/scenarios/, without the extension. */
@@ -328,7 +352,7 @@ export function scenarioSpecs(): ScenarioSpec[] {
   return [
     { name: 'mybinder-2018-01-18', seed: 20180118, params: mybinder2018() },
     { name: 'normal-day', seed: 20180306, params: normalDay() },
-    ...Object.entries(variants()).map(([name, params], k) => ({ name: `variants/${name}`, seed: 1000 + k, params })),
+    ...Object.entries(VARIANTS).map(([name, make], k) => ({ name: `variants/${name}`, seed: 1000 + k, params: make() })),
   ];
 }
 

@@ -3,6 +3,8 @@
 // marked `assumed` (see the table at the top of generate.ts). The CLI prints this
 // timeline beside the alerts binderwatch would have sent.
 
+import { iso as at } from './simulate.ts';
+
 /** A wall-clock time in US Pacific Standard Time (UTC−8, no DST in January). */
 export const pst = (local: string): number => Date.parse(`${local.replace(' ', 'T')}:00-08:00`);
 
@@ -34,8 +36,6 @@ export interface HumanEvent {
   timeIs: 'fact' | 'assumed';
 }
 
-const at = (t: number): string => new Date(t).toISOString().replace('.000Z', 'Z');
-
 export const HUMAN_TIMELINE: HumanEvent[] = [
   { at: at(TIMES.viralTrafficBuilds), timeIs: 'fact', what: 'A repo posted to Reddit /r/python goes viral; traffic starts building' },
   { at: at(TIMES.teamNotices), timeIs: 'fact', what: 'Team first notices: 12 of the autoscaler\'s max 15 nodes in use' },
@@ -44,4 +44,5 @@ export const HUMAN_TIMELINE: HumanEvent[] = [
   { at: at(TIMES.secondEngineerJoins), timeIs: 'fact', what: 'Second engineer joins; users report launches stuck at "waiting for server to launch"' },
   { at: at(TIMES.fix), timeIs: 'assumed', what: 'Old pods (6–9 h) deleted by hand; node gke-prod-a-ssd-pool-972e4826-2fhq (fluentd and ingress crash-looping) cordoned; hub restarted' },
   { at: at(TIMES.hubRestarted), timeIs: 'assumed', what: 'Restarted hub\'s culler cleans the stale pods; launch tests pass again' },
+  { at: at(TIMES.sickNodeDeleted), timeIs: 'assumed', what: 'Sick node drained and deleted' },
 ];

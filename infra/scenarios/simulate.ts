@@ -218,6 +218,7 @@ export function simulate(params: SimParams, seed: number): SimResult {
   let max = pool.maxNodes;
   let cordoned = 0;
   let nodes = Math.min(max, Math.max(pool.minNodes, Math.ceil(running.length / pool.podsPerNode)));
+  running.splice(nodes * pool.podsPerNode); // more than fits could never have launched
   let scaleUp: { ready: number; target: number } | undefined;
   let surplusFor = 0;
   let restartCull: { perMinute: number; until: number } | undefined;
@@ -293,7 +294,7 @@ export function simulate(params: SimParams, seed: number): SimResult {
     if (limit === Infinity) {
       removeWhere((p) => p.state === 'ended');
     } else {
-      cullBudget = Math.min(cullBudget + limit, Math.ceil(limit)); // carries fractions, no bursts
+      cullBudget = Math.min(cullBudget + limit, limit + 1); // carries fractions, saves up no bursts
       const queue = running.filter((p) => p.state === 'ended').sort((a, b) => a.ends - b.ends);
       const culled = new Set(queue.slice(0, Math.floor(cullBudget)));
       cullBudget -= culled.size;

@@ -102,7 +102,7 @@ export async function updateWithRetry<T, R>(
   store: StateStore,
   key: string,
   update: (current: T | undefined) => { value: T; result: R } | undefined,
-  attempts = 8,
+  attempts = 32,
 ): Promise<R | undefined> {
   for (let i = 0; ; i++) {
     const current = await store.get<T>(key);

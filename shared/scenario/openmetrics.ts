@@ -83,6 +83,7 @@ export function parseScenario(text: string, file = 'scenario'): ScenarioData {
       if (line.trim() !== '' || i < lines.length - 1) throw new ScenarioError('content after # EOF', lineNo, file);
       continue;
     }
+    if (line === '' && i === lines.length - 1) continue; // the newline ending the last line
     if (line === '# EOF') {
       sawEof = true;
       continue;

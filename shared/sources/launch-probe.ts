@@ -6,7 +6,7 @@ import { parseDuration } from '../duration.ts';
 import type { Logger } from '../log.ts';
 import type { LaunchPhase, ProbeResult } from '../model.ts';
 import { redact, registerSecret } from '../redact.ts';
-import { fetchHealth, MessageLog, streamLaunch, type FetchLike, type LaunchEvent } from './binderhub.ts';
+import { buildUrl, fetchHealth, MessageLog, streamLaunch, type FetchLike, type LaunchEvent } from './binderhub.ts';
 import { contactServer, ensureServerGone, serverLocation, shutdownServer, type ServerRef } from './jupyterhub.ts';
 import type { ObservationSource } from './source.ts';
 
@@ -79,7 +79,9 @@ async function stopServer(
   } catch (e) {
     return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; ${(e as Error).message}` };
   }
-  const gone = await ensureServerGone(loc, target.hubApiToken, { ...http, confirmTimeoutMs: settings.stopConfirmTimeoutMs, shutdownOk: shutdown.ok });
+  // The hub answers a DELETE only once the spawner stopped the server (or after its slow_stop_timeout), so it gets the confirm window.
+  const hubHttp = { timeoutMs: Math.max(settings.contactTimeoutMs, settings.stopConfirmTimeoutMs), fetch: opts.fetch };
+  const gone = await ensureServerGone(loc, target.hubApiToken, { ...hubHttp, confirmTimeoutMs: settings.stopConfirmTimeoutMs, shutdownOk: shutdown.ok });
   if (gone.deleted) log.add(`stop: deleted ${loc.user}'s server through the hub API`);
   if (!gone.gone) return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; hub API: ${gone.error}` };
   // Cleaned up through the hub, but the server itself would not stop: still a finding.
@@ -94,6 +96,14 @@ export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSetting
   const progress = (phase: string, message?: string, result?: ProbeResult) =>
     opts.onPhase?.({ binderUrl: target.binderUrl, repo: target.repo, phase, message, elapsedMs: elapsed(), result });
   if (target.hubApiToken) registerSecret(target.hubApiToken);
+  try {
+    buildUrl(target.binderUrl, target.repo);
+  } catch (e) {
+    // A spec we cannot send is a config mistake, not the hub's failure.
+    const result: ProbeResult = { binderUrl: target.binderUrl, repo: target.repo, at, ok: false, unknownReason: (e as Error).message };
+    progress('done', result.unknownReason, result);
+    return result;
+  }
 
   const launch = await streamLaunch(target.binderUrl, target.repo, {
     timeoutMs: settings.timeoutMs,

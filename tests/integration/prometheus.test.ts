@@ -7,6 +7,7 @@ import { parseScenario, seriesId, type ScenarioData } from '../../shared/scenari
 import { scenarioFromPrometheus, scenarioRangeOf } from '../../shared/sources/prometheus-scenario.ts';
 import { promqlClient, type PromqlClient } from '../../shared/sources/promql.ts';
 import { promqlDemand, trafficSource } from '../../shared/sources/traffic.ts';
+import { stackAvailable } from '../helpers/stack.ts';
 
 const T0 = 1516233600; // 2018-01-18T00:00:00Z, as old as the real scenarios
 const MIN = 60_000;
@@ -50,7 +51,7 @@ const sorted = (data: ScenarioData): ScenarioData => ({
   series: [...data.series].sort((a, b) => (seriesId(a.metric, a.labels) < seriesId(b.metric, b.labels) ? -1 : 1)),
 });
 
-describe('Prometheus with a backfilled scenario', () => {
+describe.skipIf(!stackAvailable('prometheus', 'promtool'))('Prometheus with a backfilled scenario', () => {
   const text = scenarioText();
   const file = parseScenario(text);
   const demandInFile = file.series.find((s) => s.metric === 'binderwatch_demand')!.samples;

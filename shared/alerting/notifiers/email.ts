@@ -1,6 +1,7 @@
 // Email over SMTP (SendGrid, a Gmail relay, Postfix …): a plain-text and an HTML body
 // with the same content, to several recipients.
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { NotifyError } from '../../errors.ts';
 import { redact, redactUrl, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
@@ -95,22 +96,27 @@ export function emailNotifier(props: EmailProps): Notifier {
   registerSecret(smtp.pass);
   registerSecret(smtp.pass && encodeURIComponent(smtp.pass));
   const timeout = props.timeoutMs ?? 10_000;
-  const transport = createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-  });
+  // nodemailer is loaded on the first send, not at every function's cold start.
+  let transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
+  const connect = () =>
+    (transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+      }),
+    ));
   return {
     name: 'email',
     async send(n) {
       const message = buildPayload(n, props);
       let info;
       try {
-        info = await transport.sendMail({ from: props.from, to: props.to, ...message, headers: { 'X-Binderwatch-Notification': n.id } });
+        info = await (await connect()).sendMail({ from: props.from, to: props.to, ...message, headers: { 'X-Binderwatch-Notification': n.id } });
       } catch (e) {
         throw smtpError(e);
       }

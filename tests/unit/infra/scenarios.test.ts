@@ -26,7 +26,8 @@ function readScenario(text: string): { families: string[]; series: ScenarioSerie
     if (type) families.push(type[1]);
     if (line === '' || line.startsWith('#')) continue;
     const key = line.slice(0, line.lastIndexOf(' ', line.lastIndexOf(' ') - 1));
-    if (!key.startsWith(families[families.length - 1] ?? '\0')) throw new Error(`${key} before its # TYPE`);
+    const family = families[families.length - 1];
+    if (key !== family && !key.startsWith(`${family}{`)) throw new Error(`${key} before its # TYPE`);
     if (key !== current && seen.has(key)) throw new Error(`series ${key} is not contiguous`);
     seen.add(key);
     current = key;
@@ -105,6 +106,34 @@ describe('scenario generator', () => {
     expect(demand.samples).toHaveLength(116);
     const gapStart = Date.parse('2020-05-01T01:00:00Z');
     expect(demand.samples.some((s) => s.t >= gapStart && s.t < gapStart + 5 * MIN)).toBe(false);
+  });
+
+  it('keeps pods that do not fit pending, never grows the pool past its max, and fails probes once launches give up', () => {
+    const params = smallScenario();
+    const { trace, om } = simulate({ ...params, demand: { users: constant(8) }, pool: { ...params.pool, maxNodes: 3 } }, 7);
+    expect(Math.max(...trace.nodes)).toBe(3);
+    expect(Math.max(...trace.pods)).toBeLessThanOrEqual(60);
+    expect(Math.max(...trace.pending)).toBeGreaterThan(0);
+    const probes = readScenario(om).series.find((s) => s.metric === 'binderwatch_launch_probe_ok')!.samples;
+    const firstGiveUp = trace.t[trace.gaveUp.findIndex((g) => g > 0)];
+    expect(probes.filter((p) => p.t >= firstGiveUp + 10 * MIN).every((p) => p.v === 0)).toBe(true);
+  });
+
+  it('lets pods pile up when the culler skips ended sessions, until a restarted culler clears them', () => {
+    const params = smallScenario();
+    const restart = params.start + hours(1.5);
+    const working = simulate(params, 7).trace;
+    const stuck = simulate(
+      {
+        ...params,
+        staleFraction: (t) => (t < restart ? 1 : 0),
+        events: [{ at: restart, kind: 'cull-lingering-pods', overMin: 10 }],
+      },
+      7,
+    ).trace;
+    const i = working.t.indexOf(restart - MIN);
+    expect(stuck.pods[i]).toBeGreaterThan(1.5 * working.pods[i]);
+    expect(stuck.lingeringPods[i + 11]).toBe(0);
   });
 
   it('committed files are exactly what the generator writes', async () => {

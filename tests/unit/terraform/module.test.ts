@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { functionEntries } from '../../../infra/package.ts';
 import {
   checkEntryPoints,
@@ -17,10 +17,11 @@ import {
 } from '../../../infra/terraform-checks.ts';
 import { parseConfigYaml } from '../../../shared/config/load.ts';
 
-const MODULE_DIR = 'terraform';
-const EXAMPLE_DIR = 'terraform/examples/mybinder';
+const ROOT = resolve(import.meta.dirname, '../../..');
+const MODULE_DIR = join(ROOT, 'terraform');
+const EXAMPLE_DIR = join(MODULE_DIR, 'examples/mybinder');
 const RUNTIME_ROLES = ['roles/monitoring.viewer', 'roles/monitoring.metricWriter', 'roles/container.clusterViewer'];
-const targets = functionEntries('functions').map((e) => e.target);
+const targets = functionEntries(join(ROOT, 'functions')).map((e) => e.target);
 const sources = readModule(MODULE_DIR);
 
 /** The module with one file's text changed; fails loudly if the change did not apply. */

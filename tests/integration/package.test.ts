@@ -1,0 +1,106 @@
+// Builds the function archive, unpacks it into an empty directory and starts
+// functions from it the way Cloud Functions does: the Functions Framework's
+// main.js with --target, the archive's package.json `main`, and only the
+// dependencies that package.json declares installed beside it.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildPackage, functionEntries, type PackageResult } from '../../infra/package.ts';
+import { readZip } from '../../infra/zip.ts';
+import { schedulerPost, startFunction as startFunctionIn, stopFunction, unpackArchive, type StartedFunction } from '../../infra/function-runner.ts';
+import { startBinderHub } from '../../infra/binderhub-server.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+// No launch targets, no pools, state in memory, no GOOGLE_CLOUD_PROJECT (so no
+// telemetry): a run that needs nothing beyond the process.
+const CONFIG = JSON.stringify({ alerting: { state: { type: 'memory' } } });
+
+let result: PackageResult;
+let dir: string;
+const children: ChildProcess[] = [];
+
+async function startFunction(target: string, config = CONFIG): Promise<StartedFunction> {
+  const started = startFunctionIn(dir, target, config);
+  started.then((f) => children.push(f.child), () => undefined);
+  return started;
+}
+
+const stop = stopFunction;
+
+beforeAll(async () => {
+  result = await buildPackage({ root: ROOT });
+  dir = unpackArchive(result.archive, ROOT);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(children.map(stop));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('function source archive', () => {
+  it('holds index.js, a package.json and one bundle per entry point in functions/', () => {
+    const names = readZip(readFileSync(result.archive)).map((e) => e.name);
+    expect(names).toContain('index.js');
+    for (const entry of functionEntries(join(ROOT, 'functions'))) expect(names).toContain(`${entry.name}.js`);
+    expect(names.filter((n) => n.endsWith('.ts'))).toEqual([]);
+  });
+
+  it('declares an ES module whose only dependency is the Functions Framework', () => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    expect(manifest).toMatchObject({ type: 'module', main: 'index.js' });
+    expect(Object.keys(manifest.dependencies)).toEqual(['@google-cloud/functions-framework']);
+  });
+
+  it('reports what each entry point loads at cold start', () => {
+    for (const b of result.bundles) {
+      expect(b.bytes).toBeGreaterThan(0);
+      expect(b.modules).toBeGreaterThan(0);
+      expect(b.reachableBytes).toBeGreaterThanOrEqual(b.bytes);
+    }
+  });
+
+  it.each(['launchProbe', 'nodeHeadroom'])('serves %s from the archive alone and answers a Scheduler POST with 200 JSON', async (target) => {
+    const { port, child, output } = await startFunction(target);
+    const answer = await schedulerPost(port, target);
+    expect(answer.status, output()).toBe(200);
+    expect(answer.type).toContain('application/json');
+    expect(answer.body).toMatchObject({ check: target });
+    expect(answer.body.outcome).toEqual(expect.any(String));
+    await stop(child);
+  });
+
+  it('loads a check\'s lazily imported clients from the archive: binderHealth reads a loopback BinderHub /health', async () => {
+    const hub = await startBinderHub({ podQuota: 100 });
+    try {
+      const config = JSON.stringify({ checks: { binderHealth: { binderUrls: [hub.url] } }, alerting: { state: { type: 'memory' } } });
+      const health = (ok: boolean) => ({
+        status: ok ? 200 : 503,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          ok,
+          checks: [
+            { service: 'JupyterHub API', ok },
+            { service: 'Pod quota', ok: true, total_pods: 12, build_pods: 2, user_pods: 10, quota: 100 },
+          ],
+        }),
+      });
+      hub.setHealth(health(true));
+      const { port, child, output } = await startFunction('binderHealth', config);
+      const answer = await schedulerPost(port, 'binderHealth');
+      expect(answer.status, output()).toBe(200);
+      expect(answer.body, JSON.stringify(answer.body)).toMatchObject({ check: 'binderHealth', outcome: 'ok' });
+      hub.setHealth(health(false));
+      const failing = await schedulerPost(port, 'binderHealth');
+      expect(failing.body).toMatchObject({ check: 'binderHealth', outcome: 'problem' });
+      await stop(child);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('refuses to start a target that has no bundle, naming the ones it has', async () => {
+    await expect(startFunction('noSuchCheck')).rejects.toThrow(/unknown function target "noSuchCheck".*launchProbe/s);
+  });
+});

@@ -83,13 +83,14 @@ function hubConfig(o: { dir: string; port: number; hubPort: number; apiPort: num
   ].join('\n');
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, describe: () => Promise<string>): Promise<void> {
+/** Polls `check` until true; stops early when `gaveUp` names a reason (the process died). */
+async function waitFor(check: () => Promise<boolean>, gaveUp: () => string | undefined, timeoutMs: number, what: string, describe: () => Promise<string>): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
+  while (Date.now() < until && !gaveUp()) {
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms\n${await describe()}`);
+  throw new Error(`${what}: ${gaveUp() ?? `not within ${timeoutMs} ms`}\n${await describe()}`);
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -109,6 +110,10 @@ export async function startJupyterHub(options: JupyterHubOptions = {}): Promise<
   // Own process group, so stop() can also reach the proxy and user servers by the hub's id.
   const child = spawn('jupyterhub', ['-f', configFile], { cwd: dir, detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
+  let spawnError: string | undefined;
+  child.on('error', (e) => {
+    spawnError = `${e.message} (is Debian's jupyterhub installed? apt-get install jupyterhub jupyter-notebook)`;
+  });
   const url = `http://127.0.0.1:${port}/`;
   const log = () => readFile(logFile, 'utf8').catch(() => '');
 
@@ -119,25 +124,28 @@ export async function startJupyterHub(options: JupyterHubOptions = {}): Promise<
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM'); // the hub stops its user servers and the proxy (cleanup_servers)
       let timer: NodeJS.Timeout | undefined;
       const graceful = await Promise.race([exited(child).then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 15_000)))]);
       clearTimeout(timer);
-      if (!graceful && child.pid) process.kill(-child.pid, 'SIGKILL');
+      if (!graceful) {
+        process.kill(-child.pid, 'SIGKILL');
+        // The proxy runs in a session of its own; the hub wrote its pid next to the config.
+        const proxyPid = Number(await readFile(join(dir, 'jupyterhub-proxy.pid'), 'utf8').catch(() => ''));
+        if (proxyPid) process.kill(proxyPid, 'SIGKILL');
+      }
     }
     await rm(dir, { recursive: true, force: true });
   };
 
   try {
     await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error('jupyterhub exited');
-        return (await api('')).ok;
-      },
+      async () => (await api('')).ok,
+      () => spawnError ?? (child.exitCode !== null ? `jupyterhub exited with ${child.exitCode}` : undefined),
       options.startTimeoutMs ?? 60_000,
       'JupyterHub answering on ' + url,
-      async () => (child.exitCode !== null ? `jupyterhub exited with ${child.exitCode}\n` : '') + (await log()).slice(-4000),
+      async () => (await log()).slice(-4000),
     );
   } catch (err) {
     await stop();

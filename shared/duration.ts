@@ -16,8 +16,8 @@ export function parseDuration(text: string): number {
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'never';
+  if (ms < 59_500) return `${Math.round(ms / 1000)}s`;
   const m = Math.round(ms / 60_000);
-  if (m < 1) return `${Math.round(ms / 1000)}s`;
   if (m < 60) return `${m}m`;
   const h = Math.floor(m / 60);
   return m % 60 ? `${h}h${m % 60}m` : `${h}h`;

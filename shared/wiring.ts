@@ -46,7 +46,7 @@ async function buildTelemetry(env: Env, logger: Logger): Promise<Telemetry | und
   return cloudMonitoringTelemetry({ client: new MetricServiceClient(), projectId, logger });
 }
 
-async function buildSources(config: Config, env: Env, store: StateStore, checks: CheckName[]): Promise<Sources> {
+async function buildSources(config: Config, env: Env, store: StateStore, checks: CheckName[], logger: Logger): Promise<Sources> {
   const sources: Sources = {};
   const want = (c: CheckName) => checks.includes(c) && config.checks[c].enabled;
   const { launchProbe, binderHealth, trafficVsPods, nodeHeadroom, clusterHealth } = config.checks;
@@ -56,7 +56,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
     const hubApiTokens = Object.fromEntries(
       launchProbe.targets.flatMap((t) => (t.hubApiTokenEnv && env[t.hubApiTokenEnv] ? [[t.binderUrl, env[t.hubApiTokenEnv]!]] : [])),
     );
-    if (want('launchProbe') && launchProbe.targets.length) sources.launchProbe = launchProbeSource(launchProbe, { hubApiTokens });
+    if (want('launchProbe') && launchProbe.targets.length) sources.launchProbe = launchProbeSource(launchProbe, { hubApiTokens, logger });
     const defaultBinderUrls = launchProbe.targets.map((t) => t.binderUrl);
     if (want('binderHealth') && (binderHealth.binderUrls.length || defaultBinderUrls.length)) {
       sources.binderHealth = binderHealthSource(binderHealth, { defaultBinderUrls });
@@ -134,7 +134,7 @@ async function googleAuth() {
 
 export async function buildLiveDeps(config: Config, env: Env, logger: Logger, checks: CheckName[] = [...CHECK_NAMES]): Promise<CheckDeps> {
   const store = await buildStore(config);
-  const [sources, telemetry] = await Promise.all([buildSources(config, env, store, checks), buildTelemetry(env, logger)]);
+  const [sources, telemetry] = await Promise.all([buildSources(config, env, store, checks, logger), buildTelemetry(env, logger)]);
   const notifiers = notifiersFromEnv(env, { logger, threadStore: storeThreads(store), timeZone: config.displayTimeZone });
   return { config, sources, store, notifiers, logger, telemetry };
 }

@@ -11,16 +11,17 @@
 // | 01-17 18:00  | 01-18 02:00  | the viral repo's traffic starts building                    | FACT           |
 // | 01-17 21:30  | 01-18 05:30  | one node cordoned, stays so (Grafana shows one node fewer)   | FACT; time assumed |
 // | 01-17 23:30  | 01-18 07:30  | culler starts skipping 4 % of ended sessions (stale pods)    | assumption     |
-// | 01-18 02:00  | 01-18 10:00  | culler throughput limited to 10 pods/min                    | assumption     |
+// | 01-18 02:00  | 01-18 10:00  | culler mostly stuck: 34 % of ended sessions keep their pod   | assumption     |
+// |              |              | (these are the 6–9 h old pods deleted by hand at the fix)    |                |
 // | 01-18 03:00  | 01-18 11:00  | node 972e4826-2fhq in the pool (its pods' series start)      | assumption     |
-// | 01-18 04:16  | 01-18 12:16  | 12 of max 15 nodes (team notices at 04:19)                  | FACT; simulated |
-// | 01-18 04:53  | 01-18 12:53  | 14 of 15 nodes                                              | FACT; simulated |
-// | 01-18 05:00  | 01-18 13:00  | max raised 15 → 20 in the web console                       | FACT; time assumed |
-// | 01-18 05:45  | 01-18 13:45  | node 2fhq's networking breaks: launch success 0.97 → 0.20,  | FACT; time assumed |
-// |              |              | fluentd + 2 ingress pods crash-loop, probes mostly fail,    |                |
-// |              |              | the hub culls only 2.8 pods/min: running pods level off     |                |
-// |              |              | (585–611) while demand grows 11 → 13/min (assumption)       |                |
-// | 01-18 06:00  | 01-18 14:00  | peak ~600 running pods (simulated 607, 318 viral)            | FACT           |
+// | 01-18 04:27  | 01-18 12:27  | 12 of max 15 nodes (team notices at 04:19)                  | FACT; simulated |
+// | 01-18 05:09  | 01-18 13:09  | 14 of 15 nodes                                              | FACT; simulated |
+// | 01-18 05:12  | 01-18 13:12  | max raised 15 → 20 in the web console                       | FACT; time assumed |
+// | 01-18 05:45  | 01-18 13:45  | node 2fhq's networking breaks: launch success 0.97 → 0.10   | FACT; time assumed |
+// |              |              | ("waiting for server to launch"), fluentd + 2 ingress pods  |                |
+// |              |              | crash-loop, probes mostly fail; running pods stop growing   |                |
+// |              |              | (629 → 598 by 06:00 → 551 by 06:30) while demand holds      |                |
+// | 01-18 06:00  | 01-18 14:00  | peak ~600 running pods (simulated 598)                      | FACT           |
 // | 01-18 08:20  | 01-18 16:20  | second engineer joins                                       | FACT           |
 // | 01-18 08:40  | 01-18 16:40  | fix: pods ≥ 6 h old deleted, node 2fhq cordoned,           | FACT; time assumed |
 // |              |              | launches and probes work again                              |                |
@@ -28,14 +29,16 @@
 // | 01-18 09:30  | 01-18 17:30  | node 2fhq drained and deleted (its pods' series end)        | assumption     |
 // | 01-18 12:00  | 01-18 20:00  | scenario ends                                               | assumption     |
 //
-// Model parameters (2018): background demand 4.5 ± 0.5 /min (diurnal, peak 08:00 PST);
-// viral demand 0 at 18:00 → 0.7 (22:00) → 1.4 (00:30) → 2.2 (02:30) → 3.4 (03:30) →
-// 7.0 (04:30) → 5.6 (05:15) → 8.0 /min from 06:15 to 09:30 → 3 /min at 12:00 (without
-// the fault, pods would have reached ~675 by 06:15 and ~765 by 06:45); launch success 0.97 ×
-// platform (1, or 0.2/0.97 during the fault); mean session W = 45 min; 45 pods per node;
-// pool `ssd-pool`, min 3, max 15 → 20; scale-up lag 5 min, scale-down after 30 min of
-// surplus; pending launches give up after 10 min; probes every 10 min.
-// Truth: headroom 12:16Z (≥ 80 % of 15) → 13:00Z (max 20); levelling-off and
+// Model parameters (2018): background demand 2.5 ± 0.5 /min (diurnal, peak 08:00 PST);
+// viral demand (× 0.55) 0 at 18:00 → 0.4 (22:00) → 0.8 (00:30) → 1.2 (02:30) → 1.9 (03:30) →
+// 3.9 (04:30) → 3.1 (05:15) → 4.4 /min from 06:15 to 09:30 → 1.7 /min at 12:00; launch
+// success 0.97 × platform (1, or 0.1/0.97 during the fault); mean session W = 45 min; the
+// stuck culler keeps the share of ended sessions above; 45 pods per node; pool `ssd-pool`,
+// min 3, max 15 → 20; scale-up lag 5 min, scale-down after 30 min of surplus; pending
+// launches give up after 10 min; probes every 10 min. The fault onset and how hard it hit
+// launches are assumptions: how fast `trafficVsPods` can see the levelling depends on them
+// (with weaker faults or a demand dip right after the onset it takes 10–30 min).
+// Truth: headroom 12:27Z (≥ 80 % of 15) → 13:12Z (max 20); levelling-off and
 // launch-failure 13:45Z → 16:40Z; sick-node 13:45Z → 17:30Z.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -116,35 +119,34 @@ const SICK_NODE = 'gke-prod-a-ssd-pool-972e4826-2fhq';
 const SICK_NODE_JOINED = pst('2018-01-18 03:00');
 
 function mybinder2018(): SimParams {
+  const V = 0.55; // the viral repo's share, scaled so the night's facts hold (see the table above)
   const start = pst('2018-01-17 10:00');
   const end = pst('2018-01-18 12:00');
   const cullerStuck = pst('2018-01-17 23:30');
   const cullerSlow = pst('2018-01-18 02:00');
   const base = healthy(start, end, {
-    background: diurnal(4.5, 0.5, 16),
+    background: diurnal(2.5, 0.5, 16),
     // Reddit's audience wakes up: slow build through the evening, steep from 03:30 PST.
     viral: piecewise([
-      [TIMES.viralTrafficBuilds, 0],
-      [pst('2018-01-17 22:00'), 0.7],
-      [pst('2018-01-18 00:30'), 1.4],
-      [pst('2018-01-18 02:30'), 2.2],
-      [pst('2018-01-18 03:30'), 3.4],
-      [pst('2018-01-18 04:30'), 7.0],
-      [pst('2018-01-18 05:15'), 5.6],
+      [TIMES.viralTrafficBuilds, 0 * V],
+      [pst('2018-01-17 22:00'), 0.7 * V],
+      [pst('2018-01-18 00:30'), 1.4 * V],
+      [pst('2018-01-18 02:30'), 2.2 * V],
+      [pst('2018-01-18 03:30'), 3.4 * V],
+      [pst('2018-01-18 04:30'), 7.0 * V],
+      [pst('2018-01-18 05:15'), 5.6 * V],
       // …and grows again as the US wakes up: pods that stop growing now fall short.
-      [pst('2018-01-18 06:15'), 8.0],
-      [pst('2018-01-18 09:30'), 8.0],
-      [end, 3],
+      [pst('2018-01-18 06:15'), 8.0 * V],
+      [pst('2018-01-18 09:30'), 8.0 * V],
+      [end, 3 * V],
     ]),
   });
   const during = (from: number, to: number, inside: number, outside: number): Schedule => (t) =>
     t >= from && t < to ? inside : outside;
   return {
     ...base,
-    platformSuccess: during(TIMES.faultOnset, TIMES.fix, 0.2 / USER_SUCCESS, 1),
-    staleFraction: during(cullerStuck, TIMES.hubRestarted, 0.04, 0),
-    // The hub, swamped by launches that never finish, culls only ~3 servers a minute.
-    cullPerMin: (t) => (t < cullerSlow || t >= TIMES.hubRestarted ? Infinity : t < TIMES.faultOnset ? 10 : 2.8),
+    platformSuccess: during(TIMES.faultOnset, TIMES.fix, 0.1 / USER_SUCCESS, 1),
+    staleFraction: (t) => (t < cullerStuck || t >= TIMES.hubRestarted ? 0 : t < cullerSlow ? 0.04 : 0.34),
     pool: { ...base.pool, name: 'ssd-pool', podsPerNode: 45, minNodes: 3, maxNodes: 15 },
     events: [
       { at: pst('2018-01-17 21:30'), kind: 'cordon' },

@@ -14,7 +14,7 @@ export const TIMES = {
   /** fact: the team first notices (sees 12 of the autoscaler's max 15 nodes). */
   teamNotices: pst('2018-01-18 04:19'),
   /** assumed: "later 14 of 15, so they raise the max to 20" — the raise itself. */
-  maxRaisedTo20: pst('2018-01-18 05:00'),
+  maxRaisedTo20: pst('2018-01-18 05:12'),
   /** assumed: the node's networking breaks (the account does not say when). */
   faultOnset: pst('2018-01-18 05:45'),
   /** fact: peak, ~600 running pods, ~300 of them from the viral repo. */

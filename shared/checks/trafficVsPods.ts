@@ -14,6 +14,12 @@ import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../serie
 const STEP = 60_000; // the model runs per minute
 const HORIZONS_MIN = [5, 10, 15, 20, 30, 45, 60];
 const W_GRID_SIZE = 28;
+/** Variance of launches per expected launch: less than Poisson, since the arrivals themselves are measured. */
+const ARRIVAL_NOISE = 0.2;
+/** Demand filled in for more than this share of a window is too much guesswork to judge or fit on. */
+const MIN_DEMAND_COVERAGE = 0.8;
+/** After an incident, stay quiet while a new model is learnt if it has been over this long. */
+const RELEARN_AFTER_MS = 20 * 60_000;
 /** A fit whose squared error is within this factor of the best one explains the baseline as well (residuals of an integrated model are strongly correlated, so few are independent). */
 const FIT_TOLERANCE = 1.25;
 
@@ -41,6 +47,67 @@ export interface TrafficMemory {
   model?: TrafficModel;
   /** When a shortfall was last seen; the model stays frozen until that is out of the baseline. */
   lastProblemAt?: number;
+  /** Models fitted over the last hours, oldest first: the reference for slow drifts. */
+  snapshots?: TrafficModel[];
+  /** Launches recovered at this time; until a model is fitted on data after it, the check stays quiet. */
+  relearnFrom?: number;
+}
+
+/** Minutes over which a recovery must show. */
+const RECOVERY_WINDOW_MIN = 20;
+
+/** Have pods grown, over the last minutes, by at least half the launches the model expects? */
+function launchesWork(model: TrafficModel, af: Float64Array, p: Float64Array, lastP: number, observed: number): boolean {
+  const k0 = lastP - RECOVERY_WINDOW_MIN;
+  const start = podsNear(p, k0);
+  if (k0 < 1 || !Number.isFinite(start)) return false;
+  const s = model.candidates.map((c) => c.s).sort((x, y) => x - y)[Math.floor(model.candidates.length / 2)];
+  let launches = 0;
+  for (let k = k0; k < lastP; k++) launches += s * af[k];
+  return observed - start >= 0.5 * launches && launches > 0;
+}
+
+/** How old a model must be to serve as the reference against slow degradation. */
+const REFERENCE_AGE_MS = 2 * 3_600_000;
+const SNAPSHOT_EVERY_MS = 30 * 60_000;
+const SNAPSHOTS_KEPT_MS = 4 * 3_600_000;
+
+/** Keeps a model every half hour for a few hours. */
+function nextSnapshots(snapshots: TrafficModel[], model: TrafficModel, now: number, take: boolean): TrafficModel[] {
+  const kept = snapshots.filter((m) => now - m.fittedAt <= SNAPSHOTS_KEPT_MS);
+  const newest = kept[kept.length - 1];
+  return take && (!newest || now - newest.fittedAt >= SNAPSHOT_EVERY_MS) ? [...kept, model] : kept;
+}
+
+/** Pods expected over each horizon from the observed start, by the most cautious candidate of `model`. */
+function evaluate(model: TrafficModel, horizons: number[], a: Float64Array, af: Float64Array, p: Float64Array, lastP: number, observed: number): Evaluation[] {
+  const out: Evaluation[] = [];
+  for (const h of horizons) {
+    const k0 = lastP - h;
+    const start = podsNear(p, k0);
+    if (k0 < 1 || !Number.isFinite(start) || finiteCount(a, k0, lastP) < h * MIN_DEMAND_COVERAGE) continue;
+    // A shortfall must hold against every plausible model: the one least surprised speaks.
+    const modelError = model.modelError[h] ?? 0;
+    let chosen: (ModelCandidate & { expected: number; sigma: number }) | undefined;
+    for (const m of model.candidates) {
+      const { p: expected, variance } = predict(start, af, k0, h, m.s, m.W);
+      const sigma = Math.sqrt(variance + modelError ** 2);
+      if (!chosen || (expected - observed) / sigma < (chosen.expected - observed) / chosen.sigma) chosen = { ...m, expected, sigma };
+    }
+    if (!chosen) continue;
+    let arrivals = 0;
+    for (let k = k0; k < lastP; k++) arrivals += chosen.s * af[k];
+    out.push({
+      horizon: h,
+      expected: chosen.expected,
+      observed,
+      shortfall: chosen.expected - observed,
+      sigma: chosen.sigma,
+      arrivals,
+      model: chosen,
+    });
+  }
+  return out;
 }
 
 export interface TrafficDetection {
@@ -59,7 +126,9 @@ function predict(p0: number, a: Float64Array, k0: number, n: number, s: number, 
   let variance = 0;
   for (let k = k0; k < k0 + n; k++) {
     const arrivals = s * a[k];
-    variance += arrivals + p / W; // Poisson arrivals and departures
+    // Departures are Poisson. Arrivals are observed, so only whether they launch varies;
+    // anything more (GA's scale drifting, bursts) shows in the calibrated model error.
+    variance += ARRIVAL_NOISE * arrivals + p / W;
     p = p * keep + arrivals * W * (1 - keep);
   }
   return { p, variance };
@@ -72,9 +141,9 @@ function podsNear(p: Float64Array, k: number): number {
 }
 
 /** Fits s and W on the window [from, to) of the grid; undefined when the data cannot support a fit. */
-export function fitModel(a: Float64Array, p: Float64Array, from: number, to: number, cfg: TrafficVsPodsConfig, now: number): TrafficModel | undefined {
+export function fitModel(a: Float64Array, rawDemand: Float64Array, p: Float64Array, from: number, to: number, cfg: TrafficVsPodsConfig, now: number): TrafficModel | undefined {
   const n = to - from;
-  if (n < 30 || finiteCount(p, from, to) < n * 0.6 || meanOf(a, from, to) <= 0) return undefined;
+  if (n < 30 || finiteCount(p, from, to) < n * 0.6 || finiteCount(rawDemand, from, to) < n * MIN_DEMAND_COVERAGE || meanOf(a, from, to) <= 0) return undefined;
   const p0 = podsNear(p, from);
   if (!Number.isFinite(p0)) return undefined;
   const wMin = parseDuration(cfg.sessionLength.min) / STEP;
@@ -185,56 +254,61 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const windowMin = parseDuration(cfg.window) / STEP;
   const baselineMin = parseDuration(cfg.baseline) / STEP;
 
-  // Refit on the trailing baseline, but never on data from before the last shortfall seen:
-  // it would teach the model the incident. After an incident the model is refitted
-  // as soon as an hour of clean data exists (a restart may have changed how long pods live).
+  // Refit on the trailing baseline, but never on data from before the last shortfall
+  // (it would teach the model the incident) or from before a recovery (the world
+  // may have changed: a restarted hub culls differently). An hour of clean data is enough.
   let model = memory.model;
   const fitTo = last - windowMin;
-  const clean = memory.lastProblemAt === undefined ? -Infinity : Math.ceil((memory.lastProblemAt - from) / STEP);
-  const fitFrom = Math.max(fitTo - baselineMin, clean);
+  const cleanSince = Math.max(memory.lastProblemAt ?? -Infinity, memory.relearnFrom ?? -Infinity);
+  const fitFrom = Math.max(fitTo - baselineMin, Math.ceil((cleanSince - from) / STEP));
+  const fullBaseline = fitFrom === fitTo - baselineMin;
   if (!model || fitTo - fitFrom >= Math.min(60, baselineMin)) {
-    const fitted = fitModel(af, p, fitFrom, fitTo, cfg, now);
+    const fitted = fitModel(af, a, p, fitFrom, fitTo, cfg, now);
     if (fitted) model = fitted;
   }
   if (!model) return { findings: [], memory }; // warming up: not enough history to know what normal is
 
   const observed = meanOf(p, lastP - 2, lastP + 1);
-  const evaluations: Evaluation[] = [];
-  for (const h of HORIZONS_MIN) {
-    const k0 = lastP - h;
-    const start = podsNear(p, k0);
-    if (k0 < 1 || !Number.isFinite(start)) continue;
-    // The most cautious plausible model: the one expecting the fewest pods.
-    let chosen: (ModelCandidate & { expected: number; variance: number }) | undefined;
-    for (const m of model.candidates) {
-      const { p: expected, variance } = predict(start, af, k0, h, m.s, m.W);
-      if (!chosen || expected < chosen.expected) chosen = { ...m, expected, variance };
-    }
-    if (!chosen) continue;
-    const modelError = model.modelError[h] ?? 0;
-    let arrivals = 0;
-    for (let k = k0; k < lastP; k++) arrivals += chosen.s * af[k];
-    evaluations.push({
-      horizon: h,
-      expected: chosen.expected,
-      observed,
-      shortfall: chosen.expected - observed,
-      sigma: Math.sqrt(chosen.variance + modelError ** 2),
-      arrivals,
-      model: chosen,
-    });
-  }
-  // Demand not falling: the last 10 minutes hold at least 85 % of the 20 before them.
+  // Slow degradation hides from a model that keeps refitting: also hold today's pods
+  // against a model fitted hours ago, over the longer horizons.
+  const reference = (memory.snapshots ?? []).find((m) => now - m.fittedAt >= REFERENCE_AGE_MS && now - m.fittedAt <= SNAPSHOTS_KEPT_MS);
+  const evaluations = [
+    ...evaluate(model, HORIZONS_MIN, a, af, p, lastP, observed),
+    ...(reference ? evaluate(reference, HORIZONS_MIN.filter((h) => h >= 30), a, af, p, lastP, observed) : []),
+  ];
+  // Demand falling: the last 10 minutes hold clearly less than the 20 before them — by
+  // 15 % and by more than Poisson noise in per-minute counts (3σ of the difference of means).
   const recentDemand = meanOf(a, last - 9, last + 1);
   const earlierDemand = meanOf(a, last - 29, last - 9);
-  const demandFalling = recentDemand < 0.85 * earlierDemand;
+  const demandDrop = earlierDemand - recentDemand;
+  const demandFalling = demandDrop > 0.15 * earlierDemand && demandDrop > 3 * Math.sqrt(earlierDemand / 10 + earlierDemand / 20);
   const significant = evaluations.filter(
     (e) => e.expected >= cfg.minPods && e.shortfall > cfg.sigmas * e.sigma && e.shortfall >= cfg.minShortfall * e.expected && e.shortfall >= 5,
   );
-  const problem = significant.length > 0 && !demandFalling;
+  // Pods growing by at least half the launches the model expects can only mean launches
+  // work again: the incident is over, whatever the old model says.
+  const recentProblem = memory.lastProblemAt !== undefined && now - memory.lastProblemAt <= 60 * STEP;
+  const recovered = recentProblem && significant.length > 0 && launchesWork(model, af, p, lastP, observed);
+  // After a recovery, or once an incident has been over for a while, the model from
+  // before may no longer hold: say nothing until one is fitted on data from after it.
+  const relearnFrom = recovered ? now : memory.relearnFrom;
+  const stale = (since: number | undefined) => since !== undefined && model.fittedAt <= since;
+  const relearning =
+    stale(relearnFrom) || (memory.lastProblemAt !== undefined && now - memory.lastProblemAt >= RELEARN_AFTER_MS && stale(memory.lastProblemAt));
+  const problem = significant.length > 0 && !demandFalling && !relearning;
   const worst = [...(problem ? significant : evaluations)].sort((x, y) => y.shortfall / y.sigma - x.shortfall / x.sigma)[0];
 
-  const nextMemory: TrafficMemory = { model, lastProblemAt: problem ? now : memory.lastProblemAt };
+  // References for slow drifts come only from models fitted on a full, clean baseline;
+  // a recovery starts them afresh (the old ones describe the world before it).
+  const snapshots = recovered
+    ? []
+    : nextSnapshots(memory.snapshots ?? [], model, now, !problem && fullBaseline && model.fittedAt === now);
+  const nextMemory: TrafficMemory = {
+    model,
+    lastProblemAt: problem ? now : memory.lastProblemAt,
+    relearnFrom: relearnFrom !== undefined && fitTo - baselineMin < Math.ceil((relearnFrom - from) / STEP) ? relearnFrom : undefined,
+    snapshots,
+  };
   if (!problem || !worst) {
     return {
       findings: [

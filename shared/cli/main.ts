@@ -28,7 +28,7 @@ Usage:
   binderwatch replay [file.om] [--config c.yaml] [--format text|jsonl] [--truth t.json] [--timeline] [--prometheus URL]
       Runs every check on its schedule over a scenario with a simulated clock.
       Without a file: the reconstruction of mybinder.org on 2018-01-18, scored against its truth.
-  binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--json]
+  binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--hub-token-env VAR] [--hub-url URL] [--json]
       Launches a repo like a user would, phase by phase, and stops the server again.
   binderwatch check <launchProbe|binderHealth|trafficVsPods|nodeHeadroom|clusterHealth> --config c.yaml
       Runs one check once against live systems and prints the findings.

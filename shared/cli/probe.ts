@@ -1,6 +1,7 @@
 // `binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--json]
 //  [--hub-token-env VAR] [--hub-url URL]`: one launch probe, its phases shown live.
-// Exit 0 when the launch worked end to end, 1 when it failed (naming the phase), 2 on bad arguments.
+// Exit 0 when the launch worked end to end, 1 when it failed (naming the phase), 2 on bad arguments
+// (including a spec that cannot be sent).
 import { parseArgs } from 'node:util';
 import { launchProbeSchema } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
@@ -24,9 +25,10 @@ function summary(r: ProbeResult): string {
     .map(([phase, t]) => `${phase} ${ms(t)}`)
     .join(', ');
   const total = ms(Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0));
+  if (r.unknownReason) return `could not probe: ${r.unknownReason}\n`;
   if (r.ok) return `ok: ${r.repo} on ${r.binderUrl} launched, answered and stopped in ${total} (${phases})\n`;
   const messages = r.messages?.length ? `last hub messages:\n${r.messages.map((m) => `  ${m}`).join('\n')}\n` : '';
-  return `FAILED in phase ${r.failedPhase ?? 'unknown'}: ${r.unknownReason ?? r.error ?? 'no detail'}\n(${phases})\n${messages}`;
+  return `FAILED in phase ${r.failedPhase ?? 'unknown'}: ${r.error ?? 'no detail'}\n(${phases})\n${messages}`;
 }
 
 /** Live progress: one rewritten line on a terminal, a plain line per phase otherwise. */
@@ -99,5 +101,6 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
   const result = await runLaunchProbe({ binderUrl, repo, hubUrl: values['hub-url'], hubApiToken }, probeSettings(cfg.data), { onPhase: printer.update });
   printer.finish();
   io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : summary(result));
-  return result.ok ? 0 : 1;
+  // A spec that cannot even be sent is a bad argument, not a failed launch.
+  return result.ok ? 0 : result.unknownReason ? 2 : 1;
 }

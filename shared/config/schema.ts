@@ -116,16 +116,17 @@ const demandSchema = z.discriminatedUnion('source', [
 export const trafficVsPodsSchema = z
   .object({
     ...checkBase,
-    schedule: schedule('*/2 * * * *'),
+    // Every minute: GA realtime is per minute, and two runs in a row fire the alert.
+    schedule: schedule('* * * * *'),
     demand: demandSchema.optional().describe('Where arrivals are read; GA4 realtime or a PromQL expression.'),
     podsQuery: z.string().default('sum(jupyterhub_running_servers)').describe('PromQL for running user servers.'),
     baseline: duration('2h').describe('Trailing healthy window the model is fitted on.'),
     window: duration('30m').describe('Evaluation window: pods predicted forward over it.'),
     sigmas: z.number().positive().default(4).describe('Shortfall must exceed this many √expected (Poisson noise).'),
-    minShortfall: fraction(0.1).describe('…and this fraction of expected pods.'),
+    minShortfall: fraction(0.05).describe('…and this fraction of expected pods.'),
     minPods: z.number().min(0).default(20).describe('Below this many expected pods the check stays quiet.'),
     sessionLength: z
-      .object({ min: duration('5m'), max: duration('6h') })
+      .object({ min: duration('5m'), max: duration('3h') })
       .strict()
       .prefault({})
       .describe('Range the mean session length W is fitted in.'),

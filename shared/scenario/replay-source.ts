@@ -3,7 +3,7 @@
 // the file is missing here too.
 import type { LaunchProbeObservation, NodePoolObservation, PodProblem, ProbeResult, Sample, Series } from '../model.ts';
 import type { ObserveRequest, Sources } from '../sources/source.ts';
-import type { ScenarioData, ScenarioSeries } from './openmetrics.ts';
+import { seriesId, type ScenarioData, type ScenarioSeries } from './openmetrics.ts';
 
 /** A value older than this is not "current" any more: the source was down. */
 const STALE_MS = 10 * 60_000;
@@ -50,7 +50,9 @@ export interface ScenarioSourceOptions {
   binderUrl?: string;
 }
 
-export function scenarioSources(data: ScenarioData, opts: ScenarioSourceOptions = {}): Sources {
+export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOptions = {}): Sources {
+  // One order whatever the file's or Prometheus' order, so replays are identical.
+  const data = { ...scenario, series: [...scenario.series].sort((x, y) => (seriesId(x.metric, x.labels) < seriesId(y.metric, y.labels) ? -1 : 1)) };
   const find = (metric: string) => data.series.find((s) => s.metric === metric)?.samples ?? [];
   const demand = find('binderwatch_demand');
   const pods = find('binderwatch_running_user_pods');

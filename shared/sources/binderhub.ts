@@ -119,14 +119,15 @@ export class PhaseClock {
   }
 }
 
-/** Remembers the last few messages, redacted and shortened. */
+/** Remembers the last few distinct messages, redacted and shortened. */
 export class MessageLog {
   readonly messages: string[] = [];
   constructor(private readonly keep = 10) {}
 
   add(text: string): void {
     const line = redact(text.replace(/\s+/g, ' ').trim()).slice(0, 300);
-    if (!line) return;
+    // Repeats (BinderHub relays "Launching server..." many times) would crowd out the rest.
+    if (!line || line === this.messages.at(-1)) return;
     this.messages.push(line);
     if (this.messages.length > this.keep) this.messages.shift();
   }

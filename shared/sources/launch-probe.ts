@@ -70,7 +70,7 @@ async function stopServer(
 ): Promise<{ ok: boolean; error?: string }> {
   const http = { timeoutMs: settings.contactTimeoutMs, fetch: opts.fetch };
   const shutdown = await shutdownServer(ref, { ...http, retries: settings.stopRetries, backoffMs: opts.stopBackoffMs ?? 1000 });
-  if (shutdown.attempts > 1) log.add(`stop: api/shutdown took ${shutdown.attempts} attempts${shutdown.ok ? '' : ` (${shutdown.error})`}`);
+  if (shutdown.ok && shutdown.attempts > 1) log.add(`stop: api/shutdown took ${shutdown.attempts} attempts`);
   if (!target.hubApiToken) return shutdown.ok ? { ok: true } : { ok: false, error: `${shutdown.error}; no hub API token configured, the server may be leaking` };
 
   let loc;

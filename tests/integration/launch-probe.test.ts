@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBinderHub, type FakeBinderHub } from '../../infra/binderhub-server.ts';
 import { startJupyterHub, type JupyterHubHandle } from '../../infra/jupyterhub.ts';
 import { probeCommand } from '../../shared/cli/probe.ts';
+import { stackAvailable } from '../helpers/stack.ts';
 import { binderHealthSchema, launchProbeSchema } from '../../shared/config/schema.ts';
 import type { LaunchPhase, ProbeResult } from '../../shared/model.ts';
 import { binderHealthSource, launchProbeSource, runLaunchProbe, type ProbeSettings } from '../../shared/sources/launch-probe.ts';
@@ -21,7 +22,12 @@ const probe = (repo: string, withToken = true) =>
 /** The hub user BinderHub made for a probe of `repo`. */
 const userOf = (repo: string) => binder.launches.filter((l) => `${l.provider}/${l.spec}` === repo).at(-1)?.user;
 
+// A real JupyterHub (Debian's jupyterhub + jupyter-notebook) is needed; see tests/helpers/stack.ts.
+const available = stackAvailable('jupyterhub', 'jupyterhub-singleuser');
+const suite = available ? describe : describe.skip;
+
 beforeAll(async () => {
+  if (!available) return;
   hub = await startJupyterHub({ pollIntervalS: 1 });
   binder = await startBinderHub({ hub });
 });
@@ -30,7 +36,7 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-describe('a launch that works', () => {
+suite('a launch that works', () => {
   it('is ok, with every phase timed, and its server is gone from the hub when the probe returns', async () => {
     const repo = fault('ok', 'works-1');
     const r = await probe(repo);
@@ -59,7 +65,7 @@ describe('a launch that works', () => {
   });
 });
 
-describe('a spec that cannot be sent', () => {
+suite('a spec that cannot be sent', () => {
   it('is unknown, not a hub failure, and launches nothing', async () => {
     const before = binder.launches.length;
     const r = await probe('git/https://github.com/org/repo/main');
@@ -69,7 +75,7 @@ describe('a spec that cannot be sent', () => {
   });
 });
 
-describe.concurrent('each fault ends in its phase, and servers handed over are cleaned up', () => {
+suite.concurrent('each fault ends in its phase, and servers handed over are cleaned up', () => {
   const cases: [string, LaunchPhase, RegExp][] = [
     ['resolve-failed', 'resolve', /hub reported failure: Could not resolve ref/],
     ['rate-limited', 'resolve', /HTTP 429/],
@@ -114,7 +120,7 @@ describe.concurrent('each fault ends in its phase, and servers handed over are c
   });
 });
 
-describe('launchProbeSource', () => {
+suite('launchProbeSource', () => {
   it('probes every repo of every hub and reports each', async () => {
     const second = await startBinderHub({ hub });
     try {
@@ -144,7 +150,7 @@ describe('launchProbeSource', () => {
   });
 });
 
-describe('binderHealthSource', () => {
+suite('binderHealthSource', () => {
   it("reports the hub's API as healthy and its running servers against the pod quota", async () => {
     // One user server the test starts itself, so the count is known to be above zero.
     expect((await hub.api('users/health-check-user', { method: 'POST' })).status).toBe(201);
@@ -163,7 +169,7 @@ describe('binderHealthSource', () => {
   });
 });
 
-describe('binderwatch probe', () => {
+suite('binderwatch probe', () => {
   const capture = () => {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -221,14 +227,15 @@ describe('binderwatch probe', () => {
     [['not a url', 'gh/o/r/HEAD'], /<binderUrl>: expected an absolute URL/],
     [['http://127.0.0.1:1', 'gh/o/r/HEAD', '--timeout', 'soon'], /--timeout: expected a duration/],
     [['http://127.0.0.1:1', 'gh/o/r/HEAD', '--hub-token-env', 'NOT_SET'], /environment variable NOT_SET is not set/],
+    [['http://127.0.0.1:1', 'git/https://github.com/o/r/main'], /could not probe: git specs are "<url-escaped repository URL>\/<ref>"/],
   ])('exits 2 on bad arguments %j', async (args, message) => {
     const io = capture();
     expect(await probeCommand(args, { ...io, isTTY: false, env: {} })).toBe(2);
-    expect(io.text().err).toMatch(message);
+    expect(io.text().err + io.text().out).toMatch(message);
   });
 });
 
-describe('after the whole fault matrix', () => {
+suite('after the whole fault matrix', () => {
   it('the hub runs zero servers and no notebook process is left', async () => {
     // A server stopped through api/shutdown stays listed until the hub's next poll (1 s here).
     await expect.poll(() => hub.activeServers(), { timeout: 3 * hub.pollIntervalS * 1000 + 2_000, interval: 250 }).toEqual([]);

@@ -36,7 +36,7 @@ describe('monthly cost', () => {
 
   it('prices the default deployment under $2 a month within the free tiers', async () => {
     const usage = await defaultUsage();
-    expect(usage.map((u) => u.schedule)).toEqual(['*/10 * * * *', '*/2 * * * *', '*/2 * * * *', '*/5 * * * *', '*/5 * * * *']);
+    expect(usage.map((u) => u.schedule)).toEqual(['*/10 * * * *', '*/2 * * * *', '* * * * *', '*/5 * * * *', '*/5 * * * *']);
     const free = monthlyCost(usage, { ...EXAMPLE_ASSUMPTIONS, freeTier: true });
     const paid = monthlyCost(usage, { ...EXAMPLE_ASSUMPTIONS, freeTier: false });
     expect(free.total).toBeLessThan(2);

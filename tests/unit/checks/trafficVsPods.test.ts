@@ -43,7 +43,8 @@ describe('trafficVsPods', () => {
     const runs = runOver(series);
     const first = problems(runs)[0];
     expect(first).toBeGreaterThanOrEqual(240);
-    expect(first - 240).toBeLessThanOrEqual(8);
+    // At 4σ an 85 % drop in launches at ~9 launches a minute shows within about 7–12 minutes.
+    expect(first - 240).toBeLessThanOrEqual(12);
     const f = runs.find((r) => r.minute === first)!.findings[0];
     expect(f.summary).toMatch(/expected ~\d+ running pods, observed \d+/);
     expect(f.summary).toMatch(/implied launch success ≈ \d+ %/);

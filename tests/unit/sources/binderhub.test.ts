@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBinderHub, type FakeBinderHub } from '../../../infra/binderhub-server.ts';
 import { freePort } from '../../../infra/jupyterhub.ts';
-import { buildUrl, fetchHealth, parseHealth, streamLaunch, type LaunchEvent } from '../../../shared/sources/binderhub.ts';
+import { buildUrl, fetchHealth, MessageLog, parseHealth, streamLaunch, type LaunchEvent } from '../../../shared/sources/binderhub.ts';
+import { registerSecret } from '../../../shared/redact.ts';
 import { binderHealthSource, mapLimit } from '../../../shared/sources/launch-probe.ts';
 import { binderHealthSchema } from '../../../shared/config/schema.ts';
 
@@ -225,6 +226,15 @@ describe('binderHealthSource', () => {
     const obs = await binderHealthSource(cfg, { defaultBinderUrls: [binder.url, binder.url] }).observe({ now: Date.now(), lookbackMs: 0, stepMs: 0 });
     expect(obs.hubs).toEqual([{ binderUrl: binder.url, checks: [{ service: 'JupyterHub API', ok: true }] }]);
     binder.setHealth(undefined);
+  });
+});
+
+describe('MessageLog', () => {
+  it('keeps the last distinct messages, one line each, without secrets', () => {
+    registerSecret('s3cr3t-user-token');
+    const log = new MessageLog(3);
+    for (const m of ['waiting: a', 'launching: Launching server...\n', 'launching: Launching server...\n', 'building: x\n  y', 'ready: token s3cr3t-user-token']) log.add(m);
+    expect(log.messages).toEqual(['launching: Launching server...', 'building: x y', 'ready: token [redacted]']);
   });
 });
 

@@ -11,6 +11,8 @@ import { parseScenario } from '../scenario/openmetrics.ts';
 import { replay, type ReplayAlert } from '../replay/replay.ts';
 import { parseTruth, score, type Score, type Truth } from '../replay/score.ts';
 import { formatDuration } from '../duration.ts';
+import { jsonLogger } from '../log.ts';
+import type { Notifier } from '../alerting/notifier.ts';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -119,11 +121,12 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
     data = await scenarioFromPrometheus(promqlClient({ url: values.prometheus }), scenarioRangeOf(data));
   }
   const tz = config.displayTimeZone;
+  const notifiers = await channelsFromEnv(io, tz);
   if (values.format === 'jsonl') {
-    await replay(data, config, { onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
+    await replay(data, config, { notifiers, onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
     return 0;
   }
-  const alerts = await replay(data, config);
+  const alerts = await replay(data, config, { notifiers });
   const facts = values.timeline ? await loadFacts(file) : [];
   io.stdout.write(`Replaying ${file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file} (${new Date(data.start).toISOString()} → ${new Date(data.end).toISOString()})\n`);
   if (facts.length) io.stdout.write('Alerts from binderwatch, interleaved with what the humans noticed (» lines):\n');
@@ -136,6 +139,13 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   if (!alerts.length) io.stdout.write('(no alerts)\n');
   if (truth) io.stdout.write(scoreText(score(alerts, truth)));
   return 0;
+}
+
+/** Slack and email when their variables are set, so a replay can exercise real channels; the timeline itself is the console. */
+async function channelsFromEnv(io: CliIO, timeZone: string): Promise<Notifier[]> {
+  const { notifiersFromEnv, memoryThreadStore } = await import('../alerting/notifiers/index.ts');
+  const logger = jsonLogger((line) => io.stderr.write(line + '\n'));
+  return notifiersFromEnv(io.env, { logger, threadStore: memoryThreadStore(), timeZone }).filter((n) => n.name !== 'console');
 }
 
 async function runValidate(args: string[], io: CliIO): Promise<number> {

@@ -129,3 +129,20 @@ describe('scenarios with incidents', () => {
     expect(s.falseAlerts).toEqual([]);
   });
 });
+
+describe('binderwatch replay with channels configured', () => {
+  it('sends every alert to Slack as well when BINDERWATCH_SLACK_WEBHOOK_URL is set', async () => {
+    const { startFakeSlack } = await import('../../../infra/fake-slack.ts');
+    const slack = await startFakeSlack();
+    try {
+      const r = await runCli(['replay', INCIDENT, '--format', 'jsonl'], { BINDERWATCH_SLACK_WEBHOOK_URL: slack.webhookUrl });
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as ReplayAlert);
+      expect(slack.invalid).toEqual([]);
+      expect(slack.webhooks).toHaveLength(lines.length);
+      expect(String(slack.webhooks[0].text)).toContain(lines[0].summary.slice(0, 40));
+    } finally {
+      await slack.close();
+    }
+  });
+});

@@ -317,7 +317,9 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
           key: 'trafficVsPods:levelling-off',
           status: 'ok',
           severity: cfg.severity,
-          summary: `running pods follow demand (${Math.round(observed)} running)`,
+          summary: relearning
+            ? `launches work again (${Math.round(observed)} pods running); re-learning what normal is before judging again`
+            : `running pods follow demand (${Math.round(observed)} running)`,
           runbook: [],
         },
       ],

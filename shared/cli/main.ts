@@ -11,6 +11,7 @@ import { parseScenario } from '../scenario/openmetrics.ts';
 import { replay, type ReplayAlert } from '../replay/replay.ts';
 import { parseTruth, score, type Score, type Truth } from '../replay/score.ts';
 import { formatDuration } from '../duration.ts';
+import { formatTime } from '../alerting/notifiers/format.ts';
 import { jsonLogger } from '../log.ts';
 import type { Notifier } from '../alerting/notifier.ts';
 
@@ -38,32 +39,12 @@ Usage:
   binderwatch schema                       Prints the config's JSON Schema (for editors).
 `;
 
-/** Formats an instant in the display time zone, e.g. "2018-01-18 04:19 PST". */
-export function localTime(iso: string | number, timeZone: string): string {
-  const d = new Date(iso);
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'short',
-    })
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
-}
-
 const utcTime = (iso: string | number) => new Date(iso).toISOString().slice(11, 16) + ' UTC';
 
 function alertLine(a: ReplayAlert, tz: string): string {
   const state = a.state === 'repeat' ? 'STILL FIRING' : a.state.toUpperCase();
   const blind = a.status === 'unknown' ? ' (blind)' : '';
-  return `${localTime(a.at, tz)} (${utcTime(a.at)})  ${state.padEnd(12)} ${a.severity.padEnd(8)} ${a.check}${blind}  ${a.key}\n      ${a.summary}`;
+  return `${formatTime(a.at, tz)} (${utcTime(a.at)})  ${state.padEnd(12)} ${a.severity.padEnd(8)} ${a.check}${blind}  ${a.key}\n      ${a.summary}`;
 }
 
 function scoreText(s: Score): string {
@@ -133,7 +114,7 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   io.stdout.write('\n');
   const events = [
     ...alerts.map((a) => ({ t: Date.parse(a.at), text: alertLine(a, tz) })),
-    ...facts.map((f) => ({ t: Date.parse(f.at), text: `${localTime(f.at, tz)} (${utcTime(f.at)})  » humans: ${f.what}` })),
+    ...facts.map((f) => ({ t: Date.parse(f.at), text: `${formatTime(f.at, tz)} (${utcTime(f.at)})  » humans: ${f.what}` })),
   ].sort((x, y) => x.t - y.t);
   for (const e of events) io.stdout.write(e.text + '\n');
   if (!alerts.length) io.stdout.write('(no alerts)\n');

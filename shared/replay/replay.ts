@@ -4,8 +4,8 @@
 import type { Config } from '../config/schema.ts';
 import { parseCron } from '../cron.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import { CHECK_NAMES, type CheckName, type FindingStatus, type Severity } from '../model.ts';
-import type { Notifier, NotificationState } from '../alerting/notifier.ts';
+import { CHECK_NAMES } from '../model.ts';
+import type { AlertNotification, Notifier } from '../alerting/notifier.ts';
 import { MemoryStore, type StateStore } from '../alerting/store.ts';
 import type { RetryPolicy } from '../alerting/deliver.ts';
 import { runCheck } from '../run-check.ts';
@@ -14,15 +14,7 @@ import type { ScenarioData } from '../scenario/openmetrics.ts';
 import { scenarioSources } from '../scenario/replay-source.ts';
 
 /** One line of `--format jsonl` (DESIGN §8). */
-export interface ReplayAlert {
-  at: string;
-  check: CheckName;
-  key: string;
-  state: NotificationState;
-  status: Exclude<FindingStatus, 'ok'>;
-  severity: Severity;
-  summary: string;
-}
+export type ReplayAlert = Pick<AlertNotification, 'at' | 'check' | 'key' | 'state' | 'status' | 'severity' | 'summary'>;
 
 export interface ReplayOptions {
   /** Default: sources answering from the scenario itself. */

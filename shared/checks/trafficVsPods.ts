@@ -20,6 +20,8 @@ const ARRIVAL_NOISE = 0.2;
 const MIN_DEMAND_COVERAGE = 0.8;
 /** After an incident, stay quiet while a new model is learnt if it has been over this long. */
 const RELEARN_AFTER_MS = 20 * 60_000;
+/** A baseline of hours changes little in minutes: refit at most this often. */
+const REFIT_EVERY_MS = 5 * 60_000;
 /** A fit whose squared error is within this factor of the best one explains the baseline as well (residuals of an integrated model are strongly correlated, so few are independent). */
 const FIT_TOLERANCE = 1.25;
 
@@ -262,7 +264,8 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const cleanSince = Math.max(memory.lastProblemAt ?? -Infinity, memory.relearnFrom ?? -Infinity);
   const fitFrom = Math.max(fitTo - baselineMin, Math.ceil((cleanSince - from) / STEP));
   const fullBaseline = fitFrom === fitTo - baselineMin;
-  if (!model || fitTo - fitFrom >= Math.min(60, baselineMin)) {
+  const due = !model || now - model.fittedAt >= REFIT_EVERY_MS;
+  if (!model || (due && fitTo - fitFrom >= Math.min(60, baselineMin))) {
     const fitted = fitModel(af, a, p, fitFrom, fitTo, cfg, now);
     if (fitted) model = fitted;
   }

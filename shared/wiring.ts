@@ -83,8 +83,10 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
     sources.trafficVsPods = trafficSource({ pods: { client: prom, query: trafficVsPods.podsQuery }, demand });
   }
 
-  const clusterRef = clusterHealth.cluster ?? nodeHeadroom.pools[0];
-  if ((want('nodeHeadroom') && nodeHeadroom.pools.length) || (want('clusterHealth') && (clusterRef || config.sources.kubernetes?.kubeconfig))) {
+  const kubeconfig = config.sources.kubernetes?.kubeconfig;
+  // With a kubeconfig (the CLI) the cluster is the kubeconfig's; otherwise it is named in the config.
+  const clusterRef = clusterHealth.cluster ?? nodeHeadroom.pools[0] ?? (kubeconfig ? { project: '-', location: '-', cluster: 'kubeconfig' } : undefined);
+  if ((want('nodeHeadroom') && nodeHeadroom.pools.length) || (want('clusterHealth') && clusterRef)) {
     const [{ GkeClient }, k8s] = await Promise.all([import('./sources/gke.ts'), import('./sources/kubernetes.ts')]);
     const auth = await googleAuth();
     const gke = new GkeClient({ auth });
@@ -95,8 +97,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
       let reader = readers.get(id);
       if (!reader) {
         reader = (async () => {
-          const file = config.sources.kubernetes?.kubeconfig;
-          if (file) return new k8s.KubernetesReader(k8s.kubeConfigFromFile(file));
+          if (kubeconfig) return new k8s.KubernetesReader(k8s.kubeConfigFromFile(kubeconfig));
           const { server, caCert } = await gke.clusterAccess(ref);
           const token = await auth.getAccessToken();
           if (!token) throw new UpstreamError('gke', 'no access token for the cluster');

@@ -112,8 +112,8 @@ variable "slack" {
   default = {}
 
   validation {
-    condition     = var.slack == null || !try(var.slack.bot_token, false) || try(var.slack.channel, null) != null
-    error_message = "slack.channel is required when slack.bot_token is true (the bot posts to that channel)."
+    condition     = var.slack == null || !try(var.slack.bot_token, false) || can(regex("^[CGD][A-Z0-9]{8,}$", try(var.slack.channel, "")))
+    error_message = "slack.channel is required when slack.bot_token is true: a channel ID like C0123456789, not a #name (chat.update takes IDs only)."
   }
 }
 

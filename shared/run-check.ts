@@ -9,7 +9,7 @@ import type { Logger } from './log.ts';
 import type { CheckName, Finding, FindingStatus, ObservationByCheck } from './model.ts';
 import { redact } from './redact.ts';
 import type { Sources } from './sources/source.ts';
-import { defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
+import { CLAIM_TTL_MS, defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
 import { initialAlertState, nextAlertState, type AlertState } from './alerting/lifecycle.ts';
 import type { AlertNotification, Notifier } from './alerting/notifier.ts';
 import { updateWithRetry, type StateStore } from './alerting/store.ts';
@@ -170,7 +170,7 @@ async function applyFinding(
       const prev = current ?? initialAlertState(f.key, f.check);
       const t = nextAlertState(prev, f, { rule, now, silences: deps.config.alerting.silences, dependencyFiring });
       for (const n of t.notifications) {
-        t.state.owed.push({ notification: n, channels: routeChannels(deps.config, n, configured), claimedBy: runId, claimedUntil: now + 5 * 60_000 });
+        t.state.owed.push({ notification: n, channels: routeChannels(deps.config, n, configured), claimedBy: runId, claimedUntil: now + CLAIM_TTL_MS });
       }
       return { value: t.state, result: t.notifications };
     })) ?? []

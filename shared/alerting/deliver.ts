@@ -26,6 +26,8 @@ export const defaultRetryPolicy: RetryPolicy = {
 
 /** How long a run may hold owed notifications before another run may take them over. */
 export const CLAIM_TTL_MS = 5 * 60_000;
+/** A notification no channel took for this long is stale news: dropped, with an ERROR log. */
+export const OWED_FOR_AT_MOST_MS = 24 * 3_600_000;
 
 export type SendOutcome = { ok: true } | { ok: false; error: NotifyError };
 
@@ -117,7 +119,11 @@ export async function deliverOwed(opts: {
         continue;
       }
       const channels = o.channels.filter((c) => !accepted.has(c));
-      if (channels.length) owed.push({ notification: o.notification, channels });
+      if (channels.length && now - Date.parse(o.notification.at) > OWED_FOR_AT_MOST_MS) {
+        logger.log('ERROR', 'notification dropped: undeliverable for a day', { channels, alert: o.notification.key, state: o.notification.state });
+      } else if (channels.length) {
+        owed.push({ notification: o.notification, channels });
+      }
     }
     return { value: { ...state, owed }, result: true };
   });

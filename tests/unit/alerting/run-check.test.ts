@@ -148,3 +148,23 @@ describe('sendWithRetry', () => {
     expect(notifier.calls).toBe(3);
   });
 });
+
+describe('owed notifications', () => {
+  it('are dropped, loudly, once no channel has taken them for a day', async () => {
+    const lines: string[] = [];
+    const broken: Notifier = { name: 'console', async send() { throw new NotifyError('console', 'gone', false); } };
+    const state = { obs: { problems: [fluentd], notReadyNodes: [] } as ClusterHealthObservation };
+    const d: CheckDeps = { ...clusterDeps(state), notifiers: [broken], logger: jsonLogger((l) => lines.push(l)) };
+    await runCheck('clusterHealth', d, T0);
+    await runCheck('clusterHealth', d, T0 + 5 * MIN); // fires; the channel refuses it
+    const key = `alert/clusterHealth/node:${SICK}`;
+    const owedStates = async () => (await d.store.get<{ owed: { notification: AlertNotification }[] }>(key))!.value.owed.map((o) => `${o.notification.state}@${o.notification.at}`);
+    const firing = `firing@${new Date(T0 + 5 * MIN).toISOString()}`;
+    expect(await owedStates()).toEqual([firing]);
+    await runCheck('clusterHealth', d, T0 + 6 * 3_600_000); // still owed hours later (beside a reminder)
+    expect(await owedStates()).toContain(firing);
+    await runCheck('clusterHealth', d, T0 + 25 * 3_600_000);
+    expect(await owedStates()).not.toContain(firing);
+    expect(lines.some((l) => l.includes('"severity":"ERROR"') && l.includes('undeliverable for a day'))).toBe(true);
+  });
+});

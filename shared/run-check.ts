@@ -115,6 +115,8 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
   }
 
   const notifications: AlertNotification[] = [];
+  // Listed once: the keys that reported before feed both the "absent means ok" pass and delivery.
+  const known = await store.list(`alert/${check}/`);
   const touched = new Set<string>();
   const apply = async (f: Finding) => {
     const key = alertKey(check, f.key);
@@ -127,7 +129,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
 
   // Keys that reported before and are absent now are ok — unless this run was blind.
   if (!findings.some((f) => f.status === 'unknown')) {
-    for (const key of await store.list(`alert/${check}/`)) {
+    for (const key of known) {
       if (touched.has(key)) continue;
       const st = await store.get<AlertState>(key);
       if (!st || (st.value.phase === 'ok' && st.value.owed.length === 0)) continue;
@@ -135,7 +137,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     }
   }
 
-  const delivery = await deliverAll(deps, check, runId, now);
+  const delivery = await deliverAll(deps, check, [...new Set([...known, ...touched])], runId, now);
   await updateWithRetry<RunMemo, true>(store, `run/${check}`, () => ({ value: { lastRunAt: now }, result: true }));
   const outcome = outcomeOf(findings);
   await deps.telemetry?.recordRun(check, outcome, now);
@@ -177,8 +179,8 @@ async function applyFinding(
   );
 }
 
-/** Delivers everything this check's alerts owe, then turns channel failures into alerts of their own. */
-async function deliverAll(deps: CheckDeps, check: CheckName, runId: string, now: number): Promise<DeliveryReport> {
+/** Delivers everything these alerts owe, then turns channel failures into alerts of their own. */
+async function deliverAll(deps: CheckDeps, check: CheckName, alertKeys: string[], runId: string, now: number): Promise<DeliveryReport> {
   const notifiers = new Map(deps.notifiers.map((n) => [n.name, n]));
   const policy = deps.retryPolicy ?? defaultRetryPolicy;
   const report: DeliveryReport = { delivered: [], failed: [] };
@@ -189,7 +191,7 @@ async function deliverAll(deps: CheckDeps, check: CheckName, runId: string, now:
       report.failed.push(...r.failed);
     }
   };
-  await deliver(await deps.store.list(`alert/${check}/`));
+  await deliver(alertKeys);
 
   // Channel health is an alert like any other, sent on the other channels.
   const attempted = new Set([...report.delivered, ...report.failed].map((d) => d.channel));

@@ -53,10 +53,3 @@ export function parseCron(expr: string): Cron {
     },
   };
 }
-
-// Typical interval between runs, for sizing windows (5 min for "*/5 * * * *").
-export function cronPeriodMs(expr: string, from = Date.UTC(2024, 0, 1)): number {
-  const c = parseCron(expr);
-  const a = c.next(from);
-  return c.next(a) - a;
-}

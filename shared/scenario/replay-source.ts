@@ -26,10 +26,15 @@ export function windowOf(s: Series, from: number, to: number): Series {
   return s.slice(upperBound(s, from - 1), upperBound(s, to));
 }
 
-function current(s: Series | undefined, now: number, staleMs = STALE_MS): Sample | undefined {
-  if (!s) return undefined;
+/** Index of the last sample at or before `now`, if it is no older than `staleMs`; -1 otherwise. */
+function currentIndex(s: Series, now: number, staleMs = STALE_MS): number {
   const i = upperBound(s, now) - 1;
-  return i >= 0 && now - s[i].t <= staleMs ? s[i] : undefined;
+  return i >= 0 && now - s[i].t <= staleMs ? i : -1;
+}
+
+function current(s: Series | undefined, now: number): Sample | undefined {
+  const i = s ? currentIndex(s, now) : -1;
+  return i >= 0 ? s![i] : undefined;
 }
 
 /** Start of the run of samples with value 1 that ends at index i (consecutive samples no further apart than `maxGapMs`). */
@@ -88,9 +93,8 @@ export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOpti
         // A pod's series ends when the pod is gone; only current samples of 1 are crash-loops.
         const problems: PodProblem[] = [];
         for (const s of crashloops) {
-          const i = upperBound(s.samples, req.now) - 1;
-          const last = i >= 0 && req.now - s.samples[i].t <= STALE_MS ? s.samples[i] : undefined;
-          if (!last || last.v < 1) continue;
+          const i = currentIndex(s.samples, req.now);
+          if (i < 0 || s.samples[i].v < 1) continue;
           problems.push({
             namespace: s.labels.namespace ?? '',
             pod: s.labels.pod ?? '',

@@ -48,6 +48,9 @@ async function buildTelemetry(env: Env, logger: Logger): Promise<Telemetry | und
 
 async function buildSources(config: Config, env: Env, store: StateStore, checks: CheckName[], logger: Logger): Promise<Sources> {
   const sources: Sources = {};
+  // One credential for every Google API of these deps, so its token is fetched and cached once.
+  let auth: ReturnType<typeof newGoogleAuth> | undefined;
+  const googleAuth = () => (auth ??= newGoogleAuth());
   const want = (c: CheckName) => checks.includes(c) && config.checks[c].enabled;
   const { launchProbe, binderHealth, trafficVsPods, nodeHeadroom, clusterHealth } = config.checks;
 
@@ -88,8 +91,8 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
   const clusterRef = clusterHealth.cluster ?? nodeHeadroom.pools[0] ?? (kubeconfig ? { project: '-', location: '-', cluster: 'kubeconfig' } : undefined);
   if ((want('nodeHeadroom') && nodeHeadroom.pools.length) || (want('clusterHealth') && clusterRef)) {
     const [{ GkeClient }, k8s] = await Promise.all([import('./sources/gke.ts'), import('./sources/kubernetes.ts')]);
-    const auth = await googleAuth();
-    const gke = new GkeClient({ auth });
+    const gkeAuth = await googleAuth();
+    const gke = new GkeClient({ auth: gkeAuth });
     const readers = new Map<string, Promise<InstanceType<typeof k8s.KubernetesReader>>>();
     // One Kubernetes reader per cluster, shared by its pools and by clusterHealth.
     const kubeFor = (ref: { project: string; location: string; cluster: string }) => {
@@ -99,7 +102,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
         reader = (async () => {
           if (kubeconfig) return new k8s.KubernetesReader(k8s.kubeConfigFromFile(kubeconfig));
           const { server, caCert } = await gke.clusterAccess(ref);
-          const token = await auth.getAccessToken();
+          const token = await gkeAuth.getAccessToken();
           if (!token) throw new UpstreamError('gke', 'no access token for the cluster');
           return new k8s.KubernetesReader(k8s.kubeConfigForGke({ endpoint: server, caCert, token }));
         })();
@@ -126,7 +129,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
   return sources;
 }
 
-async function googleAuth() {
+async function newGoogleAuth() {
   const { GoogleAuth } = await import('google-auth-library');
   return new GoogleAuth({
     scopes: ['https://www.googleapis.com/auth/cloud-platform', 'https://www.googleapis.com/auth/analytics.readonly'],

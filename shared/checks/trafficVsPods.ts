@@ -244,13 +244,10 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const maxGap = parseDuration(cfg.maxDemandGap) / STEP;
   const lastA = lastFiniteIndex(a);
   const lastP = lastFiniteIndex(p);
-  if (lastA < 0 || last - lastA > maxGap) {
-    const since = lastA < 0 ? 'in the whole window' : `for ${formatDuration((last - lastA) * STEP)}`;
-    return { findings: [unknownFinding(`no demand data ${since}`)], memory };
-  }
-  if (lastP < 0 || last - lastP > maxGap) {
-    const since = lastP < 0 ? 'in the whole window' : `for ${formatDuration((last - lastP) * STEP)}`;
-    return { findings: [unknownFinding(`no running-pods data ${since}`)], memory };
+  for (const [what, lastSeen] of [['demand', lastA], ['running-pods', lastP]] as const) {
+    if (lastSeen >= 0 && last - lastSeen <= maxGap) continue;
+    const since = lastSeen < 0 ? 'in the whole window' : `for ${formatDuration((last - lastSeen) * STEP)}`;
+    return { findings: [unknownFinding(`no ${what} data ${since}`)], memory };
   }
   const af = fillGaps(a);
   const windowMin = parseDuration(cfg.window) / STEP;

@@ -3,7 +3,6 @@
 // built once per instance (cold start), not per request.
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import { parseConfigYaml, loadConfig } from './config/load.ts';
-import { ConfigError } from './errors.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import type { CheckName } from './model.ts';
 import { runCheck, type CheckDeps } from './run-check.ts';
@@ -27,7 +26,11 @@ export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLo
     }
     const now = Date.now();
     try {
-      deps ??= depsFromEnv(check, env, logger);
+      // A failed build (bad config, a cluster not reachable yet) is tried again on the next request, never cached.
+      deps ??= depsFromEnv(check, env, logger).catch((e: unknown) => {
+        deps = undefined;
+        throw e;
+      });
       const result = await runCheck(check, await deps, now);
       res.status(200).json({
         check,
@@ -37,7 +40,6 @@ export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLo
         undelivered: result.delivery.failed.map((f) => ({ channel: f.channel, error: f.error.message })),
       });
     } catch (e) {
-      if (e instanceof ConfigError) deps = undefined; // build again next time rather than cache the failure
       logger.log('ERROR', 'check failed to run', { check, error: e instanceof Error ? e.message : String(e) });
       // The heartbeat still beats (outcome "error"), so a broken check is told apart from a dead one.
       await deps?.then((d) => d.telemetry?.recordRun(check, 'error', now)).catch(() => undefined);

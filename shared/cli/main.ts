@@ -70,6 +70,15 @@ async function loadFacts(scenario: string): Promise<HumanFact[]> {
   return mod.HUMAN_TIMELINE ?? [];
 }
 
+/** A scenario or truth file; an unreadable one is an invalid input (exit 2) naming the file. */
+async function readInput(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(`cannot read: ${(e as Error).message}`, undefined, file);
+  }
+}
+
 async function runReplay(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -86,14 +95,8 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   const file = positionals[0] ? resolve(positionals[0]) : DEFAULT_SCENARIO;
   const truthFile = values.truth ?? (positionals[0] ? undefined : file.replace(/\.om$/, '.truth.json'));
   const config: Config = values.config ? await loadConfig(values.config) : parseConfig({ alerting: { state: { type: 'memory' } } });
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ScenarioError(`cannot read: ${(e as Error).message}`, undefined, file);
-  }
-  let data = parseScenario(text, file);
-  const truth: Truth | undefined = truthFile ? parseTruth(await readFile(truthFile, 'utf8').catch(() => { throw new ScenarioError('cannot read truth file', undefined, truthFile); }), truthFile) : undefined;
+  let data = parseScenario(await readInput(file), file);
+  const truth: Truth | undefined = truthFile ? parseTruth(await readInput(truthFile), truthFile) : undefined;
 
   if (values.prometheus) {
     // The file only sets the time range and step; every series is read back through PromQL.

@@ -84,3 +84,20 @@ export function lastSample(series: Series, t = Infinity): Series[number] | undef
   for (let i = series.length - 1; i >= 0; i--) if (series[i].t <= t && Number.isFinite(series[i].v)) return series[i];
   return undefined;
 }
+
+/** Index of the first sample with t > x (series sorted by time). */
+export function upperBound(s: Series, x: number): number {
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s[mid].t <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The samples with from ≤ t ≤ to of a series sorted by time. */
+export function sliceSeries(s: Series, from: number, to: number): Series {
+  return s.slice(upperBound(s, from - 1), upperBound(s, to));
+}

@@ -1,6 +1,7 @@
 // Sources that answer from a scenario, as the live ones would at simulated time
 // `now`: only samples at or before `now` are visible, and a sample missing from
 // the file is missing here too.
+import { sliceSeries, upperBound } from '../series.ts';
 import type { LaunchProbeObservation, NodePoolObservation, PodProblem, ProbeResult, Sample, Series } from '../model.ts';
 import type { ObserveRequest, Sources } from '../sources/source.ts';
 import { seriesId, type ScenarioData, type ScenarioSeries } from './openmetrics.ts';
@@ -9,22 +10,6 @@ import { seriesId, type ScenarioData, type ScenarioSeries } from './openmetrics.
 const STALE_MS = 10 * 60_000;
 /** Probes run every few minutes; a result older than this means the probe stopped reporting. */
 const PROBE_STALE_MS = 30 * 60_000;
-
-/** Index of the first sample with t > x (binary search). */
-function upperBound(s: Series, x: number): number {
-  let lo = 0;
-  let hi = s.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (s[mid].t <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-export function windowOf(s: Series, from: number, to: number): Series {
-  return s.slice(upperBound(s, from - 1), upperBound(s, to));
-}
 
 /** Index of the last sample at or before `now`, if it is no older than `staleMs`; -1 otherwise. */
 function currentIndex(s: Series, now: number, staleMs = STALE_MS): number {
@@ -73,14 +58,14 @@ export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOpti
   const sources: Sources = {
     trafficVsPods: {
       async observe(req: ObserveRequest) {
-        return { demand: windowOf(demand, req.now - req.lookbackMs, req.now), pods: windowOf(pods, req.now - req.lookbackMs, req.now), stepMs: step };
+        return { demand: sliceSeries(demand, req.now - req.lookbackMs, req.now), pods: sliceSeries(pods, req.now - req.lookbackMs, req.now), stepMs: step };
       },
     },
     nodeHeadroom: {
       async observe(req: ObserveRequest) {
         const pools: NodePoolObservation[] = [...nodes].map(([pool, s]) => ({
           pool,
-          nodes: windowOf(s, req.now - req.lookbackMs, req.now),
+          nodes: sliceSeries(s, req.now - req.lookbackMs, req.now),
           cordoned: current(cordoned.get(pool), req.now)?.v ?? 0,
           max: current(max.get(pool), req.now)?.v ?? NaN,
           pending: current(pending.get(pool), req.now)?.v ?? 0,

@@ -13,7 +13,8 @@ import { analyticsdata, type analyticsdata_v1beta } from '@googleapis/analyticsd
 import type { Series } from '../model.ts';
 import type { StateStore } from '../alerting/store.ts';
 import { UpstreamError } from '../errors.ts';
-import { appendHistory, resample, sliceSeries } from './history.ts';
+import { sliceSeries } from '../series.ts';
+import { appendHistory, resample } from './history.ts';
 import type { DemandReader } from './traffic.ts';
 import { googleRequestOptions, googleUpstreamError, malformed, type GoogleApiAuth } from './google-api.ts';
 

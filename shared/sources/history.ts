@@ -31,11 +31,6 @@ export function mergeSamples(existing: Series, incoming: Series, opts: HistoryOp
     .map(([t, v]) => ({ t, v }));
 }
 
-/** Samples with `fromMs <= t <= toMs`. */
-export function sliceSeries(series: Series, fromMs: number, toMs: number): Series {
-  return series.filter((s) => s.t >= fromMs && s.t <= toMs);
-}
-
 /**
  * Averages samples into buckets of `stepMs` aligned to the epoch, stamped at the
  * bucket start. Empty buckets stay gaps. A per-minute rate stays a per-minute rate.

@@ -7,7 +7,8 @@ import type { StateStore } from '../alerting/store.ts';
 import type { ObservationSource, ObserveRequest } from './source.ts';
 import type { GkeClient, NodePoolRef } from './gke.ts';
 import { NODE_POOL_LABEL, type KubernetesReader, type PodSummary } from './kubernetes.ts';
-import { appendHistory, sliceSeries } from './history.ts';
+import { sliceSeries } from '../series.ts';
+import { appendHistory } from './history.ts';
 
 export interface NodePoolTarget {
   ref: NodePoolRef;

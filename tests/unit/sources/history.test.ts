@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appendHistory, mergeSamples, resample, sliceSeries } from '../../../shared/sources/history.ts';
+import { appendHistory, mergeSamples, resample } from '../../../shared/sources/history.ts';
+import { sliceSeries } from '../../../shared/series.ts';
 import { MemoryStore, type StateStore } from '../../../shared/alerting/store.ts';
 import { ConflictError } from '../../../shared/errors.ts';
 

@@ -27,13 +27,18 @@ export class ScenarioError extends BinderwatchError {
   }
 }
 
+/** 429 and 5xx may pass on their own; any other 4xx will fail the same way again. */
+export function httpRetryable(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
 /** An upstream (BinderHub, Prometheus, GA, GKE, Kubernetes …) could not be read. */
 export class UpstreamError extends BinderwatchError {
   constructor(
     public readonly upstream: string,
     message: string,
     public readonly status?: number,
-    public readonly retryable = status === undefined || status === 429 || status >= 500,
+    public readonly retryable = status === undefined || httpRetryable(status),
     options?: { cause?: unknown },
   ) {
     super(`${upstream}: ${message}`, options);

@@ -1,10 +1,5 @@
-// The HTTP retry decision every HTTP channel shares: the caller retries, the
-// channel only says whether it is worth it and when.
-
-/** 429 and 5xx may pass on their own; any other 4xx will fail the same way again. */
-export function httpRetryable(status: number): boolean {
-  return status === 429 || status >= 500;
-}
+// HTTP helpers every HTTP channel shares: the caller retries, the channel only says
+// whether it is worth it (errors.ts: httpRetryable) and when.
 
 /** `Retry-After` (delta-seconds or an HTTP date) as milliseconds from `now`. */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {

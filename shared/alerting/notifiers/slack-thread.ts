@@ -11,12 +11,12 @@ import {
   WebClient,
   type Logger as SlackLogger,
 } from '@slack/web-api';
-import { NotifyError } from '../../errors.ts';
+import { httpRetryable, NotifyError } from '../../errors.ts';
 import type { Logger, LogSeverity } from '../../log.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
 import { notificationView, type FormatOptions } from './format.ts';
-import { httpRetryable, networkErrorText, parseRetryAfter } from './http.ts';
+import { networkErrorText, parseRetryAfter } from './http.ts';
 import { buildPayload, emojiFor, evidenceSections, fitMrkdwn, mrkdwn, SLACK_LIMITS, type SlackMessage } from './slack.ts';
 
 /** Where each incident's parent message is remembered between runs. */

@@ -2,11 +2,11 @@
 // Limits are Slack's documented Block Kit limits; anything longer is cut with a note,
 // so a long runbook or summary never turns into an `invalid_blocks` rejection.
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
-import { NotifyError } from '../../errors.ts';
+import { httpRetryable, NotifyError } from '../../errors.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
 import { notificationView, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView } from './format.ts';
-import { httpRetryable, networkErrorText, parseRetryAfter } from './http.ts';
+import { networkErrorText, parseRetryAfter } from './http.ts';
 
 export const SLACK_LIMITS = {
   headerText: 150,

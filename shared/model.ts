@@ -38,6 +38,8 @@ export interface TrafficObservation {
   /** Running user servers. */
   pods: Series;
   stepMs: number;
+  /** Older stretches the detector asked for (ObserveRequest.historyRanges), when it has no model to remember. */
+  history?: { demand: Series; pods: Series };
 }
 
 export interface NodePoolObservation {

@@ -94,6 +94,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
       lookbackMs: detector.lookbackMs(cfg as never),
       stepMs: 60_000,
       previousRunAt: memo?.value.lastRunAt,
+      historyRanges: detector.historyRanges?.(cfg as never, now, memory?.value),
     });
     if (check === 'launchProbe' && deps.telemetry) {
       for (const r of (observation as ObservationByCheck['launchProbe']).results) await deps.telemetry.recordProbe(r);

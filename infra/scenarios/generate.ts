@@ -111,6 +111,14 @@ const incident = (kind: Incident['kind'], onset: number, end: number): Incident 
 /** First minute a launch gives up waiting for room: users start to fail. */
 const firstGiveUp = (trace: Trace): number => firstTime(trace, (i) => trace.gaveUp[i] > 0);
 const firstAt80Percent = (trace: Trace): number => firstTime(trace, (i) => trace.nodes[i] >= 0.8 * trace.max[i]);
+/**
+ * First minute of 5 in a row with the pool at its max and launches waiting for room
+ * (a shorter wait is the scale-up to the max landing): from here the running pods
+ * cannot follow demand, they plateau at capacity, which is what levelling-off means;
+ * users only start to fail later, when a wait gives up.
+ */
+const firstFullAtMax = (trace: Trace): number =>
+  firstTime(trace, (i) => [0, 1, 2, 3, 4].every((d) => trace.nodes[i + d] >= trace.max[i + d] && trace.pending[i + d] > 0));
 
 // --- mybinder.org 2018-01-18 -------------------------------------------------------
 
@@ -275,7 +283,7 @@ function capacityExhaustion(): SimParams {
     pool: { ...base.pool, maxNodes: 12 },
     incidents: (trace) => [
       incident('headroom', firstAt80Percent(trace), base.end),
-      incident('levelling-off', firstGiveUp(trace), base.end),
+      incident('levelling-off', firstFullAtMax(trace), base.end),
       incident('launch-failure', firstGiveUp(trace), base.end),
     ],
   };

@@ -5,12 +5,24 @@ import { detectBinderHealth } from './binderHealth.ts';
 import { detectClusterHealth } from './clusterHealth.ts';
 import { detectLaunchProbe } from './launchProbe.ts';
 import { detectNodeHeadroom, nodeHeadroomLookbackMs } from './nodeHeadroom.ts';
-import { detectTrafficVsPods, trafficLookbackMs, type TrafficMemory } from './trafficVsPods.ts';
+import { detectTrafficVsPods, trafficHistoryRanges, trafficLookbackMs, type BandPoint, type TrafficMemory } from './trafficVsPods.ts';
 
 export interface Detector<C extends CheckName> {
   lookbackMs(cfg: CheckConfigs[C]): number;
+  /** Older ranges to read as well, given what the last run remembered (none by default). */
+  historyRanges?(cfg: CheckConfigs[C], now: number, memory?: unknown): [number, number][] | undefined;
   /** Pure. `memory` is what the previous run returned (a fitted model, say). */
-  detect(obs: ObservationByCheck[C], cfg: CheckConfigs[C], now: number, memory?: unknown): { findings: Finding[]; memory?: unknown };
+  detect(
+    obs: ObservationByCheck[C],
+    cfg: CheckConfigs[C],
+    now: number,
+    memory?: unknown,
+  ): {
+    findings: Finding[];
+    memory?: unknown;
+    /** trafficVsPods: the model's expected running pods and noise band per minute over the evaluation window. */
+    band?: BandPoint[];
+  };
 }
 
 const HOUR = 3_600_000;
@@ -18,7 +30,11 @@ const HOUR = 3_600_000;
 export const detectors: { [C in CheckName]: Detector<C> } = {
   launchProbe: { lookbackMs: () => HOUR, detect: detectLaunchProbe },
   binderHealth: { lookbackMs: () => 0, detect: detectBinderHealth },
-  trafficVsPods: { lookbackMs: trafficLookbackMs, detect: (o, c, n, m) => detectTrafficVsPods(o, c, n, m as TrafficMemory | undefined) },
+  trafficVsPods: {
+    lookbackMs: trafficLookbackMs,
+    historyRanges: (c, n, m) => trafficHistoryRanges(c, n, m as TrafficMemory | undefined),
+    detect: (o, c, n, m) => detectTrafficVsPods(o, c, n, m as TrafficMemory | undefined),
+  },
   nodeHeadroom: { lookbackMs: nodeHeadroomLookbackMs, detect: detectNodeHeadroom },
   clusterHealth: { lookbackMs: () => HOUR, detect: detectClusterHealth },
 };

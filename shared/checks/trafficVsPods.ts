@@ -1,219 +1,171 @@
 // Traffic vs pods (DESIGN §4): are running user pods keeping up with the people
-// arriving? Little's law as an ODE, dp/dt = s·a(t) − p/W: arrivals a(t) that launch
-// with success s (which also absorbs GA's scale) minus departures after a mean
-// session W. s and W are fitted on a trailing healthy baseline; the pods are then
-// predicted forward from several recent starting points with the demand that
-// really came, and a shortfall beyond noise, while demand is not falling, is a
-// problem. Pure: observations, config and `now` in; findings (and the fitted
-// model, to keep while an incident lasts) out.
+// arriving? The model (traffic-model.ts) predicts pods from demand; this detector
+// holds the observed pods against it from several recent starting points, and
+// keeps an incident open until the pods are back within the model's band: a refit
+// never ends one, and the model never learns from a window its own shortfall
+// covered. Pure: observations, config, `now` and the last run's memory in;
+// findings, the model's band and the next memory out.
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { parseDuration, formatDuration } from '../duration.ts';
-import type { Finding, TrafficObservation } from '../model.ts';
+import type { Finding, Series, TrafficObservation } from '../model.ts';
 import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../series.ts';
+import { STEP_MS, fitModel, podsNear, predict, type ModelCandidate, type TrafficModel } from './traffic-model.ts';
+import { TUNING } from './traffic-tuning.ts';
 
-const STEP = 60_000; // the model runs per minute
-const HORIZONS_MIN = [5, 10, 15, 20, 30, 45, 60];
-const W_GRID_SIZE = 28;
-/** Variance of launches per expected launch: less than Poisson, since the arrivals themselves are measured. */
-const ARRIVAL_NOISE = 0.2;
-/** Demand filled in for more than this share of a window is too much guesswork to judge or fit on. */
-const MIN_DEMAND_COVERAGE = 0.8;
-/** After an incident, stay quiet while a new model is learnt if it has been over this long. */
-const RELEARN_AFTER_MS = 20 * 60_000;
-/** A baseline of hours changes little in minutes: refit at most this often. */
-const REFIT_EVERY_MS = 5 * 60_000;
-/** A fit whose squared error is within this factor of the best one explains the baseline as well (residuals of an integrated model are strongly correlated, so few are independent). */
-const FIT_TOLERANCE = 1.25;
+export { fitModel, type ModelCandidate, type TrafficModel } from './traffic-model.ts';
 
-/** One (s, W) pair that explains the baseline. */
-export interface ModelCandidate {
-  /** Launch success × GA scale. */
-  s: number;
-  /** Mean session length, minutes. */
-  W: number;
-}
-
-export interface TrafficModel {
-  /**
-   * Every pair that explains the baseline about as well as the best one. A steady
-   * baseline cannot tell a short session from a long one; they predict different
-   * futures when demand moves, so a shortfall must hold against all of them.
-   */
-  candidates: ModelCandidate[];
-  /** RMS prediction error on the baseline, per horizon (minutes → pods), worst over the candidates. */
-  modelError: Record<number, number>;
-  fittedAt: number;
+/** A shortfall that held on consecutive runs; only evidence of recovery closes it. */
+export interface TrafficIncident {
+  since: number;
+  /** The model from before it, frozen while it lasts. */
+  model: TrafficModel;
+  /** Consecutive runs with a shortfall so far (an incident is established after `establishRuns`). */
+  runs: number;
+  /** Since when the pods have been back within the model's band. */
+  inBandSince?: number;
 }
 
 export interface TrafficMemory {
   model?: TrafficModel;
-  /** When a shortfall was last seen; the model stays frozen until that is out of the baseline. */
-  lastProblemAt?: number;
+  incident?: TrafficIncident;
+  /** Windows [from, to] (epoch ms) the check's own shortfall covered: never learnt from. */
+  excluded?: [number, number][];
   /** Models fitted over the last hours, oldest first: the reference for slow drifts. */
   snapshots?: TrafficModel[];
-  /** Launches recovered at this time; until a model is fitted on data after it, the check stays quiet. */
-  relearnFrom?: number;
+  /** After a recovery: predictions starting before this time start inside the incident and are not judged. */
+  judgeFrom?: number;
+  /** Latest launch success the pods imply, for the launch probe to corroborate with. */
+  implied?: { at: number; launchSuccess: number; shortfall: boolean };
 }
 
-/** Minutes over which a recovery must show. */
-const RECOVERY_WINDOW_MIN = 20;
-
-/** Have pods grown, over the last minutes, by at least half the launches the model expects? */
-function launchesWork(model: TrafficModel, af: Float64Array, p: Float64Array, lastP: number, observed: number): boolean {
-  const k0 = lastP - RECOVERY_WINDOW_MIN;
-  const start = podsNear(p, k0);
-  if (k0 < 1 || !Number.isFinite(start)) return false;
-  const s = model.candidates.map((c) => c.s).sort((x, y) => x - y)[Math.floor(model.candidates.length / 2)];
-  let launches = 0;
-  for (let k = k0; k < lastP; k++) launches += s * af[k];
-  return observed - start >= 0.5 * launches && launches > 0;
-}
-
-/** How old a model must be to serve as the reference against slow degradation. */
-const REFERENCE_AGE_MS = 2 * 3_600_000;
-const SNAPSHOT_EVERY_MS = 30 * 60_000;
-const SNAPSHOTS_KEPT_MS = 4 * 3_600_000;
-
-/** Keeps a model every half hour for a few hours. */
-function nextSnapshots(snapshots: TrafficModel[], model: TrafficModel, now: number, take: boolean): TrafficModel[] {
-  const kept = snapshots.filter((m) => now - m.fittedAt <= SNAPSHOTS_KEPT_MS);
-  const newest = kept[kept.length - 1];
-  return take && (!newest || now - newest.fittedAt >= SNAPSHOT_EVERY_MS) ? [...kept, model] : kept;
-}
-
-/** Pods expected over each horizon from the observed start, by the most cautious candidate of `model`. */
-function evaluate(model: TrafficModel, horizons: number[], a: Float64Array, af: Float64Array, p: Float64Array, lastP: number, observed: number): Evaluation[] {
-  const out: Evaluation[] = [];
-  for (const h of horizons) {
-    const k0 = lastP - h;
-    const start = podsNear(p, k0);
-    if (k0 < 1 || !Number.isFinite(start) || finiteCount(a, k0, lastP) < h * MIN_DEMAND_COVERAGE) continue;
-    // A shortfall must hold against every plausible model: the one least surprised speaks.
-    const modelError = model.modelError[h] ?? 0;
-    let chosen: (ModelCandidate & { expected: number; sigma: number }) | undefined;
-    for (const m of model.candidates) {
-      const { p: expected, variance } = predict(start, af, k0, h, m.s, m.W);
-      const sigma = Math.sqrt(variance + modelError ** 2);
-      if (!chosen || (expected - observed) / sigma < (chosen.expected - observed) / chosen.sigma) chosen = { ...m, expected, sigma };
-    }
-    if (!chosen) continue;
-    let arrivals = 0;
-    for (let k = k0; k < lastP; k++) arrivals += chosen.s * af[k];
-    out.push({
-      horizon: h,
-      expected: chosen.expected,
-      observed,
-      shortfall: chosen.expected - observed,
-      sigma: chosen.sigma,
-      arrivals,
-      model: chosen,
-    });
-  }
-  return out;
+/** The model's expectation per minute over the evaluation window, for charts. */
+export interface BandPoint {
+  t: number;
+  expected: number;
+  low: number;
+  high: number;
 }
 
 export interface TrafficDetection {
   findings: Finding[];
   memory: TrafficMemory;
+  band?: BandPoint[];
 }
+
+/** Once an incident held on this many runs in a row (the default alert rule's failuresToFire), only recovery ends it. */
+const ESTABLISH_RUNS = 2;
 
 export function trafficLookbackMs(cfg: TrafficVsPodsConfig): number {
-  return parseDuration(cfg.baseline) + Math.max(parseDuration(cfg.window), HORIZONS_MIN[HORIZONS_MIN.length - 1] * STEP) + 10 * STEP;
+  return parseDuration(cfg.baseline) + Math.max(parseDuration(cfg.window), TUNING.horizonsMin[TUNING.horizonsMin.length - 1] * STEP_MS) + 10 * STEP_MS;
 }
 
-/** Pods predicted `n` minutes ahead of p0 given arrivals a[k0..k0+n). */
-function predict(p0: number, a: Float64Array, k0: number, n: number, s: number, W: number): { p: number; variance: number } {
-  const keep = Math.exp(-1 / W);
-  let p = p0;
-  let variance = 0;
-  for (let k = k0; k < k0 + n; k++) {
-    const arrivals = s * a[k];
-    // Departures are Poisson. Arrivals are observed, so only whether they launch varies;
-    // anything more (GA's scale drifting, bursts) shows in the calibrated model error.
-    variance += ARRIVAL_NOISE * arrivals + p / W;
-    p = p * keep + arrivals * W * (1 - keep);
-  }
-  return { p, variance };
+/**
+ * Older history a run wants besides its lookback: with no model remembered, the
+ * last day and the same hours a week ago, so a check started mid-incident knows
+ * normal without having seen it. Undefined when the lookback is enough.
+ */
+export function trafficHistoryRanges(cfg: TrafficVsPodsConfig, now: number, memory?: TrafficMemory): [number, number][] | undefined {
+  if (memory?.model) return undefined;
+  const baseline = parseDuration(cfg.baseline);
+  const week = now - TUNING.weekMs;
+  return [
+    [week - baseline, week + baseline],
+    [now - TUNING.coldHistoryMs, now - trafficLookbackMs(cfg)],
+  ];
 }
 
-/** Observed pods near index k: the median of the finite values in k−1..k+1 (one noisy sample must not set the start). */
-function podsNear(p: Float64Array, k: number): number {
-  const v = [p[k - 1], p[k], p[k + 1]].filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
-  return v.length ? v[Math.floor(v.length / 2)] : NaN;
-}
-
-/** Fits s and W on the window [from, to) of the grid; undefined when the data cannot support a fit. */
-export function fitModel(a: Float64Array, rawDemand: Float64Array, p: Float64Array, from: number, to: number, cfg: TrafficVsPodsConfig, now: number): TrafficModel | undefined {
-  const n = to - from;
-  if (n < 30 || finiteCount(p, from, to) < n * 0.6 || finiteCount(rawDemand, from, to) < n * MIN_DEMAND_COVERAGE || meanOf(a, from, to) <= 0) return undefined;
-  const p0 = podsNear(p, from);
-  if (!Number.isFinite(p0)) return undefined;
-  const wMin = parseDuration(cfg.sessionLength.min) / STEP;
-  const wMax = parseDuration(cfg.sessionLength.max) / STEP;
-  const candidates: { s: number; W: number; sse: number }[] = [];
-  for (let g = 0; g < W_GRID_SIZE; g++) {
-    const W = wMin * (wMax / wMin) ** (g / (W_GRID_SIZE - 1));
-    const keep = Math.exp(-1 / W);
-    // p(k) = p0·keep^k + s·q(k), q the response to the arrivals with unit success: linear in s.
-    let q = 0;
-    let decay = 1;
-    let sqq = 0;
-    let sqr = 0;
-    const qs: number[] = [];
-    const rs: number[] = [];
-    for (let k = from; k < to; k++) {
-      if (k > from) {
-        q = q * keep + a[k - 1] * W * (1 - keep);
-        decay *= keep;
-      }
-      if (!Number.isFinite(p[k])) continue;
-      const r = p[k] - p0 * decay;
-      qs.push(q);
-      rs.push(r);
-      sqq += q * q;
-      sqr += q * r;
-    }
-    if (sqq <= 0) continue;
-    const s = Math.max(0, sqr / sqq);
-    let sse = 0;
-    for (let i = 0; i < qs.length; i++) sse += (rs[i] - s * qs[i]) ** 2;
-    candidates.push({ s, W, sse });
-  }
-  if (!candidates.length) return undefined;
-  const best = Math.min(...candidates.map((c) => c.sse));
-  const plausible = candidates.filter((c) => c.s > 0 && c.sse <= best * FIT_TOLERANCE + 1e-9).map(({ s, W }) => ({ s, W }));
-  if (!plausible.length) return undefined;
-  // Calibrate: how far off are these models over each horizon, on the baseline itself?
-  const modelError: Record<number, number> = {};
-  for (const h of HORIZONS_MIN) {
-    let worst = 0;
-    for (const m of plausible) {
-      let se = 0;
-      let c = 0;
-      for (let j = from + 1; j + h < to; j += 5) {
-        const start = podsNear(p, j);
-        const end = p[j + h];
-        if (!Number.isFinite(start) || !Number.isFinite(end)) continue;
-        const { p: predicted, variance } = predict(start, a, j, h, m.s, m.W);
-        // What the Poisson noise already explains is not model error.
-        se += Math.max(0, (end - predicted) ** 2 - variance);
-        c++;
-      }
-      worst = Math.max(worst, c ? Math.sqrt(se / c) : 0);
-    }
-    modelError[h] = worst;
-  }
-  return { candidates: plausible, modelError, fittedAt: now };
+/** Everything a run reads off its grid. */
+interface Grid {
+  /** Epoch ms of index 0. */
+  from: number;
+  a: Float64Array;
+  /** Demand with gaps filled, for the model. */
+  af: Float64Array;
+  p: Float64Array;
+  lastP: number;
+  /** Pods now: the mean of the last three samples. */
+  observed: number;
 }
 
 interface Evaluation {
   horizon: number;
   expected: number;
-  observed: number;
   shortfall: number;
   sigma: number;
-  arrivals: number; // expected successful launches over the horizon
+  /** Expected successful launches over the horizon. */
+  arrivals: number;
   model: ModelCandidate;
+}
+
+const z = (e: Evaluation) => e.shortfall / e.sigma;
+
+/** Model error at any horizon, interpolated between the calibrated ones (0 at 0). */
+function modelErrorAt(model: TrafficModel, h: number): number {
+  let prevH = 0;
+  let prevE = 0;
+  for (const H of TUNING.horizonsMin) {
+    const e = model.modelError[H] ?? 0;
+    if (h <= H) return prevE + ((e - prevE) * (h - prevH)) / (H - prevH);
+    prevH = H;
+    prevE = e;
+  }
+  return prevE;
+}
+
+/** For each horizon, the pods expected from the observed start (index `firstStart` or later) by the candidate least surprised by what is observed. */
+function evaluate(g: Grid, model: TrafficModel, horizons: readonly number[], firstStart: number): Evaluation[] {
+  const out: Evaluation[] = [];
+  for (const h of horizons) {
+    const k0 = g.lastP - h;
+    const start = podsNear(g.p, k0);
+    if (k0 < Math.max(1, firstStart) || !Number.isFinite(start) || finiteCount(g.a, k0, g.lastP) < h * TUNING.minDemandCoverage) continue;
+    // A shortfall must hold against every plausible model: the one least surprised speaks.
+    let chosen: Evaluation | undefined;
+    for (const m of model.candidates) {
+      const { p: expected, variance } = predict(start, g.af, k0, h, m);
+      const e = { horizon: h, expected, shortfall: expected - g.observed, sigma: Math.sqrt(variance + modelErrorAt(model, h) ** 2), arrivals: 0, model: m };
+      if (!chosen || z(e) < z(chosen)) chosen = e;
+    }
+    if (!chosen) continue;
+    for (let k = k0; k < g.lastP; k++) chosen.arrivals += chosen.model.s * g.af[k];
+    out.push(chosen);
+  }
+  return out;
+}
+
+/** Have the pods grown, over the recovery horizon, by most of the launches `m` expects? */
+function launchesWork(g: Grid, m: ModelCandidate, firstStart: number): boolean {
+  const k0 = g.lastP - TUNING.recoveryHorizonMin;
+  const start = podsNear(g.p, k0);
+  if (k0 < Math.max(1, firstStart) || !Number.isFinite(start)) return false;
+  let launches = 0;
+  for (let k = k0; k < g.lastP; k++) launches += m.s * g.af[k];
+  return launches > 0 && g.observed - start >= TUNING.recoveryGrowthShare * launches;
+}
+
+/** The candidate with the median session length. */
+function medianCandidate(model: TrafficModel): ModelCandidate {
+  return [...model.candidates].sort((x, y) => x.W - y.W)[Math.floor(model.candidates.length / 2)];
+}
+
+/** The model's band per minute over the evaluation window: every candidate's expectation ± `sigmas`·σ. */
+export function bandOf(g: Grid, model: TrafficModel, windowMin: number, sigmas: number): BandPoint[] {
+  const k0 = Math.max(1, g.lastP - windowMin);
+  const start = podsNear(g.p, k0);
+  if (!Number.isFinite(start)) return [];
+  const out: BandPoint[] = [];
+  for (let j = 1; j <= g.lastP - k0; j++) {
+    const ps = model.candidates.map((m) => ({ ...predict(start, g.af, k0, j, m) }));
+    const err = modelErrorAt(model, j) ** 2;
+    const sorted = ps.map((x) => x.p).sort((x, y) => x - y);
+    out.push({
+      t: g.from + (k0 + j) * STEP_MS,
+      expected: sorted[Math.floor(sorted.length / 2)],
+      low: Math.max(0, Math.min(...ps.map((x) => x.p - sigmas * Math.sqrt(x.variance + err)))),
+      high: Math.max(...ps.map((x) => x.p + sigmas * Math.sqrt(x.variance + err))),
+    });
+  }
+  return out;
 }
 
 function unknownFinding(summary: string): Finding {
@@ -235,122 +187,200 @@ const RUNBOOK = [
   'binderwatch probe https://mybinder.org gh/binder-examples/requirements/HEAD   # launch one by hand',
 ];
 
+const KEY = 'trafficVsPods:levelling-off';
+
+/** [from, to) grid ranges minus the excluded windows. */
+function clean(ranges: [number, number][], excluded: [number, number][], from: number): [number, number][] {
+  let out = ranges.filter(([a, b]) => b > a);
+  for (const [xa, xb] of excluded) {
+    const ia = Math.floor((xa - from) / STEP_MS);
+    const ib = Math.ceil((xb - from) / STEP_MS) + 1;
+    out = out.flatMap(([a, b]): [number, number][] =>
+      ib <= a || ia >= b ? [[a, b]] : ([[a, Math.max(a, ia)], [Math.min(b, ib), b]] as [number, number][]).filter(([x, y]) => y > x),
+    );
+  }
+  return out;
+}
+
+/** Demand falling (pods follow it down, which is no shortfall): gently over the last half hour, or steeply within the hour. */
+function demandFalling(a: Float64Array, last: number): boolean {
+  const recent = meanOf(a, last - 9, last + 1);
+  const earlier = meanOf(a, last - 29, last - 9);
+  const drop = earlier - recent;
+  if (drop > TUNING.demandFallShare * earlier && drop > TUNING.demandFallSigmas * Math.sqrt(earlier / 10 + earlier / 20)) return true;
+  let busiest = 0;
+  for (let k = last - TUNING.steepDropLookbackMin; k + 10 <= last + 1; k += 5) busiest = Math.max(busiest, meanOf(a, k, k + 10) || 0);
+  return recent < TUNING.steepDropShare * busiest && busiest - recent > TUNING.demandFallSigmas * Math.sqrt(busiest / 10 + recent / 10);
+}
+
+/** Old history first, then the lookback; a timestamp in both is read once. */
+function joined(recent: Series, older: Series | undefined): Series {
+  if (!older?.length) return recent;
+  const first = recent[0]?.t ?? Infinity;
+  return [...older.filter((s) => s.t < first), ...recent];
+}
+
 export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsConfig, now: number, memory: TrafficMemory = {}): TrafficDetection {
-  const end = Math.floor(now / STEP) * STEP;
-  const from = end - trafficLookbackMs(cfg);
-  const a = onGrid(obs.demand, from, end, STEP);
-  const p = onGrid(obs.pods, from, end, STEP);
+  const end = Math.floor(now / STEP_MS) * STEP_MS;
+  const demandSeries = joined(obs.demand, obs.history?.demand);
+  const podSeries = joined(obs.pods, obs.history?.pods);
+  const oldest = Math.min(demandSeries[0]?.t ?? Infinity, podSeries[0]?.t ?? Infinity);
+  const from = Math.min(end - trafficLookbackMs(cfg), Math.floor(oldest / STEP_MS) * STEP_MS);
+  const a = onGrid(demandSeries, from, end, STEP_MS);
+  const p = onGrid(podSeries, from, end, STEP_MS);
   const last = a.length - 1;
-  const maxGap = parseDuration(cfg.maxDemandGap) / STEP;
+  const maxGap = parseDuration(cfg.maxDemandGap) / STEP_MS;
   const lastA = lastFiniteIndex(a);
   const lastP = lastFiniteIndex(p);
   for (const [what, lastSeen] of [['demand', lastA], ['running-pods', lastP]] as const) {
     if (lastSeen >= 0 && last - lastSeen <= maxGap) continue;
-    const since = lastSeen < 0 ? 'in the whole window' : `for ${formatDuration((last - lastSeen) * STEP)}`;
+    const since = lastSeen < 0 ? 'in the whole window' : `for ${formatDuration((last - lastSeen) * STEP_MS)}`;
     return { findings: [unknownFinding(`no ${what} data ${since}`)], memory };
   }
-  const af = fillGaps(a);
-  const windowMin = parseDuration(cfg.window) / STEP;
-  const baselineMin = parseDuration(cfg.baseline) / STEP;
+  const windowMs = parseDuration(cfg.window);
+  const windowMin = windowMs / STEP_MS;
+  const baselineMin = parseDuration(cfg.baseline) / STEP_MS;
+  const g: Grid = { from, a, af: fillGaps(a), p, lastP, observed: meanOf(p, lastP - 2, lastP + 1) };
+  const idx = (t: number) => Math.round((t - from) / STEP_MS);
 
-  // Refit on the trailing baseline, but never on data from before the last shortfall
-  // (it would teach the model the incident) or from before a recovery (the world
-  // may have changed: a restarted hub culls differently). An hour of clean data is enough.
-  let model = memory.model;
+  // Never learn from a window the check's own shortfall covered, nor from the one open now.
+  const excluded = (memory.excluded ?? []).filter(([, to]) => now - to <= TUNING.excludedKeptMs);
+  const incidentOpen = memory.incident !== undefined && memory.incident.runs >= ESTABLISH_RUNS;
+  const avoid: [number, number][] = memory.incident ? [...excluded, [memory.incident.since - windowMs, now]] : excluded;
   const fitTo = last - windowMin;
-  const cleanSince = Math.max(memory.lastProblemAt ?? -Infinity, memory.relearnFrom ?? -Infinity);
-  const fitFrom = Math.max(fitTo - baselineMin, Math.ceil((cleanSince - from) / STEP));
-  const fullBaseline = fitFrom === fitTo - baselineMin;
-  const due = !model || now - model.fittedAt >= REFIT_EVERY_MS;
-  if (!model || (due && fitTo - fitFrom >= Math.min(60, baselineMin))) {
-    const fitted = fitModel(af, a, p, fitFrom, fitTo, cfg, now);
-    if (fitted) model = fitted;
+  const fitInput = (ranges: [number, number][]) => ({
+    demand: g.af,
+    rawDemand: a,
+    pods: p,
+    ranges: clean(ranges, avoid, from),
+    sessionLength: { min: parseDuration(cfg.sessionLength.min) / STEP_MS, max: parseDuration(cfg.sessionLength.max) / STEP_MS },
+    now,
+  });
+  let model = incidentOpen ? memory.incident!.model : memory.model;
+  let fullBaseline = false;
+  if (!incidentOpen && (!model || now - model.fittedAt >= TUNING.refitEveryMs)) {
+    const baselineRange: [number, number] = [Math.max(0, fitTo - baselineMin), fitTo];
+    // With nothing remembered, everything the source brought is history to learn from.
+    const ranges: [number, number][] = model ? [baselineRange] : [...(trafficHistoryRanges(cfg, now) ?? []).map(([x, y]): [number, number] => [Math.max(0, idx(x)), Math.min(fitTo, idx(y))]), baselineRange];
+    const input = fitInput(ranges);
+    const cleanMinutes = input.ranges.reduce((n, [x, y]) => n + y - x, 0);
+    const fitted = model && cleanMinutes < Math.min(TUNING.minFitMin, baselineMin) ? undefined : fitModel(input);
+    if (fitted) {
+      model = fitted;
+      fullBaseline = cleanMinutes >= baselineMin && input.ranges.length === 1;
+    }
   }
-  if (!model) return { findings: [], memory }; // warming up: not enough history to know what normal is
+  if (!model) return { findings: [learningFinding(g, a, fitTo, windowMin)], memory: { ...memory, excluded } };
 
-  const observed = meanOf(p, lastP - 2, lastP + 1);
   // Slow degradation hides from a model that keeps refitting: also hold today's pods
   // against a model fitted hours ago, over the longer horizons.
-  const reference = (memory.snapshots ?? []).find((m) => now - m.fittedAt >= REFERENCE_AGE_MS && now - m.fittedAt <= SNAPSHOTS_KEPT_MS);
-  const evaluations = [
-    ...evaluate(model, HORIZONS_MIN, a, af, p, lastP, observed),
-    ...(reference ? evaluate(reference, HORIZONS_MIN.filter((h) => h >= 30), a, af, p, lastP, observed) : []),
-  ];
-  // Demand falling: the last 10 minutes hold clearly less than the 20 before them — by
-  // 15 % and by more than Poisson noise in per-minute counts (3σ of the difference of means).
-  const recentDemand = meanOf(a, last - 9, last + 1);
-  const earlierDemand = meanOf(a, last - 29, last - 9);
-  const demandDrop = earlierDemand - recentDemand;
-  const demandFalling = demandDrop > 0.15 * earlierDemand && demandDrop > 3 * Math.sqrt(earlierDemand / 10 + earlierDemand / 20);
+  const reference = (memory.snapshots ?? []).find((m) => now - m.fittedAt >= TUNING.referenceAgeMs && now - m.fittedAt <= TUNING.snapshotsKeptMs);
+  const judgeFrom = memory.judgeFrom !== undefined && idx(memory.judgeFrom) > 0 ? memory.judgeFrom : undefined;
+  const firstStart = judgeFrom === undefined ? 1 : idx(judgeFrom);
+  const own = evaluate(g, model, TUNING.horizonsMin, firstStart);
+  const usableReference = reference && !incidentOpen && (judgeFrom === undefined || reference.fittedAt > judgeFrom);
+  const evaluations = [...own, ...(usableReference ? evaluate(g, reference, TUNING.horizonsMin.filter((h) => h >= 30), firstStart) : [])];
   const significant = evaluations.filter(
-    (e) => e.expected >= cfg.minPods && e.shortfall > cfg.sigmas * e.sigma && e.shortfall >= cfg.minShortfall * e.expected && e.shortfall >= 5,
+    (e) => e.expected >= cfg.minPods && z(e) > cfg.sigmas && e.shortfall >= cfg.minShortfall * e.expected && e.shortfall >= TUNING.minShortfallPods,
   );
-  // Pods growing by at least half the launches the model expects can only mean launches
-  // work again: the incident is over, whatever the old model says.
-  const recentProblem = memory.lastProblemAt !== undefined && now - memory.lastProblemAt <= 60 * STEP;
-  const recovered = recentProblem && significant.length > 0 && launchesWork(model, af, p, lastP, observed);
-  // After a recovery, or once an incident has been over for a while, the model from
-  // before may no longer hold: say nothing until one is fitted on data from after it.
-  const relearnFrom = recovered ? now : memory.relearnFrom;
-  const stale = (since: number | undefined) => since !== undefined && model.fittedAt <= since;
-  const relearning =
-    stale(relearnFrom) || (memory.lastProblemAt !== undefined && now - memory.lastProblemAt >= RELEARN_AFTER_MS && stale(memory.lastProblemAt));
-  const problem = significant.length > 0 && !demandFalling && !relearning;
-  const worst = [...(problem ? significant : evaluations)].sort((x, y) => y.shortfall / y.sigma - x.shortfall / x.sigma)[0];
+  const shortfall = significant.length > 0 && !demandFalling(a, last);
+  const band = bandOf(g, model, windowMin, cfg.sigmas);
 
-  // References for slow drifts come only from models fitted on a full, clean baseline;
-  // a recovery starts them afresh (the old ones describe the world before it).
-  const snapshots = recovered
-    ? []
-    : nextSnapshots(memory.snapshots ?? [], model, now, !problem && fullBaseline && model.fittedAt === now);
+  // Recovery is evidence, not the absence of a shortfall: the pods back within the
+  // model's band at every short horizon, for a stated time. Longer horizons start
+  // inside the incident (or its clean-up, a restarted culler say) and say nothing new.
+  // Judged by the central candidate: the most cautious one, a very long session,
+  // barely depends on launches at all and would call any flat line a recovery.
+  const central = { ...model, candidates: [medianCandidate(model)] };
+  const recoveryChecks = evaluate(g, central, TUNING.horizonsMin.filter((h) => h <= TUNING.recoveryHorizonMin), firstStart);
+  // A model learnt before the incident may no longer describe the world after the
+  // fix (a restarted culler ends sessions sooner); pods growing by most of the
+  // launches it expects, departures not even counted, is evidence that holds anyway.
+  const inBand =
+    (recoveryChecks.length > 0 && recoveryChecks.every((e) => z(e) <= TUNING.recoverySigmas)) || launchesWork(g, medianCandidate(model), firstStart);
+  let incident: TrafficIncident | undefined = memory.incident;
+  let nextExcluded = excluded;
+  let recovered = false;
+  let nextJudgeFrom = judgeFrom !== undefined && now - judgeFrom <= TUNING.horizonsMin[TUNING.horizonsMin.length - 1] * STEP_MS ? judgeFrom : undefined;
+  if (incident) {
+    if (incident.runs < ESTABLISH_RUNS && !shortfall) {
+      // One run's shortfall that did not hold: never an alert, but not something to learn from either.
+      nextExcluded = [...excluded, [incident.since - windowMs, now]];
+      incident = undefined;
+    } else {
+      incident = { ...incident, runs: incident.runs + 1, inBandSince: inBand ? (incident.inBandSince ?? now) : undefined };
+      if (incident.inBandSince !== undefined && now - incident.inBandSince >= TUNING.recoveryHoldMs) {
+        nextExcluded = [...excluded, [incident.since - windowMs, now]];
+        nextJudgeFrom = incident.inBandSince - TUNING.recoveryHorizonMin * STEP_MS;
+        incident = undefined;
+        recovered = true;
+      }
+    }
+  } else if (shortfall) {
+    incident = { since: now, model, runs: 1 };
+  }
+
+  const worst = [...(shortfall ? significant : evaluations)].sort((x, y) => z(y) - z(x))[0];
+  const impliedOf = (e: Evaluation) => Math.max(0, Math.min(1, 1 - e.shortfall / Math.max(e.arrivals, 1)));
+  const snapshots = nextSnapshots(memory.snapshots ?? [], model, now, !incident && fullBaseline && model.fittedAt === now);
   const nextMemory: TrafficMemory = {
-    model,
-    lastProblemAt: problem ? now : memory.lastProblemAt,
-    relearnFrom: relearnFrom !== undefined && fitTo - baselineMin < Math.ceil((relearnFrom - from) / STEP) ? relearnFrom : undefined,
-    snapshots,
+    // A model learnt before the incident stays the model after it, until clean data refits it.
+    model: incident ? (memory.model ?? model) : model,
+    incident,
+    excluded: nextExcluded,
+    judgeFrom: nextJudgeFrom,
+    // Snapshots from before a recovery describe the world before it.
+    snapshots: recovered ? [] : snapshots,
+    implied: worst ? { at: now, launchSuccess: impliedOf(worst), shortfall: incident !== undefined } : undefined,
   };
-  if (!problem || !worst) {
+  if (!incident || !worst) {
     return {
       findings: [
         {
           check: 'trafficVsPods',
-          key: 'trafficVsPods:levelling-off',
+          key: KEY,
           status: 'ok',
           severity: cfg.severity,
-          summary: relearning
-            ? `launches work again (${Math.round(observed)} pods running); re-learning what normal is before judging again`
-            : `running pods follow demand (${Math.round(observed)} running)`,
+          summary: recovered
+            ? `launches work again: running pods (${Math.round(g.observed)}) back within the model's band of what demand implies for ${formatDuration(TUNING.recoveryHoldMs)}`
+            : `running pods follow demand (${Math.round(g.observed)} running)`,
           runbook: [],
         },
       ],
       memory: nextMemory,
+      band,
     };
   }
-  const implied = Math.max(0, Math.min(1, 1 - worst.shortfall / Math.max(worst.arrivals, 1)));
+  const implied = impliedOf(worst);
   const flatSince = flatSinceIndex(p, lastP);
-  const flatText = flatSince < lastP - 5 ? `, flat since ${new Date(from + flatSince * STEP).toISOString()}` : '';
-  const perMin = recentDemand;
+  const flatText = flatSince < lastP - 5 ? `, flat since ${new Date(from + flatSince * STEP_MS).toISOString()}` : '';
+  const perMin = meanOf(a, last - 9, last + 1);
+  const holding = incident.inBandSince !== undefined
+      ? `; back within the model's band for ${formatDuration(now - incident.inBandSince)}, resolving after ${formatDuration(TUNING.recoveryHoldMs)}`
+      : shortfall
+        ? ''
+        : '; not yet back within the model’s band';
   return {
     findings: [
       {
         check: 'trafficVsPods',
-        key: 'trafficVsPods:levelling-off',
+        key: KEY,
         status: 'problem',
         severity: cfg.severity,
         summary:
           `Running pods are levelling off while people keep arriving: demand ~${perMin.toFixed(1)}/min; ` +
-          `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(observed)}${flatText}; ` +
-          `implied launch success ≈ ${Math.round(implied * 100)} % over the last ${worst.horizon} min`,
+          `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(g.observed)}${flatText}; ` +
+          `implied launch success ≈ ${Math.round(implied * 100)} % over the last ${worst.horizon} min${holding}`,
         details:
-          `Model dp/dt = s·a − p/W fitted on the baseline: s=${worst.model.s.toFixed(3)}, W=${Math.round(worst.model.W)} min ` +
+          `Model dp/dt = s·a − p/W fitted on ${model.fittedAt <= incident.since ? 'history before the shortfall' : 'the baseline'}: s=${worst.model.s.toFixed(3)}, W=${Math.round(worst.model.W)} min ` +
           `(the most cautious of ${model.candidates.length} that fit). ` +
-          `Shortfall ${Math.round(worst.shortfall)} pods = ${(worst.shortfall / worst.sigma).toFixed(1)}σ over ${worst.horizon} min.`,
+          `Shortfall ${Math.round(worst.shortfall)} pods = ${z(worst).toFixed(1)}σ over ${worst.horizon} min; shortfall since ${new Date(incident.since).toISOString()}.`,
         evidence: {
           demandPerMin: Number(perMin.toFixed(1)),
           expectedPods: Math.round(worst.expected),
-          observedPods: Math.round(observed),
+          observedPods: Math.round(g.observed),
           shortfallPods: Math.round(worst.shortfall),
-          sigmas: Number((worst.shortfall / worst.sigma).toFixed(1)),
+          sigmas: Number(z(worst).toFixed(1)),
           impliedLaunchSuccessPct: Math.round(implied * 100),
           horizonMin: worst.horizon,
         },
@@ -358,7 +388,32 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
       },
     ],
     memory: nextMemory,
+    band,
   };
+}
+
+/** No model yet: say so, and for how long, instead of "ok". */
+function learningFinding(g: Grid, a: Float64Array, fitTo: number, windowMin: number): Finding {
+  const seen = finiteCount(a, 0, Math.max(0, fitTo));
+  const left = Math.max(TUNING.minFitMin - seen, 1);
+  return {
+    check: 'trafficVsPods',
+    key: KEY,
+    status: 'ok',
+    severity: 'warning',
+    summary:
+      `still learning what normal is: ${seen} min of usable history before the last ${windowMin} min, a fit needs ${TUNING.minFitMin}; ` +
+      `judging from about ${new Date(g.from + (g.a.length - 1 + left) * STEP_MS).toISOString()} (${Math.round(g.observed)} pods running now, not judged)`,
+    evidence: { learningMinutesLeft: left },
+    runbook: [],
+  };
+}
+
+/** Keeps a model every half hour for a few hours. */
+function nextSnapshots(snapshots: TrafficModel[], model: TrafficModel, now: number, take: boolean): TrafficModel[] {
+  const kept = snapshots.filter((m) => now - m.fittedAt <= TUNING.snapshotsKeptMs);
+  const newest = kept[kept.length - 1];
+  return take && (!newest || now - newest.fittedAt >= TUNING.snapshotEveryMs) ? [...kept, model] : kept;
 }
 
 /** Earliest index from which the pods stayed within noise of their latest level. */

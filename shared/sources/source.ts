@@ -9,6 +9,8 @@ export interface ObserveRequest {
   stepMs: number;
   /** When this check last ran (so event-like sources, such as probe results, are not read twice). */
   previousRunAt?: number;
+  /** Older ranges [from, to] (epoch ms) the detector wants besides the lookback, e.g. to learn what normal is after a cold start. */
+  historyRanges?: [number, number][];
 }
 
 /**

@@ -1,0 +1,63 @@
+// Every tuning number of the traffic-vs-pods check, each with why. The numbers a
+// deployment may want to change (sigmas, minShortfall, minPods, baseline, window,
+// session bounds) are config; these are the ones that follow from the maths or
+// from how the sources behave.
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+export const TUNING = {
+  /** Prediction horizons, minutes: short ones catch launches stopping, long ones a slow slide; 60 ≈ two typical sessions. */
+  horizonsMin: [5, 10, 15, 20, 30, 45, 60],
+  /** W grid points between the session bounds: neighbours 14 % apart over 5 min…3 h (derivation in traffic-model.ts). */
+  sessionGridSize: 28,
+  /** Variance per expected launch: arrivals are measured, so only part of a Poisson count's noise remains (GA sampling, bursts). */
+  arrivalNoise: 0.2,
+  /** Demand filled in for more than a fifth of a stretch is too much guesswork to fit or judge on. */
+  minDemandCoverage: 0.8,
+  /** Pods may miss more samples than demand: they are levels, a gap between two of them is easy to bridge. */
+  minPodsCoverage: 0.6,
+  /** History is fitted in segments of this many minutes, so an incident hour is one outvoted segment, not the whole fit. */
+  segmentMin: 120,
+  /** A segment shorter than this tells little about a session of up to hours. */
+  minSegmentMin: 30,
+  /** Usable minutes a fit needs: two sessions' worth at the usual 25–45 min. */
+  minFitMin: 60,
+  /** Share of segments, best-fitting first, that pick W and calibrate the error: a quarter may be faulty hours. */
+  trustedSegmentShare: 0.75,
+  /** A fit whose loss is within this factor of the best explains the history as well (residuals of an integrated model are strongly correlated, so few are independent). */
+  fitTolerance: 1.25,
+  /** Calibration starts a prediction every this many minutes: neighbouring starts overlap almost entirely anyway. */
+  calibrateEveryMin: 5,
+  /** A fit over hours changes little in minutes: refit at most this often. */
+  refitEveryMs: 5 * MIN,
+  /** Pods must be within this many σ of the model at every horizon up to `recoveryHorizonMin`… */
+  recoverySigmas: 3,
+  /** …the horizons over which launches working again shows in the pods… */
+  recoveryHorizonMin: 20,
+  /** …or the pods grew by this share of the launches expected over it (departures not even counted): launches work at least half as well as normal… */
+  recoveryGrowthShare: 0.5,
+  /** …for this long before an incident is over: one good minute is noise, ten in a row is launches working. */
+  recoveryHoldMs: 10 * MIN,
+  /** Below this many pods a shortfall is a handful of sessions, never an incident. */
+  minShortfallPods: 5,
+  /** Demand falling: the last 10 minutes hold this share less than the 20 before them… */
+  demandFallShare: 0.15,
+  /** …and by more than this many σ of Poisson noise in the two means. */
+  demandFallSigmas: 3,
+  /** A steep drop: demand in the last 10 minutes below this share of the busiest 10 minutes of the last hour… */
+  steepDropShare: 0.5,
+  /** …the hour over which pods still drain what came before: session-length uncertainty is large there, stay quiet. */
+  steepDropLookbackMin: 60,
+  /** A model this old serves as the reference against slow slides a refit would follow. */
+  referenceAgeMs: 2 * HOUR,
+  /** Snapshot a clean model this often… */
+  snapshotEveryMs: 30 * MIN,
+  /** …and keep them this long. */
+  snapshotsKeptMs: 4 * HOUR,
+  /** Windows the check's own alert covered are kept out of every fit this long: a week-ago fit reaches back that far. */
+  excludedKeptMs: 8 * 24 * HOUR,
+  /** Without a remembered model, learn from the last day… */
+  coldHistoryMs: 24 * HOUR,
+  /** …and from the same hours a week ago (weekly rhythm; survives a bad day). */
+  weekMs: 7 * 24 * HOUR,
+} as const;

@@ -152,6 +152,9 @@ export const nodeHeadroomSchema = z
     warnAt: fraction(0.8),
     criticalAt: fraction(0.93),
     forecastWindow: duration('30m').describe('Recent window the time-to-max slope is read from.'),
+    alert: ruleOverride
+      .default({ failuresToFire: 1 })
+      .describe('Node counts are capacity facts, not noise: fire on the first run past the threshold (within one */5 schedule).'),
   })
   .strict();
 

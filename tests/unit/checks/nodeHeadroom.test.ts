@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { nodeHeadroomSchema } from '../../../shared/config/schema.ts';
+import { configSchema, nodeHeadroomSchema } from '../../../shared/config/schema.ts';
+import { replay } from '../../../shared/replay/replay.ts';
+import type { ScenarioData } from '../../../shared/scenario/openmetrics.ts';
 import { detectNodeHeadroom } from '../../../shared/checks/nodeHeadroom.ts';
 import type { NodePoolObservation } from '../../../shared/model.ts';
 
@@ -71,5 +73,49 @@ describe('nodeHeadroom', () => {
   it('reports each pool on its own', () => {
     const findings = detectNodeHeadroom({ pools: [pool([14]), pool([2], { pool: 'prod-a/core-pool', max: 5 })] }, cfg, NOW).findings;
     expect(findings.map((f) => `${f.key}:${f.status}`)).toEqual(['headroom:prod-a/ssd-pool:problem', 'headroom:prod-a/core-pool:ok']);
+  });
+});
+
+describe('nodeHeadroom through the alert lifecycle (default config, */5 schedule)', () => {
+  const start = Date.UTC(2018, 0, 18, 10, 0);
+  /** A pool of max 15 growing one node every 7 minutes from 9; `pendingFrom` adds pending pods from that minute. */
+  function scenario(pendingFrom = Infinity): ScenarioData {
+    const minutes = Array.from({ length: 121 }, (_, m) => m);
+    const t = (m: number) => start + m * MIN;
+    const nodes = (m: number) => Math.min(15, 9 + Math.floor(m / 7));
+    const series = (metric: string, v: (m: number) => number) => ({ metric, labels: { pool: 'user-pool' }, samples: minutes.map((m) => ({ t: t(m), v: v(m) })) });
+    return {
+      series: [
+        series('binderwatch_nodepool_nodes', nodes),
+        series('binderwatch_nodepool_cordoned_nodes', () => 0),
+        series('binderwatch_nodepool_max_nodes', () => 15),
+        series('binderwatch_nodepool_pending_pods', (m) => (m >= pendingFrom ? 6 : 0)),
+      ],
+      start,
+      end: t(120),
+      stepMs: MIN,
+    };
+  }
+  const config = configSchema.parse({});
+  const firing = async (data: ScenarioData) => (await replay(data, config)).filter((a) => a.check === 'nodeHeadroom' && a.state === 'firing');
+
+  it('warns within 5 minutes of crossing 80 % of the max', async () => {
+    const crossed = start + 21 * MIN; // 12 of 15 from minute 21
+    const first = (await firing(scenario()))[0];
+    expect(first.severity).toBe('warning');
+    expect(Date.parse(first.at) - crossed).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(first.at) - crossed).toBeLessThanOrEqual(5 * MIN);
+  });
+
+  it('goes critical on the first run that sees the pool at its max with pods pending', async () => {
+    const atMax = start + 42 * MIN; // 15 of 15 from minute 42
+    const critical = (await firing(scenario(42))).find((a) => a.severity === 'critical')!;
+    // 14 of 15 (93 %) is critical already at minute 35; at the max with pending it stays so.
+    expect(Date.parse(critical.at)).toBeLessThanOrEqual(atMax);
+    const pendingOnly = (await firing({ ...scenario(42), series: scenario(42).series.map((s) => (s.metric === 'binderwatch_nodepool_max_nodes' ? { ...s, samples: s.samples.map((x) => ({ ...x, v: 20 })) } : s)) })).find(
+      (a) => a.severity === 'critical',
+    );
+    // Max 20: never at the max, never 93 %: pending pods alone are not critical.
+    expect(pendingOnly).toBeUndefined();
   });
 });

@@ -96,10 +96,16 @@ export interface ProbeResult {
   /** The last messages the hub sent. */
   messages?: string[];
   error?: string;
+  /** When the first launch failed and was confirmed by a second in the same run: both, first first. */
+  attempts?: ProbeAttempt[];
 }
+
+export type ProbeAttempt = Pick<ProbeResult, 'at' | 'ok' | 'failedPhase' | 'error'>;
 
 export interface LaunchProbeObservation {
   results: ProbeResult[];
+  /** What the traffic check's pods imply about launches (its last run), to corroborate a probe failure with. */
+  traffic?: { at: number; launchSuccess: number; shortfall: boolean };
 }
 
 export interface HubHealthCheck {

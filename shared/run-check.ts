@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config, AlertRule } from './config/schema.ts';
 import { detectors } from './checks/index.ts';
+import type { TrafficMemory } from './checks/trafficVsPods.ts';
 import { UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { CheckName, Finding, FindingStatus, ObservationByCheck } from './model.ts';
@@ -96,8 +97,11 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
       previousRunAt: memo?.value.lastRunAt,
       historyRanges: detector.historyRanges?.(cfg as never, now, memory?.value),
     });
-    if (check === 'launchProbe' && deps.telemetry) {
-      for (const r of (observation as ObservationByCheck['launchProbe']).results) await deps.telemetry.recordProbe(r);
+    if (check === 'launchProbe') {
+      const probes = observation as ObservationByCheck['launchProbe'];
+      if (deps.telemetry) for (const r of probes.results) await deps.telemetry.recordProbe(r);
+      // The traffic check's last verdict corroborates a failing probe (critical) or not (warning).
+      probes.traffic ??= (await store.get<TrafficMemory>('memory/trafficVsPods'))?.value.implied;
     }
     const result = detector.detect(observation as never, cfg as never, now, memory?.value);
     findings = result.findings;

@@ -3,7 +3,7 @@ import type { CheckConfigs } from '../config/schema.ts';
 import type { CheckName, Finding, ObservationByCheck } from '../model.ts';
 import { detectBinderHealth } from './binderHealth.ts';
 import { detectClusterHealth } from './clusterHealth.ts';
-import { detectLaunchProbe } from './launchProbe.ts';
+import { detectLaunchProbe, type LaunchMemory } from './launchProbe.ts';
 import { detectNodeHeadroom, nodeHeadroomLookbackMs } from './nodeHeadroom.ts';
 import { detectTrafficVsPods, trafficHistoryRanges, trafficLookbackMs, type BandPoint, type TrafficMemory } from './trafficVsPods.ts';
 
@@ -28,7 +28,7 @@ export interface Detector<C extends CheckName> {
 const HOUR = 3_600_000;
 
 export const detectors: { [C in CheckName]: Detector<C> } = {
-  launchProbe: { lookbackMs: () => HOUR, detect: detectLaunchProbe },
+  launchProbe: { lookbackMs: () => HOUR, detect: (o, c, n, m) => detectLaunchProbe(o, c, n, m as LaunchMemory | undefined) },
   binderHealth: { lookbackMs: () => 0, detect: detectBinderHealth },
   trafficVsPods: {
     lookbackMs: trafficLookbackMs,

@@ -25,7 +25,44 @@ export function launchKey(r: Pick<ProbeResult, 'binderUrl' | 'repo'>): string {
   return `launch:${hubOf(r.binderUrl)}:${r.repo}`;
 }
 
-function finding(r: ProbeResult): Finding {
+/**
+ * Evidence per probe run that launches fail at 30 % (≤ 70 % success) rather than
+ * 3 % at random, as log-likelihood ratios; a failed launch is retried once in the run:
+ * first attempt ok ln(0.70/0.97); failed, confirmation ok ln(0.3·0.7 / (0.03·0.97));
+ * both failed ln(0.3² / 0.03²). Summed per hub as a CUSUM (Page 1954).
+ */
+const EVIDENCE = { ok: Math.log(0.7 / 0.97), retried: Math.log((0.3 * 0.7) / (0.03 * 0.97)), failed: Math.log(0.09 / 0.0009) };
+/**
+ * Fire at this much evidence. Siegmund's approximation, (e^h − h − 1) / KL, puts the
+ * mean run length at 3 % failures near 17,000 runs (≈ 2 × 30 days of 2 repos every
+ * 10 min) and at 30 % near 12 runs (≈ 60 min). Two confirmed failures fire at once.
+ */
+const FIRE_AT = 8.4;
+/** Evidence is capped here, and a failing hub counts as failing until it fell to half: ~13 good runs. */
+const CAP = FIRE_AT;
+/** A traffic verdict older than this says nothing about launches now. */
+const CORROBORATION_MAX_AGE_MS = 20 * 60_000;
+
+export interface LaunchMemory {
+  /** Evidence per hub. */
+  evidence: Record<string, number>;
+  /** Hubs whose launches count as failing. */
+  failing: string[];
+  /** Probe times already counted, per key. */
+  counted: Record<string, number>;
+}
+
+function runEvidence(r: ProbeResult): number {
+  if (r.ok && !r.attempts?.some((a) => !a.ok)) return EVIDENCE.ok;
+  return r.ok ? EVIDENCE.retried : EVIDENCE.failed;
+}
+
+function attemptsText(r: ProbeResult): string {
+  if (!r.attempts) return '';
+  return r.ok ? ' (first launch failed, the confirmation worked)' : ' (confirmed: the immediate second launch failed too)';
+}
+
+function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservation, now: number, evidence: number): Finding {
   const hub = hubOf(r.binderUrl);
   const base = {
     check: 'launchProbe' as const,
@@ -38,16 +75,30 @@ function finding(r: ProbeResult): Finding {
   if (r.unknownReason) {
     return { ...base, status: 'unknown', summary: `launch probe of ${r.repo} on ${hub} could not run: ${r.unknownReason}`, runbook: [] };
   }
-  if (r.ok) return { ...base, status: 'ok', summary: `${r.repo} launches on ${hub}`, runbook: [] };
+  const stopFailed = !r.ok && r.failedPhase === 'stop';
+  if (!hubFailing && !stopFailed) {
+    const note = r.ok && !r.attempts ? '' : `; one failure${attemptsText(r)} is not yet an incident (evidence ${evidence.toFixed(1)} of ${FIRE_AT})`;
+    return { ...base, severity: 'warning', status: 'ok', summary: `${r.repo} launches on ${hub}${note}`, runbook: [] };
+  }
   const total = Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0);
   const messages = r.messages?.length ? ` Last hub messages: ${r.messages.slice(-3).join(' | ')}` : '';
+  // The probe alone is a warning; with the pods falling short of demand too, users are failing: critical.
+  const traffic = obs.traffic && now - obs.traffic.at <= CORROBORATION_MAX_AGE_MS ? obs.traffic : undefined;
+  const corroborated = !stopFailed && traffic?.shortfall === true;
+  const why = stopFailed
+    ? ''
+    : corroborated
+      ? ` Corroborated: running pods imply launch success ≈ ${Math.round(traffic!.launchSuccess * 100)} %.`
+      : ` Probe evidence only${traffic ? `: running pods follow demand (implied launch success ≈ ${Math.round(traffic.launchSuccess * 100)} %)` : ''}.`;
   return {
     ...base,
+    severity: stopFailed ? 'warning' : corroborated ? 'critical' : 'warning',
     status: 'problem',
     summary:
-      `Launch of ${r.repo} on ${hub} failed` +
-      (r.failedPhase ? ` in phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}` : r.error ? `: ${r.error}` : '') +
-      (total ? ` after ${formatDuration(total)}` : ''),
+      (r.ok ? `Launches on ${hub} keep failing (latest of ${r.repo} worked${attemptsText(r)})` : `Launch of ${r.repo} on ${hub} failed${attemptsText(r)}`) +
+      (!r.ok && r.failedPhase ? ` in phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}` : !r.ok && r.error ? `: ${r.error}` : '') +
+      (!r.ok && total ? ` after ${formatDuration(total)}` : '') +
+      (stopFailed ? '' : `; failing probes add up to ${evidence.toFixed(1)} (fires at ${FIRE_AT}).${why}`),
     details: `${r.error ?? ''}${messages}`.trim() || undefined,
     runbook: [
       `binderwatch probe ${r.binderUrl} ${r.repo}   # watch the phases live`,
@@ -58,12 +109,27 @@ function finding(r: ProbeResult): Finding {
   };
 }
 
-export function detectLaunchProbe(obs: LaunchProbeObservation, _cfg: LaunchProbeConfig, _now: number): { findings: Finding[] } {
+export function detectLaunchProbe(obs: LaunchProbeObservation, _cfg: LaunchProbeConfig, now: number, memory?: LaunchMemory): { findings: Finding[]; memory: LaunchMemory } {
   // The newest result per hub and repo speaks for it.
   const latest = new Map<string, ProbeResult>();
   for (const r of obs.results) {
     const prev = latest.get(launchKey(r));
     if (!prev || r.at >= prev.at) latest.set(launchKey(r), r);
   }
-  return { findings: [...latest.values()].map(finding) };
+  const evidence = { ...(memory?.evidence ?? {}) };
+  const counted = { ...(memory?.counted ?? {}) };
+  const failing = new Set(memory?.failing ?? []);
+  for (const r of [...obs.results].sort((x, y) => x.at - y.at)) {
+    const key = launchKey(r);
+    if (r.unknownReason || (r.failedPhase === 'stop' && !r.ok) || r.at <= (counted[key] ?? -Infinity)) continue;
+    counted[key] = r.at;
+    const hub = hubOf(r.binderUrl);
+    evidence[hub] = Math.min(CAP, Math.max(0, (evidence[hub] ?? 0) + runEvidence(r)));
+    if (evidence[hub] >= FIRE_AT) failing.add(hub);
+    else if (evidence[hub] <= FIRE_AT / 2) failing.delete(hub);
+  }
+  return {
+    findings: [...latest.values()].map((r) => finding(r, failing.has(hubOf(r.binderUrl)), obs, now, evidence[hubOf(r.binderUrl)] ?? 0)),
+    memory: { evidence, failing: [...failing], counted },
+  };
 }

@@ -85,8 +85,10 @@ export const launchProbeSchema = z
     ),
     concurrency: z.int().min(1).default(4),
     alert: ruleOverride
-      .default({ failuresToFire: 2, ofLastRuns: 3, successesToResolve: 3 })
-      .describe('Launches fail intermittently when one node is sick: fire on 2 of the last 3 probes, resolve after 3 good ones.'),
+      .default({ failuresToFire: 1, successesToResolve: 1 })
+      .describe(
+        'The detector weighs the evidence itself (each failed launch retried once in the run, failures summed per hub until they outweigh 3 % random failures): fire and resolve on its verdict.',
+      ),
   })
   .strict();
 

@@ -4,7 +4,7 @@
 import type { BinderHealthConfig, LaunchProbeConfig } from '../config/schema.ts';
 import { parseDuration } from '../duration.ts';
 import type { Logger } from '../log.ts';
-import type { LaunchPhase, ProbeResult } from '../model.ts';
+import type { LaunchPhase, ProbeAttempt, ProbeResult } from '../model.ts';
 import { redact, registerSecret } from '../redact.ts';
 import { buildUrl, fetchHealth, MessageLog, streamLaunch, type FetchLike, type LaunchEvent } from './binderhub.ts';
 import { contactServer, ensureServerGone, serverLocation, shutdownServer, type ServerRef } from './jupyterhub.ts';
@@ -149,6 +149,20 @@ export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSetting
   return result;
 }
 
+/**
+ * One probe run: a launch that fails is launched once more at once, as Checkly and
+ * Datadog retry inside a run, so a one-off blip is not a failed run. Both attempts
+ * are recorded; the run's result is the confirmation's. A failed stop is not
+ * retried: launching again could leak a second server.
+ */
+export async function runConfirmedProbe(target: ProbeTarget, settings: ProbeSettings, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const first = await runLaunchProbe(target, settings, opts);
+  if (first.ok || first.unknownReason || first.failedPhase === 'stop' || opts.signal?.aborted) return first;
+  const second = await runLaunchProbe(target, settings, opts);
+  const attempt = (r: ProbeResult): ProbeAttempt => ({ at: r.at, ok: r.ok, failedPhase: r.failedPhase, error: r.error });
+  return { ...second, at: first.at, attempts: [attempt(first), attempt(second)] };
+}
+
 /** Runs `fn` over `items` with at most `limit` running at once, keeping the order. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -176,7 +190,7 @@ export function launchProbeSource(cfg: LaunchProbeConfig, opts: LaunchProbeSourc
       const targets: ProbeTarget[] = cfg.targets.flatMap((t) =>
         t.repos.map((repo) => ({ binderUrl: t.binderUrl, repo, hubUrl: t.hubUrl, hubApiToken: opts.hubApiTokens?.[t.binderUrl] })),
       );
-      return { results: await mapLimit(targets, cfg.concurrency, (t) => runLaunchProbe(t, settings, opts)) };
+      return { results: await mapLimit(targets, cfg.concurrency, (t) => runConfirmedProbe(t, settings, opts)) };
     },
   };
 }

@@ -6,12 +6,11 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { replay } from '../../shared/replay/replay.ts';
-import { score } from '../../shared/replay/score.ts';
-import { formatScenario } from '../../shared/scenario/openmetrics.ts';
+import type { Truth } from '../../shared/replay/score.ts';
+import { formatScenario, type ScenarioData } from '../../shared/scenario/openmetrics.ts';
 import { aggregate, formatTable } from './report.ts';
-import { CASES } from './shapes.ts';
-import { coldStart, defaultReplayConfig, type DayRecord } from './score-day.ts';
+import { CASES, randomDay } from './shapes.ts';
+import { coldStartDetection, coldStartUntil, defaultReplayConfig, incidentRecords, replayFrom, type DayRecord } from './score-day.ts';
 import { simulateDay } from './simulator.ts';
 import type { WorkerInput } from './worker.ts';
 
@@ -52,38 +51,68 @@ export async function runDays(opts: RunOptions): Promise<DayRecord[]> {
   return records.sort((a, b) => a.index - b.index);
 }
 
+/** One simulated day printed like `binderwatch replay`: every alert, then each incident's score. */
+async function printDay(title: string, data: ScenarioData, truth: Truth, opts: { coldStartAt?: number; outDir?: string; fileName: string }): Promise<void> {
+  const config = defaultReplayConfig();
+  process.stdout.write(`${title}\n`);
+  if (opts.outDir) {
+    await mkdir(opts.outDir, { recursive: true });
+    await writeFile(join(opts.outDir, `${opts.fileName}.om`), formatScenario(data));
+    await writeFile(join(opts.outDir, `${opts.fileName}.truth.json`), JSON.stringify(truth, null, 2) + '\n');
+    process.stdout.write(`wrote ${join(opts.outDir, opts.fileName)}.om and .truth.json\n`);
+  }
+  const from = opts.coldStartAt ?? data.start;
+  if (opts.coldStartAt) process.stdout.write(`cold start at ${new Date(from).toISOString()} with a fresh state store; earlier data visible as history\n`);
+  const alerts = await replayFrom(data, config, from);
+  process.stdout.write('\n');
+  for (const a of alerts) process.stdout.write(`${a.at}  ${a.state.toUpperCase().padEnd(9)} ${a.severity.padEnd(8)} ${a.check.padEnd(13)} ${a.key}\n      ${a.summary}\n`);
+  if (alerts.length === 0) process.stdout.write('(no alerts)\n');
+  process.stdout.write('\nscore against the truth:\n');
+  const scored = incidentRecords(alerts, truth);
+  for (const i of scored.incidents) {
+    let what: string;
+    if (opts.coldStartAt) {
+      const cold = Date.parse(i.end) > from ? coldStartDetection(alerts, i.kind, from, coldStartUntil(data, from, Date.parse(i.end))) : undefined;
+      what = cold?.ttdMin === undefined ? 'missed within 60 min of the cold start' : `detected +${cold.ttdMin}m after the cold start`;
+    } else what = i.ttdMin === undefined ? 'missed' : `detected +${i.ttdMin}m after onset`;
+    const early = i.resolvedEarlyAt ? `; resolved at ${i.resolvedEarlyAt} while it went on` : '';
+    process.stdout.write(`  ${i.kind.padEnd(15)} ${i.onset} → ${i.end}  ${what}${early}\n`);
+  }
+  if (scored.incidents.length === 0) process.stdout.write('  no incidents\n');
+  process.stdout.write(`  false alerts: ${scored.falseAlerts.length}${scored.falseAlerts.map((a) => `\n    ${a.at} ${a.check} ${a.key}`).join('')}\n`);
+}
+
 async function runCase(name: string, probeAttempts: number, outDir?: string): Promise<number> {
   const c = CASES.find((x) => x.name === name);
   if (!c) {
     process.stderr.write(`unknown case "${name}"; cases: ${CASES.map((x) => x.name).join(', ')}\n`);
     return 2;
   }
-  const { spec } = c.shape({ probeAttempts });
-  const { data, truth } = simulateDay(spec, c.seed);
-  const config = defaultReplayConfig();
-  process.stdout.write(`case ${c.name} (seed ${c.seed}): ${c.what}\n`);
-  if (outDir) {
-    await mkdir(outDir, { recursive: true });
-    await writeFile(join(outDir, `${c.name}.om`), formatScenario(data));
-    await writeFile(join(outDir, `${c.name}.truth.json`), JSON.stringify(truth, null, 2) + '\n');
-    process.stdout.write(`wrote ${join(outDir, c.name)}.om and .truth.json\n`);
-  }
-  const from = c.coldStartAt ?? data.start;
-  if (c.coldStartAt) process.stdout.write(`cold start at ${new Date(from).toISOString()} with a fresh state store; earlier data visible as history\n`);
-  const alerts = await replay({ ...data, start: from }, config);
-  process.stdout.write('\n');
-  for (const a of alerts) process.stdout.write(`${a.at}  ${a.state.toUpperCase().padEnd(9)} ${a.severity.padEnd(8)} ${a.check.padEnd(13)} ${a.key}\n      ${a.summary}\n`);
-  if (alerts.length === 0) process.stdout.write('(no alerts)\n');
-  process.stdout.write('\ntruth:\n');
-  const s = score(alerts, truth);
-  for (const i of s.incidents) {
-    const cold = c.coldStartAt && Date.parse(i.end) > from ? await coldStart(data, config, i.kind, from, Date.parse(i.end)) : undefined;
-    const detected = cold ? (cold.ttdMin === undefined ? 'missed after the cold start' : `detected +${cold.ttdMin}m after the cold start`) : i.timeToDetectMs === undefined ? 'missed' : `detected +${i.timeToDetectMs / 60_000}m after onset`;
-    process.stdout.write(`  ${i.kind.padEnd(15)} ${i.onset} → ${i.end}  ${detected}\n`);
-  }
-  if (s.incidents.length === 0) process.stdout.write('  no incidents\n');
-  process.stdout.write(`  false alerts: ${s.falseAlerts.length}\n`);
+  const { data, truth } = simulateDay(c.shape({ probeAttempts }).spec, c.seed);
+  await printDay(`case ${c.name} (seed ${c.seed}): ${c.what}`, data, truth, { coldStartAt: c.coldStartAt, outDir, fileName: c.name });
   return 0;
+}
+
+async function runOneDay(index: number, seed: number, probeAttempts: number, outDir?: string): Promise<number> {
+  const { spec, tags } = randomDay(index, seed, { probeAttempts });
+  const { data, truth } = simulateDay(spec, seed + index);
+  await printDay(`day ${index} of seed ${seed} (${new Date(spec.start).toISOString().slice(0, 10)}): ${tags.join(', ')}`, data, truth, { outDir, fileName: `day-${index}` });
+  return 0;
+}
+
+/** What went wrong, per day: enough to rerun a day with --day N. */
+function details(records: DayRecord[]): string[] {
+  const out: string[] = [];
+  for (const d of records) {
+    const notes = [
+      ...d.incidents.filter((i) => i.ttdMin === undefined).map((i) => `missed ${i.kind} ${i.onset.slice(11, 16)}`),
+      ...d.incidents.filter((i) => i.resolvedEarlyAt).map((i) => `${i.kind} resolved early at ${i.resolvedEarlyAt!.slice(11, 16)}`),
+      ...d.incidents.filter((i) => i.coldStart && i.coldStart.ttdMin === undefined).map((i) => `${i.kind} missed after a cold start at ${i.coldStart!.at.slice(11, 16)}`),
+      ...d.falseAlerts.map((a) => `false ${a.check} ${a.at.slice(11, 16)} ${a.key}`),
+    ];
+    if (notes.length) out.push(`day ${d.index} (${d.tags.join(', ')}): ${notes.join('; ')}`);
+  }
+  return out;
 }
 
 async function writeDoc(table: string, opts: RunOptions, seconds: number): Promise<void> {
@@ -116,6 +145,8 @@ async function main(argv: string[]): Promise<number> {
       workers: { type: 'string', default: '2' },
       'probe-attempts': { type: 'string', default: '2' },
       case: { type: 'string' },
+      day: { type: 'string' },
+      details: { type: 'boolean', default: false },
       'out-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
@@ -133,14 +164,16 @@ async function main(argv: string[]): Promise<number> {
     probeAttempts: int('probe-attempts', values['probe-attempts']!, 1),
   };
   if (values.case) return runCase(values.case, opts.probeAttempts, values['out-dir']);
+  if (values.day) return runOneDay(int('day', values.day, 0), opts.seed, opts.probeAttempts, values['out-dir']);
   const t0 = Date.now();
   let done = 0;
   const records = await runDays({ ...opts, onDay: () => process.stderr.write(`\r${++done}/${opts.days} days`) });
   const seconds = (Date.now() - t0) / 1000;
   process.stderr.write(`\r${opts.days} days in ${seconds.toFixed(1)} s\n`);
   const card = aggregate(records);
-  if (values.json) process.stdout.write(JSON.stringify({ ...opts, seconds, card }, null, 2) + '\n');
+  if (values.json) process.stdout.write(JSON.stringify({ ...opts, seconds, card, records }, null, 2) + '\n');
   else process.stdout.write(formatTable(card) + '\n');
+  if (values.details) process.stdout.write('\n' + details(records).join('\n') + '\n');
   // Only the full, default run is the documented scorecard.
   if (!values['no-write'] && opts.days === DEFAULT_DAYS && opts.seed === DEFAULT_SEED) await writeDoc(formatTable(card), opts, seconds);
   return 0;

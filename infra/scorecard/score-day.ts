@@ -13,6 +13,8 @@ import { MIN } from './simulator.ts';
 export const COLD_START_AFTER_MIN = 60;
 /** …in incidents that last at least this long after the cold start, so there is time to detect. */
 const COLD_START_MIN_LEFT_MIN = 30;
+/** A cold start counts as detected only within this time: later is the next operator's problem, and replaying less keeps the run short. */
+export const COLD_START_DETECT_WITHIN_MIN = 60;
 
 export interface IncidentRecord {
   kind: IncidentKind;
@@ -48,25 +50,35 @@ function firingsOf(alerts: ReplayAlert[], kind: IncidentKind, from: number, to: 
   return alerts.filter((a) => a.state === 'firing' && a.status === 'problem' && KIND_OF_CHECK[a.check] === kind && ms(a.at) >= from && ms(a.at) <= to);
 }
 
-export async function scoreDay(index: number, tags: string[], data: ScenarioData, truth: Truth, config: Config): Promise<DayRecord> {
-  const alerts = await replay(data, config);
+/** Incidents scored from a replay's alerts: time to detect and early resolves (no cold starts yet). */
+export function incidentRecords(alerts: ReplayAlert[], truth: Truth): { incidents: IncidentRecord[]; falseAlerts: ReplayAlert[]; blindAlerts: number } {
   const s = score(alerts, truth);
-  const incidents: IncidentRecord[] = [];
-  for (const inc of s.incidents) {
-    const onset = ms(inc.onset);
-    const end = ms(inc.end);
+  const incidents = s.incidents.map((inc): IncidentRecord => {
     const rec: IncidentRecord = { kind: inc.kind, onset: inc.onset, end: inc.end };
-    if (inc.timeToDetectMs !== undefined) {
-      rec.ttdMin = inc.timeToDetectMs / MIN;
-      const keys = new Set(firingsOf(alerts, inc.kind, onset - TOLERANCE_MS, end).map((a) => a.key));
-      const early = alerts.find((a) => a.state === 'resolved' && keys.has(a.key) && ms(a.at) > ms(inc.detectedAt!) && ms(a.at) < end);
-      if (early) rec.resolvedEarlyAt = early.at;
-    }
-    const coldAt = onset + COLD_START_AFTER_MIN * MIN;
-    if (end - coldAt >= COLD_START_MIN_LEFT_MIN * MIN) rec.coldStart = await coldStart(data, config, inc.kind, coldAt, end);
-    incidents.push(rec);
+    if (inc.timeToDetectMs === undefined) return rec;
+    rec.ttdMin = inc.timeToDetectMs / MIN;
+    const end = ms(inc.end);
+    const keys = new Set(firingsOf(alerts, inc.kind, ms(inc.onset) - TOLERANCE_MS, end).map((a) => a.key));
+    const early = alerts.find((a) => a.state === 'resolved' && keys.has(a.key) && ms(a.at) > ms(inc.detectedAt!) && ms(a.at) < end);
+    if (early) rec.resolvedEarlyAt = early.at;
+    return rec;
+  });
+  return { incidents, falseAlerts: s.falseAlerts, blindAlerts: s.blindAlerts.length };
+}
+
+export async function scoreDay(index: number, tags: string[], data: ScenarioData, truth: Truth, config: Config): Promise<DayRecord> {
+  const scored = incidentRecords(await replay(data, config), truth);
+  // Levelling-off and launch-failure share their windows: one cold replay serves both.
+  const replays = new Map<string, Promise<ReplayAlert[]>>();
+  for (const rec of scored.incidents) {
+    const at = ms(rec.onset) + COLD_START_AFTER_MIN * MIN;
+    if (ms(rec.end) - at < COLD_START_MIN_LEFT_MIN * MIN) continue;
+    const until = coldStartUntil(data, at, ms(rec.end));
+    const key = `${at}-${until}`;
+    if (!replays.has(key)) replays.set(key, replayFrom(data, config, at, until));
+    rec.coldStart = coldStartDetection(await replays.get(key)!, rec.kind, at, until);
   }
-  return { index, tags, minutes: (data.end - data.start) / MIN, incidents, falseAlerts: s.falseAlerts, blindAlerts: s.blindAlerts.length };
+  return { index, tags, minutes: (data.end - data.start) / MIN, ...scored };
 }
 
 /**
@@ -74,8 +86,16 @@ export async function scoreDay(index: number, tags: string[], data: ScenarioData
  * an empty store, while the sources still answer from everything before it, as a
  * Prometheus with weeks of retention would.
  */
-export async function coldStart(data: ScenarioData, config: Config, kind: IncidentKind, at: number, end: number): Promise<{ at: string; ttdMin?: number }> {
-  const alerts = await replay({ ...data, start: at, end: Math.min(data.end, end + TOLERANCE_MS) }, config);
-  const hit = firingsOf(alerts, kind, at, end + TOLERANCE_MS)[0];
+export function replayFrom(data: ScenarioData, config: Config, at: number, until = data.end): Promise<ReplayAlert[]> {
+  return replay({ ...data, start: at, end: until }, config);
+}
+
+/** End of a cold-start replay: the incident's end, at most an hour after the cold start. */
+export function coldStartUntil(data: ScenarioData, at: number, end: number): number {
+  return Math.min(data.end, end, at + COLD_START_DETECT_WITHIN_MIN * MIN);
+}
+
+export function coldStartDetection(alerts: ReplayAlert[], kind: IncidentKind, at: number, until: number): { at: string; ttdMin?: number } {
+  const hit = firingsOf(alerts, kind, at, until)[0];
   return { at: new Date(at).toISOString(), ttdMin: hit ? (ms(hit.at) - at) / MIN : undefined };
 }

@@ -100,6 +100,8 @@ const GIVE_UP_MIN = 10;
 const START_MIN = [1, 3] as const;
 /** A pod placed on a sick node fails to start this often (its networking is broken). */
 const SICK_NODE_FAILS = 0.9;
+/** Simulated before the history starts and thrown away: the cluster starts empty and needs a few hours (the sessions' long tail) to reach steady state. */
+const BURN_IN_MIN = 240;
 /** Incidents shorter than this after merging are blips, not incidents. */
 const MIN_INCIDENT_MIN = 15;
 /** Bad minutes closer than this belong to one incident. */
@@ -151,6 +153,7 @@ interface CrashLoop {
 export function simulateDay(spec: DaySpec, seed: number): SimResult {
   const rng = new Rng(seed);
   const t0 = spec.start - spec.historyMin * MIN;
+  const first = -BURN_IN_MIN;
   const total = spec.historyMin + spec.minutes + 1;
   const at = (m: number) => t0 + m * MIN;
   const poolId = hex(rng, 8);
@@ -163,7 +166,7 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
   // Start at the node count the opening demand needs, so the history begins near steady state.
   const openingPods = spec.arrivals(t0) * spec.userOk * spec.platform(t0) * (spec.sessionMeanMin + spec.culler.idleMin + spec.culler.everyMin / 2);
   const opening = Math.min(spec.pool.maxNodes, Math.max(spec.pool.minNodes, Math.ceil(openingPods / spec.pool.podsPerNode)));
-  for (let i = 0; i < opening; i++) newNode(0);
+  for (let i = 0; i < opening; i++) newNode(first);
 
   let pods: Pod[] = [];
   let pending: number[] = []; // arrival minute of each launch waiting for room
@@ -199,10 +202,10 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
     if (p.node.pods === 0) p.node.emptySince = m;
   };
 
-  for (let m = 0; m < total; m++) {
+  for (let m = first; m < total; m++) {
     const t = at(m);
     // Pods that failed to start, or were culled (the culler runs every few minutes unless stuck).
-    const cullerRuns = m % spec.culler.everyMin === 0 && !inSpans(spec.culler.stuck, t);
+    const cullerRuns = (t / MIN) % spec.culler.everyMin === 0 && !inSpans(spec.culler.stuck, t);
     pods = pods.filter((p) => {
       const gone = (p.failsAt !== undefined && p.failsAt <= m) || (cullerRuns && p.failsAt === undefined && p.leavesAt + spec.culler.idleMin <= m);
       if (gone) removePod(p, m);
@@ -271,7 +274,7 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
     for (let i = 0; i < Math.min(need, room); i++) scaleUps.push(m + spec.pool.scaleUpLagMin);
 
     // Probes: each run launches, and launches again at once if the first attempt failed.
-    if (t % (spec.probe.everyMin * MIN) === 0) {
+    if (m >= 0 && t % (spec.probe.everyMin * MIN) === 0) {
       for (const [repo, s] of probes) {
         let ok = false;
         for (let k = 0; k < spec.probe.attempts && !ok; k++) {
@@ -282,6 +285,7 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
       }
     }
 
+    if (m < 0) continue;
     // What the sources see.
     const up = pods.filter((p) => p.failsAt === undefined && p.readyAt <= m).length;
     if (gaGapUntil < m && rng.bernoulli(spec.gaGapRate)) gaGapUntil = m + 1 + Math.floor(rng.uniform() * 12);

@@ -34,11 +34,12 @@ export function launchKey(r: Pick<ProbeResult, 'binderUrl' | 'repo'>): string {
 const EVIDENCE = { ok: Math.log(0.7 / 0.97), retried: Math.log((0.3 * 0.7) / (0.03 * 0.97)), failed: Math.log(0.09 / 0.0009) };
 /**
  * Fire at this much evidence: measured with the default config (2 repos every 10 min,
- * 900 simulated days, tests/unit/checks/launchProbe.test.ts), 3 % random failures page
- * 0.6 times per 30 days; at 70 % success the median time to fire is 50 min. Two
- * confirmed failures (2 × 4.6) fire at once.
+ * 900 simulated days, as in tests/unit/checks/launchProbe.test.ts), 3 % random failures
+ * page 0.7 times per 30 days; at 70 % success the median time to fire is 50 min
+ * (72 % within the hour). A run counts at most one confirmed failure (4.6), so one
+ * bad moment never fires alone; two failed runs in a row do.
  */
-const FIRE_AT = 7;
+const FIRE_AT = 6.5;
 /** Evidence is capped here, and a failing hub counts as failing until it fell to half: ~13 good runs. */
 const CAP = FIRE_AT;
 /** A traffic verdict older than this says nothing about launches now. */
@@ -120,12 +121,17 @@ export function detectLaunchProbe(obs: LaunchProbeObservation, _cfg: LaunchProbe
   const evidence = { ...(memory?.evidence ?? {}) };
   const counted = { ...(memory?.counted ?? {}) };
   const failing = new Set(memory?.failing ?? []);
-  for (const r of [...obs.results].sort((x, y) => x.at - y.at)) {
+  // One run's results per hub count as one step: the repos of one run fail together
+  // when the hub has a bad moment (a full pool, a restart), which is not yet a trend.
+  const perHub = new Map<string, number>();
+  for (const r of obs.results) {
     const key = launchKey(r);
     if (r.unknownReason || (r.failedPhase === 'stop' && !r.ok) || r.at <= (counted[key] ?? -Infinity)) continue;
     counted[key] = r.at;
-    const hub = hubOf(r.binderUrl);
-    evidence[hub] = Math.min(CAP, Math.max(0, (evidence[hub] ?? 0) + runEvidence(r)));
+    perHub.set(hubOf(r.binderUrl), (perHub.get(hubOf(r.binderUrl)) ?? 0) + runEvidence(r));
+  }
+  for (const [hub, step] of perHub) {
+    evidence[hub] = Math.min(CAP, Math.max(0, (evidence[hub] ?? 0) + Math.min(step, EVIDENCE.failed)));
     if (evidence[hub] >= FIRE_AT) failing.add(hub);
     else if (evidence[hub] <= FIRE_AT / 2) failing.delete(hub);
   }

@@ -146,9 +146,11 @@ function weightedMedian(values: number[], weights: number[]): number {
   const order = values.map((v, i) => [v, weights[i]] as const).sort((x, y) => x[0] - y[0]);
   const half = weights.reduce((a, b) => a + b, 0) / 2;
   let acc = 0;
-  for (const [v, w] of order) {
-    acc += w;
-    if (acc >= half) return v;
+  for (let i = 0; i < order.length; i++) {
+    acc += order[i][1];
+    // Exactly half: between this value and the next, as the plain median of an even count.
+    if (Math.abs(acc - half) < 1e-9 && i + 1 < order.length) return (order[i][0] + order[i + 1][0]) / 2;
+    if (acc > half) return order[i][0];
   }
   return order[order.length - 1][0];
 }

@@ -17,7 +17,7 @@ export const TUNING = {
   /** Pods may miss more samples than demand: they are levels, a gap between two of them is easy to bridge. */
   minPodsCoverage: 0.6,
   /** History is fitted in segments of this many minutes, so an incident hour is one outvoted segment, not the whole fit. */
-  segmentMin: 120,
+  segmentMin: 60,
   /** A segment shorter than this tells little about a session of up to hours. */
   minSegmentMin: 30,
   /** Usable minutes a fit needs: two sessions' worth at the usual 25–45 min. */
@@ -30,12 +30,12 @@ export const TUNING = {
   calibrateEveryMin: 5,
   /** A fit over hours changes little in minutes: refit at most this often. */
   refitEveryMs: 5 * MIN,
-  /** Pods must be within this many σ of the model at every horizon up to `recoveryHorizonMin`… */
-  recoverySigmas: 3,
-  /** …the horizons over which launches working again shows in the pods… */
+  /** Pods must be within this many σ of the model at every horizon… */
+  recoverySigmas: 2,
+  /** …(after a recovery, predictions starting less than this before the evidence began are not judged)… */
   recoveryHorizonMin: 20,
-  /** …or the pods grew by this share of the launches expected over it (departures not even counted): launches work at least half as well as normal… */
-  recoveryGrowthShare: 0.5,
+  /** …or the pods grew by this share of the launches expected over it (departures not even counted): launches work at ≥ 70 % of normal… */
+  recoveryGrowthShare: 0.7,
   /** …for this long before an incident is over: one good minute is noise, ten in a row is launches working. */
   recoveryHoldMs: 10 * MIN,
   /** Below this many pods a shortfall is a handful of sessions, never an incident. */

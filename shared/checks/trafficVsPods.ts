@@ -74,6 +74,13 @@ export function trafficHistoryRanges(cfg: TrafficVsPodsConfig, now: number, memo
   ];
 }
 
+/** Grid ranges a cold fit learns from: the same hours a week ago and the whole last day up to the evaluation window. */
+function coldRanges(cfg: TrafficVsPodsConfig, now: number, idx: (t: number) => number, fitTo: number): [number, number][] {
+  const [week] = trafficHistoryRanges(cfg, now) ?? [];
+  const ranges: [number, number][] = [[Math.max(0, idx(now - TUNING.coldHistoryMs)), fitTo]];
+  return week ? [[Math.max(0, idx(week[0])), Math.max(0, Math.min(fitTo, idx(week[1])))], ...ranges] : ranges;
+}
+
 /** Everything a run reads off its grid. */
 interface Grid {
   /** Epoch ms of index 0. */
@@ -261,7 +268,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   if (!incidentOpen && (!model || now - model.fittedAt >= TUNING.refitEveryMs)) {
     const baselineRange: [number, number] = [Math.max(0, fitTo - baselineMin), fitTo];
     // With nothing remembered, everything the source brought is history to learn from.
-    const ranges: [number, number][] = model ? [baselineRange] : [...(trafficHistoryRanges(cfg, now) ?? []).map(([x, y]): [number, number] => [Math.max(0, idx(x)), Math.min(fitTo, idx(y))]), baselineRange];
+    const ranges = model ? [baselineRange] : coldRanges(cfg, now, idx, fitTo);
     const input = fitInput(ranges);
     const cleanMinutes = input.ranges.reduce((n, [x, y]) => n + y - x, 0);
     const fitted = model && cleanMinutes < Math.min(TUNING.minFitMin, baselineMin) ? undefined : fitModel(input);
@@ -287,12 +294,13 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const band = bandOf(g, model, windowMin, cfg.sigmas);
 
   // Recovery is evidence, not the absence of a shortfall: the pods back within the
-  // model's band at every short horizon, for a stated time. Longer horizons start
-  // inside the incident (or its clean-up, a restarted culler say) and say nothing new.
+  // model's band at every horizon, for a stated time. A prediction that starts inside
+  // the incident, from few pods, climbs back to what demand implies exactly as pods
+  // do when launches work again, so the long horizons hold a recovery to the level.
   // Judged by the central candidate: the most cautious one, a very long session,
   // barely depends on launches at all and would call any flat line a recovery.
   const central = { ...model, candidates: [medianCandidate(model)] };
-  const recoveryChecks = evaluate(g, central, TUNING.horizonsMin.filter((h) => h <= TUNING.recoveryHorizonMin), firstStart);
+  const recoveryChecks = evaluate(g, central, TUNING.horizonsMin, firstStart);
   // A model learnt before the incident may no longer describe the world after the
   // fix (a restarted culler ends sessions sooner); pods growing by most of the
   // launches it expects, departures not even counted, is evidence that holds anyway.

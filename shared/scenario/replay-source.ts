@@ -58,7 +58,11 @@ export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOpti
   const sources: Sources = {
     trafficVsPods: {
       async observe(req: ObserveRequest) {
-        return { demand: sliceSeries(demand, req.now - req.lookbackMs, req.now), pods: sliceSeries(pods, req.now - req.lookbackMs, req.now), stepMs: step };
+        const window = (s: Series) => sliceSeries(s, req.now - req.lookbackMs, req.now);
+        // Older stretches as Prometheus would answer them: whatever of them the scenario holds.
+        const older = (s: Series) => (req.historyRanges ?? []).flatMap(([from, to]) => sliceSeries(s, from, Math.min(to, req.now - req.lookbackMs - 1)));
+        const history = req.historyRanges?.length ? { demand: older(demand), pods: older(pods) } : undefined;
+        return { demand: window(demand), pods: window(pods), stepMs: step, ...(history ? { history } : {}) };
       },
     },
     nodeHeadroom: {

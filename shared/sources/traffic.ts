@@ -33,13 +33,15 @@ export interface TrafficSourceOptions {
 
 export function trafficSource({ pods, demand }: TrafficSourceOptions): ObservationSource<'trafficVsPods'> {
   return {
-    async observe({ now, lookbackMs, stepMs }) {
+    async observe({ now, lookbackMs, stepMs, historyRanges }) {
       const from = now - lookbackMs;
-      const [podSeries, demandSeries] = await Promise.all([
-        readSingleSeries(pods.client, pods.query, from, now, stepMs),
-        demand.read(from, now, stepMs),
-      ]);
-      return { pods: podSeries, demand: demandSeries, stepMs };
+      const read = (f: number, t: number) =>
+        Promise.all([readSingleSeries(pods.client, pods.query, f, t, stepMs), demand.read(f, t, stepMs)] as const);
+      // Older stretches only when the detector asks (a cold start): oldest first, each a range query of its own.
+      const older = await Promise.all((historyRanges ?? []).map(([f, t]) => read(f, Math.min(t, from - stepMs))));
+      const [podSeries, demandSeries] = await read(from, now);
+      const history = older.length ? { pods: older.flatMap(([p]) => p), demand: older.flatMap(([, d]) => d) } : undefined;
+      return { pods: podSeries, demand: demandSeries, stepMs, ...(history ? { history } : {}) };
     },
   };
 }

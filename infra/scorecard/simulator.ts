@@ -104,8 +104,10 @@ const SICK_NODE_FAILS = 0.9;
 const BURN_IN_MIN = 240;
 /** Launch incidents shorter than this after merging are blips, not incidents. */
 const MIN_INCIDENT_MIN = 15;
-/** Node counts are facts: a crossing of 80 % is an incident once it lasts one headroom run (every 5 min). */
+/** Node counts are facts: a crossing of 80 % is an incident once it lasts one headroom run (every 5 min)… */
 const MIN_HEADROOM_MIN = 5;
+/** …and a dip below it long enough to resolve (two ok runs 5 min apart) ends it. */
+const MERGE_HEADROOM_MIN = 10;
 /** Bad minutes closer than this belong to one incident. */
 const MERGE_GAP_MIN = 30;
 
@@ -350,12 +352,12 @@ function binomial(rng: Rng, n: number, p: number): number {
 }
 
 /** Runs of minutes where `bad` holds, merged across short gaps, long enough to be incidents. */
-function spansOf(t: number[], bad: (i: number) => boolean, minMin = MIN_INCIDENT_MIN): Span[] {
+function spansOf(t: number[], bad: (i: number) => boolean, minMin = MIN_INCIDENT_MIN, mergeMin = MERGE_GAP_MIN): Span[] {
   const spans: Span[] = [];
   for (let i = 0; i < t.length; i++) {
     if (!bad(i)) continue;
     const last = spans[spans.length - 1];
-    if (last && t[i] - last[1] <= MERGE_GAP_MIN * MIN) last[1] = t[i] + MIN;
+    if (last && t[i] - last[1] < mergeMin * MIN) last[1] = t[i] + MIN;
     else spans.push([t[i], t[i] + MIN]);
   }
   return spans.filter(([a, b]) => b - a >= minMin * MIN);
@@ -372,7 +374,7 @@ function spansOf(t: number[], bad: (i: number) => boolean, minMin = MIN_INCIDENT
 function truthOf(spec: DaySpec, trace: SimTrace): Truth {
   const { t } = trace;
   const launches = spansOf(t, (i) => spec.platform(t[i]) < LAUNCH_INCIDENT_BELOW || (trace.pending[i] > 0 && trace.nodes[i] >= spec.pool.maxNodes));
-  const headroom = spansOf(t, (i) => trace.nodes[i] >= HEADROOM_SHARE * spec.pool.maxNodes, MIN_HEADROOM_MIN);
+  const headroom = spansOf(t, (i) => trace.nodes[i] >= HEADROOM_SHARE * spec.pool.maxNodes, MIN_HEADROOM_MIN, MERGE_HEADROOM_MIN);
   const iso = (ms: number) => new Date(ms).toISOString();
   const last = t[t.length - 1];
   const incident = (kind: IncidentKind, [a, b]: Span) => ({ kind, onset: iso(a), end: iso(Math.min(b, last)) });

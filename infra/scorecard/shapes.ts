@@ -59,7 +59,8 @@ function between(rng: Rng, lo: number, hi: number): number {
 
 const minute = (t: number) => Math.round(t / MIN) * MIN;
 
-function baseSpec(start: number, minutes: number, probe: ProbeSpec): DaySpec {
+/** A healthy day with mid-range settings; shapes and tests change what they need. */
+export function baseSpec(start: number, minutes: number, probe: ProbeSpec): DaySpec {
   return {
     start,
     historyMin: HISTORY_MIN,

@@ -102,8 +102,12 @@ const START_MIN = [1, 3] as const;
 const SICK_NODE_FAILS = 0.9;
 /** Simulated before the history starts and thrown away: the cluster starts empty and needs a few hours (the sessions' long tail) to reach steady state. */
 const BURN_IN_MIN = 240;
-/** Incidents shorter than this after merging are blips, not incidents. */
+/** Launch incidents shorter than this after merging are blips, not incidents. */
 const MIN_INCIDENT_MIN = 15;
+/** Node counts are facts: a crossing of 80 % is an incident once it lasts one headroom run (every 5 min)… */
+const MIN_HEADROOM_MIN = 5;
+/** …and a dip below it long enough to resolve (two ok runs 5 min apart) ends it. */
+const MERGE_HEADROOM_MIN = 10;
 /** Bad minutes closer than this belong to one incident. */
 const MERGE_GAP_MIN = 30;
 
@@ -144,10 +148,11 @@ function hex(rng: Rng, n: number): string {
 
 interface CrashLoop {
   labels: Record<string, string>;
-  /** Pod exists (value 0) from `exists`, crash-loops (1) from `from` to `to`, gone after. */
+  /** The pod exists (value 0) from `exists`, crash-loops (1) from `from` to `to`, runs fine (0) again until `gone`. */
   exists: number;
   from: number;
   to: number;
+  gone: number;
 }
 
 export function simulateDay(spec: DaySpec, seed: number): SimResult {
@@ -237,8 +242,8 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
         // fluentd (every node's DaemonSet) and the ingress controller break with the node's networking.
         const base = { node: n.name };
         crashLoops.push(
-          { labels: { ...base, namespace: 'kube-system', owner: 'DaemonSet/fluentd-gcp-v3.2.0', pod: `fluentd-gcp-v3.2.0-${hex(rng, 5)}` }, exists: t0, from: span[0], to: span[1] },
-          { labels: { ...base, namespace: 'ingress', owner: 'ReplicaSet/ingress-nginx-controller-7f9c6b8d5', pod: `ingress-nginx-controller-7f9c6b8d5-${hex(rng, 5)}` }, exists: t0, from: span[0] + 3 * MIN, to: span[1] },
+          { labels: { ...base, namespace: 'kube-system', owner: 'DaemonSet/fluentd-gcp-v3.2.0', pod: `fluentd-gcp-v3.2.0-${hex(rng, 5)}` }, exists: t0, from: span[0], to: span[1], gone: span[1] },
+          { labels: { ...base, namespace: 'ingress', owner: 'ReplicaSet/ingress-nginx-controller-7f9c6b8d5', pod: `ingress-nginx-controller-7f9c6b8d5-${hex(rng, 5)}` }, exists: t0, from: span[0] + 3 * MIN, to: span[1], gone: span[1] },
         );
       }
     }
@@ -278,8 +283,10 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
       for (const [repo, s] of probes) {
         let ok = false;
         for (let k = 0; k < spec.probe.attempts && !ok; k++) {
+          // Without room the probe's pod waits like any other: it times out only when no node can come (the pool is at its max).
           const node = placeOn();
-          ok = node !== undefined && rng.bernoulli(spec.platform(t) * (1 - spec.probe.flake)) && !(node.sick && rng.bernoulli(SICK_NODE_FAILS));
+          const full = node === undefined && nodes.length + scaleUps.length >= spec.pool.maxNodes;
+          ok = !full && rng.bernoulli(spec.platform(t) * (1 - spec.probe.flake)) && !(node?.sick === true && rng.bernoulli(SICK_NODE_FAILS));
         }
         s.push({ t, v: ok ? 1 : 0 });
       }
@@ -307,12 +314,12 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
   for (const span of spec.userCrashLoops) {
     const name = `jupyter-${hex(rng, 6)}-2d${hex(rng, 8)}`;
     const node = nodes[Math.floor(rng.uniform() * nodes.length)]?.name ?? `gke-sim-${spec.pool.name}-${poolId}-0000`;
-    crashLoops.push({ labels: { namespace: 'prod', pod: name, node, owner: `Pod/${name}` }, exists: span[0], from: span[0], to: span[1] });
+    crashLoops.push({ labels: { namespace: 'prod', pod: name, node, owner: `Pod/${name}` }, exists: span[0], from: span[0], to: span[1], gone: span[1] });
   }
   for (const span of spec.infraBlips) {
     const node = nodes[Math.floor(rng.uniform() * nodes.length)]?.name ?? `gke-sim-${spec.pool.name}-${poolId}-0000`;
     const pod = `hub-6d5f8b7c9-${hex(rng, 5)}`;
-    crashLoops.push({ labels: { namespace: 'prod', pod, node, owner: 'ReplicaSet/hub-6d5f8b7c9' }, exists: span[0] - 30 * MIN, from: span[0], to: span[1] });
+    crashLoops.push({ labels: { namespace: 'prod', pod, node, owner: 'ReplicaSet/hub-6d5f8b7c9' }, exists: span[0] - 30 * MIN, from: span[0], to: span[1], gone: Infinity });
   }
 
   const end = at(total - 1);
@@ -333,7 +340,8 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
 
 function crashLoopSamples(c: CrashLoop, t0: number, end: number): Series {
   const out: Sample[] = [];
-  for (let t = Math.max(c.exists, t0); t < Math.min(c.to, end + MIN); t += MIN) out.push({ t, v: t >= c.from ? 1 : 0 });
+  // A pod that recovers reports 0 again (a series that just stops would read as still crash-looping until it goes stale).
+  for (let t = Math.max(c.exists, t0); t < Math.min(c.gone, end + MIN); t += MIN) out.push({ t, v: t >= c.from && t < c.to ? 1 : 0 });
   return out;
 }
 
@@ -344,15 +352,15 @@ function binomial(rng: Rng, n: number, p: number): number {
 }
 
 /** Runs of minutes where `bad` holds, merged across short gaps, long enough to be incidents. */
-function spansOf(t: number[], bad: (i: number) => boolean): Span[] {
+function spansOf(t: number[], bad: (i: number) => boolean, minMin = MIN_INCIDENT_MIN, mergeMin = MERGE_GAP_MIN): Span[] {
   const spans: Span[] = [];
   for (let i = 0; i < t.length; i++) {
     if (!bad(i)) continue;
     const last = spans[spans.length - 1];
-    if (last && t[i] - last[1] <= MERGE_GAP_MIN * MIN) last[1] = t[i] + MIN;
+    if (last && t[i] - last[1] < mergeMin * MIN) last[1] = t[i] + MIN;
     else spans.push([t[i], t[i] + MIN]);
   }
-  return spans.filter(([a, b]) => b - a >= MIN_INCIDENT_MIN * MIN);
+  return spans.filter(([a, b]) => b - a >= minMin * MIN);
 }
 
 /**
@@ -366,7 +374,7 @@ function spansOf(t: number[], bad: (i: number) => boolean): Span[] {
 function truthOf(spec: DaySpec, trace: SimTrace): Truth {
   const { t } = trace;
   const launches = spansOf(t, (i) => spec.platform(t[i]) < LAUNCH_INCIDENT_BELOW || (trace.pending[i] > 0 && trace.nodes[i] >= spec.pool.maxNodes));
-  const headroom = spansOf(t, (i) => trace.nodes[i] >= HEADROOM_SHARE * spec.pool.maxNodes);
+  const headroom = spansOf(t, (i) => trace.nodes[i] >= HEADROOM_SHARE * spec.pool.maxNodes, MIN_HEADROOM_MIN, MERGE_HEADROOM_MIN);
   const iso = (ms: number) => new Date(ms).toISOString();
   const last = t[t.length - 1];
   const incident = (kind: IncidentKind, [a, b]: Span) => ({ kind, onset: iso(a), end: iso(Math.min(b, last)) });

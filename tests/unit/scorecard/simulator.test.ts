@@ -1,36 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { formatScenario, parseScenario } from '../../../shared/scenario/openmetrics.ts';
-import { CASES, randomDay, steadyPods } from '../../../infra/scorecard/shapes.ts';
+import { baseSpec, CASES, randomDay, steadyPods } from '../../../infra/scorecard/shapes.ts';
 import { MIN, simulateDay, type DaySpec } from '../../../infra/scorecard/simulator.ts';
 
 const HOUR = 60 * MIN;
 const T0 = Date.UTC(2026, 5, 2, 6);
 const REPOS = ['gh/a/b/HEAD', 'gh/c/d/HEAD'];
 
-/** A plain healthy day: flat demand, plenty of room, no events. */
+/** A plain healthy day: flat demand, plenty of room, no gaps, no events. */
 function healthy(overrides: Partial<DaySpec> = {}): DaySpec {
-  return {
-    start: T0,
-    historyMin: 180,
-    minutes: 8 * 60,
-    arrivals: () => 10,
-    userOk: 0.97,
-    platform: () => 1,
-    sessionMeanMin: 30,
-    sessionSigma: 0.9,
-    gaShare: 0.7,
-    gaGapRate: 0,
-    gaOutages: [],
-    podScrapeGapRate: 0,
-    pool: { name: 'user-pool', podsPerNode: 50, minNodes: 2, maxNodes: 40, scaleUpLagMin: 5, scaleDownEmptyMin: 10 },
-    culler: { everyMin: 10, idleMin: 10, stuck: [] },
-    cordons: [],
-    sickNodes: [],
-    userCrashLoops: [],
-    infraBlips: [],
-    probe: { repos: REPOS, everyMin: 10, attempts: 2, flake: 0 },
-    ...overrides,
-  };
+  const base = baseSpec(T0, 8 * 60, { repos: REPOS, everyMin: 10, attempts: 2, flake: 0 });
+  const fixed = { arrivals: () => 10, userOk: 0.97, sessionMeanMin: 30, sessionSigma: 0.9, gaGapRate: 0, podScrapeGapRate: 0 };
+  return { ...base, ...fixed, pool: { ...base.pool, maxNodes: 40 }, culler: { everyMin: 10, idleMin: 10, stuck: [] }, ...overrides };
 }
 
 const series = (r: ReturnType<typeof simulateDay>, metric: string) => r.data.series.find((s) => s.metric === metric)!.samples;

@@ -10,8 +10,8 @@ export const TUNING = {
   horizonsMin: [5, 10, 15, 20, 30, 45, 60],
   /** W grid points between the session bounds: neighbours 14 % apart over 5 min…3 h (derivation in traffic-model.ts). */
   sessionGridSize: 28,
-  /** Variance per expected launch: arrivals are measured, so only part of a Poisson count's noise remains (GA sampling, bursts). */
-  arrivalNoise: 0.2,
+  /** Variance per expected launch: GA counts a sample of the people who arrive, so the launches behind what it shows vary about as a Poisson count does. */
+  arrivalNoise: 1,
   /** Demand filled in for more than a fifth of a stretch is too much guesswork to fit or judge on. */
   minDemandCoverage: 0.8,
   /** Pods may miss more samples than demand: they are levels, a gap between two of them is easy to bridge. */

@@ -34,6 +34,8 @@ export const TUNING = {
   recoverySigmas: 2,
   /** …(after a recovery, predictions starting less than this before the evidence began are not judged)… */
   recoveryHorizonMin: 20,
+  /** In band is evidence only when the launches expected over the recovery horizon exceed this many σ: then half of them failing would show. */
+  informativeSigmas: 8,
   /** …or the pods grew by this share of the launches expected over it (departures not even counted): launches work at ≥ 70 % of normal… */
   recoveryGrowthShare: 0.7,
   /** …for this long before an incident is over: one good minute is noise, ten in a row is launches working. */

@@ -144,7 +144,7 @@ function evaluate(g: Grid, model: TrafficModel, horizons: readonly number[], fir
 function launchesWork(g: Grid, m: ModelCandidate, firstStart: number): boolean {
   const k0 = g.lastP - TUNING.recoveryHorizonMin;
   const start = podsNear(g.p, k0);
-  if (k0 < Math.max(1, firstStart) || !Number.isFinite(start)) return false;
+  if (k0 < Math.max(1, firstStart) || !Number.isFinite(start) || finiteCount(g.a, k0, g.lastP) < TUNING.recoveryHorizonMin * TUNING.minDemandCoverage) return false;
   let launches = 0;
   for (let k = k0; k < g.lastP; k++) launches += m.s * g.af[k];
   return launches > 0 && g.observed - start >= TUNING.recoveryGrowthShare * launches;
@@ -287,8 +287,16 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const own = evaluate(g, model, TUNING.horizonsMin, firstStart);
   const usableReference = reference && !incidentOpen && (judgeFrom === undefined || reference.fittedAt > judgeFrom);
   const evaluations = [...own, ...(usableReference ? evaluate(g, reference, TUNING.horizonsMin.filter((h) => h >= 30), firstStart) : [])];
+  // Failing launches can take from the pods at most the launches expected over the
+  // horizon; a bigger drop is sessions ending (a culler catching up, a node deleted
+  // with its pods), which is not this check's incident.
   const significant = evaluations.filter(
-    (e) => e.expected >= cfg.minPods && z(e) > cfg.sigmas && e.shortfall >= cfg.minShortfall * e.expected && e.shortfall >= TUNING.minShortfallPods,
+    (e) =>
+      e.expected >= cfg.minPods &&
+      z(e) > cfg.sigmas &&
+      e.shortfall >= cfg.minShortfall * e.expected &&
+      e.shortfall >= TUNING.minShortfallPods &&
+      e.shortfall <= e.arrivals + cfg.sigmas * e.sigma,
   );
   const shortfall = significant.length > 0 && !demandFalling(a, last);
   const band = bandOf(g, model, windowMin, cfg.sigmas);
@@ -304,8 +312,10 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   // A model learnt before the incident may no longer describe the world after the
   // fix (a restarted culler ends sessions sooner); pods growing by most of the
   // launches it expects, departures not even counted, is evidence that holds anyway.
+  // Evidence needs launches to test: at night, with a handful expected, any pods are "in band".
+  const informative = recoveryChecks.some((e) => e.horizon >= TUNING.recoveryHorizonMin && e.arrivals >= TUNING.informativeSigmas * e.sigma);
   const inBand =
-    (recoveryChecks.length > 0 && recoveryChecks.every((e) => z(e) <= TUNING.recoverySigmas)) || launchesWork(g, medianCandidate(model), firstStart);
+    (informative && recoveryChecks.every((e) => z(e) <= TUNING.recoverySigmas)) || launchesWork(g, medianCandidate(model), firstStart);
   let incident: TrafficIncident | undefined = memory.incident;
   let nextExcluded = excluded;
   let recovered = false;
@@ -341,7 +351,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     snapshots: recovered ? [] : snapshots,
     implied: worst ? { at: now, launchSuccess: impliedOf(worst), shortfall: incident !== undefined } : undefined,
   };
-  if (!incident || !worst) {
+  if (!incident) {
     return {
       findings: [
         {
@@ -353,6 +363,23 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
             ? `launches work again: running pods (${Math.round(g.observed)}) back within the model's band of what demand implies for ${formatDuration(TUNING.recoveryHoldMs)}`
             : `running pods follow demand (${Math.round(g.observed)} running)`,
           runbook: [],
+        },
+      ],
+      memory: nextMemory,
+      band,
+    };
+  }
+  if (!worst) {
+    // Demand too patchy to judge any horizon now: the incident is not over for that.
+    return {
+      findings: [
+        {
+          check: 'trafficVsPods',
+          key: KEY,
+          status: 'problem',
+          severity: cfg.severity,
+          summary: `Running pods fell short of demand since ${new Date(incident.since).toISOString()}; demand too patchy to judge right now (${Math.round(g.observed)} pods running), not resolved without evidence`,
+          runbook: RUNBOOK,
         },
       ],
       memory: nextMemory,

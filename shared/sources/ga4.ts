@@ -14,7 +14,7 @@ import type { Series } from '../model.ts';
 import type { StateStore } from '../alerting/store.ts';
 import { UpstreamError } from '../errors.ts';
 import { sliceSeries } from '../series.ts';
-import { appendHistory, resample } from './history.ts';
+import { appendHistory, mergeSamples, readHistory, resample } from './history.ts';
 import type { DemandReader } from './traffic.ts';
 import { googleRequestOptions, googleUpstreamError, malformed, type GoogleApiAuth } from './google-api.ts';
 
@@ -40,6 +40,11 @@ const UPSTREAM = 'ga4';
 const MINUTE = 60_000;
 /** Realtime minutes a standard property reports: minutesAgo 0..29. */
 const REALTIME_MINUTES = 30;
+const DAY = 24 * 60 * MINUTE;
+/** The stored history answers an older range by itself when it holds this share of its minutes. */
+const HISTORY_COVERAGE = 0.8;
+/** Rows of one core report: three days of minutes (the range and a day either side) fit. */
+const CORE_ROW_LIMIT = 5_000;
 
 export class Ga4RealtimeDemand implements DemandReader {
   private readonly client: analyticsdata_v1beta.Analyticsdata;
@@ -62,6 +67,7 @@ export class Ga4RealtimeDemand implements DemandReader {
 
   async read(fromMs: number, toMs: number, stepMs: number): Promise<Series> {
     const now = (this.opts.clock ?? Date.now)();
+    if (toMs < now - REALTIME_MINUTES * MINUTE) return this.readOlder(fromMs, toMs, stepMs);
     const minutes = await this.readRealtimeMinutes(now);
     const history = await appendHistory(this.opts.store, this.historyKey, minutes, {
       now,
@@ -69,6 +75,43 @@ export class Ga4RealtimeDemand implements DemandReader {
     });
     const range = sliceSeries(history, fromMs, toMs);
     return stepMs > MINUTE ? resample(range, stepMs) : range;
+  }
+
+  /** Minutes realtime no longer covers: the rolling history, or GA4's core report where the history is thin. */
+  private async readOlder(fromMs: number, toMs: number, stepMs: number): Promise<Series> {
+    const stored = sliceSeries(await readHistory(this.opts.store, this.historyKey), fromMs, toMs);
+    const minutes = Math.floor((toMs - fromMs) / MINUTE) + 1;
+    const range =
+      stored.length >= minutes * HISTORY_COVERAGE
+        ? stored
+        : mergeSamples(await this.readCoreMinutes(fromMs, toMs), stored, { now: toMs, retentionMs: toMs - fromMs });
+    return stepMs > MINUTE ? resample(range, stepMs) : range;
+  }
+
+  /** One core report over the dates around [fromMs, toMs] → the minutes with rows in that range. */
+  private async readCoreMinutes(fromMs: number, toMs: number): Promise<Series> {
+    // Dates are the property's; a day either side covers any time zone, and the rows are cut to the range.
+    const date = (t: number) => new Date(t).toISOString().slice(0, 10);
+    let data: unknown;
+    try {
+      const res = await this.client.properties.runReport(
+        {
+          property: `properties/${this.opts.propertyId}`,
+          requestBody: {
+            dateRanges: [{ startDate: date(fromMs - DAY), endDate: date(toMs + DAY) }],
+            dimensions: [{ name: 'dateHourMinute' }],
+            metrics: [{ name: this.metric }],
+            limit: String(CORE_ROW_LIMIT),
+            ...(this.opts.dimensionFilter ? { dimensionFilter: this.opts.dimensionFilter } : {}),
+          },
+        },
+        googleRequestOptions(this.opts.timeoutMs ?? 30_000),
+      );
+      data = res.data;
+    } catch (e) {
+      throw googleUpstreamError(UPSTREAM, e);
+    }
+    return minutesFromCoreReport(data, this.metric).filter((s) => s.t >= fromMs && s.t <= toMs);
   }
 
   /** One realtime report → the complete minutes 1..29 as samples stamped at each minute's start. */
@@ -117,4 +160,40 @@ function minutesFromReport(data: unknown, metric: string, now: number): Series {
   }
   const currentMinute = Math.floor(now / MINUTE) * MINUTE;
   return perMinute.slice(1).map((v, i) => ({ t: currentMinute - (i + 1) * MINUTE, v }));
+}
+
+function minutesFromCoreReport(data: unknown, metric: string): Series {
+  if (typeof data !== 'object' || data === null) throw malformed(UPSTREAM, 'not a JSON object');
+  const report = data as analyticsdata_v1beta.Schema$RunReportResponse;
+  const dimIndex = (report.dimensionHeaders ?? []).findIndex((h) => h.name === 'dateHourMinute');
+  const metricIndex = (report.metricHeaders ?? []).findIndex((h) => h.name === metric);
+  if (dimIndex < 0 || metricIndex < 0) throw malformed(UPSTREAM, `no dateHourMinute / ${metric} column`);
+  const timeZone = report.metadata?.timeZone ?? 'UTC';
+  const out: Series = [];
+  for (const row of report.rows ?? []) {
+    const when = row.dimensionValues?.[dimIndex]?.value ?? '';
+    const value = Number(row.metricValues?.[metricIndex]?.value);
+    if (!/^\d{12}$/.test(when) || !Number.isFinite(value) || value < 0) throw malformed(UPSTREAM, 'a row without a valid dateHourMinute and metric value');
+    out.push({ t: zonedMinuteToEpoch(when, timeZone), v: value });
+  }
+  return out.sort((a, b) => a.t - b.t);
+}
+
+/** `YYYYMMDDHHmm` as a wall-clock minute in `timeZone` → epoch ms. */
+export function zonedMinuteToEpoch(when: string, timeZone: string): number {
+  const [y, mo, d, h, mi] = [0, 4, 6, 8, 10].map((i, k) => Number(when.slice(i, k === 0 ? 4 : i + 2)));
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+  } catch {
+    throw malformed(UPSTREAM, `unknown time zone ${JSON.stringify(timeZone).slice(0, 60)}`);
+  }
+  // The zone's offset at a time t: its wall clock there minus t. Two rounds settle a DST edge.
+  const offset = (t: number) => {
+    const p = Object.fromEntries(format.formatToParts(t).map((x) => [x.type, Number(x.value)]));
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - t;
+  };
+  const guess = wall - offset(wall);
+  return wall - offset(guess);
 }

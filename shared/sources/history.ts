@@ -59,6 +59,11 @@ export async function appendHistory(store: StateStore, key: string, incoming: Se
   return merged ?? [];
 }
 
+/** The whole stored history at `key` (empty when there is none), without writing. */
+export async function readHistory(store: StateStore, key: string): Promise<Series> {
+  return fromStored((await store.get<StoredHistory>(key))?.value);
+}
+
 function fromStored(stored: StoredHistory | undefined): Sample[] {
   if (!stored || !Array.isArray(stored.samples)) return [];
   return stored.samples

@@ -34,6 +34,7 @@ describe('GA4 realtime demand through the googleapis client', () => {
     fake.faults.clear();
     fake.requests.length = 0;
     fake.realtime.clear();
+    fake.core.clear();
   });
 
   it('turns minutesAgo rows into per-minute samples, omitted minutes of a healthy report being zero', async () => {
@@ -161,3 +162,54 @@ describe('GA4 realtime demand through the googleapis client', () => {
     expect(series[0]).toEqual({ t: minuteStart(T0) - 29 * MINUTE, v: 4 });
   });
 });
+
+describe('GA4 demand older than realtime reaches, through the core report (runReport, dateHourMinute)', () => {
+  let fake: FakeGoogleApis;
+  const now = T0;
+  const reader = (store: MemoryStore) => new Ga4RealtimeDemand({ propertyId: '424242', auth: auth(), store, rootUrl: fake.rootUrl, clock: () => now, timeoutMs: 2_000 });
+  beforeAll(async () => {
+    fake = await startFakeGoogleApis({ accessToken: TOKEN });
+  });
+  afterAll(() => fake.close());
+
+  it('reads the minutes of a range a day back in the property time zone, leaving minutes without a row as gaps', async () => {
+    const perMinute = new Map<number, number>();
+    const from = minuteStart(now) - 26 * 3_600_000; // across midnight in Los Angeles and a date change in UTC
+    for (let k = 0; k < 26 * 60; k++) if (k % 97 !== 5) perMinute.set(from + k * MINUTE, 10 + (k % 13));
+    fake.core.set('424242', { metric: 'activeUsers', timeZone: 'America/Los_Angeles', perMinute });
+
+    const a = minuteStart(now) - 24 * 3_600_000;
+    const b = minuteStart(now) - 20 * 3_600_000;
+    const series = await reader(new MemoryStore()).read(a, b, MINUTE);
+
+    const expected = [...perMinute].filter(([t]) => t >= a && t <= b).map(([t, v]) => ({ t, v }));
+    expect(series).toEqual(expected);
+    expect(series.length).toBeLessThan(4 * 60 + 1); // the k % 97 === 5 minutes are gaps, not zeros
+    const req = fake.requests.at(-1)!;
+    expect(decodeURIComponent(req.url)).toBe('/v1beta/properties/424242:runReport');
+    expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    const body = JSON.parse(req.body);
+    expect(body.dimensions).toEqual([{ name: 'dateHourMinute' }]);
+    expect(body.metrics).toEqual([{ name: 'activeUsers' }]);
+    expect(body.dateRanges).toHaveLength(1);
+  });
+
+  it('answers from the rolling history when it already holds the range, without asking GA', async () => {
+    const store = new MemoryStore();
+    fake.realtime.set('424242', { metric: 'activeUsers', perMinute: Array.from({ length: 30 }, () => 7) });
+    fake.core.set('424242', { metric: 'activeUsers', timeZone: 'UTC', perMinute: new Map() });
+    // A run 40 minutes ago stored its realtime minutes.
+    await new Ga4RealtimeDemand({ propertyId: '424242', auth: auth(), store, rootUrl: fake.rootUrl, clock: () => now - 40 * MINUTE, timeoutMs: 2_000 }).read(now - 70 * MINUTE, now - 40 * MINUTE, MINUTE);
+    const before = fake.requests.length;
+    const series = await reader(store).read(minuteStart(now) - 65 * MINUTE, minuteStart(now) - 45 * MINUTE, MINUTE);
+    expect(series).toHaveLength(21);
+    expect(series.every((s) => s.v === 7)).toBe(true);
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it('refuses a core report without the dateHourMinute column as malformed, naming GA4', async () => {
+    fake.core.set('424242', { metric: 'eventCount', timeZone: 'UTC', perMinute: new Map([[minuteStart(now) - 5 * 3_600_000, 3]]) });
+    await expect(reader(new MemoryStore()).read(now - 6 * 3_600_000, now - 4 * 3_600_000, MINUTE)).rejects.toThrow(UpstreamError);
+  });
+});
+

@@ -78,15 +78,16 @@ function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservatio
     return { ...base, status: 'unknown', summary: `launch probe of ${r.repo} on ${hub} could not run: ${r.unknownReason}`, runbook: [] };
   }
   const stopFailed = !r.ok && r.failedPhase === 'stop';
-  if (!hubFailing && !stopFailed) {
+  // The probe alone is a warning; with the pods falling short of demand too, users are failing: critical.
+  const traffic = obs.traffic && now - obs.traffic.at <= CORROBORATION_MAX_AGE_MS ? obs.traffic : undefined;
+  const corroborated = !stopFailed && traffic?.shortfall === true;
+  // A confirmed failure that the pods corroborate is two independent signals agreeing: no need to wait for more runs.
+  if (!hubFailing && !stopFailed && !(corroborated && !r.ok)) {
     const note = r.ok && !r.attempts ? '' : `; one failure${attemptsText(r)} is not yet an incident (evidence ${evidence.toFixed(1)} of ${FIRE_AT})`;
     return { ...base, severity: 'warning', status: 'ok', summary: `${r.repo} launches on ${hub}${note}`, runbook: [] };
   }
   const total = Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0);
   const messages = r.messages?.length ? ` Last hub messages: ${r.messages.slice(-3).join(' | ')}` : '';
-  // The probe alone is a warning; with the pods falling short of demand too, users are failing: critical.
-  const traffic = obs.traffic && now - obs.traffic.at <= CORROBORATION_MAX_AGE_MS ? obs.traffic : undefined;
-  const corroborated = !stopFailed && traffic?.shortfall === true;
   const why = stopFailed
     ? ''
     : corroborated

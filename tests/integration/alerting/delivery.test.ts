@@ -37,17 +37,25 @@ afterEach(() => {
   smtp.received.length = 0;
 });
 
-/** A launch probe whose outcome the test sets. */
-function probeSource(state: { ok: boolean }) {
+/**
+ * A launch probe whose outcome the test sets. `corroborated`: the traffic check's pods
+ * show the shortfall too, which makes a failed launch a critical alert at once.
+ */
+function probeSource(state: Probe) {
   return {
     async observe(req: { now: number }) {
       const r: ProbeResult = { binderUrl: 'https://hub.example.org', repo: 'gh/org/repo/HEAD', at: req.now, ok: state.ok, failedPhase: state.ok ? undefined : 'launch' };
-      return { results: [r] };
+      return { results: [r], traffic: { at: req.now, launchSuccess: state.corroborated === false ? 0.97 : 0.3, shortfall: state.corroborated !== false } };
     },
   };
 }
 
-function deps(store: StateStore, probe: { ok: boolean }, logLines: string[] = []): CheckDeps {
+interface Probe {
+  ok: boolean;
+  corroborated?: boolean;
+}
+
+function deps(store: StateStore, probe: Probe, logLines: string[] = []): CheckDeps {
   const logger = jsonLogger((l) => logLines.push(l));
   const config = parseConfig({ checks: { launchProbe: { targets: [{ binderUrl: 'https://hub.example.org', repos: ['gh/org/repo/HEAD'] }] } } });
   const env = {
@@ -102,12 +110,14 @@ describe('delivery', async () => {
 
   it('keeps a FIRING owed while Slack is down for three runs, sends it once when Slack is back, and tells email that Slack is failing', async () => {
     const store = new MemoryStore();
-    const probe = { ok: false };
+    const probe: Probe = { ok: false };
     const logLines: string[] = [];
     const d = deps(store, probe, logLines);
     const runs: { slack: string[]; mail: string[] }[] = [];
     slack.failNext({ status: 500, body: 'internal_error' }, 3 * 3); // three runs × three attempts
     for (let i = 0; i < 6; i++) {
+      // One failed launch alone is not yet an incident; from the second run the pods corroborate it.
+      probe.corroborated = i >= 1;
       const before = { s: slack.webhooks.length, m: smtp.received.length };
       await runCheck('launchProbe', d, T0 + i * 10 * MIN);
       runs.push({ slack: slackTitles().slice(before.s), mail: mailSubjects().slice(before.m) });

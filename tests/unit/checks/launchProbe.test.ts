@@ -81,6 +81,17 @@ describe('launchProbe: pages only for real failures', () => {
     expect(second.findings[0].summary).toContain('confirmed: the immediate second launch failed too');
   });
 
+  it('a confirmed failure the pods corroborate is critical at once; without them it waits for more evidence', () => {
+    const results = run(0, 1, () => 0).slice(0, 1);
+    const alone = detectLaunchProbe({ results }, cfg, 0);
+    expect(alone.findings[0].status).toBe('ok');
+    const both = detectLaunchProbe({ results, traffic: { at: 0, launchSuccess: 0.3, shortfall: true } }, cfg, 0);
+    expect(both.findings[0]).toMatchObject({ status: 'problem', severity: 'critical' });
+    // A traffic verdict from long ago corroborates nothing.
+    const stale = detectLaunchProbe({ results, traffic: { at: -3_600_000, launchSuccess: 0.3, shortfall: true } }, cfg, 0);
+    expect(stale.findings[0].status).toBe('ok');
+  });
+
   it('one failure retried successfully is no incident', () => {
     const results: ProbeResult[] = [
       { binderUrl: 'https://mybinder.org', repo: REPOS[0], at: 0, ok: true, attempts: [{ at: 0, ok: false, failedPhase: 'launch' }, { at: 0, ok: true }] },

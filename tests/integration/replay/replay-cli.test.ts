@@ -85,9 +85,11 @@ describe('the 2018-01-18 reconstruction', async () => {
   const firing = alerts.filter((a) => a.state === 'firing');
   const incident = (kind: string) => s.incidents.find((i) => i.kind === kind)!;
 
-  it('fires the levelling-off alert within 10 minutes of its onset', () => {
+  // 15, not 10: the model now counts what GA does not see of arrivals as noise, which
+  // costs this sudden fault ~4 min and saves a fifth of the false alerts on the scorecard.
+  it('fires the levelling-off alert within 15 minutes of its onset', () => {
     expect(incident('levelling-off').timeToDetectMs).toBeDefined();
-    expect(incident('levelling-off').timeToDetectMs!).toBeLessThanOrEqual(10 * MIN);
+    expect(incident('levelling-off').timeToDetectMs!).toBeLessThanOrEqual(15 * MIN);
   });
 
   it('fires the headroom warning when 12 of 15 nodes are in use', () => {

@@ -95,15 +95,7 @@ function realtimeReport(fixture: RealtimeFixture | undefined, body: RealtimeRequ
     .filter((r): r is { k: number; v: number } => r.v !== undefined && r.v !== 0 && r.k < 30)
     .sort((a, b) => b.v - a.v)
     .map(({ k, v }) => ({ dimensionValues: [{ value: String(k).padStart(2, '0') }], metricValues: [{ value: String(v) }] }));
-  return {
-    status: 200,
-    body: {
-      dimensionHeaders: [{ name: 'minutesAgo' }],
-      metricHeaders: [{ name: fixture.metric, type: 'TYPE_INTEGER' }],
-      ...(rows.length ? { rows, rowCount: rows.length } : {}),
-      kind: 'analyticsData#runRealtimeReport',
-    },
-  };
+  return reportAnswer('minutesAgo', fixture.metric, rows, { kind: 'analyticsData#runRealtimeReport' });
 }
 
 interface CoreRequest {
@@ -133,14 +125,18 @@ function coreReport(fixture: CoreFixture | undefined, body: CoreRequest): JsonAn
     .filter(({ p }) => `${p.year}-${p.month}-${p.day}` >= range!.startDate! && `${p.year}-${p.month}-${p.day}` <= range!.endDate!)
     .slice(0, limit)
     .map(({ p, v }) => ({ dimensionValues: [{ value: `${p.year}${p.month}${p.day}${p.hour}${p.minute}` }], metricValues: [{ value: String(v) }] }));
+  return reportAnswer('dateHourMinute', fixture.metric, rows, { metadata: { currencyCode: 'USD', timeZone: fixture.timeZone }, kind: 'analyticsData#runReport' });
+}
+
+/** A report of one dimension and one metric; GA leaves `rows` out when there are none. */
+function reportAnswer(dimension: string, metric: string, rows: unknown[], more: Record<string, unknown>): JsonAnswer {
   return {
     status: 200,
     body: {
-      dimensionHeaders: [{ name: 'dateHourMinute' }],
-      metricHeaders: [{ name: fixture.metric, type: 'TYPE_INTEGER' }],
+      dimensionHeaders: [{ name: dimension }],
+      metricHeaders: [{ name: metric, type: 'TYPE_INTEGER' }],
       ...(rows.length ? { rows, rowCount: rows.length } : {}),
-      metadata: { currencyCode: 'USD', timeZone: fixture.timeZone },
-      kind: 'analyticsData#runReport',
+      ...more,
     },
   };
 }

@@ -351,80 +351,57 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     snapshots: recovered ? [] : snapshots,
     implied: worst ? { at: now, launchSuccess: impliedOf(worst), shortfall: incident !== undefined } : undefined,
   };
+  const result = (status: 'ok' | 'problem', summary: string, more: Partial<Finding> = {}): TrafficDetection => ({
+    findings: [{ check: 'trafficVsPods', key: KEY, status, severity: cfg.severity, summary, runbook: status === 'ok' ? [] : RUNBOOK, ...more }],
+    memory: nextMemory,
+    band,
+  });
   if (!incident) {
-    return {
-      findings: [
-        {
-          check: 'trafficVsPods',
-          key: KEY,
-          status: 'ok',
-          severity: cfg.severity,
-          summary: recovered
-            ? `launches work again: running pods (${Math.round(g.observed)}) back within the model's band of what demand implies for ${formatDuration(TUNING.recoveryHoldMs)}`
-            : `running pods follow demand (${Math.round(g.observed)} running)`,
-          runbook: [],
-        },
-      ],
-      memory: nextMemory,
-      band,
-    };
+    return result(
+      'ok',
+      recovered
+        ? `launches work again: running pods (${Math.round(g.observed)}) back within the model's band of what demand implies for ${formatDuration(TUNING.recoveryHoldMs)}`
+        : `running pods follow demand (${Math.round(g.observed)} running)`,
+    );
   }
   if (!worst) {
     // Demand too patchy to judge any horizon now: the incident is not over for that.
-    return {
-      findings: [
-        {
-          check: 'trafficVsPods',
-          key: KEY,
-          status: 'problem',
-          severity: cfg.severity,
-          summary: `Running pods fell short of demand since ${new Date(incident.since).toISOString()}; demand too patchy to judge right now (${Math.round(g.observed)} pods running), not resolved without evidence`,
-          runbook: RUNBOOK,
-        },
-      ],
-      memory: nextMemory,
-      band,
-    };
+    return result(
+      'problem',
+      `Running pods fell short of demand since ${new Date(incident.since).toISOString()}; demand too patchy to judge right now (${Math.round(g.observed)} pods running), not resolved without evidence`,
+    );
   }
   const implied = impliedOf(worst);
   const flatSince = flatSinceIndex(p, lastP);
   const flatText = flatSince < lastP - 5 ? `, flat since ${new Date(from + flatSince * STEP_MS).toISOString()}` : '';
   const perMin = meanOf(a, last - 9, last + 1);
-  const holding = incident.inBandSince !== undefined
+  const holding =
+    incident.inBandSince !== undefined
       ? `; back within the model's band for ${formatDuration(now - incident.inBandSince)}, resolving after ${formatDuration(TUNING.recoveryHoldMs)}`
       : shortfall
         ? ''
-        : '; not yet back within the model’s band';
-  return {
-    findings: [
-      {
-        check: 'trafficVsPods',
-        key: KEY,
-        status: 'problem',
-        severity: cfg.severity,
-        summary:
-          `Running pods are levelling off while people keep arriving: demand ~${perMin.toFixed(1)}/min; ` +
-          `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(g.observed)}${flatText}; ` +
-          `implied launch success ≈ ${Math.round(implied * 100)} % over the last ${worst.horizon} min${holding}`,
-        details:
-          `Model dp/dt = s·a − p/W fitted on ${model.fittedAt <= incident.since ? 'history before the shortfall' : 'the baseline'}: s=${worst.model.s.toFixed(3)}, W=${Math.round(worst.model.W)} min ` +
-          `(the most cautious of ${model.candidates.length} that fit). ` +
-          `Shortfall ${Math.round(worst.shortfall)} pods = ${z(worst).toFixed(1)}σ over ${worst.horizon} min; shortfall since ${new Date(incident.since).toISOString()}.`,
-        evidence: {
-          demandPerMin: Number(perMin.toFixed(1)),
-          expectedPods: Math.round(worst.expected),
-          observedPods: Math.round(g.observed),
-          shortfallPods: Math.round(worst.shortfall),
-          sigmas: Number(z(worst).toFixed(1)),
-          impliedLaunchSuccessPct: Math.round(implied * 100),
-          horizonMin: worst.horizon,
-        },
-        runbook: RUNBOOK,
+        : "; not yet back within the model's band";
+  return result(
+    'problem',
+    `Running pods are levelling off while people keep arriving: demand ~${perMin.toFixed(1)}/min; ` +
+      `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(g.observed)}${flatText}; ` +
+      `implied launch success ≈ ${Math.round(implied * 100)} % over the last ${worst.horizon} min${holding}`,
+    {
+      details:
+        `Model dp/dt = s·a − p/W fitted on ${model.fittedAt <= incident.since ? 'history before the shortfall' : 'the baseline'}: s=${worst.model.s.toFixed(3)}, W=${Math.round(worst.model.W)} min ` +
+        `(the most cautious of ${model.candidates.length} that fit). ` +
+        `Shortfall ${Math.round(worst.shortfall)} pods = ${z(worst).toFixed(1)}σ over ${worst.horizon} min; shortfall since ${new Date(incident.since).toISOString()}.`,
+      evidence: {
+        demandPerMin: Number(perMin.toFixed(1)),
+        expectedPods: Math.round(worst.expected),
+        observedPods: Math.round(g.observed),
+        shortfallPods: Math.round(worst.shortfall),
+        sigmas: Number(z(worst).toFixed(1)),
+        impliedLaunchSuccessPct: Math.round(implied * 100),
+        horizonMin: worst.horizon,
       },
-    ],
-    memory: nextMemory,
-    band,
-  };
+    },
+  );
 }
 
 /** No model yet: say so, and for how long, instead of "ok". */

@@ -25,6 +25,14 @@ export interface Finding {
   links?: { title: string; url: string }[];
 }
 
+/** The traffic model's expected running pods at `t` and its noise band (the alert fires below `low`). */
+export interface BandPoint {
+  t: number;
+  expected: number;
+  low: number;
+  high: number;
+}
+
 /** One sample; a missing sample is absent from the array, never NaN or 0. */
 export interface Sample {
   t: number; // epoch ms

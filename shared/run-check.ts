@@ -6,7 +6,7 @@ import type { Config, AlertRule } from './config/schema.ts';
 import { detectors } from './checks/index.ts';
 import { UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
-import type { CheckName, Finding, FindingStatus, ObservationByCheck } from './model.ts';
+import type { BandPoint, CheckName, Finding, FindingStatus, ObservationByCheck } from './model.ts';
 import { redact } from './redact.ts';
 import type { Sources } from './sources/source.ts';
 import { CLAIM_TTL_MS, defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
@@ -35,6 +35,8 @@ export interface CheckRunResult {
   /** Notifications this run created (whatever their delivery). */
   notifications: AlertNotification[];
   delivery: DeliveryReport;
+  /** The detector's expected band, when it has one (see DetectorResult). */
+  band?: BandPoint[];
 }
 
 const alertKey = (check: CheckName, key: string) => `alert/${check}/${key}`;
@@ -88,6 +90,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
   const memo = await store.get<RunMemo>(`run/${check}`);
   const memory = await store.get<unknown>(`memory/${check}`);
   let findings: Finding[];
+  let band: BandPoint[] | undefined;
   try {
     const observation = await (source as { observe: (r: object) => Promise<unknown> }).observe({
       now,
@@ -100,6 +103,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     }
     const result = detector.detect(observation as never, cfg as never, now, memory?.value);
     findings = result.findings;
+    band = result.band;
     if (result.memory !== undefined) {
       await store.put(`memory/${check}`, result.memory, memory?.version ?? null).catch(() => {
         // Another overlapping run updated the model first; theirs is as good.
@@ -147,7 +151,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     findings: findings.filter((f) => f.status !== 'ok').map((f) => ({ key: f.key, status: f.status, summary: f.summary })),
     notifications: notifications.map((n) => ({ key: n.key, state: n.state })),
   });
-  return { check, outcome, findings, notifications, delivery };
+  return { check, outcome, findings, notifications, delivery, band };
 }
 
 /** `dependsOn` names alerts as `<check>/<key>`, e.g. `binderHealth/health:mybinder.org`. */

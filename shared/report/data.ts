@@ -18,8 +18,8 @@ export interface AlertSpan {
   summary: string;
   /** First run that reported the problem (epoch ms). */
   pendingAt: number;
-  /** When the alert fired; absent for a problem that cleared while pending. */
-  firingAt?: number;
+  /** Each firing notification (the first, then escalations); empty for a problem that cleared while pending. */
+  firing: { at: number; severity: 'warning' | 'critical'; summary: string }[];
   /** When it resolved (or stopped pending); absent while it lasts to the end of the data. */
   endAt?: number;
   resolvedSummary?: string;
@@ -90,15 +90,16 @@ export function alertSpans(runs: ReportRun[]): AlertSpan[] {
       if (f.status === 'ok' || f.key.startsWith('channel:')) continue;
       const id = `${f.check}/${f.key}`;
       reporting.add(id);
-      if (!open.has(id)) open.set(id, { check: f.check, key: f.key, severity: f.severity, status: f.status, summary: f.summary, pendingAt: now });
+      if (!open.has(id)) open.set(id, { check: f.check, key: f.key, severity: f.severity, status: f.status, summary: f.summary, pendingAt: now, firing: [] });
     }
     for (const n of result.notifications) {
       const id = `${n.check}/${n.key}`;
       const at = Date.parse(n.at);
       if (n.key.startsWith('channel:')) continue;
       if (n.state === 'firing') {
-        const span = open.get(id) ?? { check: n.check, key: n.key, severity: n.severity, status: n.status, summary: n.summary, pendingAt: at };
-        Object.assign(span, { firingAt: at, summary: n.summary, severity: n.severity, status: n.status });
+        const span = open.get(id) ?? { check: n.check, key: n.key, severity: n.severity, status: n.status, summary: n.summary, pendingAt: at, firing: [] };
+        Object.assign(span, { summary: n.summary, severity: n.severity, status: n.status });
+        span.firing.push({ at, severity: n.severity, summary: n.summary });
         open.set(id, span);
       } else if (n.state === 'resolved' && open.has(id)) {
         open.get(id)!.resolvedSummary = n.summary;
@@ -106,7 +107,7 @@ export function alertSpans(runs: ReportRun[]): AlertSpan[] {
       }
     }
     // A problem that clears before it fires was only ever pending.
-    for (const [id, span] of open) if (span.check === result.check && span.firingAt === undefined && !reporting.has(id)) close(id, now);
+    for (const [id, span] of open) if (span.check === result.check && !span.firing.length && !reporting.has(id)) close(id, now);
   }
   return [...done, ...open.values()].sort((a, b) => a.pendingAt - b.pendingAt);
 }

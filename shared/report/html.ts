@@ -45,8 +45,8 @@ main { max-width: 1500px; margin: 0 auto; padding: 16px 24px 40px; }
 h1 { font-size: 20px; margin: 0 0 2px; }
 h2 { font-size: 15px; margin: 14px 0 2px; }
 .sub, .note { color: var(--muted); margin: 0 0 6px; font-size: 13px; }
-header { position: sticky; top: 0; z-index: 5; background: var(--bg); padding: 8px 0 8px; border-bottom: 1px solid var(--line); }
-#cursor { min-height: 44px; font-size: 13px; }
+header { padding: 8px 0 4px; }
+#cursor { position: sticky; top: 0; z-index: 5; background: var(--bg); height: 96px; overflow: hidden; font-size: 13px; padding: 4px 0; border-bottom: 1px solid var(--line); }
 #cursor .active { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 #cursor .critical { color: var(--critical); } #cursor .warning { color: var(--warning); } #cursor .pending, #cursor .quiet { color: var(--muted); }
 .key { display: inline-block; width: 12px; height: 12px; vertical-align: -1px; margin: 0 4px 0 12px; border-radius: 2px; }
@@ -84,8 +84,8 @@ const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(
 function timelineTable(data: ReportData): string {
   const rows = [
     ...data.alerts.flatMap((a) => [
-      ...(a.firingAt !== undefined ? [{ at: a.firingAt, cls: a.severity, what: `FIRING ${a.severity} ${a.check}: ${a.summary}` }] : []),
-      ...(a.endAt !== undefined && a.firingAt !== undefined ? [{ at: a.endAt, cls: 'resolved', what: `RESOLVED ${a.check} ${a.key}` }] : []),
+      ...a.firing.map((f, i) => ({ at: f.at, cls: f.severity, what: `FIRING ${f.severity}${i ? ` (was ${a.firing[i - 1].severity})` : ''} ${a.check}: ${f.summary}` })),
+      ...(a.endAt !== undefined && a.firing.length ? [{ at: a.endAt, cls: 'resolved', what: `RESOLVED ${a.check} ${a.key}` }] : []),
     ]),
     ...data.facts.map((f, i) => ({ at: f.at, cls: 'human', what: `» humans (${i + 1}): ${f.what}` })),
   ].sort((x, y) => x.at - y.at);
@@ -97,7 +97,7 @@ export async function reportHtml(data: ReportData): Promise<string> {
   const [js, uplotCss] = await Promise.all([pageScript(), readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8')]);
   const start = data.t[0] * 1000;
   const end = data.t[data.t.length - 1] * 1000;
-  const firing = data.alerts.filter((a) => a.firingAt !== undefined).length;
+  const firing = data.alerts.filter((a) => a.firing.length).length;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -114,9 +114,9 @@ export async function reportHtml(data: ReportData): Promise<string> {
 <p class="sub">${escapeHtml(fmt(start, data.timeZone))} → ${escapeHtml(fmt(end, data.timeZone))} · ${firing} alert${firing === 1 ? '' : 's'} fired
 <span class="key" style="background:var(--pending)"></span>pending<span class="key" style="background:var(--critical)"></span>firing (critical)<span class="key" style="background:var(--warning)"></span>firing (warning)
 <button id="reset-zoom" hidden>Zoom out</button></p>
-<div id="cursor"></div>
 <div id="lane"></div>
 </header>
+<div id="cursor"></div>
 <div id="panels"></div>
 <h2>Timeline</h2>
 ${timelineTable(data)}

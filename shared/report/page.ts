@@ -87,6 +87,11 @@ function spanEnd(a: AlertSpan): number {
   return (a.endAt ?? data.t[data.t.length - 1] * 1000) / 1000;
 }
 
+/** Each firing phase (a severity change starts a new one) as [from, to] in seconds. */
+function phases(a: AlertSpan): [number, number, AlertSpan['firing'][number]][] {
+  return a.firing.map((f, i) => [f.at / 1000, i + 1 < a.firing.length ? a.firing[i + 1].at / 1000 : spanEnd(a), f]);
+}
+
 /** Alert spans shaded and the human timeline drawn under every panel's series. */
 function shadePlugin(p: Palette): uPlot.Plugin {
   return {
@@ -99,16 +104,15 @@ function shadePlugin(p: Palette): uPlot.Plugin {
         ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
         ctx.clip();
         for (const a of data.alerts) {
-          const firing = a.firingAt !== undefined ? a.firingAt / 1000 : undefined;
           const end = spanEnd(a);
-          const pendingTo = firing ?? end;
+          const pendingTo = a.firing.length ? a.firing[0].at / 1000 : end;
           ctx.fillStyle = p.pendingSpan;
           ctx.fillRect(x(a.pendingAt / 1000), bbox.top, Math.max(1, x(pendingTo) - x(a.pendingAt / 1000)), bbox.height);
-          if (firing !== undefined) {
-            ctx.fillStyle = a.severity === 'critical' ? p.criticalSpan : p.warningSpan;
-            ctx.fillRect(x(firing), bbox.top, Math.max(1, x(end) - x(firing)), bbox.height);
+          for (const [from, to, f] of phases(a)) {
+            ctx.fillStyle = f.severity === 'critical' ? p.criticalSpan : p.warningSpan;
+            ctx.fillRect(x(from), bbox.top, Math.max(1, x(to) - x(from)), bbox.height);
           }
-          if (a.endAt !== undefined && firing !== undefined) {
+          if (a.endAt !== undefined && a.firing.length) {
             ctx.fillStyle = p.resolved;
             ctx.fillRect(x(end), bbox.top, Math.max(1, devicePixelRatio), bbox.height);
           }
@@ -304,19 +308,23 @@ function drawLane(p: Palette): void {
   };
   data.alerts.forEach((a, i) => {
     const end = spanEnd(a) * 1000;
-    const tip = escape(
-      `${a.severity.toUpperCase()} ${a.check} ${a.key}\n${a.status === 'unknown' ? 'cannot see: ' : ''}${a.summary}\n` +
-        `pending ${both(a.pendingAt)}${a.firingAt !== undefined ? `\nfiring ${both(a.firingAt)}` : '\n(cleared before firing)'}` +
-        `${a.endAt !== undefined ? `\n${a.firingAt !== undefined ? 'resolved' : 'cleared'} ${both(a.endAt)}` : '\nstill firing at the end of the data'}`,
-    );
-    const firingFrom = a.firingAt ?? end;
+    const fired = a.firing.length > 0;
+    const tip = (summary: string, severity: string) =>
+      escape(
+        `${severity.toUpperCase()} ${a.check} ${a.key}\n${a.status === 'unknown' ? 'cannot see: ' : ''}${summary}\n` +
+          `pending ${both(a.pendingAt)}${a.firing.map((f) => `\nfiring (${f.severity}) ${both(f.at)}`).join('') || '\n(cleared before firing)'}` +
+          `${a.endAt !== undefined ? `\n${fired ? 'resolved' : 'cleared'} ${both(a.endAt)}` : '\nstill firing at the end of the data'}`,
+      );
+    const firingFrom = fired ? a.firing[0].at : end;
     // The name sits beside its span, on whichever side has room.
     const before = x(a.pendingAt) - left > 360;
     const name = `<span class="lane-name" style="${before ? `right:${lane.clientWidth - x(a.pendingAt) + 6}px` : `left:${x(end) + 6}px`}">${escape(`${a.check} · ${a.key}`)}</span>`;
     rows.push(
       `<div class="lane-row" style="top:${i * 22}px">${name}` +
-        `<span class="alert-region pending" data-alert="${i}" data-tip="${tip}" style="${clip(x(a.pendingAt), x(firingFrom))}"></span>` +
-        (a.firingAt !== undefined ? `<span class="alert-region firing ${a.severity}" data-alert="${i}" data-tip="${tip}" style="${clip(x(a.firingAt), x(end))}"></span>` : '') +
+        `<span class="alert-region pending" data-alert="${i}" data-tip="${tip(a.summary, 'pending')}" style="${clip(x(a.pendingAt), x(firingFrom))}"></span>` +
+        phases(a)
+          .map(([from, to, f]) => `<span class="alert-region firing ${f.severity}" data-alert="${i}" data-tip="${tip(f.summary, f.severity)}" style="${clip(x(from * 1000), x(to * 1000))}"></span>`)
+          .join('') +
         `</div>`,
     );
   });
@@ -341,11 +349,16 @@ function showCursor(idx: number | null): void {
   }
   const ms = data.t[idx] * 1000;
   const active = data.alerts.filter((a) => a.pendingAt <= ms && spanEnd(a) * 1000 >= ms);
+  const line = (a: AlertSpan) => {
+    const phase = phases(a).find(([from, to]) => from * 1000 <= ms && ms <= to * 1000)?.[2];
+    return phase
+      ? `<div class="active ${phase.severity}">FIRING ${escape(a.check)}: ${escape(phase.summary)}</div>`
+      : `<div class="active pending">pending ${escape(a.check)}: ${escape(a.summary)}</div>`;
+  };
+  // The readout keeps one height (so the panels below never jump): four alerts, then a count.
+  const more = active.length > 4 ? `<div class="quiet">and ${active.length - 4} more (see the alert lane above)</div>` : '';
   out.innerHTML =
-    `<strong>${escape(both(ms))}</strong>` +
-    (active.length
-      ? active.map((a) => `<div class="active ${a.firingAt !== undefined && a.firingAt <= ms ? a.severity : 'pending'}">${a.firingAt !== undefined && a.firingAt <= ms ? 'FIRING' : 'pending'} ${escape(a.check)}: ${escape(a.summary)}</div>`).join('')
-      : '<div class="quiet">no alert pending or firing</div>');
+    `<strong>${escape(both(ms))}</strong>` + (active.length ? active.slice(0, 4).map(line).join('') + more : '<div class="quiet">no alert pending or firing</div>');
 }
 
 function tooltips(): void {

@@ -355,10 +355,11 @@ function showCursor(idx: number | null): void {
       ? `<div class="active ${phase.severity}">FIRING ${escape(a.check)}: ${escape(phase.summary)}</div>`
       : `<div class="active pending">pending ${escape(a.check)}: ${escape(a.summary)}</div>`;
   };
-  // The readout keeps one height (so the panels below never jump): four alerts, then a count.
-  const more = active.length > 4 ? `<div class="quiet">and ${active.length - 4} more (see the alert lane above)</div>` : '';
+  // The readout keeps one height (so the panels below never jump): four lines of alerts at most.
+  const shown = active.length > 4 ? 3 : 4;
+  const more = active.length > shown ? `<div class="quiet">and ${active.length - shown} more (see the alert lane above)</div>` : '';
   out.innerHTML =
-    `<strong>${escape(both(ms))}</strong>` + (active.length ? active.slice(0, 4).map(line).join('') + more : '<div class="quiet">no alert pending or firing</div>');
+    `<strong>${escape(both(ms))}</strong>` + (active.length ? active.slice(0, shown).map(line).join('') + more : '<div class="quiet">no alert pending or firing</div>');
 }
 
 function tooltips(): void {

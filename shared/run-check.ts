@@ -12,6 +12,7 @@ import type { Sources } from './sources/source.ts';
 import { CLAIM_TTL_MS, defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
 import { initialAlertState, nextAlertState, type AlertState } from './alerting/lifecycle.ts';
 import type { AlertNotification, Notifier } from './alerting/notifier.ts';
+import { alertChart, CHART_CHECKS, chartPoints, recordChartHistory, type AlertChart } from './alerting/chart.ts';
 import { updateWithRetry, type StateStore } from './alerting/store.ts';
 import type { RunOutcome, Telemetry } from './telemetry/telemetry.ts';
 
@@ -91,6 +92,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
   const memory = await store.get<unknown>(`memory/${check}`);
   let findings: Finding[];
   let band: BandPoint[] | undefined;
+  const charts = new Map<string, AlertChart>();
   try {
     const observation = await (source as { observe: (r: object) => Promise<unknown> }).observe({
       now,
@@ -104,6 +106,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     const result = detector.detect(observation as never, cfg as never, now, memory?.value);
     findings = result.findings;
     band = result.band;
+    if (CHART_CHECKS.includes(check)) await chartsFor(deps, check, chartPoints(check, observation, band, now), findings, now, charts);
     if (result.memory !== undefined) {
       await store.put(`memory/${check}`, result.memory, memory?.version ?? null).catch(() => {
         // Another overlapping run updated the model first; theirs is as good.
@@ -126,7 +129,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     const key = alertKey(check, f.key);
     touched.add(key);
     const dependencyFiring = f.dependsOn?.length ? await anyFiring(store, f.dependsOn) : false;
-    const created = await applyFinding(deps, key, f, runId, now, dependencyFiring);
+    const created = await applyFinding(deps, key, f, runId, now, dependencyFiring, charts.get(f.key));
     notifications.push(...created);
   };
   for (const f of findings) await apply(f);
@@ -154,6 +157,19 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
   return { check, outcome, findings, notifications, delivery, band };
 }
 
+/** Records this run's chart points; each finding gets its chart (attached to its firing and repeat notifications). A failure costs the picture only, never the alert. */
+async function chartsFor(deps: CheckDeps, check: CheckName, points: ReturnType<typeof chartPoints>, findings: Finding[], now: number, out: Map<string, AlertChart>) {
+  try {
+    const history = await recordChartHistory(deps.store, check, points, now);
+    for (const f of findings) {
+      const chart = alertChart(check, f.key, history);
+      if (chart) out.set(f.key, chart);
+    }
+  } catch (e) {
+    deps.logger.log('WARNING', 'chart history not recorded', { check, error: redact(e instanceof Error ? e.message : String(e)) });
+  }
+}
+
 /** `dependsOn` names alerts as `<check>/<key>`, e.g. `binderHealth/health:mybinder.org`. */
 async function anyFiring(store: StateStore, deps: string[]): Promise<boolean> {
   for (const dep of deps) if ((await store.get<AlertState>(`alert/${dep}`))?.value.phase === 'firing') return true;
@@ -168,6 +184,7 @@ async function applyFinding(
   runId: string,
   now: number,
   dependencyFiring: boolean,
+  chart?: AlertChart,
 ): Promise<AlertNotification[]> {
   const configured = new Set(deps.notifiers.map((n) => n.name));
   const rule = ruleFor(deps.config, f.check);
@@ -176,6 +193,7 @@ async function applyFinding(
       const prev = current ?? initialAlertState(f.key, f.check);
       const t = nextAlertState(prev, f, { rule, now, silences: deps.config.alerting.silences, dependencyFiring });
       for (const n of t.notifications) {
+        if (chart && n.state !== 'resolved') n.chart = chart;
         t.state.owed.push({ notification: n, channels: routeChannels(deps.config, n, configured), claimedBy: runId, claimedUntil: now + CLAIM_TTL_MS });
       }
       return { value: t.state, result: t.notifications };

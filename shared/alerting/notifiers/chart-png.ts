@@ -1,7 +1,9 @@
 // Draws an alert's chart (AlertChart) as SVG and renders it to PNG with resvg, without a
 // browser. resvg is a native module of a few MB: it is imported on the first picture a
 // channel sends, never at a function's cold start.
+import type { Logger } from '../../log.ts';
 import type { AlertChart } from '../chart.ts';
+import type { AlertNotification } from '../notifier.ts';
 
 const W = 720;
 const H = 300;
@@ -150,4 +152,15 @@ export async function renderChartPng(chart: AlertChart, timeZone = 'UTC'): Promi
   const svg = chartSvg(chart, timeZone);
   const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
   return Buffer.from(png);
+}
+
+/** The notification's picture, or undefined when it has none or it fails to render: a picture never blocks an alert. */
+export async function pictureOf(n: AlertNotification, timeZone: string | undefined, logger?: Logger): Promise<Buffer | undefined> {
+  if (!n.chart) return undefined;
+  try {
+    return await renderChartPng(n.chart, timeZone);
+  } catch (e) {
+    logger?.log('WARNING', 'alert chart did not render; sending the alert without it', { key: n.key, error: e instanceof Error ? e.message : String(e) });
+    return undefined;
+  }
 }

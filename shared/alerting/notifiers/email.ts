@@ -3,6 +3,7 @@
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { NotifyError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
 import { redact, redactUrl, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
 import { notificationView, truncate, type FormatOptions } from './format.ts';
@@ -49,11 +50,15 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** Subject and both bodies for one notification; pure, so tests compare it exactly. */
-export function buildPayload(n: AlertNotification, opts: FormatOptions = {}): EmailMessage {
+/** The inline chart's Content-ID (one picture per message). */
+export const CHART_CID = 'chart@binderwatch';
+
+/** Subject and both bodies for one notification; pure, so tests compare it exactly. `chart`: an inline picture attached as `cid:`. */
+export function buildPayload(n: AlertNotification, opts: FormatOptions = {}, chart?: { cid: string; alt: string }): EmailMessage {
   const v = notificationView(n, opts);
   const text: string[] = [v.title, v.status];
   const html: string[] = [`<h2>${escapeHtml(v.title)}</h2>`, `<p>${escapeHtml(v.status)}</p>`];
+  if (chart) html.push(`<p><img src="cid:${chart.cid}" alt="${escapeHtml(chart.alt)}" width="720" style="max-width:100%;height:auto"></p>`);
   if (v.details) {
     text.push('', v.details);
     html.push(`<p style="white-space:pre-wrap">${escapeHtml(v.details)}</p>`);
@@ -88,6 +93,8 @@ export interface EmailProps extends FormatOptions {
   to: string[];
   /** Connect, greeting and per-command timeout; default 10 s. */
   timeoutMs?: number;
+  /** Hears about a chart that did not render. */
+  logger?: Logger;
 }
 
 export function emailNotifier(props: EmailProps): Notifier {
@@ -113,10 +120,13 @@ export function emailNotifier(props: EmailProps): Notifier {
   return {
     name: 'email',
     async send(n) {
-      const message = buildPayload(n, props);
+      // The chart's renderer is loaded only for a notification that has a chart.
+      const png = n.chart ? await (await import('./chart-png.ts')).pictureOf(n, props.timeZone, props.logger) : undefined;
+      const message = buildPayload(n, props, png && { cid: CHART_CID, alt: n.chart!.title });
+      const attachments = png ? [{ filename: 'chart.png', content: png, cid: CHART_CID, contentType: 'image/png' }] : undefined;
       let info;
       try {
-        info = await (await connect()).sendMail({ from: props.from, to: props.to, ...message, headers: { 'X-Binderwatch-Notification': n.id } });
+        info = await (await connect()).sendMail({ from: props.from, to: props.to, ...message, attachments, headers: { 'X-Binderwatch-Notification': n.id } });
       } catch (e) {
         throw smtpError(e);
       }

@@ -12,7 +12,7 @@ import type { Sources } from './sources/source.ts';
 import { CLAIM_TTL_MS, defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
 import { initialAlertState, nextAlertState, type AlertState } from './alerting/lifecycle.ts';
 import type { AlertNotification, Notifier } from './alerting/notifier.ts';
-import { alertChart, CHART_CHECKS, chartPoints, recordChartHistory, type AlertChart } from './alerting/chart.ts';
+import type { AlertChart, ChartPoints } from './alerting/chart.ts';
 import { updateWithRetry, type StateStore } from './alerting/store.ts';
 import type { RunOutcome, Telemetry } from './telemetry/telemetry.ts';
 
@@ -106,7 +106,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     const result = detector.detect(observation as never, cfg as never, now, memory?.value);
     findings = result.findings;
     band = result.band;
-    if (CHART_CHECKS.includes(check)) await chartsFor(deps, check, chartPoints(check, observation, band, now), findings, now, charts);
+    if (CHART_CHECKS.has(check)) await chartsFor(deps, check, observation, band, findings, now, charts);
     if (result.memory !== undefined) {
       await store.put(`memory/${check}`, result.memory, memory?.version ?? null).catch(() => {
         // Another overlapping run updated the model first; theirs is as good.
@@ -157,9 +157,15 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
   return { check, outcome, findings, notifications, delivery, band };
 }
 
+/** The checks whose alerts carry a picture (see alerting/chart.ts). */
+const CHART_CHECKS = new Set<CheckName>(['trafficVsPods', 'nodeHeadroom', 'launchProbe']);
+
 /** Records this run's chart points; each finding gets its chart (attached to its firing and repeat notifications). A failure costs the picture only, never the alert. */
-async function chartsFor(deps: CheckDeps, check: CheckName, points: ReturnType<typeof chartPoints>, findings: Finding[], now: number, out: Map<string, AlertChart>) {
+async function chartsFor(deps: CheckDeps, check: CheckName, observation: unknown, band: BandPoint[] | undefined, findings: Finding[], now: number, out: Map<string, AlertChart>) {
   try {
+    // Loaded on the first run of a charted check, not at every function's start.
+    const { alertChart, chartPoints, recordChartHistory } = await import('./alerting/chart.ts');
+    const points: ChartPoints = chartPoints(check, observation, band, now);
     const history = await recordChartHistory(deps.store, check, points, now);
     for (const f of findings) {
       const chart = alertChart(check, f.key, history);

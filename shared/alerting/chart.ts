@@ -31,8 +31,6 @@ export type ChartPoints = Record<string, Record<string, number>>;
 /** Stored per check: each key's points, oldest first, as [t, values]. */
 export type ChartHistory = Record<string, [number, Record<string, number>][]>;
 
-export const CHART_CHECKS: readonly CheckName[] = ['trafficVsPods', 'nodeHeadroom', 'launchProbe'];
-
 /** What this run saw, per finding key, from the observation the detector read (and its band). */
 export function chartPoints(check: CheckName, observation: unknown, band: BandPoint[] | undefined, now: number): ChartPoints {
   // A sample from long ago is not this run's value: the chart shows a gap, as the source had one.

@@ -25,11 +25,10 @@ export interface AlertSpan {
   resolvedSummary?: string;
 }
 
+/** One probe run; the scenario series (and Prometheus) record only whether it worked. */
 export interface ProbePoint {
   t: number;
   ok: boolean;
-  failedPhase?: string;
-  durationS?: number;
 }
 
 export interface ReportData {

@@ -93,49 +93,39 @@ export function alertChart(check: CheckName, key: string, history: ChartHistory)
   const t0 = points[0][0];
   const t = points.map(([at]) => Math.round((at - t0) / 1000));
   const col = (name: string) => points.map(([, v]) => round(v[name]));
+  const chart = (title: string, yLabel: string, series: AlertChart['series'], more: Partial<AlertChart> = {}): AlertChart => ({ title, t0, t, yLabel, series, ...more });
   switch (check) {
     case 'trafficVsPods':
-      return {
-        title: 'Running pods against the traffic model',
-        t0,
-        t,
-        yLabel: 'pods',
-        rightLabel: 'demand /min',
-        series: [
+      return chart(
+        'Running pods against the traffic model',
+        'pods',
+        [
           { label: 'demand /min', values: col('demand'), style: 'line', color: 'demand', axis: 'right' },
           { label: 'expected pods', values: col('expected'), style: 'dashed', color: 'expected' },
           { label: 'running pods', values: col('pods'), style: 'line', color: 'observed' },
         ],
-        band: { low: col('low'), high: col('high') },
-      };
+        { rightLabel: 'demand /min', band: { low: col('low'), high: col('high') } },
+      );
     case 'nodeHeadroom':
-      return {
-        title: `Nodes in pool ${key.replace(/^headroom:/, '')}`,
-        t0,
-        t,
-        yLabel: 'nodes',
-        rightLabel: 'pending pods',
-        series: [
+      return chart(
+        `Nodes in pool ${key.replace(/^headroom:/, '')}`,
+        'nodes',
+        [
           { label: 'pending pods', values: col('pending'), style: 'step', color: 'muted', axis: 'right' },
           { label: 'autoscaler max', values: col('max'), style: 'dashed', color: 'limit' },
           { label: 'cordoned', values: col('cordoned'), style: 'step', color: 'expected' },
           { label: 'nodes', values: col('nodes'), style: 'step', color: 'observed' },
         ],
-      };
+        { rightLabel: 'pending pods' },
+      );
     case 'launchProbe': {
       // With durations (live probes) the y axis is launch time; without, ok/failed rows.
       const timed = points.some(([, v]) => v.seconds !== undefined);
       const y = (ok: number) => points.map(([, v]) => (v.ok === ok ? (timed ? round(v.seconds ?? 0) : ok) : null));
-      return {
-        title: `Launch probe ${key.replace(/^launch:/, '')}`,
-        t0,
-        t,
-        yLabel: timed ? 'launch time (s)' : 'probe result',
-        series: [
-          { label: 'ok', values: y(1), style: 'points', color: 'ok' },
-          { label: 'failed', values: y(0), style: 'points', color: 'failed' },
-        ],
-      };
+      return chart(`Launch probe ${key.replace(/^launch:/, '')}`, timed ? 'launch time (s)' : 'probe result', [
+        { label: 'ok', values: y(1), style: 'points', color: 'ok' },
+        { label: 'failed', values: y(0), style: 'points', color: 'failed' },
+      ]);
     }
     default:
       return undefined;

@@ -9,21 +9,11 @@ import { trafficLookbackMs } from '../checks/trafficVsPods.ts';
 import { replay } from '../replay/replay.ts';
 import { reportData, type ReportRun } from '../report/data.ts';
 import { writeReport } from '../report/html.ts';
+import { SCENARIO_METRICS } from '../scenario/openmetrics.ts';
 import { scenarioFromPrometheus } from '../sources/prometheus-scenario.ts';
 import { promqlClient, promqlClientFromConfig } from '../sources/promql.ts';
 import type { CliIO } from './main.ts';
 
-/** The scenario series (DESIGN §8): what a hub's Prometheus records for binderwatch. */
-const REPORT_METRICS = [
-  'binderwatch_demand',
-  'binderwatch_running_user_pods',
-  'binderwatch_nodepool_nodes',
-  'binderwatch_nodepool_cordoned_nodes',
-  'binderwatch_nodepool_max_nodes',
-  'binderwatch_nodepool_pending_pods',
-  'binderwatch_pod_crashlooping',
-  'binderwatch_launch_probe_ok',
-];
 const MAX_RANGE_MS = 7 * 24 * 3_600_000;
 
 function time(value: string | undefined, flag: string): number {
@@ -47,7 +37,7 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
 
   // The detectors need their history before `from` to judge its first minutes.
   const warmUp = trafficLookbackMs(config.checks.trafficVsPods);
-  const data = await scenarioFromPrometheus(client, { start: from - warmUp, end: to, stepMs: 60_000, metrics: REPORT_METRICS });
+  const data = await scenarioFromPrometheus(client, { start: from - warmUp, end: to, stepMs: 60_000, metrics: [...SCENARIO_METRICS] });
   const runs: ReportRun[] = [];
   await replay(data, config, { onRun: (result, now) => runs.push({ now, result }) });
   const page = reportData(data, runs, { title: `Incident report ${values.from} → ${values.to}`, timeZone: config.displayTimeZone, range: { from, to } });

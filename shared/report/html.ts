@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../errors.ts';
 import type { ReportData } from './data.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -132,7 +133,11 @@ ${timelineTable(data)}
 /** Writes the page (creating its folder); returns where, with its size, for the CLI to print. */
 export async function writeReport(file: string, data: ReportData): Promise<string> {
   const html = await reportHtml(data);
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, html);
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, html);
+  } catch (e) {
+    throw new ConfigError([{ path: '--html', message: `cannot write ${file}: ${(e as Error).message}` }], 'arguments');
+  }
   return `${file} (${Math.round(Buffer.byteLength(html) / 1024)} KiB)`;
 }

@@ -78,7 +78,9 @@ export function appendChartPoints(history: ChartHistory, points: ChartPoints, no
   const keys = new Set([...Object.keys(history), ...Object.keys(points)]);
   for (const key of keys) {
     const kept = (Array.isArray(history[key]) ? history[key] : []).filter(([t]) => t > now - CHART_SPAN_MS && t !== now);
-    if (points[key] && Object.keys(points[key]).length) kept.push([now, points[key]]);
+    // A tenth is finer than any chart shows, and keeps the stored history small.
+    const values = Object.fromEntries(Object.entries(points[key] ?? {}).map(([name, v]) => [name, Math.round(v * 10) / 10]));
+    if (Object.keys(values).length) kept.push([now, values]);
     if (kept.length) out[key] = kept.sort((a, b) => a[0] - b[0]);
   }
   return out;

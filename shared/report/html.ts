@@ -112,7 +112,7 @@ export async function reportHtml(data: ReportData): Promise<string> {
 <main>
 <header>
 <h1>${escapeHtml(data.title)}</h1>
-<p class="sub">${escapeHtml(fmt(start, data.timeZone))} → ${escapeHtml(fmt(end, data.timeZone))} · ${firing} alert${firing === 1 ? '' : 's'} fired
+<p class="sub">${escapeHtml(fmt(start, data.timeZone))} → ${escapeHtml(fmt(end, data.timeZone))} · times in ${escapeHtml(data.timeZone)} (UTC in brackets) · ${firing} alert${firing === 1 ? '' : 's'} fired
 <span class="key" style="background:var(--pending)"></span>pending<span class="key" style="background:var(--critical)"></span>firing (critical)<span class="key" style="background:var(--warning)"></span>firing (warning)
 <button id="reset-zoom" hidden>Zoom out</button></p>
 <div id="lane"></div>

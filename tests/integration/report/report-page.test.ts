@@ -127,6 +127,20 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
     await page.close();
   });
 
+  it('draws a quiet day too: no alert regions, no timeline rows, no errors', async () => {
+    const quiet = join(await mkdtemp(join(tmpdir(), 'bw-report-')), 'quiet.html');
+    expect((await runCli(['replay', 'infra/scenarios/normal-day.om', '--format', 'jsonl', '--html', quiet])).stdout).toBe('');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(quiet).href);
+    await page.waitForSelector('.uplot');
+    expect(await page.locator('.alert-region').count()).toBe(0);
+    expect(await page.locator('table.timeline').count()).toBe(0);
+    await page.mouse.move(640, 400);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('follows a dark system theme, and makes the README screenshot', async () => {
     const dark = await open('dark');
     expect(await dark.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');

@@ -5,7 +5,7 @@
 // Kubernetes records no "crash-looping since": the API gives only estimates (see
 // ContainerWaiting.since). With a store, the first time each problem was seen is
 // remembered across runs, so `since` does not reset at every restart.
-import type { ClusterHealthObservation, PodProblem, PodProblemReason } from '../model.ts';
+import type { ClusterHealthObservation, ClusterRef, PodProblem, PodProblemReason } from '../model.ts';
 import { updateWithRetry, type StateStore } from '../alerting/store.ts';
 import type { ObservationSource, ObserveRequest } from './source.ts';
 import type { KubernetesReader, PodSummary } from './kubernetes.ts';
@@ -20,6 +20,8 @@ export interface ClusterHealthSourceOptions {
   store?: StateStore;
   /** Names the cluster in the store key (one key per cluster). */
   cluster?: string;
+  /** The cluster as the config names it, passed on so runbooks can name it. */
+  clusterRef?: ClusterRef;
   /** Label `key=value` of user servers (Zero to JupyterHub: component=singleuser-server). */
   userPodLabel?: string;
   /** A problem missing from a run for less than this keeps its first-seen time (a crash-looping container is briefly Running between back-offs). */
@@ -43,6 +45,7 @@ export function clusterHealthSource(opts: ClusterHealthSourceOptions): Observati
       if (opts.store) problems = await rememberFirstSeen(opts.store, `history/pod-problems/${opts.cluster ?? 'default'}`, problems, req.now, opts.forgetAfterMs ?? 15 * 60_000);
       const userAges = pods.filter((p) => p.labels[userKey] === userValue).map((p) => req.now - p.startedAt);
       return {
+        ...(opts.clusterRef ? { cluster: opts.clusterRef } : {}),
         problems,
         notReadyNodes: nodes.filter((n) => !n.ready).map((n) => n.name).sort(),
         staleUserPods: {

@@ -20,6 +20,8 @@ export interface NodePoolLimit {
   /** Autoscaler max over all zones; null when autoscaling is off. */
   max: number | null;
   zones: string[];
+  /** maxNodeCount, when the max is set per zone rather than as totalMaxNodeCount. */
+  perZoneMax?: number;
 }
 
 export interface ClusterAccess {
@@ -62,7 +64,7 @@ export class GkeClient {
       throw malformed(UPSTREAM, `node pool ${ref.pool} has autoscaling on but neither maxNodeCount nor totalMaxNodeCount`);
     }
     if (zones.length === 0) throw malformed(UPSTREAM, `no zones known for node pool ${ref.pool}`);
-    return { max: a.maxNodeCount * zones.length, zones };
+    return { max: a.maxNodeCount * zones.length, zones, perZoneMax: a.maxNodeCount };
   }
 
   async clusterAccess(ref: ClusterRef): Promise<ClusterAccess> {

@@ -22,8 +22,10 @@ function nodeRunbook(node: string, cluster: ClusterRef | undefined): string[] {
   ];
 }
 
+/** DaemonSets first: one of them failing is what says the node itself is broken. */
 function ownersText(pods: PodProblem[]): string {
-  return [...new Set(pods.map((p) => `${p.owner} (${p.namespace})`))].join(', ');
+  const owners = [...new Set(pods.map((p) => `${p.owner} (${p.namespace})`))];
+  return [...owners.filter((o) => o.startsWith('DaemonSet/')), ...owners.filter((o) => !o.startsWith('DaemonSet/'))].join(', ');
 }
 
 export function detectClusterHealth(obs: ClusterHealthObservation, cfg: ClusterHealthConfig, now: number): { findings: Finding[] } {

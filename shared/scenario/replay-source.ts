@@ -3,6 +3,7 @@
 // the file is missing here too.
 import { sliceSeries, upperBound } from '../series.ts';
 import type { LaunchProbeObservation, NodePoolObservation, PodProblem, ProbeResult, Sample, Series } from '../model.ts';
+import { personOwnerOf } from '../sources/owner.ts';
 import type { ObserveRequest, Sources } from '../sources/source.ts';
 import { seriesId, type ScenarioData, type ScenarioSeries } from './openmetrics.ts';
 
@@ -84,7 +85,7 @@ export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOpti
             namespace: s.labels.namespace ?? '',
             pod: s.labels.pod ?? '',
             node: s.labels.node ?? '',
-            owner: s.labels.owner ?? `Pod/${s.labels.pod ?? ''}`,
+            owner: personOwnerOf(s.labels.owner ?? `Pod/${s.labels.pod ?? ''}`),
             reason: 'CrashLoopBackOff',
             since: runStart(s.samples, i, 2 * step),
           });

@@ -13,6 +13,7 @@ import {
 } from '@kubernetes/client-node';
 import { UpstreamError } from '../errors.ts';
 import { redact, registerSecret } from '../redact.ts';
+import { personOwner, POD_TEMPLATE_HASH_LABEL } from './owner.ts';
 
 export const NODE_POOL_LABEL = 'cloud.google.com/gke-nodepool';
 const UPSTREAM = 'kubernetes';
@@ -64,7 +65,7 @@ export interface PodSummary {
   name: string;
   /** spec.nodeName; '' while unscheduled. */
   node: string;
-  /** `Kind/name` of the controlling owner (a ReplicaSet stays `ReplicaSet/<name>`), `Pod/<name>` for a bare pod. */
+  /** `Kind/name` of the controlling owner (a Deployment's ReplicaSet as `Deployment/<name>`), `Pod/<name>` for a bare pod. */
   owner: string;
   phase: string;
   labels: Record<string, string>;
@@ -199,7 +200,7 @@ function podSummary(p: V1Pod): PodSummary {
     namespace: p.metadata?.namespace ?? '',
     name,
     node: p.spec?.nodeName ?? '',
-    owner: controller ? `${controller.kind}/${controller.name}` : `Pod/${name}`,
+    owner: controller ? personOwner(controller.kind, controller.name, p.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '') : `Pod/${name}`,
     phase: p.status?.phase ?? 'Unknown',
     labels: p.metadata?.labels ?? {},
     createdAt,

@@ -60,16 +60,19 @@ describe('Kubernetes reads through @kubernetes/client-node over TLS', () => {
     expect(await reader.nodes()).toEqual([{ name: 'odd', pool: 'user', cordoned: false, ready: false }]);
   });
 
-  it('names owners as Kind/name from the controller reference, and a bare pod as Pod/<name>', async () => {
+  it('names owners as Kind/name from the controller reference, a Deployment behind its ReplicaSet, and a bare pod as Pod/<name>', async () => {
     kube.pods = [
       fixturePod({ namespace: 'kube-system', name: 'fluentd-gcp-v2.0.9-x1', node: 'n1', created: NOW - HOUR, owner: 'DaemonSet/fluentd-gcp-v2.0.9' }),
       fixturePod({ namespace: 'prod', name: 'binder-7d9-abc', node: 'n1', created: NOW - HOUR, owner: 'ReplicaSet/binder-7d9' }),
+      fixturePod({ namespace: 'prod', name: 'hub-5d4f8-xyz', node: 'n1', created: NOW - HOUR, owner: 'ReplicaSet/hub-5d4f8', labels: { 'pod-template-hash': '5d4f8' } }),
       fixturePod({ namespace: 'prod', name: 'jupyter-someone', node: 'n2', created: NOW - HOUR, labels: USER }),
     ];
     const pods = await reader.pods();
     expect(pods.map((p) => [p.namespace, p.name, p.owner])).toEqual([
       ['kube-system', 'fluentd-gcp-v2.0.9-x1', 'DaemonSet/fluentd-gcp-v2.0.9'],
+      // no pod-template-hash label: a ReplicaSet of its own, not a Deployment's
       ['prod', 'binder-7d9-abc', 'ReplicaSet/binder-7d9'],
+      ['prod', 'hub-5d4f8-xyz', 'Deployment/hub'],
       ['prod', 'jupyter-someone', 'Pod/jupyter-someone'],
     ]);
   });
@@ -164,7 +167,9 @@ describe('cluster health source', () => {
       // The 2018-01-18 picture: fluentd and the ingress controller crash-looping on one node …
       fixturePod({ namespace: 'kube-system', name: 'fluentd-gcp-v2.0.9-abcde', node: SICK, created: NOW - 5 * HOUR, owner: 'DaemonSet/fluentd-gcp-v2.0.9',
         waiting: { reason: 'CrashLoopBackOff', lastFinished: NOW - 2 * MIN, restarts: 17 }, notReadySince: NOW - 40 * MIN }),
-      fixturePod({ namespace: 'ingress', name: 'nginx-ingress-controller-5f7-q2', node: SICK, created: NOW - 5 * HOUR, owner: 'ReplicaSet/nginx-ingress-controller-5f7',
+      // (a Deployment's pod: the controller labels it with its ReplicaSet's pod-template-hash)
+      fixturePod({ namespace: 'ingress', name: 'nginx-ingress-controller-5d6b8c9f7-q2', node: SICK, created: NOW - 5 * HOUR,
+        owner: 'ReplicaSet/nginx-ingress-controller-5d6b8c9f7', labels: { 'pod-template-hash': '5d6b8c9f7' },
         waiting: { reason: 'CrashLoopBackOff', lastFinished: NOW - 3 * MIN, restarts: 12 } }),
       // … a user's own server crash-looping elsewhere (their code, a bare pod) …
       fixturePod({ namespace: 'prod', name: 'jupyter-someone', node: WELL, created: NOW - 30 * MIN, labels: USER,
@@ -185,11 +190,13 @@ describe('cluster health source', () => {
 
   it('lists crash-looping, image-pull and long-pending pods in all namespaces with node, owner and since', async () => {
     kube.pods = sickNodePods();
-    const source = clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR, pendingForMs: 15 * MIN });
+    const cluster = { project: 'binderhub-288415', location: 'us-central1', cluster: 'prod-a' };
+    const source = clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR, pendingForMs: 15 * MIN, clusterRef: cluster });
     const obs = await source.observe({ now: NOW, lookbackMs: HOUR, stepMs: MIN });
 
+    expect(obs.cluster).toEqual(cluster);
     expect(obs.problems).toEqual([
-      { namespace: 'ingress', pod: 'nginx-ingress-controller-5f7-q2', node: SICK, owner: 'ReplicaSet/nginx-ingress-controller-5f7', reason: 'CrashLoopBackOff', since: NOW - 3 * MIN },
+      { namespace: 'ingress', pod: 'nginx-ingress-controller-5d6b8c9f7-q2', node: SICK, owner: 'Deployment/nginx-ingress-controller', reason: 'CrashLoopBackOff', since: NOW - 3 * MIN },
       // the earlier of "containers not ready since" and the last crash
       { namespace: 'kube-system', pod: 'fluentd-gcp-v2.0.9-abcde', node: SICK, owner: 'DaemonSet/fluentd-gcp-v2.0.9', reason: 'CrashLoopBackOff', since: NOW - 40 * MIN },
       { namespace: 'prod', pod: 'binder-6c5-img', node: WELL, owner: 'ReplicaSet/binder-6c5', reason: 'ImagePullBackOff', since: NOW - 20 * MIN },
@@ -207,7 +214,9 @@ describe('cluster health source', () => {
     const findings = detectClusterHealth(obs, parseConfig({}).checks.clusterHealth, NOW).findings;
     const sick = findings.find((f) => f.key === `node:${SICK}`);
     expect(sick).toMatchObject({ status: 'problem', severity: 'critical' });
-    expect(sick?.summary).toContain('DaemonSet/fluentd-gcp-v2.0.9');
+    expect(sick?.title).toBe(`Sick node ${SICK}`);
+    expect(sick?.evidence?.owners).toBe('DaemonSet/fluentd-gcp-v2.0.9 (kube-system), Deployment/nginx-ingress-controller (ingress)');
+    expect(sick?.runbook[0]).toBe('gcloud container clusters get-credentials prod-a --location us-central1 --project binderhub-288415');
   });
 
   it('counts user servers older than the culler’s max age', async () => {

@@ -92,9 +92,9 @@ function problemThresholdMet(state: AlertState, rule: AlertRule, now: number): b
   return pendingFor > 0 && state.problemSince !== undefined && now - state.problemSince >= pendingFor;
 }
 
-/** One line: what recovered and how long it lasted ("Sick node gke-…: resolved after 1h5m"). */
+/** One line: how long it lasted and what recovered ("Resolved after 1h5m: Sick node gke-…"). */
 function resolvedSummary(last: NonNullable<AlertState['last']>, durationMs: number): string {
-  return `${last.title ?? last.summary}: resolved after ${formatDuration(durationMs)}`;
+  return `Resolved after ${formatDuration(durationMs)}: ${last.title ?? last.summary}`;
 }
 
 export function nextAlertState(prev: AlertState, finding: Finding, ctx: TransitionContext): Transition {

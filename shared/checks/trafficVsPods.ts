@@ -339,7 +339,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
         key: 'trafficVsPods:levelling-off',
         status: 'problem',
         severity: cfg.severity,
-        title: shortTitle(`Pods levelling off: ${Math.round(observed)} running, ~${Math.round(worst.expected)} expected`),
+        title: shortTitle(`Running pods levelling off: ${Math.round(observed)} of ~${Math.round(worst.expected)} expected`),
         summary:
           `Running pods are levelling off while people keep arriving: demand ~${perMin.toFixed(1)}/min; ` +
           `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(observed)}${flatText}; ` +

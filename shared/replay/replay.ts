@@ -14,7 +14,7 @@ import type { ScenarioData } from '../scenario/openmetrics.ts';
 import { scenarioSources } from '../scenario/replay-source.ts';
 
 /** One line of `--format jsonl` (DESIGN §8). */
-export type ReplayAlert = Pick<AlertNotification, 'at' | 'check' | 'key' | 'state' | 'status' | 'severity' | 'summary'>;
+export type ReplayAlert = Pick<AlertNotification, 'at' | 'check' | 'key' | 'state' | 'status' | 'severity' | 'title' | 'summary'>;
 
 export interface ReplayOptions {
   /** Default: sources answering from the scenario itself. */
@@ -41,7 +41,7 @@ export async function replay(data: ScenarioData, config: Config, opts: ReplayOpt
       if (!cron.matches(now)) continue;
       const result = await runCheck(check, { ...deps, runId: `replay-${now}` }, now);
       for (const n of result.notifications) {
-        const a: ReplayAlert = { at: n.at, check: n.check, key: n.key, state: n.state, status: n.status, severity: n.severity, summary: n.summary };
+        const a: ReplayAlert = { at: n.at, check: n.check, key: n.key, state: n.state, status: n.status, severity: n.severity, title: n.title, summary: n.summary };
         alerts.push(a);
         opts.onAlert?.(a);
       }

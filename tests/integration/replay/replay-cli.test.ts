@@ -32,7 +32,7 @@ describe('binderwatch replay', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(3);
     for (const l of lines) {
-      expect(Object.keys(l).sort()).toEqual(['at', 'check', 'key', 'severity', 'state', 'status', 'summary']);
+      expect(Object.keys(l).sort()).toEqual(['at', 'check', 'key', 'severity', 'state', 'status', 'summary', 'title']);
       expect(['launchProbe', 'binderHealth', 'trafficVsPods', 'nodeHeadroom', 'clusterHealth']).toContain(l.check);
       expect(['firing', 'resolved', 'repeat']).toContain(l.state);
       expect(['problem', 'unknown']).toContain(l.status);

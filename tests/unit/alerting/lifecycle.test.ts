@@ -73,7 +73,7 @@ describe('alert lifecycle', () => {
     });
     expect(out).toEqual([
       { state: 'firing', title: 'Title while problem', summary: 'it is problem' },
-      { state: 'resolved', title: 'Title while problem', summary: 'Title while problem: resolved after 1h45m' },
+      { state: 'resolved', title: 'Title while problem', summary: 'Resolved after 1h45m: Title while problem' },
     ]);
   });
 

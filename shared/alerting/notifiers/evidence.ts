@@ -49,9 +49,9 @@ const SUFFIX_UNITS: [suffix: string, unit: Unit][] = [
   ['Hours', 'h'],
 ];
 
-/** `impliedLaunchSuccess` → `Implied launch success`; a name with spaces is already a label. */
+/** `impliedLaunchSuccess` → `Implied launch success`; a name with spaces or a capital first letter is already a label. */
 function words(name: string): string {
-  if (/\s/.test(name)) return name;
+  if (/\s|^[A-Z]/.test(name)) return name;
   const spaced = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
   return spaced.charAt(0).toUpperCase() + spaced.slice(1);
 }

@@ -77,10 +77,10 @@ const STYLE = {
   summary: 'margin:0 0 4px;font-size:15px;line-height:1.4;',
   status: 'margin:0 0 16px;color:#5f6368;font-size:13px;',
   h2: 'margin:20px 0 8px;font-size:15px;',
-  th: 'padding:4px 16px 4px 0;color:#5f6368;font-weight:normal;text-align:left;vertical-align:top;',
+  th: 'padding:4px 16px 4px 0;color:#5f6368;font-weight:normal;text-align:left;vertical-align:top;white-space:nowrap;',
   td: 'padding:4px 0;font-weight:bold;vertical-align:top;',
   details: 'margin:0 0 16px;white-space:pre-wrap;font-size:14px;',
-  pre: `margin:0;padding:12px;background:#f6f8fa;border:1px solid #dadce0;border-radius:4px;font-family:${MONO};font-size:13px;line-height:1.5;white-space:pre-wrap;word-break:break-all;`,
+  pre: `margin:0;padding:12px;background:#f6f8fa;border:1px solid #dadce0;border-radius:4px;font-family:${MONO};font-size:13px;line-height:1.5;white-space:pre-wrap;overflow-wrap:anywhere;`,
   link: 'color:#1a73e8;',
   footer: 'margin:20px 0 0;color:#80868b;font-size:12px;',
 } as const;
@@ -105,9 +105,9 @@ export function buildPayload(n: AlertNotification, opts: FormatOptions & { attac
     if (a.cid) html.push(`<p><img src="cid:${escapeHtml(a.cid)}" alt="${escapeHtml(a.filename)}" style="max-width:100%;"></p>`);
   }
   if (v.evidence.length) {
-    text.push('', ...v.evidence.map(([k, val]) => `  ${k}: ${val}`));
+    text.push('', 'Evidence', ...v.evidence.map(([k, val]) => `  ${k}: ${val}`));
     const rows = v.evidence.map(([k, val]) => `<tr><th style="${STYLE.th}">${escapeHtml(k)}</th><td style="${STYLE.td}">${escapeHtml(val)}</td></tr>`);
-    html.push(`<table role="presentation" style="border-collapse:collapse;font-size:14px;">${rows.join('')}</table>`);
+    html.push(`<table role="presentation" style="border-collapse:collapse;margin:0 0 16px;font-size:14px;">${rows.join('')}</table>`);
   }
   if (v.details) {
     text.push('', v.details);

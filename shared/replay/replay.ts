@@ -31,7 +31,9 @@ const MINUTE = 60_000;
 const replayRetry: RetryPolicy = { attempts: 3, baseDelayMs: 0, maxDelayMs: 0, sleep: async () => {}, random: () => 0 };
 
 export async function replay(data: ScenarioData, config: Config, opts: ReplayOptions = {}): Promise<ReplayAlert[]> {
-  const sources = opts.sources ?? scenarioSources(data, { binderUrl: config.checks.launchProbe.targets[0]?.binderUrl });
+  const { clusterHealth, nodeHeadroom } = config.checks;
+  const sources =
+    opts.sources ?? scenarioSources(data, { binderUrl: config.checks.launchProbe.targets[0]?.binderUrl, cluster: clusterHealth.cluster ?? nodeHeadroom.pools[0] });
   const store = opts.store ?? new MemoryStore();
   const schedules = CHECK_NAMES.filter((c) => config.checks[c].enabled && sources[c]).map((c) => ({ check: c, cron: parseCron(config.checks[c].schedule) }));
   const alerts: ReplayAlert[] = [];

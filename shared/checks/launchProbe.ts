@@ -45,10 +45,10 @@ function finding(r: ProbeResult): Finding {
     ...base,
     status: 'problem',
     title: shortTitle(`Launch of ${r.repo} fails on ${hub}${r.failedPhase ? ` (${r.failedPhase})` : ''}`),
+    // The title names the repo and hub; the why says what went wrong.
     summary:
-      `Launch of ${r.repo} on ${hub} failed` +
-      (r.failedPhase ? ` in phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}` : r.error ? `: ${r.error}` : '') +
-      (total ? ` after ${formatDuration(total)}` : ''),
+      (r.failedPhase ? `Phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}` : `Failed${r.error ? `: ${r.error}` : ''}`) +
+      (total ? `, after ${formatDuration(total)}` : ''),
     details: `${r.error ?? ''}${messages}`.trim() || undefined,
     runbook: [
       `binderwatch probe ${r.binderUrl} ${r.repo}   # watch the phases live`,

@@ -4,7 +4,7 @@ import type { AlertNotification } from '../../../../shared/alerting/notifier.ts'
 import { blind, firing, headroom, levellingOff, quota, repeat, resolved, sickNode, sickNodeResolved } from './fixtures.ts';
 
 const TITLE = 'Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)';
-const SUMMARY = 'Launch of gh/binder-examples/requirements/HEAD on mybinder.org failed in phase build: the build failed after 10m12s';
+const SUMMARY = 'Phase build: the build failed, after 10m12s';
 const SICK = 'gke-prod-a-ssd-pool-972e4826-2fhq';
 
 // The document around every body: inline styles, as mail clients drop <style> blocks.

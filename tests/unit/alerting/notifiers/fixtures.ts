@@ -13,7 +13,7 @@ export const firing: AlertNotification = {
   status: 'problem',
   severity: 'critical',
   title: 'Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
-  summary: 'Launch of gh/binder-examples/requirements/HEAD on mybinder.org failed in phase build: the build failed after 10m12s',
+  summary: 'Phase build: the build failed, after 10m12s',
   details: '3 of the last 3 launches failed: build timed out after 600s.',
   evidence: { waitingSec: 1.2, buildingSec: 611.3, failedLaunches: 3, 'median launch s': 612.456 },
   runbook: ['kubectl -n prod get pods -l component=binderhub', 'kubectl -n prod logs deploy/binder --since=30m | grep -i error'],

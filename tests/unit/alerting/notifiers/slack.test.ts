@@ -13,7 +13,7 @@ const fields = (...texts: string[]) => ({ type: 'section', fields: texts.map(md)
 const context = (text: string) => ({ type: 'context', elements: [md(text)] });
 
 const TITLE = 'Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)';
-const SUMMARY = 'Launch of gh/binder-examples/requirements/HEAD on mybinder.org failed in phase build: the build failed after 10m12s';
+const SUMMARY = 'Phase build: the build failed, after 10m12s';
 const EVIDENCE = fields('*Waiting*\n1.2 s', '*Building*\n611.3 s', '*Failed launches*\n3', '*median launch s*\n612.46');
 const DETAILS = section('3 of the last 3 launches failed: build timed out after 600s.');
 const RUNBOOK = section('*Runbook*\n```\nkubectl -n prod get pods -l component=binderhub\nkubectl -n prod logs deploy/binder --since=30m | grep -i error\n```');

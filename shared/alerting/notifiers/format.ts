@@ -1,8 +1,6 @@
 // Text every channel shares: titles, status lines, times, durations and truncation.
-// Every string a channel shows comes out of notificationView, so escaping and caps for
-// upstream text can be applied in one place per channel.
 // Each notifier renders the same `NotificationView`, so Slack, email and the console
-// say the same thing in their own markup.
+// say the same thing in their own markup, and each escapes upstream text in one place.
 import { formatDuration } from '../../duration.ts';
 import type { AlertNotification, NotificationState } from '../notifier.ts';
 import { labelledEvidence } from './evidence.ts';

@@ -13,7 +13,6 @@ export const SLACK_LIMITS = {
   sectionText: 3000,
   fields: 10,
   fieldText: 2000,
-  contextElements: 10,
   contextText: 3000,
   blocks: 50,
   /** Slack truncates `text` at 40 000; notifications only show the start anyway. */

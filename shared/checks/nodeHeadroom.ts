@@ -4,7 +4,6 @@
 import type { NodeHeadroomConfig } from '../config/schema.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
 import { shortTitle, type Finding, type NodeHeadroomObservation, type NodePoolObservation, type Severity } from '../model.ts';
-import type { NodePoolRef } from '../sources/gke.ts';
 import { credentialsCommand } from './runbook.ts';
 import { lastSample, slope } from '../series.ts';
 
@@ -16,7 +15,7 @@ export function nodeHeadroomLookbackMs(cfg: NodeHeadroomConfig): number {
 }
 
 /** The configured pool behind an observation (`cluster/pool` live, the bare pool in scenarios). */
-function poolRef(pool: string, cfg: NodeHeadroomConfig): NodePoolRef | undefined {
+function poolRef(pool: string, cfg: NodeHeadroomConfig): NodeHeadroomConfig['pools'][number] | undefined {
   return cfg.pools.find((r) => `${r.cluster}/${r.pool}` === pool) ?? cfg.pools.find((r) => r.pool === pool);
 }
 
@@ -29,7 +28,7 @@ function maxCommand(p: NodePoolObservation): string {
     return `--max-nodes ${raise(s.perZone)}   # per zone: now ${s.perZone} × ${s.zones} zone${s.zones === 1 ? '' : 's'} = ${p.max}`;
   }
   if (s?.kind === 'total') return `--total-max-nodes ${raise(p.max ?? 0)}   # now ${p.max} in all`;
-  return `--max-nodes <per-zone max>   # now ${p.max ?? '?'} over all zones`;
+  return `--max-nodes <per-zone max>   # now ${Number.isFinite(p.max) ? p.max : '?'} over all zones`;
 }
 
 function runbook(p: NodePoolObservation, cfg: NodeHeadroomConfig): string[] {

@@ -5,6 +5,7 @@
 // (the pool's `locations`, else the cluster's); `totalMaxNodeCount`, when set, is
 // the ceiling itself.
 import { container, type container_v1 } from '@googleapis/container';
+import type { ClusterRef } from '../model.ts';
 import { googleRequestOptions, googleUpstreamError, malformed, type GoogleApiAuth } from './google-api.ts';
 
 /** Same fields as a `checks.nodeHeadroom.pools[]` config entry. */
@@ -14,7 +15,7 @@ export interface NodePoolRef {
   cluster: string;
   pool: string;
 }
-export type ClusterRef = Omit<NodePoolRef, 'pool'>;
+export type { ClusterRef };
 
 export interface NodePoolLimit {
   /** Autoscaler max over all zones; null when autoscaling is off. */

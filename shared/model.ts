@@ -34,10 +34,15 @@ export interface Finding {
 /** Titles head an email subject and a Slack header: short enough to read at a glance. */
 export const TITLE_MAX = 80;
 
-/** `text` cut to TITLE_MAX characters, with an ellipsis when cut. */
-export function shortTitle(text: string): string {
-  const chars = [...text];
-  return chars.length <= TITLE_MAX ? text : `${chars.slice(0, TITLE_MAX - 1).join('')}…`;
+/**
+ * `head + tail` in at most TITLE_MAX characters: a long name in `head` (a repo, a pod)
+ * is cut with an ellipsis so that `tail` (the phase, the numbers) always shows.
+ */
+export function shortTitle(head: string, tail = ''): string {
+  const room = TITLE_MAX - [...tail].length;
+  const chars = [...head];
+  if (chars.length <= room) return head + tail;
+  return room > 1 ? `${chars.slice(0, room - 1).join('')}…${tail}` : [...`${head}${tail}`].slice(0, TITLE_MAX - 1).join('') + '…';
 }
 
 /** One sample; a missing sample is absent from the array, never NaN or 0. */

@@ -47,13 +47,13 @@ function finding(h: HubHealth, cfg: BinderHealthConfig): Finding {
       ...base,
       status: 'problem',
       severity: 'warning',
-      title: shortTitle(`${hub} pod quota at ${nearQuota.map((c) => `${c.quota!.used} of ${c.quota!.total}`).join(', ')}`),
+      title: shortTitle(hub, ` pod quota at ${nearQuota.map((c) => `${c.quota!.used} of ${c.quota!.total}`).join(', ')}`),
       summary: `${hub} pod quota nearly full: ${nearQuota.map((c) => `${c.quota!.used} of ${c.quota!.total}`).join(', ')}`,
       details: HELD_BACK,
       evidence,
     };
   }
-  return { ...base, status: 'ok', severity: 'warning', title: shortTitle(`${hub} healthy`), summary: `${hub} healthy`, evidence, runbook: [] };
+  return { ...base, status: 'ok', severity: 'warning', title: shortTitle(hub, ' healthy'), summary: `${hub} healthy`, evidence, runbook: [] };
 }
 
 export function detectBinderHealth(obs: BinderHealthObservation, cfg: BinderHealthConfig, _now: number): { findings: Finding[] } {

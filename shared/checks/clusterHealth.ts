@@ -45,7 +45,7 @@ export function detectClusterHealth(obs: ClusterHealthObservation, cfg: ClusterH
       key: `workload:${owner}`,
       status: 'problem',
       severity: 'warning',
-      title: shortTitle(`${owner} crash-looping on ${nodesByOwner.get(owner)!.size} nodes`),
+      title: shortTitle(owner, ` crash-looping on ${nodesByOwner.get(owner)!.size} nodes`),
       summary: `${owner} is crash-looping on ${nodesByOwner.get(owner)!.size} nodes: a bad rollout or config, not one bad node`,
       evidence: { pods: pods.length, nodes: nodesByOwner.get(owner)!.size },
       runbook: [...credentialsCommand(cluster), `kubectl get pods --all-namespaces -o wide | grep ${owner.split('/')[1]}`, `kubectl logs -n ${pods[0].namespace} ${pods[0].pod} --previous`],
@@ -74,7 +74,7 @@ export function detectClusterHealth(obs: ClusterHealthObservation, cfg: ClusterH
       key: `node:${node}`,
       status: 'problem',
       severity: suspect ? 'critical' : 'warning',
-      title: shortTitle(suspect ? `Sick node ${node}` : `Node ${node} NotReady`),
+      title: suspect ? shortTitle(`Sick node ${node}`) : shortTitle(`Node ${node}`, ' NotReady'),
       summary: `${reasons.join('; ')}: launches scheduled there may fail`,
       evidence: {
         crashLoopingPods: pods.length,
@@ -98,7 +98,7 @@ export function detectClusterHealth(obs: ClusterHealthObservation, cfg: ClusterH
       key: `pod:${p.namespace}/${p.pod}`,
       status: 'problem',
       severity: 'warning',
-      title: shortTitle(`${p.owner} ${what}`),
+      title: shortTitle(p.owner, ` ${what}`),
       summary: `${p.namespace}/${p.pod} (${p.owner}) ${what} on ${p.node || 'no node'}`,
       runbook: [...credentialsCommand(cluster), `kubectl describe pod -n ${p.namespace} ${p.pod}`, `kubectl logs -n ${p.namespace} ${p.pod} --previous`],
     });

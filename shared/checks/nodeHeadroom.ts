@@ -52,14 +52,14 @@ function evaluatePool(p: NodePoolObservation, cfg: NodeHeadroomConfig, now: numb
       key,
       status: 'unknown',
       severity: 'warning',
-      title: shortTitle(`Node count of pool ${p.pool} unknown`),
+      title: shortTitle(`Node count of pool ${p.pool}`, ' unknown'),
       summary: `node count of pool ${p.pool} unknown (no data for ${current ? formatDuration(now - current.t) : 'the whole window'})`,
       runbook: runbook(p, cfg),
     };
   }
   const nodes = current.v;
   if (p.max === null || p.max <= 0) {
-    return { check: 'nodeHeadroom', key, status: 'ok', severity: 'warning', title: shortTitle(`Pool ${p.pool}: ${nodes} nodes, autoscaling off`), summary: `${nodes} nodes in ${p.pool}; autoscaling off`, runbook: [] };
+    return { check: 'nodeHeadroom', key, status: 'ok', severity: 'warning', title: shortTitle(`Pool ${p.pool}`, `: ${nodes} nodes, autoscaling off`), summary: `${nodes} nodes in ${p.pool}; autoscaling off`, runbook: [] };
   }
   const ratio = nodes / p.max;
   const atMaxWithPending = nodes >= p.max && p.pending > 0;
@@ -80,7 +80,7 @@ function evaluatePool(p: NodePoolObservation, cfg: NodeHeadroomConfig, now: numb
     key,
     status: severity ? 'problem' : 'ok',
     severity: severity ?? 'warning',
-    title: shortTitle(`Pool ${p.pool} at ${nodes} of ${p.max} nodes`),
+    title: shortTitle(`Pool ${p.pool}`, ` at ${nodes} of ${p.max} nodes`),
     summary: `${nodes} of ${p.max} nodes in use in pool ${p.pool} (${Math.round(ratio * 100)} %)${cordonedText}${pendingText}; ${forecast}${notReadyText}`,
     evidence: {
       nodes,

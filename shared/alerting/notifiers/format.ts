@@ -88,13 +88,18 @@ export interface NotificationView {
   footer: string;
 }
 
+export interface ViewOptions extends FormatOptions {
+  /** Keep a resolve's evidence, details and runbook (see notificationView). */
+  resolvedInFull?: boolean;
+}
+
 /**
  * What every channel shows. A resolve is brief: what recovered (the title) and how long
  * it lasted (the status), as the numbers and commands of the problem no longer apply;
  * `resolvedInFull` keeps them, for a message that stays the incident's record (a Slack
  * thread's parent).
  */
-export function notificationView(n: AlertNotification, opts: FormatOptions & { resolvedInFull?: boolean } = {}): NotificationView {
+export function notificationView(n: AlertNotification, opts: ViewOptions = {}): NotificationView {
   const brief = n.state === 'resolved' && !opts.resolvedInFull;
   return {
     title: notificationTitle(n),

@@ -5,7 +5,7 @@ import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError 
 import { httpRetryable, NotifyError } from '../../errors.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
-import { notificationView, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView } from './format.ts';
+import { notificationView, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView, type ViewOptions } from './format.ts';
 import { networkErrorText, parseRetryAfter } from './http.ts';
 
 export const SLACK_LIMITS = {
@@ -102,7 +102,7 @@ function linksLine(links: NotificationView['links']): string | undefined {
  * Titles are at most 80 characters, so the header fits its 150 with the state,
  * severity and sign; the cuts below only bite on hostile or runaway input.
  */
-export function buildPayload(n: AlertNotification, opts: FormatOptions & { resolvedInFull?: boolean } = {}): SlackMessage {
+export function buildPayload(n: AlertNotification, opts: ViewOptions = {}): SlackMessage {
   const view = notificationView(n, opts);
   const sign = emojiFor(n);
   const status = `_${fitMrkdwn(view.status, 900)}_`;

@@ -11,7 +11,8 @@ import type { ObservationSource, ObserveRequest } from './source.ts';
 import type { KubernetesReader, PodSummary } from './kubernetes.ts';
 
 export interface ClusterHealthSourceOptions {
-  kube: Pick<KubernetesReader, 'nodes' | 'pods'>;
+  /** With `replicaSetController`, problem pods are named by their ReplicaSet's real owner. */
+  kube: Pick<KubernetesReader, 'nodes' | 'pods'> & Partial<Pick<KubernetesReader, 'replicaSetController'>>;
   /** User servers older than this suggest the culler is stuck. */
   cullerMaxAgeMs: number;
   /** Pending pods younger than this are launches in progress and not listed (default 0: all). */
@@ -41,7 +42,7 @@ export function clusterHealthSource(opts: ClusterHealthSourceOptions): Observati
         opts.kube.nodes(),
         opts.kube.pods({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }),
       ]);
-      let problems = pods.flatMap((p) => problemOf(p, req.now, opts.pendingForMs ?? 0));
+      let problems = await withRealOwners(opts.kube, pods, pods.flatMap((p) => problemOf(p, req.now, opts.pendingForMs ?? 0)));
       if (opts.store) problems = await rememberFirstSeen(opts.store, `history/pod-problems/${opts.cluster ?? 'default'}`, problems, req.now, opts.forgetAfterMs ?? 15 * 60_000);
       const userAges = pods.filter((p) => p.labels[userKey] === userValue).map((p) => req.now - p.startedAt);
       return {
@@ -56,6 +57,40 @@ export function clusterHealthSource(opts: ClusterHealthSourceOptions): Observati
       };
     },
   };
+}
+
+/** ReplicaSets read per run, at most: a bad rollout crash-loops many pods of a few ReplicaSets. */
+const MAX_OWNER_LOOKUPS = 20;
+
+/**
+ * Problem pods of a ReplicaSet named by that ReplicaSet's controller, read from the API
+ * once per ReplicaSet per run. Only problem pods are looked up, so a run costs a few
+ * reads; one that fails (no RBAC for replicasets, a timeout) keeps the name the pod's
+ * labels give.
+ */
+async function withRealOwners(kube: ClusterHealthSourceOptions['kube'], pods: PodSummary[], problems: PodProblem[]): Promise<PodProblem[]> {
+  const lookup = kube.replicaSetController?.bind(kube);
+  if (!lookup) return problems;
+  const replicaSetOf = new Map(pods.filter((p) => p.replicaSet).map((p) => [`${p.namespace}/${p.name}`, p.replicaSet!]));
+  const owners = new Map<string, Promise<string | undefined>>();
+  return Promise.all(
+    problems.map(async (problem) => {
+      const rs = replicaSetOf.get(`${problem.namespace}/${problem.pod}`);
+      if (!rs) return problem;
+      const id = `${problem.namespace}/${rs}`;
+      let owner = owners.get(id);
+      if (!owner) {
+        if (owners.size >= MAX_OWNER_LOOKUPS) return problem;
+        owner = lookup(problem.namespace, rs).then(
+          (controller) => controller ?? `ReplicaSet/${rs}`,
+          () => undefined,
+        );
+        owners.set(id, owner);
+      }
+      const real = await owner;
+      return real ? { ...problem, owner: real } : problem;
+    }),
+  );
 }
 
 function problemOf(p: PodSummary, now: number, pendingForMs: number): PodProblem[] {

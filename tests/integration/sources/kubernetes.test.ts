@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtureNode, fixturePod, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fake-kubernetes.ts';
+import { fixtureNode, fixturePod, fixtureReplicaSet, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fake-kubernetes.ts';
 import { KubernetesReader, kubeConfigForGke, kubeConfigFromFile } from '../../../shared/sources/kubernetes.ts';
 import { clusterHealthSource } from '../../../shared/sources/cluster-health.ts';
 import { MemoryStore } from '../../../shared/alerting/store.ts';
@@ -152,6 +152,7 @@ describe('cluster health source', () => {
   beforeEach(() => {
     kube.faults.clear();
     kube.requests.length = 0;
+    kube.replicaSets = [];
     kube.nodes = [
       fixtureNode('gke-prod-a-ssd-pool-972e4826-2fhq', { pool: 'user' }),
       fixtureNode('gke-prod-a-ssd-pool-972e4826-9xxz', { pool: 'user' }),
@@ -217,6 +218,49 @@ describe('cluster health source', () => {
     expect(sick?.title).toBe(`Sick node ${SICK}`);
     expect(sick?.evidence?.owners).toBe('DaemonSet/fluentd-gcp-v2.0.9 (kube-system), Deployment/nginx-ingress-controller (ingress)');
     expect(sick?.runbook[0]).toBe('gcloud container clusters get-credentials prod-a --location us-central1 --project binderhub-288415');
+  });
+
+  it('names a problem pod by its ReplicaSet’s real controller, reading each ReplicaSet once per run', async () => {
+    const crash = { reason: 'CrashLoopBackOff', lastFinished: NOW - MIN, restarts: 9 };
+    kube.pods = [
+      // An Argo Rollout's ReplicaSet: no Deployment hash label, but the API knows its owner.
+      fixturePod({ namespace: 'prod', name: 'web-6c9f8-a', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/web-6c9f8', waiting: crash }),
+      fixturePod({ namespace: 'prod', name: 'web-6c9f8-b', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/web-6c9f8', waiting: crash }),
+      // A Deployment's ReplicaSet: the API confirms what the label says.
+      fixturePod({ namespace: 'prod', name: 'hub-5d4f8-x', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/hub-5d4f8', labels: { 'pod-template-hash': '5d4f8' }, waiting: crash }),
+      // A healthy pod's ReplicaSet is never read.
+      fixturePod({ namespace: 'prod', name: 'binder-7d9-ok', node: WELL, created: NOW - HOUR, owner: 'ReplicaSet/binder-7d9' }),
+    ];
+    kube.replicaSets = [
+      fixtureReplicaSet('prod', 'web-6c9f8', 'Rollout/web'),
+      fixtureReplicaSet('prod', 'hub-5d4f8', 'Deployment/hub'),
+      fixtureReplicaSet('prod', 'binder-7d9', 'Deployment/binder'),
+    ];
+    const obs = await clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR }).observe({ now: NOW, lookbackMs: HOUR, stepMs: MIN });
+    expect(obs.problems.map((p) => [p.pod, p.owner])).toEqual([
+      ['hub-5d4f8-x', 'Deployment/hub'],
+      ['web-6c9f8-a', 'Rollout/web'],
+      ['web-6c9f8-b', 'Rollout/web'],
+    ]);
+    expect(kube.requests.filter((r) => r.url.startsWith('/apis/apps/v1/')).map((r) => r.url).sort()).toEqual([
+      '/apis/apps/v1/namespaces/prod/replicasets/hub-5d4f8',
+      '/apis/apps/v1/namespaces/prod/replicasets/web-6c9f8',
+    ]);
+  });
+
+  it('keeps the name the labels give when a ReplicaSet cannot be read, and says a ReplicaSet of its own is one', async () => {
+    const crash = { reason: 'CrashLoopBackOff', lastFinished: NOW - MIN, restarts: 9 };
+    kube.pods = [
+      fixturePod({ namespace: 'prod', name: 'hub-5d4f8-x', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/hub-5d4f8', labels: { 'pod-template-hash': '5d4f8' }, waiting: crash }),
+      fixturePod({ namespace: 'prod', name: 'lone-7bd5c-x', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/lone-7bd5c', labels: { 'pod-template-hash': '7bd5c' }, waiting: crash }),
+    ];
+    // hub-5d4f8 is not there (404: as without RBAC for replicasets); lone-7bd5c has no controller.
+    kube.replicaSets = [fixtureReplicaSet('prod', 'lone-7bd5c')];
+    const obs = await clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR }).observe({ now: NOW, lookbackMs: HOUR, stepMs: MIN });
+    expect(obs.problems.map((p) => [p.pod, p.owner])).toEqual([
+      ['hub-5d4f8-x', 'Deployment/hub'],
+      ['lone-7bd5c-x', 'ReplicaSet/lone-7bd5c'],
+    ]);
   });
 
   it('counts user servers older than the culler’s max age', async () => {

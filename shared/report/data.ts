@@ -15,6 +15,8 @@ export interface AlertSpan {
   severity: 'warning' | 'critical';
   /** A problem, or the check being blind. */
   status: 'problem' | 'unknown';
+  /** The finding's short title, as in the email subject and the Slack header. */
+  title: string;
   summary: string;
   /** First run that reported the problem (epoch ms). */
   pendingAt: number;
@@ -89,15 +91,16 @@ export function alertSpans(runs: ReportRun[]): AlertSpan[] {
       if (f.status === 'ok' || f.key.startsWith('channel:')) continue;
       const id = `${f.check}/${f.key}`;
       reporting.add(id);
-      if (!open.has(id)) open.set(id, { check: f.check, key: f.key, severity: f.severity, status: f.status, summary: f.summary, pendingAt: now, firing: [] });
+      if (!open.has(id)) open.set(id, { check: f.check, key: f.key, severity: f.severity, status: f.status, title: f.title, summary: f.summary, pendingAt: now, firing: [] });
     }
     for (const n of result.notifications) {
       const id = `${n.check}/${n.key}`;
       const at = Date.parse(n.at);
       if (n.key.startsWith('channel:')) continue;
       if (n.state === 'firing') {
-        const span = open.get(id) ?? { check: n.check, key: n.key, severity: n.severity, status: n.status, summary: n.summary, pendingAt: at, firing: [] };
-        Object.assign(span, { summary: n.summary, severity: n.severity, status: n.status });
+        const title = n.title ?? n.summary;
+        const span = open.get(id) ?? { check: n.check, key: n.key, severity: n.severity, status: n.status, title, summary: n.summary, pendingAt: at, firing: [] };
+        Object.assign(span, { title, summary: n.summary, severity: n.severity, status: n.status });
         span.firing.push({ at, severity: n.severity, summary: n.summary });
         open.set(id, span);
       } else if (n.state === 'resolved' && open.has(id)) {

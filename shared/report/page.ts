@@ -311,14 +311,14 @@ function drawLane(p: Palette): void {
     const fired = a.firing.length > 0;
     const tip = (summary: string, severity: string) =>
       escape(
-        `${severity.toUpperCase()} ${a.check} ${a.key}\n${a.status === 'unknown' ? 'cannot see: ' : ''}${summary}\n` +
+        `${severity.toUpperCase()} ${a.title}\n${a.status === 'unknown' ? 'cannot see: ' : ''}${summary}\n${a.check} · ${a.key}\n` +
           `pending ${both(a.pendingAt)}${a.firing.map((f) => `\nfiring (${f.severity}) ${both(f.at)}`).join('') || '\n(cleared before firing)'}` +
           `${a.endAt !== undefined ? `\n${fired ? 'resolved' : 'cleared'} ${both(a.endAt)}` : '\nstill firing at the end of the data'}`,
       );
     const firingFrom = fired ? a.firing[0].at : end;
     // The name sits beside its span, on whichever side has room.
     const before = x(a.pendingAt) - left > 360;
-    const name = `<span class="lane-name" style="${before ? `right:${lane.clientWidth - x(a.pendingAt) + 6}px` : `left:${x(end) + 6}px`}">${escape(`${a.check} · ${a.key}`)}</span>`;
+    const name = `<span class="lane-name" style="${before ? `right:${lane.clientWidth - x(a.pendingAt) + 6}px` : `left:${x(end) + 6}px`}" title="${escape(`${a.check} ${a.key}`)}">${escape(a.title)}</span>`;
     rows.push(
       `<div class="lane-row" style="top:${i * 22}px">${name}` +
         `<span class="alert-region pending" data-alert="${i}" data-tip="${tip(a.summary, 'pending')}" style="${clip(x(a.pendingAt), x(firingFrom))}"></span>` +
@@ -352,8 +352,8 @@ function showCursor(idx: number | null): void {
   const line = (a: AlertSpan) => {
     const phase = phases(a).find(([from, to]) => from * 1000 <= ms && ms <= to * 1000)?.[2];
     return phase
-      ? `<div class="active ${phase.severity}">FIRING ${escape(a.check)}: ${escape(phase.summary)}</div>`
-      : `<div class="active pending">pending ${escape(a.check)}: ${escape(a.summary)}</div>`;
+      ? `<div class="active ${phase.severity}"><strong>FIRING ${escape(a.title)}</strong> — ${escape(phase.summary)}</div>`
+      : `<div class="active pending"><strong>pending ${escape(a.title)}</strong> — ${escape(a.summary)}</div>`;
   };
   // The readout keeps one height (so the panels below never jump): four lines of alerts at most.
   const shown = active.length > 4 ? 3 : 4;

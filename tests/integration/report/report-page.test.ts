@@ -19,7 +19,7 @@ const SCREENSHOT = 'docs/images/report-2018.png';
 describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => {
   let browser: Browser;
   let file: string;
-  let firing: { check: string; key: string; summary: string }[];
+  let firing: { check: string; key: string; title: string; summary: string }[];
   let data: ScenarioData;
   /** First and last grid minute: the full x range of every chart. */
   let range: [number, number];
@@ -90,7 +90,10 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
     const traffic = firing.find((a) => a.check === 'trafficVsPods')!;
     const region = page.locator(`.alert-region.firing[data-tip*="${traffic.key}"]`);
     await region.hover();
-    await expect.poll(() => page.locator('#tip').textContent()).toContain(traffic.summary);
+    await expect.poll(() => page.locator('#tip').textContent()).toContain(`${traffic.title}\n${traffic.summary}`);
+    // The lane names each alert by its (latest) title, as the email subject and the Slack header do.
+    const latestTitle = new Map(firing.map((a) => [`${a.check}/${a.key}`, a.title]));
+    expect((await page.locator('.lane-name').allTextContents()).sort()).toEqual([...latestTitle.values()].sort());
 
     // The cursor near 06:30 PST: the readout names the minute under it (a pixel spans
     // about a minute here), the legend shows that minute's running pods and nodes from
@@ -107,7 +110,7 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
     expect(Number(values['running pods'])).toBe(Math.round(sample('binderwatch_running_user_pods')));
     expect(Number(values['expected (model)'])).toBeGreaterThan(Number(values['band low']));
     expect(Number(values['band low'])).toBeGreaterThan(sample('binderwatch_running_user_pods'));
-    expect(readout).toContain(`FIRING trafficVsPods: ${traffic.summary}`);
+    expect(readout).toContain(`FIRING ${traffic.title} — ${traffic.summary}`);
     expect(Number((await legend(page, 1)).nodes)).toBe(sample('binderwatch_nodepool_nodes'));
 
     // Drag-zoom on the pods panel: the nodes panel now spans the same two hours.

@@ -1,14 +1,21 @@
-// The five-field cron subset Cloud Scheduler schedules use ("*/2 * * * *",
-// "0,30 6-22 * * 1-5"), evaluated in UTC, so the replay runs each check when the
-// deployed scheduler would.
+// The five-field unix-cron that Cloud Scheduler accepts ("*/2 * * * *",
+// "0,30 6-22 * * MON-FRI", "0 9 1 JAN,JUL *"), evaluated in UTC, so the replay runs
+// each check when the deployed scheduler would.
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
 const FIELDS = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12 },
-  { name: 'day of week', min: 0, max: 7 },
+  { name: 'month', min: 1, max: 12, names: MONTHS },
+  { name: 'day of week', min: 0, max: 7, names: DAYS },
 ] as const;
+type Field = (typeof FIELDS)[number];
+
+// February counts as 28 days: a schedule that only fires on the 29th runs once in four years.
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 export interface Cron {
   matches(epochMs: number): boolean;
@@ -16,10 +23,22 @@ export interface Cron {
   next(epochMs: number): number;
 }
 
-function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> {
+/** Month and day names (JAN, mon …) as their numbers, case-insensitively. */
+function numbersForNames(part: string, f: Field): string {
+  return part.replace(/[a-z]+/gi, (word) => {
+    const i = 'names' in f ? f.names.indexOf(word.toUpperCase()) : -1;
+    if (i < 0) {
+      const expected = 'names' in f ? ` (expected ${f.names[0]}-${f.names[f.names.length - 1]} or a number)` : '';
+      throw new Error(`${f.name} "${part}": unknown name "${word}"${expected}`);
+    }
+    return String(i + f.min); // JAN is 1, SUN is 0
+  });
+}
+
+function parseField(text: string, f: Field): Set<number> {
   const out = new Set<number>();
   for (const part of text.split(',')) {
-    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
+    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(numbersForNames(part, f));
     if (!m) throw new Error(`bad ${f.name} field "${text}"`);
     const lo = m[1] === '*' ? f.min : Number(m[2]);
     const hi = m[1] === '*' ? f.max : m[3] !== undefined ? Number(m[3]) : m[4] ? f.max : lo;
@@ -32,14 +51,18 @@ function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> {
 
 export function parseCron(expr: string): Cron {
   const parts = expr.trim().split(/\s+/);
-  if (parts.length !== 5) throw new Error(`expected 5 cron fields like "*/5 * * * *", got "${expr}"`);
+  if (parts.length !== 5) throw new Error('expected a 5-field cron schedule like "*/5 * * * *" (UTC)');
   const [min, hour, dom, mon, dow] = parts.map((p, i) => parseField(p, FIELDS[i]));
   const domAny = parts[2] === '*';
   const dowAny = parts[4] === '*';
+  // Classic cron: when both day fields are restricted, either may match (and a weekday always comes).
+  // Otherwise only the day of month can rule out a whole year: "* * 31 2 *" never runs.
+  if (dowAny && ![...mon].some((m) => [...dom].some((d) => d <= DAYS_IN_MONTH[m - 1]))) {
+    throw new Error(`"${expr}" never fires: no month in "${parts[3]}" has a day "${parts[2]}" every year`);
+  }
   const matches = (t: number): boolean => {
     const d = new Date(t);
     if (!min.has(d.getUTCMinutes()) || !hour.has(d.getUTCHours()) || !mon.has(d.getUTCMonth() + 1)) return false;
-    // Classic cron: when both day fields are restricted, either may match.
     const domOk = dom.has(d.getUTCDate());
     const dowOk = dow.has(d.getUTCDay());
     return domAny || dowAny ? domOk && dowOk : domOk || dowOk;
@@ -47,8 +70,9 @@ export function parseCron(expr: string): Cron {
   return {
     matches,
     next(t) {
+      // A leap year plus a day: parseCron refused every schedule that does not fire within it.
       let m = Math.floor(t / 60_000) * 60_000 + 60_000;
-      for (let i = 0; i < 366 * 24 * 60; i++, m += 60_000) if (matches(m)) return m;
+      for (let i = 0; i < 367 * 24 * 60; i++, m += 60_000) if (matches(m)) return m;
       throw new Error(`cron "${expr}" never matches`);
     },
   };

@@ -16,7 +16,9 @@ export interface ConfigIssue {
 /** The config file is invalid; `issues` names each bad field. */
 export class ConfigError extends BinderwatchError {
   constructor(public readonly issues: ConfigIssue[], source = 'config') {
-    super(`${source} is invalid:\n` + issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n'));
+    // One problem, one line (scripts and CI logs read it whole); several, one line each.
+    const line = (i: ConfigIssue) => (i.path ? `${i.path}: ${i.message}` : i.message);
+    super(issues.length === 1 ? `${source}: ${line(issues[0])}` : `${source} is invalid:\n` + issues.map((i) => `  ${line(i)}`).join('\n'));
   }
 }
 

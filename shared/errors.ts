@@ -8,6 +8,16 @@ export class BinderwatchError extends Error {
   }
 }
 
+/** A zod issue path as people write it: `checks.launchProbe.targets[0].repos[1]`. */
+export function issuePath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : (i ? '.' : '') + String(p))).join('');
+}
+
+/** Control characters (from a hand-made or hostile file) shown as escapes, so an error stays one harmless line. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export interface ConfigIssue {
   path: string; // e.g. checks.trafficVsPods.window
   message: string;
@@ -17,15 +27,15 @@ export interface ConfigIssue {
 export class ConfigError extends BinderwatchError {
   constructor(public readonly issues: ConfigIssue[], source = 'config') {
     // One problem, one line (scripts and CI logs read it whole); several, one line each.
-    const line = (i: ConfigIssue) => (i.path ? `${i.path}: ${i.message}` : i.message);
-    super(issues.length === 1 ? `${source}: ${line(issues[0])}` : `${source} is invalid:\n` + issues.map((i) => `  ${line(i)}`).join('\n'));
+    const line = (i: ConfigIssue) => printable(i.path ? `${i.path}: ${i.message}` : i.message);
+    super(issues.length === 1 ? `${printable(source)}: ${line(issues[0])}` : `${printable(source)} is invalid:\n` + issues.map((i) => `  ${line(i)}`).join('\n'));
   }
 }
 
-/** A scenario file is invalid; names the line. */
+/** A scenario or truth file is invalid; names the line. */
 export class ScenarioError extends BinderwatchError {
   constructor(message: string, public readonly line?: number, file = 'scenario') {
-    super(line === undefined ? `${file}: ${message}` : `${file}:${line}: ${message}`);
+    super(printable(line === undefined ? `${file}: ${message}` : `${file}:${line}: ${message}`));
   }
 }
 

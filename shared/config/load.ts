@@ -1,12 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { ConfigError, issuePath, type ConfigIssue } from '../errors.ts';
 import { configSchema, type Config } from './schema.ts';
-
-function issuePath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : (i ? '.' : '') + String(p))).join('');
-}
 
 /** Validates a parsed config object; throws ConfigError naming every bad field. */
 export function parseConfig(raw: unknown, source = 'config'): Config {

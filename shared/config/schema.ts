@@ -52,7 +52,8 @@ const schedule = (def: string) =>
     .default(def);
 
 const fraction = (def: number) => z.number().min(0).max(1).default(def);
-const url = z.url({ error: 'expected an absolute URL like "https://mybinder.org"' });
+// http(s) only: a javascript: or file: URL is accepted by URL parsers but can never be a hub.
+const url = z.url({ protocol: /^https?$/, error: 'expected an absolute URL like "https://mybinder.org" (http or https)' });
 
 /** What Intl (and so every time shown to people) accepts: IANA names like "Europe/Berlin", or "UTC". */
 function isTimeZone(zone: string): boolean {

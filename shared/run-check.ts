@@ -132,8 +132,10 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     for (const key of known) {
       if (touched.has(key)) continue;
       const st = await store.get<AlertState>(key);
-      if (!st || (st.value.phase === 'ok' && st.value.owed.length === 0)) continue;
-      await apply({ check, key: st.value.key, status: 'ok', severity: st.value.last?.severity ?? 'warning', summary: 'no longer reported', runbook: [] });
+      if (st && st.value.phase === 'ok' && st.value.owed.length === 0) continue;
+      // An unreadable state (st undefined) is rewritten as a fresh one: nothing is known to have fired, so nothing resolves.
+      const findingKey = st?.value.key ?? key.slice(alertKey(check, '').length);
+      await apply({ check, key: findingKey, status: 'ok', severity: st?.value.last?.severity ?? 'warning', summary: 'no longer reported', runbook: [] });
     }
   }
 

@@ -16,12 +16,12 @@ import type { Telemetry } from './telemetry/telemetry.ts';
 
 export type Env = Record<string, string | undefined>;
 
-async function buildStore(config: Config): Promise<StateStore> {
+async function buildStore(config: Config, logger: Logger): Promise<StateStore> {
   const state = config.alerting.state;
   if (state.type === 'memory') return new MemoryStore();
-  if (state.type === 'file') return new FileStore(state.dir);
+  if (state.type === 'file') return new FileStore(state.dir, logger);
   const [{ Storage }, { GcsStore }] = await Promise.all([import('@google-cloud/storage'), import('./alerting/stores/gcs.ts')]);
-  return new GcsStore({ storage: new Storage(), bucket: state.bucket, prefix: state.prefix });
+  return new GcsStore({ storage: new Storage(), bucket: state.bucket, prefix: state.prefix, logger });
 }
 
 /** Slack threads remember their parent message in the state store. */
@@ -137,7 +137,7 @@ async function newGoogleAuth() {
 }
 
 export async function buildLiveDeps(config: Config, env: Env, logger: Logger, checks: CheckName[] = [...CHECK_NAMES]): Promise<CheckDeps> {
-  const store = await buildStore(config);
+  const store = await buildStore(config, logger);
   const [sources, telemetry] = await Promise.all([buildSources(config, env, store, checks, logger), buildTelemetry(env, logger)]);
   const notifiers = notifiersFromEnv(env, { logger, threadStore: storeThreads(store), timeZone: config.displayTimeZone });
   return { config, sources, store, notifiers, logger, telemetry };

@@ -1,6 +1,6 @@
 // Exit codes one can script against (README "Exit codes"): 0 ok, 1 problem, 2 invalid
 // input, 3 unknown. Every refusal is one line on stderr, never a stack trace.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -100,7 +100,7 @@ describe('exit 2: invalid input, in one line', () => {
 });
 
 describe('exit 3: unknown, binderwatch could not see', () => {
-  it('check exits 3 when its source cannot be reached, with the "cannot see" finding on stdout', async () => {
+  it('check exits 3 when its source cannot be reached, with the "cannot see" finding on stdout, over a broken state file', async () => {
     const kubeconfig = file(
       'kubeconfig',
       [
@@ -112,10 +112,16 @@ describe('exit 3: unknown, binderwatch could not see', () => {
         'current-context: gone',
       ].join('\n'),
     );
-    const config = file('c.yaml', `sources:\n  kubernetes:\n    kubeconfig: ${kubeconfig}\nalerting:\n  state: { type: file, dir: ${join(dir, 'state')} }\n`);
+    const state = join(dir, 'state');
+    mkdirSync(state);
+    writeFileSync(join(state, encodeURIComponent('run/clusterHealth') + '.json'), '{"broken');
+    const config = file('c.yaml', `sources:\n  kubernetes:\n    kubeconfig: ${kubeconfig}\nalerting:\n  state: { type: file, dir: ${state} }\n`);
     const r = await runCli(['check', 'clusterHealth', '--config', config]);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^UNKNOWN\s+warning\s+clusterHealth:source\n\s+clusterHealth cannot see kubernetes/);
+    const errors = r.stderr.split('\n').filter((l) => l.includes('"ERROR"')).map((l) => JSON.parse(l) as { key: string });
+    expect(errors.map((e) => e.key)).toEqual(['run/clusterHealth']);
+    expect(JSON.parse(readFileSync(join(state, encodeURIComponent('run/clusterHealth') + '.json'), 'utf8'))).toMatchObject({ value: { lastRunAt: expect.any(Number) } });
   });
 
   it('replay exits 3 in one line when the Prometheus it should read from is not there', async () => {

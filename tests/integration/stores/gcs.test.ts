@@ -17,9 +17,15 @@ function client(fake: FakeGcs, options: StorageOptions = {}): Storage {
 }
 
 // A page size of 2 makes `list` follow nextPageToken.
-describeStoreContract('GcsStore', async () => {
+describeStoreContract('GcsStore', async (logger) => {
   const fake = await startFakeGcs({ buckets: [BUCKET], pageSize: 2 });
-  return { store: new GcsStore({ storage: client(fake), bucket: BUCKET, prefix: PREFIX }), close: () => fake.close() };
+  return {
+    store: new GcsStore({ storage: client(fake), bucket: BUCKET, prefix: PREFIX, logger }),
+    close: () => fake.close(),
+    async damage(key, bytes) {
+      await client(fake).bucket(BUCKET).file(PREFIX + encodeURIComponent(key)).save(bytes, { resumable: false });
+    },
+  };
 });
 
 async function until(condition: () => boolean): Promise<void> {
@@ -125,9 +131,13 @@ describe('GcsStore', () => {
     expect(error).toMatchObject({ upstream: 'gcs', retryable: true });
   });
 
-  it('reports an object that is not JSON as a non-retryable UpstreamError, never as a value', async () => {
+  it('replaces an object that is not JSON with one write carrying its generation, never reading it as a value', async () => {
     await client(fake).bucket(BUCKET).file(PREFIX + encodeURIComponent(KEY)).save('<html>oops</html>', { resumable: false });
-    await expect(store.get(KEY)).rejects.toMatchObject({ upstream: 'gcs', retryable: false });
+    const damaged = String(fake.object(BUCKET, PREFIX + encodeURIComponent(KEY))!.generation);
+    expect(await store.get(KEY)).toBeUndefined();
+    const before = fake.requests.length;
+    await store.put(KEY, { phase: 'ok' }, null);
+    expect(fake.requests.slice(before).filter((r) => r.method === 'POST').map((r) => r.query.ifGenerationMatch)).toEqual([damaged]);
   });
 
   it('reports a missing bucket as an UpstreamError with status 404, not as an empty store', async () => {

@@ -14,6 +14,7 @@ const FIELDS = [
 ] as const;
 type Field = (typeof FIELDS)[number];
 
+const DAY_MS = 86_400_000;
 // February counts as 28 days: a schedule that only fires on the 29th runs once in four years.
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -60,19 +61,28 @@ export function parseCron(expr: string): Cron {
   if (dowAny && ![...mon].some((m) => [...dom].some((d) => d <= DAYS_IN_MONTH[m - 1]))) {
     throw new Error(`"${expr}" never fires: no month in "${parts[3]}" has a day "${parts[2]}" every year`);
   }
-  const matches = (t: number): boolean => {
-    const d = new Date(t);
-    if (!min.has(d.getUTCMinutes()) || !hour.has(d.getUTCHours()) || !mon.has(d.getUTCMonth() + 1)) return false;
+  const dayMatches = (d: Date): boolean => {
+    if (!mon.has(d.getUTCMonth() + 1)) return false;
     const domOk = dom.has(d.getUTCDate());
     const dowOk = dow.has(d.getUTCDay());
     return domAny || dowAny ? domOk && dowOk : domOk || dowOk;
   };
+  const matches = (t: number): boolean => {
+    const d = new Date(t);
+    return min.has(d.getUTCMinutes()) && hour.has(d.getUTCHours()) && dayMatches(d);
+  };
   return {
     matches,
     next(t) {
-      // A leap year plus a day: parseCron refused every schedule that does not fire within it.
+      // Within a leap year plus a day: parseCron refused every schedule that does not fire in it.
+      // Days that cannot match are skipped whole, so a yearly schedule costs a year of days, not of minutes.
       let m = Math.floor(t / 60_000) * 60_000 + 60_000;
-      for (let i = 0; i < 367 * 24 * 60; i++, m += 60_000) if (matches(m)) return m;
+      const limit = m + 367 * DAY_MS;
+      while (m < limit) {
+        if (!dayMatches(new Date(m))) m = (Math.floor(m / DAY_MS) + 1) * DAY_MS;
+        else if (matches(m)) return m;
+        else m += 60_000;
+      }
       throw new Error(`cron "${expr}" never matches`);
     },
   };

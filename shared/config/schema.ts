@@ -51,6 +51,11 @@ const schedule = (def: string) =>
     })
     .default(def);
 
+/** Relations are checked once the object and these fields are valid: zod runs refinements past a field's own issues. */
+const onceValid = (...fields: string[]) => ({
+  when: (payload: z.core.ParsePayload) => !payload.issues.some((i) => !i.path?.length || fields.includes(String(i.path[0]))),
+});
+
 const fraction = (def: number) => z.number().min(0).max(1).default(def);
 // http(s) only: a javascript: or file: URL is accepted by URL parsers but can never be a hub.
 const url = z.url({ protocol: /^https?$/, error: 'expected an absolute URL like "https://mybinder.org" (http or https)' });
@@ -114,7 +119,7 @@ const failuresFitRuns = (rule: { failuresToFire?: number; ofLastRuns?: number },
   if (message) ctx.addIssue({ code: 'custom', message, path: ['failuresToFire'] });
 };
 
-export const alertRuleSchema = alertRuleFields.superRefine(failuresFitRuns);
+export const alertRuleSchema = alertRuleFields.superRefine(failuresFitRuns, onceValid('failuresToFire', 'ofLastRuns'));
 export type AlertRule = z.output<typeof alertRuleSchema>;
 
 // Without the defaults, so what a check leaves out comes from alerting.defaults, not from the built-in values.
@@ -129,7 +134,7 @@ const ruleOverride = z
     repeatInterval: f.repeatInterval.unwrap().optional(),
   })
   .strict()
-  .superRefine(failuresFitRuns)
+  .superRefine(failuresFitRuns, onceValid('failuresToFire', 'ofLastRuns'))
   .optional();
 
 const checkBase = {
@@ -212,7 +217,7 @@ export const trafficVsPodsSchema = z
     sessionLength: z
       .object({ min: duration('5m'), max: duration('3h') })
       .strict()
-      .refine((w) => parseDuration(w.min) < parseDuration(w.max), { message: 'must be shorter than max', path: ['min'] })
+      .refine((w) => parseDuration(w.min) < parseDuration(w.max), { message: 'must be shorter than max', path: ['min'], ...onceValid('min', 'max') })
       .prefault({})
       .describe('Range the mean session length W is fitted in.'),
     maxDemandGap: duration('10m').describe('Demand or pods missing longer than this at the end of the window is "unknown".'),
@@ -239,7 +244,11 @@ export const nodeHeadroomSchema = z
     forecastWindow: duration('30m').describe('Recent window the time-to-max slope is read from.'),
   })
   .strict()
-  .refine((h) => h.criticalAt >= h.warnAt, { error: (iss) => `must be at least warnAt (${(iss.input as { warnAt: number }).warnAt})`, path: ['criticalAt'] });
+  .refine((h) => h.criticalAt >= h.warnAt, {
+    error: (iss) => `must be at least warnAt (${(iss.input as { warnAt: number }).warnAt})`,
+    path: ['criticalAt'],
+    ...onceValid('warnAt', 'criticalAt'),
+  });
 
 export const clusterHealthSchema = z
   .object({
@@ -348,7 +357,7 @@ export const configSchema = z
       // Each rule object checks its own pair; here a check's override meets the defaults it inherits.
       // It also runs when other fields are wrong (so all problems show at once): read defensively.
       type Rule = { failuresToFire?: unknown; ofLastRuns?: unknown } | undefined;
-      const count = (v: unknown) => (typeof v === 'number' ? v : undefined);
+      const count = (v: unknown) => (Number.isInteger(v) && (v as number) >= 1 ? (v as number) : undefined);
       const defaults = (config.alerting as { defaults?: Rule } | undefined)?.defaults;
       for (const check of CHECK_NAMES) {
         const own = (config.checks?.[check] as { alert?: Rule } | undefined)?.alert;

@@ -201,6 +201,11 @@ export function parseScenario(text: string, file = 'scenario'): ScenarioData {
   return { series, start, end, stepMs };
 }
 
+/** OpenMetrics spells the infinities +Inf and -Inf, where JavaScript writes "Infinity". */
+function formatNumber(v: number): string {
+  return v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v);
+}
+
 /** Renders scenario data back to OpenMetrics (families contiguous, seconds). */
 export function formatScenario(data: Pick<ScenarioData, 'series'>): string {
   const byMetric = new Map<string, ScenarioSeries[]>();
@@ -213,7 +218,7 @@ export function formatScenario(data: Pick<ScenarioData, 'series'>): string {
       const lbl = keys.length
         ? `{${keys.map((k) => `${k}="${s.labels[k].replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`
         : '';
-      for (const p of s.samples) out.push(`${metric}${lbl} ${p.v} ${p.t / 1000}`);
+      for (const p of s.samples) out.push(`${metric}${lbl} ${formatNumber(p.v)} ${p.t / 1000}`);
     }
   }
   out.push('# EOF');

@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.ts';
 
@@ -137,5 +138,30 @@ describe('exit 0', () => {
     const config = file('ok.yaml', 'displayTimeZone: Europe/Berlin\nchecks:\n  launchProbe:\n    schedule: "*/10 6-22 * * MON-FRI"\n');
     expect((await runCli(['validate', '--config', config])).code).toBe(0);
     expect((await runCli(['replay', GOOD, '--config', config, '--format', 'jsonl'])).code).toBe(0);
+  });
+});
+
+describe('any config file, through the CLI', () => {
+  // The loader's own property tests run 5,000 inputs; here a few hundred go through the whole command.
+  it('validate exits 0 or 2, and a refusal is lines of "binderwatch: …" without a stack', async () => {
+    const yamlish = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 120 }),
+      fc
+        .array(fc.tuple(fc.constantFrom('displayTimeZone', 'checks', '  nodeHeadroom', '    warnAt', '    criticalAt', 'alerting', '  defaults', '    repeatInterval', 'x'), fc.constantFrom('', ' 0.5', ' 0s', ' Mars/Olympus', ' UTC', ' &a [1]', ' *a', ' {', ' 2h', ' "\u001b[2J"')), { maxLength: 8 })
+        .map((lines) => lines.map(([k, v]) => `${k}:${v}`).join('\n')),
+    );
+    await fc.assert(
+      fc.asyncProperty(yamlish, async (text) => {
+        const r = await runCli(['validate', '--config', file('p.yaml', text)]);
+        expect([0, 2]).toContain(r.code);
+        if (r.code === 2) {
+          expect(r.stdout).toBe('');
+          expect(r.stderr).toMatch(/^binderwatch: /);
+          expect(r.stderr).not.toMatch(/^\s+at /m);
+          expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -23,12 +23,17 @@ export interface ConfigIssue {
   message: string;
 }
 
+/** Problems listed in a ConfigError's message; a file wrong everywhere is fixed from the top. */
+const MAX_CONFIG_ISSUES_SHOWN = 50;
+
 /** The config file is invalid; `issues` names each bad field. */
 export class ConfigError extends BinderwatchError {
   constructor(public readonly issues: ConfigIssue[], source = 'config') {
     // One problem, one line (scripts and CI logs read it whole); several, one line each.
     const line = (i: ConfigIssue) => printable(i.path ? `${i.path}: ${i.message}` : i.message);
-    super(issues.length === 1 ? `${printable(source)}: ${line(issues[0])}` : `${printable(source)} is invalid:\n` + issues.map((i) => `  ${line(i)}`).join('\n'));
+    const shown = issues.slice(0, MAX_CONFIG_ISSUES_SHOWN).map((i) => `  ${line(i)}`);
+    if (issues.length > shown.length) shown.push(`  … and ${issues.length - shown.length} more`);
+    super(issues.length === 1 ? `${printable(source)}: ${line(issues[0])}` : `${printable(source)} is invalid:\n` + shown.join('\n'));
   }
 }
 

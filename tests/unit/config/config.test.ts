@@ -113,6 +113,20 @@ describe('config', () => {
     expect(issues('checks:\n  trafficVsPods:\n    window: 20\n    baseline: x\n')).toHaveLength(2);
   });
 
+  it('lists the first 50 problems of a file wrong everywhere, and how many more', () => {
+    const silences = Array.from({ length: 60 }, (_, i) => `  - { match: "k${i}", until: never, reason: x }`).join('\n');
+    let error: unknown;
+    try {
+      parseConfigYaml(`alerting:\n  silences:\n${silences}\n`, 'c.yaml');
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).issues).toHaveLength(60);
+    const lines = (error as Error).message.split('\n');
+    expect(lines).toHaveLength(52);
+    expect(lines.at(-1)).toBe('  … and 10 more');
+  });
+
   it('names the line of a YAML syntax error', () => {
     expect(issues('checks:\n  trafficVsPods: [\n')[0]).toMatch(/^line \d+: /);
   });

@@ -16,14 +16,14 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
   if (!CHECK_NAMES.includes(check)) throw new ConfigError([{ path: '<check>', message: `expected one of ${CHECK_NAMES.join(', ')}` }], 'arguments');
   if (!values.config) throw new ConfigError([{ path: '--config', message: 'required' }], 'arguments');
   const config = await loadConfig(values.config);
+  if (!config.checks[check].enabled) {
+    io.stderr.write(`binderwatch: ${check} is disabled in ${values.config} (checks.${check}.enabled: false)\n`);
+    return EXIT.invalid;
+  }
   const logger = jsonLogger((line) => io.stderr.write(line + '\n'));
   const deps = await buildLiveDeps(config, io.env, logger, [check]);
   if (!deps.sources[check]) {
     io.stderr.write(`binderwatch: ${check} has nothing to watch in ${values.config} (no targets, pools or sources configured)\n`);
-    return EXIT.invalid;
-  }
-  if (!config.checks[check].enabled) {
-    io.stderr.write(`binderwatch: ${check} is disabled in ${values.config} (checks.${check}.enabled: false)\n`);
     return EXIT.invalid;
   }
   const result = await runCheck(check, deps, Date.now());

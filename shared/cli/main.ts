@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configJsonSchema, loadConfig, parseConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import { httpUrl, type Config } from '../config/schema.ts';
 import { BinderwatchError, ConfigError, ScenarioError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import { EXIT } from './exit-codes.ts';
@@ -94,6 +94,8 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
     },
   });
   if (values.format !== 'text' && values.format !== 'jsonl') throw new ConfigError([{ path: '--format', message: 'expected text or jsonl' }], 'arguments');
+  const prometheusUrl = values.prometheus === undefined ? undefined : httpUrl.safeParse(values.prometheus);
+  if (prometheusUrl?.success === false) throw new ConfigError([{ path: '--prometheus', message: prometheusUrl.error.issues[0].message }], 'arguments');
   const file = positionals[0] ? resolve(positionals[0]) : DEFAULT_SCENARIO;
   const truthFile = values.truth ?? (positionals[0] ? undefined : file.replace(/\.om$/, '.truth.json'));
   const config: Config = values.config ? await loadConfig(values.config) : parseConfig({ alerting: { state: { type: 'memory' } } });

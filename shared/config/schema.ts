@@ -58,7 +58,8 @@ const onceValid = (...fields: string[]) => ({
 
 const fraction = (def: number) => z.number().min(0).max(1).default(def);
 // http(s) only: a javascript: or file: URL is accepted by URL parsers but can never be a hub.
-const url = z.url({ protocol: /^https?$/, error: 'expected an absolute URL like "https://mybinder.org" (http or https)' });
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute URL like "https://mybinder.org" (http or https)' });
+const url = httpUrl;
 
 /** What Intl (and so every time shown to people) accepts: IANA names like "Europe/Berlin", or "UTC". */
 function isTimeZone(zone: string): boolean {

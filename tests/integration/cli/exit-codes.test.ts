@@ -92,6 +92,19 @@ describe('exit 2: invalid input, in one line', () => {
     expect(r.stderr).toMatch(/^binderwatch probe: <provider\/spec>: has a "\.\." segment/);
   });
 
+  it('replay refuses a --prometheus that is not an http(s) URL, reading nothing', async () => {
+    const r = await runCli(['replay', GOOD, '--prometheus', 'file:///etc/passwd']);
+    expect(r.code).toBe(2);
+    expectOneLine(r, 'arguments: --prometheus: expected an absolute URL like "https://mybinder.org" (http or https)');
+  });
+
+  it('check refuses a check the config disables, rather than reporting it ok or failed', async () => {
+    const config = file('off.yaml', 'checks:\n  clusterHealth:\n    enabled: false\nsources:\n  kubernetes:\n    kubeconfig: /nonexistent\nalerting:\n  state: { type: memory }\n');
+    const r = await runCli(['check', 'clusterHealth', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`binderwatch: clusterHealth is disabled in ${config} (checks.clusterHealth.enabled: false)\n`);
+  });
+
   it.each([[['frobnicate']], [[]], [['check', 'nodeHeadroomz', '--config', GOOD]], [['replay', '--format', 'xml']], [['replay', '--no-such-flag']]])(
     'refuses bad arguments %j',
     async (args) => {

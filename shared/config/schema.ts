@@ -59,7 +59,6 @@ const onceValid = (...fields: string[]) => ({
 const fraction = (def: number) => z.number().min(0).max(1).default(def);
 // http(s) only: a javascript: or file: URL is accepted by URL parsers but can never be a hub.
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute URL like "https://mybinder.org" (http or https)' });
-const url = httpUrl;
 
 /** What Intl (and so every time shown to people) accepts: IANA names like "Europe/Berlin", or "UTC". */
 function isTimeZone(zone: string): boolean {
@@ -123,16 +122,17 @@ const failuresFitRuns = (rule: { failuresToFire?: number; ofLastRuns?: number },
 export const alertRuleSchema = alertRuleFields.superRefine(failuresFitRuns, onceValid('failuresToFire', 'ofLastRuns'));
 export type AlertRule = z.output<typeof alertRuleSchema>;
 
-// Without the defaults, so what a check leaves out comes from alerting.defaults, not from the built-in values.
+/** A rule field without its default, so what a check's override leaves out comes from alerting.defaults, not the built-in value. */
+const inherited = <T extends z.ZodType>(field: z.ZodDefault<T>) => field.unwrap().optional().describe(`${field.description ?? ''} Default: alerting.defaults.`.trim());
 const f = alertRuleFields.shape;
 const ruleOverride = z
   .object({
-    failuresToFire: f.failuresToFire.unwrap().optional(),
+    failuresToFire: inherited(f.failuresToFire),
     ofLastRuns: f.ofLastRuns,
-    pendingFor: f.pendingFor.unwrap().optional(),
-    successesToResolve: f.successesToResolve.unwrap().optional(),
-    unknownToFire: f.unknownToFire.unwrap().optional(),
-    repeatInterval: f.repeatInterval.unwrap().optional(),
+    pendingFor: inherited(f.pendingFor),
+    successesToResolve: inherited(f.successesToResolve),
+    unknownToFire: inherited(f.unknownToFire),
+    repeatInterval: inherited(f.repeatInterval),
   })
   .strict()
   .superRefine(failuresFitRuns, onceValid('failuresToFire', 'ofLastRuns'))
@@ -145,12 +145,12 @@ const checkBase = {
 
 const launchTarget = z
   .object({
-    binderUrl: url.describe('BinderHub base URL.'),
+    binderUrl: httpUrl.describe('BinderHub base URL.'),
     repos: z
       .array(repoSpec)
       .min(1)
       .describe('provider/spec to launch, e.g. gh/binder-examples/requirements/HEAD.'),
-    hubUrl: url
+    hubUrl: httpUrl
       .optional()
       .describe("JupyterHub base URL for the admin API (GET/DELETE /hub/api/users/…); default: the origin of the launched server's URL."),
     hubApiTokenEnv: z
@@ -184,7 +184,7 @@ export const binderHealthSchema = z
   .object({
     ...checkBase,
     schedule: schedule('*/2 * * * *'),
-    binderUrls: z.array(url).default([]).describe('Hubs whose /health to read; default: the launch probe targets.'),
+    binderUrls: z.array(httpUrl).default([]).describe('Hubs whose /health to read; default: the launch probe targets.'),
     quotaWarnAt: fraction(0.9).describe('Pod quota use that is a warning.'),
     timeout: timeout('20s'),
   })
@@ -287,7 +287,7 @@ export const configSchema = z
       .object({
         prometheus: z
           .object({
-            url: url.describe('Prometheus base URL, or the Cloud Monitoring PromQL endpoint.'),
+            url: httpUrl.describe('Prometheus base URL, or the Cloud Monitoring PromQL endpoint.'),
             auth: z
               .enum(['none', 'basic', 'bearer', 'google'])
               .default('none')
@@ -344,7 +344,7 @@ export const configSchema = z
           ])
           .default({ type: 'file', dir: '.binderwatch-state' }),
         links: z
-          .object({ dashboard: url.optional(), hub: url.optional() })
+          .object({ dashboard: httpUrl.optional(), hub: httpUrl.optional() })
           .strict()
           .default({})
           .describe('Links added to every notification.'),

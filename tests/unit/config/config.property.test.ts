@@ -14,6 +14,8 @@ import { CHECK_NAMES } from '../../../shared/model.ts';
 import { ruleFor } from '../../../shared/run-check.ts';
 
 const RUNS = 5_000;
+/** Thousands of runs on two shared cores: a generous bound, so load never fails a property that holds. */
+const SLOW = 300_000;
 const ROUND_TRIPS = 1_000;
 
 /** Runs the loader; a ConfigError is a refusal, anything else thrown fails the property. */
@@ -158,7 +160,7 @@ describe('the config loader, over generated input', () => {
     // The generator reaches both sides, so neither half of the property is vacuous.
     expect(accepted).toBeGreaterThan(RUNS / 50);
     expect(accepted).toBeLessThan(RUNS);
-  });
+  }, SLOW);
 
   // Fewer runs: writing and reading YAML costs most of a property run, and the loader's YAML side has its own ${RUNS} below.
   it(`reads the same config from YAML as from the object it was written from (${ROUND_TRIPS} files)`, () => {
@@ -171,7 +173,7 @@ describe('the config loader, over generated input', () => {
       }),
       { numRuns: ROUND_TRIPS },
     );
-  });
+  }, SLOW);
 
   it(`answers any text with a config or a readable ConfigError (${RUNS} damaged or arbitrary files)`, () => {
     const damaged = fc
@@ -189,5 +191,5 @@ describe('the config loader, over generated input', () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, SLOW);
 });

@@ -12,21 +12,12 @@ import { parseDuration } from '../../../shared/duration.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { CHECK_NAMES } from '../../../shared/model.ts';
 import { ruleFor } from '../../../shared/run-check.ts';
+import { checkReader } from '../../helpers/property.ts';
 
 const RUNS = 5_000;
 /** Thousands of runs on two shared cores: a generous bound, so load never fails a property that holds. */
 const SLOW = 300_000;
 const ROUND_TRIPS = 1_000;
-
-/** Runs the loader; a ConfigError is a refusal, anything else thrown fails the property. */
-function load(read: () => Config): Config | ConfigError {
-  try {
-    return read();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-}
 
 /** A refusal reads as lines of "field: reason", without control characters or a stack. */
 function assertReadable(e: ConfigError): void {
@@ -143,19 +134,18 @@ function decodeURIComponentSafe(s: string): string {
 
 describe('the config loader, over generated input', () => {
   it(`accepts only configs that mean what they say, and refuses the rest naming fields (${RUNS} config-shaped objects)`, () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(configLike, (raw) => {
-        const r = load(() => parseConfig(raw));
-        if (r instanceof ConfigError) {
-          assertReadable(r);
-          for (const i of r.issues) assert.match(i.path, /^(displayTimeZone|checks|alerting)\b/);
-        } else {
-          accepted++;
-          assertMeaningful(r);
-        }
-      }),
-      { numRuns: RUNS },
+    const accepted = checkReader(
+      configLike,
+      {
+        read: (raw) => parseConfig(raw),
+        error: ConfigError,
+        kept: assertMeaningful,
+        refused: (e) => {
+          assertReadable(e);
+          for (const i of e.issues) assert.match(i.path, /^(displayTimeZone|checks|alerting)\b/);
+        },
+      },
+      RUNS,
     );
     // The generator reaches both sides, so neither half of the property is vacuous.
     expect(accepted).toBeGreaterThan(RUNS / 50);
@@ -164,6 +154,14 @@ describe('the config loader, over generated input', () => {
 
   // Fewer runs: writing and reading YAML costs most of a property run, and the loader's YAML side has its own ${RUNS} below.
   it(`reads the same config from YAML as from the object it was written from (${ROUND_TRIPS} files)`, () => {
+    const load = (read: () => Config): Config | ConfigError => {
+      try {
+        return read();
+      } catch (e) {
+        if (e instanceof ConfigError) return e;
+        throw e;
+      }
+    };
     fc.assert(
       fc.property(configLike, (raw) => {
         const fromObject = load(() => parseConfig(raw));
@@ -183,13 +181,7 @@ describe('the config loader, over generated input', () => {
         const i = text.length ? at % text.length : 0;
         return text.slice(0, i) + junk + text.slice(i);
       });
-    fc.assert(
-      fc.property(fc.oneof(damaged, fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 })), (text) => {
-        const r = load(() => parseConfigYaml(text, 'c.yaml'));
-        if (r instanceof ConfigError) assertReadable(r);
-        else assertMeaningful(r);
-      }),
-      { numRuns: RUNS },
-    );
+    const text = fc.oneof(damaged, fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 }));
+    checkReader(text, { read: (t) => parseConfigYaml(t, 'c.yaml'), error: ConfigError, kept: assertMeaningful, refused: assertReadable }, RUNS);
   }, SLOW);
 });

@@ -5,20 +5,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../../shared/errors.ts';
 import { parseTruth, type Truth } from '../../../shared/replay/score.ts';
+import { checkReader } from '../../helpers/property.ts';
 
 const RUNS = 5_000;
 /** Thousands of runs on two shared cores: a generous bound, so load never fails a property that holds. */
 const SLOW = 300_000;
 const KINDS = ['levelling-off', 'headroom', 'sick-node', 'launch-failure'];
-
-function read(text: string): Truth | ScenarioError {
-  try {
-    return parseTruth(text, 't.json');
-  } catch (e) {
-    if (e instanceof ScenarioError) return e;
-    throw e;
-  }
-}
 
 function assertOneLine(e: ScenarioError): void {
   assert.match(e.message, /^t\.json: \S/);
@@ -54,19 +46,10 @@ const truthLike = fc.oneof(
 );
 
 describe('the truth-file reader, over generated input', () => {
+  const property = { read: (text: string) => parseTruth(text, 't.json'), error: ScenarioError, kept: assertOrdered, refused: assertOneLine };
+
   it(`reads truth-shaped JSON as ordered incidents of known kinds, or one ScenarioError line (${RUNS} files)`, () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(truthLike, (raw) => {
-        const r = read(JSON.stringify(raw));
-        if (r instanceof ScenarioError) assertOneLine(r);
-        else {
-          accepted++;
-          assertOrdered(r);
-        }
-      }),
-      { numRuns: RUNS },
-    );
+    const accepted = checkReader(truthLike.map((raw) => JSON.stringify(raw)), property, RUNS);
     expect(accepted).toBeGreaterThan(RUNS / 20);
     expect(accepted).toBeLessThan(RUNS);
   }, SLOW);
@@ -77,13 +60,6 @@ describe('the truth-file reader, over generated input', () => {
       const i = text.length ? at % text.length : 0;
       return text.slice(0, i) + junk + text.slice(i);
     });
-    fc.assert(
-      fc.property(fc.oneof(damaged, fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
-        const r = read(text);
-        if (r instanceof ScenarioError) assertOneLine(r);
-        else assertOrdered(r);
-      }),
-      { numRuns: RUNS },
-    );
+    checkReader(fc.oneof(damaged, fc.string({ unit: 'binary', maxLength: 200 })), property, RUNS);
   }, SLOW);
 });

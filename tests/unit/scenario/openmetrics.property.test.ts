@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../../shared/errors.ts';
 import { formatScenario, parseScenario, SCENARIO_SERIES, type ScenarioData, type ScenarioSeries } from '../../../shared/scenario/openmetrics.ts';
+import { checkReader } from '../../helpers/property.ts';
 
 const RUNS = 5_000;
 /** Thousands of runs on two shared cores: a generous bound, so load never fails a property that holds. */
@@ -12,15 +13,6 @@ const SLOW = 300_000;
 const DAY_S = 86_400;
 const T = 1516233600; // 2018-01-18T00:00:00Z
 const NAMES = Object.keys(SCENARIO_SERIES);
-
-function read(text: string): ScenarioData | ScenarioError {
-  try {
-    return parseScenario(text, 'x.om');
-  } catch (e) {
-    if (e instanceof ScenarioError) return e;
-    throw e;
-  }
-}
 
 function assertOneLine(e: ScenarioError, lineCount: number): void {
   assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f]/);
@@ -110,42 +102,34 @@ const damagedScenario = fc
 const file = fc.oneof(lineSoup, damagedScenario);
 
 describe('the scenario reader, over generated input', () => {
+  const property = {
+    read: (text: string) => parseScenario(text, 'x.om'),
+    error: ScenarioError,
+    kept: assertKept,
+    refused: (e: ScenarioError, text: string) => assertOneLine(e, text.split('\n').length),
+  };
+
   it(`reads any line-shaped file as a scenario that keeps its promises, or one ScenarioError line (${RUNS} files)`, () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(file, (text) => {
-        const r = read(text);
-        if (r instanceof ScenarioError) assertOneLine(r, text.split('\n').length);
-        else {
-          accepted++;
-          assertKept(r);
-        }
-      }),
-      { numRuns: RUNS },
-    );
+    const accepted = checkReader(file, property, RUNS);
     expect(accepted).toBeGreaterThan(RUNS / 20);
     expect(accepted).toBeLessThan(RUNS);
   }, SLOW);
 
   it(`answers arbitrary text with a ScenarioError, never another exception (${RUNS} strings)`, () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 })), (text) => {
-        const r = read(text);
-        if (r instanceof ScenarioError) assertOneLine(r, text.split('\n').length);
-        else assertKept(r);
-      }),
-      { numRuns: RUNS },
-    );
+    checkReader(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 })), property, RUNS);
   }, SLOW);
 
   it(`reads back exactly what formatScenario writes (${RUNS} scenarios)`, () => {
-    fc.assert(
-      fc.property(scenarioData, (list) => {
-        const r = read(formatScenario({ series: list }));
-        assert.ok(!(r instanceof ScenarioError), r instanceof ScenarioError ? r.message : '');
-        assert.deepEqual(r.series, list);
-      }),
-      { numRuns: RUNS },
+    const accepted = checkReader(
+      scenarioData,
+      {
+        read: (list) => parseScenario(formatScenario({ series: list }), 'x.om'),
+        error: ScenarioError,
+        kept: (r, list) => assert.deepEqual(r.series, list),
+        refused: (e) => assert.fail(e.message),
+      },
+      RUNS,
     );
+    expect(accepted).toBe(RUNS);
   }, SLOW);
 });

@@ -82,6 +82,14 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
     io.stderr.write(`binderwatch probe: --hub-token-env: environment variable ${tokenVar} is not set\n`);
     return EXIT.invalid;
   }
+  // A spec the launch URL cannot carry says why first (an unescaped git URL, say); the hub's URL is checked below.
+  try {
+    buildUrl('https://binderhub.invalid', repo);
+  } catch (e) {
+    io.stderr.write(`binderwatch probe: <provider/spec>: ${(e as Error).message}\n${USAGE}`);
+    return EXIT.invalid;
+  }
+
   // The config schema checks the flags the same way it checks a config file.
   const cfg = launchProbeSchema.safeParse({
     targets: [{ binderUrl, repos: [repo], ...(values['hub-url'] ? { hubUrl: values['hub-url'] } : {}) }],
@@ -95,13 +103,6 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
       return `binderwatch probe: ${field ? flag[field] : i.path.join('.')}: ${i.message}\n`;
     });
     io.stderr.write(lines.join('') + USAGE);
-    return EXIT.invalid;
-  }
-
-  try {
-    buildUrl(binderUrl, repo);
-  } catch (e) {
-    io.stderr.write(`binderwatch probe: <provider/spec>: ${(e as Error).message}\n${USAGE}`);
     return EXIT.invalid;
   }
 

@@ -90,7 +90,8 @@ const repoSpec = z
   .superRefine((spec, ctx) => {
     const bad = escapingSegment(spec);
     if (bad !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `has ${bad === '' ? 'an empty' : `a "${bad}"`} segment: every part between "/" must name something, or the request leaves /build/` });
+      const hint = /^git\/[a-z][a-z0-9+.-]*:\//i.test(spec) ? ' (escape a git repository URL: git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/<ref>)' : '';
+      ctx.addIssue({ code: 'custom', message: `has ${bad === '' ? 'an empty' : `a "${bad}"`} segment: every part between "/" must name something, or the request leaves /build/${hint}` });
     }
   });
 

@@ -65,6 +65,10 @@ describe('config', () => {
     [target('gh/org/../../evil/HEAD'), 'checks.launchProbe.targets[0].repos[0]: has a ".." segment: every part between "/" must name something, or the request leaves /build/'],
     [target('gh/org/%2E%2e/HEAD'), 'checks.launchProbe.targets[0].repos[0]: has a ".." segment: every part between "/" must name something, or the request leaves /build/'],
     [target('gh/org//HEAD'), 'checks.launchProbe.targets[0].repos[0]: has an empty segment: every part between "/" must name something, or the request leaves /build/'],
+    [
+      target('git/https://github.com/org/repo/HEAD'),
+      'checks.launchProbe.targets[0].repos[0]: has an empty segment: every part between "/" must name something, or the request leaves /build/ (escape a git repository URL: git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/<ref>)',
+    ],
     [target('gh/org/./HEAD'), 'checks.launchProbe.targets[0].repos[0]: has a "." segment: every part between "/" must name something, or the request leaves /build/'],
   ])('refuses a setting that would not mean what it says: %j', (yaml, message) => {
     expect(issues(yaml)).toEqual([message]);

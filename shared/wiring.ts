@@ -4,7 +4,7 @@
 // environment in; nothing here reads process.env.
 import type { Config } from './config/schema.ts';
 import { parseDuration } from './duration.ts';
-import { UpstreamError } from './errors.ts';
+import { ConfigError, UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { CHECK_NAMES, type CheckName } from './model.ts';
 import { notifiersFromEnv } from './alerting/notifiers/index.ts';
@@ -15,6 +15,15 @@ import type { Sources } from './sources/source.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
 
 export type Env = Record<string, string | undefined>;
+
+/** A kubeconfig the config names but that cannot be read is a config mistake (exit 2), named by its field. */
+function readKubeconfig<T>(path: string, load: (path: string) => T): T {
+  try {
+    return load(path);
+  } catch (e) {
+    throw new ConfigError([{ path: 'sources.kubernetes.kubeconfig', message: `cannot read ${path}: ${(e as Error).message.split('\n')[0]}` }]);
+  }
+}
 
 async function buildStore(config: Config, logger: Logger): Promise<StateStore> {
   const state = config.alerting.state;
@@ -100,7 +109,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
       let reader = readers.get(id);
       if (!reader) {
         reader = (async () => {
-          if (kubeconfig) return new k8s.KubernetesReader(k8s.kubeConfigFromFile(kubeconfig));
+          if (kubeconfig) return new k8s.KubernetesReader(readKubeconfig(kubeconfig, k8s.kubeConfigFromFile));
           const { server, caCert } = await gke.clusterAccess(ref);
           const token = await gkeAuth.getAccessToken();
           if (!token) throw new UpstreamError('gke', 'no access token for the cluster');

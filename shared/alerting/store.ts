@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, UpstreamError } from '../errors.ts';
 import { jsonLogger, type Logger } from '../log.ts';
 
 export interface Versioned<T> {
@@ -87,6 +87,11 @@ export class UnreadableObjects {
   }
 }
 
+/** A state directory that cannot be read or written: binderwatch cannot keep state, which is "cannot see", not a bug. */
+function stateDirError(what: string, e: unknown): UpstreamError {
+  return new UpstreamError('state directory', `${what}: ${(e as Error).message}`, undefined, false, { cause: e });
+}
+
 type FileRead<T> = { state: 'absent' } | { state: 'unreadable'; fingerprint: string } | { state: 'ok'; version: number; value: T };
 
 /**
@@ -114,7 +119,7 @@ export class FileStore implements StateStore {
       text = await readFile(this.file(key), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'absent' };
-      throw e;
+      throw stateDirError(`reading ${key}`, e);
     }
     // A file's version lives inside it, so an unreadable one is told apart by its bytes.
     const fingerprint = createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -139,10 +144,14 @@ export class FileStore implements StateStore {
       // Over an unreadable file, number versions from the clock: a writer still holding a
       // version from before the damage must not match a restarted count.
       const version = current.state === 'ok' ? current.version + 1 : current.state === 'unreadable' ? Date.now() : 1;
-      await mkdir(this.dir, { recursive: true });
       const tmp = this.file(key) + '.tmp';
-      await writeFile(tmp, JSON.stringify({ version, value }));
-      await rename(tmp, this.file(key));
+      try {
+        await mkdir(this.dir, { recursive: true });
+        await writeFile(tmp, JSON.stringify({ version, value }));
+        await rename(tmp, this.file(key));
+      } catch (e) {
+        throw stateDirError(`writing ${key}`, e);
+      }
       this.unreadable.replaced(key);
       return String(version);
     });

@@ -98,6 +98,13 @@ describe('exit 2: invalid input, in one line', () => {
     expectOneLine(r, 'arguments: --prometheus: expected an absolute URL like "https://mybinder.org" (http or https)');
   });
 
+  it('check refuses a kubeconfig that cannot be read, naming the field', async () => {
+    const config = file('nokube.yaml', 'sources:\n  kubernetes:\n    kubeconfig: /nonexistent/kubeconfig\nalerting:\n  state: { type: memory }\n');
+    const r = await runCli(['check', 'clusterHealth', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^binderwatch: config: sources\.kubernetes\.kubeconfig: cannot read \/nonexistent\/kubeconfig: ENOENT[^\n]*\n$/);
+  });
+
   it('check refuses a check the config disables, rather than reporting it ok or failed', async () => {
     const config = file('off.yaml', 'checks:\n  clusterHealth:\n    enabled: false\nsources:\n  kubernetes:\n    kubeconfig: /nonexistent\nalerting:\n  state: { type: memory }\n');
     const r = await runCli(['check', 'clusterHealth', '--config', config]);
@@ -114,18 +121,21 @@ describe('exit 2: invalid input, in one line', () => {
 });
 
 describe('exit 3: unknown, binderwatch could not see', () => {
+  /** A cluster at a closed loopback port. */
+  const KUBECONFIG_GONE = file(
+    'kubeconfig',
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:\n- name: gone\n  cluster:\n    server: https://127.0.0.1:1\n    insecure-skip-tls-verify: true',
+      'users:\n- name: me\n  user:\n    token: not-a-real-token',
+      'contexts:\n- name: gone\n  context: {cluster: gone, user: me}',
+      'current-context: gone',
+    ].join('\n'),
+  );
+
   it('check exits 3 when its source cannot be reached, with the "cannot see" finding on stdout, over a broken state file', async () => {
-    const kubeconfig = file(
-      'kubeconfig',
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:\n- name: gone\n  cluster:\n    server: https://127.0.0.1:1\n    insecure-skip-tls-verify: true',
-        'users:\n- name: me\n  user:\n    token: not-a-real-token',
-        'contexts:\n- name: gone\n  context: {cluster: gone, user: me}',
-        'current-context: gone',
-      ].join('\n'),
-    );
+    const kubeconfig = KUBECONFIG_GONE;
     const state = join(dir, 'state');
     mkdirSync(state);
     writeFileSync(join(state, encodeURIComponent('run/clusterHealth') + '.json'), '{"broken');
@@ -136,6 +146,14 @@ describe('exit 3: unknown, binderwatch could not see', () => {
     const errors = r.stderr.split('\n').filter((l) => l.includes('"ERROR"')).map((l) => JSON.parse(l) as { key: string });
     expect(errors.map((e) => e.key)).toEqual(['run/clusterHealth']);
     expect(JSON.parse(readFileSync(join(state, encodeURIComponent('run/clusterHealth') + '.json'), 'utf8'))).toMatchObject({ value: { lastRunAt: expect.any(Number) } });
+  });
+
+  it('check exits 3 in one line when its state directory cannot be written', async () => {
+    const notADir = file('not-a-dir', 'a file where the state directory should be');
+    const config = file('c.yaml', `sources:\n  kubernetes:\n    kubeconfig: ${KUBECONFIG_GONE}\nalerting:\n  state: { type: file, dir: ${join(notADir, 'state')} }\n`);
+    const r = await runCli(['check', 'clusterHealth', '--config', config]);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^binderwatch: state directory: (reading|writing) [^\n]*ENOTDIR/);
   });
 
   it('replay exits 3 in one line when the Prometheus it should read from is not there', async () => {

@@ -141,9 +141,11 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     for (const key of known) {
       if (touched.has(key)) continue;
       const st = await store.get<AlertState>(key);
-      if (!st || (st.value.phase === 'ok' && st.value.owed.length === 0)) continue;
-      const last = st.value.last;
-      await apply({ check, key: st.value.key, status: 'ok', severity: last?.severity ?? 'warning', title: last?.title ?? st.value.key, summary: 'no longer reported', runbook: [] });
+      if (st && st.value.phase === 'ok' && st.value.owed.length === 0) continue;
+      // An unreadable state (st undefined) is rewritten as a fresh one: nothing is known to have fired, so nothing resolves.
+      const findingKey = st?.value.key ?? key.slice(alertKey(check, '').length);
+      const last = st?.value.last;
+      await apply({ check, key: findingKey, status: 'ok', severity: last?.severity ?? 'warning', title: last?.title ?? findingKey, summary: 'no longer reported', runbook: [] });
     }
   }
 

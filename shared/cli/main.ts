@@ -5,8 +5,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configJsonSchema, loadConfig, parseConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import { httpUrl, type Config } from '../config/schema.ts';
 import { BinderwatchError, ConfigError, ScenarioError } from '../errors.ts';
+import { redact } from '../redact.ts';
+import { EXIT } from './exit-codes.ts';
 import { parseScenario } from '../scenario/openmetrics.ts';
 import { reportData, type ReportRun } from '../report/data.ts';
 import { replay, type ReplayAlert } from '../replay/replay.ts';
@@ -99,6 +101,8 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
     },
   });
   if (values.format !== 'text' && values.format !== 'jsonl') throw new ConfigError([{ path: '--format', message: 'expected text or jsonl' }], 'arguments');
+  const prometheusUrl = values.prometheus === undefined ? undefined : httpUrl.safeParse(values.prometheus);
+  if (prometheusUrl?.success === false) throw new ConfigError([{ path: '--prometheus', message: prometheusUrl.error.issues[0].message }], 'arguments');
   const file = positionals[0] ? resolve(positionals[0]) : DEFAULT_SCENARIO;
   const truthFile = values.truth ?? (positionals[0] ? undefined : file.replace(/\.om$/, '.truth.json'));
   const config: Config = values.config ? await loadConfig(values.config) : parseConfig({ alerting: { state: { type: 'memory' } } });
@@ -185,20 +189,25 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case '--help':
       case '-h':
         io.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
+        return command === undefined ? EXIT.invalid : EXIT.ok;
       default:
         io.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
-        return 2;
+        return EXIT.invalid;
     }
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof ScenarioError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`binderwatch: ${(e as Error).message}\n`);
-      return 2;
-    }
-    if (e instanceof BinderwatchError) {
-      io.stderr.write(`binderwatch: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    return reportError(e, io);
   }
+}
+
+/** Any failure as one line and an exit code, never a stack trace. */
+function reportError(e: unknown, io: CliIO): number {
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof ConfigError || e instanceof ScenarioError || (e as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS')) {
+    io.stderr.write(`binderwatch: ${message}\n`);
+    return EXIT.invalid;
+  }
+  // Nothing was found wrong with what is watched: binderwatch could not look (an upstream, the state store) or broke.
+  const what = e instanceof BinderwatchError ? '' : 'internal error (please report it): ';
+  io.stderr.write(`binderwatch: ${what}${redact(message).split('\n')[0]}\n`);
+  return EXIT.unknown;
 }

@@ -1,11 +1,13 @@
 // `binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--json]
 //  [--hub-token-env VAR] [--hub-url URL]`: one launch probe, its phases shown live.
 // Exit 0 when the launch worked end to end, 1 when it failed (naming the phase), 2 on bad arguments
-// (including a spec that cannot be sent).
+// (including a URL or spec that cannot be sent), 3 when the probe could not run.
 import { parseArgs } from 'node:util';
 import { launchProbeSchema } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import type { ProbeResult } from '../model.ts';
+import { buildUrl } from '../sources/binderhub.ts';
+import { EXIT } from './exit-codes.ts';
 import { probeSettings, runLaunchProbe, type ProbeProgress } from '../sources/launch-probe.ts';
 
 export interface ProbeIO {
@@ -65,12 +67,12 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
     });
   } catch (e) {
     io.stderr.write(`binderwatch probe: ${(e as Error).message}\n${USAGE}`);
-    return 2;
+    return EXIT.invalid;
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 2) {
     io.stderr.write(USAGE);
-    return 2;
+    return EXIT.invalid;
   }
   const [binderUrl, repo] = positionals;
 
@@ -78,8 +80,16 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
   const hubApiToken = tokenVar ? io.env?.[tokenVar] : undefined;
   if (tokenVar && !hubApiToken) {
     io.stderr.write(`binderwatch probe: --hub-token-env: environment variable ${tokenVar} is not set\n`);
-    return 2;
+    return EXIT.invalid;
   }
+  // A spec the launch URL cannot carry says why first (an unescaped git URL, say); the hub's URL is checked below.
+  try {
+    buildUrl('https://binderhub.invalid', repo);
+  } catch (e) {
+    io.stderr.write(`binderwatch probe: <provider/spec>: ${(e as Error).message}\n${USAGE}`);
+    return EXIT.invalid;
+  }
+
   // The config schema checks the flags the same way it checks a config file.
   const cfg = launchProbeSchema.safeParse({
     targets: [{ binderUrl, repos: [repo], ...(values['hub-url'] ? { hubUrl: values['hub-url'] } : {}) }],
@@ -93,7 +103,7 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
       return `binderwatch probe: ${field ? flag[field] : i.path.join('.')}: ${i.message}\n`;
     });
     io.stderr.write(lines.join('') + USAGE);
-    return 2;
+    return EXIT.invalid;
   }
 
   // With --json stdout carries only the result, so progress goes to stderr.
@@ -101,6 +111,5 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
   const result = await runLaunchProbe({ binderUrl, repo, hubUrl: values['hub-url'], hubApiToken }, probeSettings(cfg.data), { onPhase: printer.update });
   printer.finish();
   io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : summary(result));
-  // A spec that cannot even be sent is a bad argument, not a failed launch.
-  return result.ok ? 0 : result.unknownReason ? 2 : 1;
+  return result.ok ? EXIT.ok : result.unknownReason ? EXIT.unknown : EXIT.problem;
 }

@@ -227,7 +227,7 @@ suite('binderwatch probe', () => {
     [['not a url', 'gh/o/r/HEAD'], /<binderUrl>: expected an absolute URL/],
     [['http://127.0.0.1:1', 'gh/o/r/HEAD', '--timeout', 'soon'], /--timeout: expected a duration/],
     [['http://127.0.0.1:1', 'gh/o/r/HEAD', '--hub-token-env', 'NOT_SET'], /environment variable NOT_SET is not set/],
-    [['http://127.0.0.1:1', 'git/https://github.com/o/r/main'], /could not probe: git specs are "<url-escaped repository URL>\/<ref>"/],
+    [['http://127.0.0.1:1', 'git/https://github.com/o/r/main'], /<provider\/spec>: git specs are "<url-escaped repository URL>\/<ref>"/],
   ])('exits 2 on bad arguments %j', async (args, message) => {
     const io = capture();
     expect(await probeCommand(args, { ...io, isTTY: false, env: {} })).toBe(2);

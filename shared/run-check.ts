@@ -7,7 +7,7 @@ import { detectors } from './checks/index.ts';
 import { UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { CheckName, Finding, FindingStatus, ObservationByCheck } from './model.ts';
-import { redact } from './redact.ts';
+import { redact, withSecretScope } from './redact.ts';
 import type { Sources } from './sources/source.ts';
 import { CLAIM_TTL_MS, defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
 import { initialAlertState, nextAlertState, type AlertState } from './alerting/lifecycle.ts';
@@ -76,7 +76,12 @@ interface RunMemo {
   lastRunAt: number;
 }
 
-export async function runCheck(check: CheckName, deps: CheckDeps, now: number): Promise<CheckRunResult> {
+/** One run of one check; secrets met during it (a launched server's token …) are masked until it ends, then released. */
+export function runCheck(check: CheckName, deps: CheckDeps, now: number): Promise<CheckRunResult> {
+  return withSecretScope(() => runCheckInScope(check, deps, now));
+}
+
+async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): Promise<CheckRunResult> {
   const { config, store, logger } = deps;
   const cfg = config.checks[check];
   const source = deps.sources[check];

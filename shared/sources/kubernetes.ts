@@ -30,7 +30,8 @@ export function kubeConfigFromFile(path: string, context?: string): KubeConfig {
  * Container API gives it (an IP) or a URL, `caCert` base64 PEM as GKE gives it (or PEM).
  */
 export function kubeConfigForGke(opts: { endpoint: string; caCert: string; token: string }): KubeConfig {
-  registerSecret(opts.token);
+  // Fetched once when the reader is built, and kept for its life.
+  registerSecret(opts.token, 'instance');
   const server = /^https?:\/\//.test(opts.endpoint) ? opts.endpoint : `https://${opts.endpoint}`;
   const caData = opts.caCert.includes('-----BEGIN') ? Buffer.from(opts.caCert).toString('base64') : opts.caCert;
   const kc = new KubeConfig();

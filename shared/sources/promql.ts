@@ -171,13 +171,13 @@ function authHeaderSource(auth: PromqlAuth): (url: string) => Promise<Headers> {
     case 'none':
       return async () => new Headers();
     case 'basic': {
-      registerSecret(auth.password);
+      registerSecret(auth.password, 'instance');
       const value = 'Basic ' + Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
-      registerSecret(value.slice(6));
+      registerSecret(value.slice(6), 'instance');
       return async () => new Headers({ Authorization: value });
     }
     case 'bearer':
-      registerSecret(auth.token);
+      registerSecret(auth.token, 'instance');
       return async () => new Headers({ Authorization: `Bearer ${auth.token}` });
     case 'google': {
       const google = auth.google ?? new GoogleAuth({ scopes: [MONITORING_READ_SCOPE] });

@@ -92,9 +92,9 @@ export interface EmailProps extends FormatOptions {
 
 export function emailNotifier(props: EmailProps): Notifier {
   const smtp = parseSmtpUrl(props.smtpUrl);
-  registerSecret(props.smtpUrl);
-  registerSecret(smtp.pass);
-  registerSecret(smtp.pass && encodeURIComponent(smtp.pass));
+  registerSecret(props.smtpUrl, 'instance');
+  registerSecret(smtp.pass, 'instance');
+  registerSecret(smtp.pass && encodeURIComponent(smtp.pass), 'instance');
   const timeout = props.timeoutMs ?? 10_000;
   // nodemailer is loaded on the first send, not at every function's cold start.
   let transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;

@@ -49,7 +49,7 @@ export function notifiersFromEnv(env: Record<string, string | undefined>, deps: 
   const from = get('BINDERWATCH_EMAIL_FROM');
   const toList = get('BINDERWATCH_EMAIL_TO');
   // Before any validation, so even a message about a bad value cannot carry it.
-  for (const secret of [webhookUrl, botToken, smtpUrl]) registerSecret(secret);
+  for (const secret of [webhookUrl, botToken, smtpUrl]) registerSecret(secret, 'instance');
 
   const issues: ConfigIssue[] = [];
   const issue = (path: string, message: string) => issues.push({ path, message });

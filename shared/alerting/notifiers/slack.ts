@@ -117,10 +117,10 @@ export interface SlackWebhookProps extends FormatOptions {
 }
 
 export function slackWebhookNotifier(props: SlackWebhookProps): Notifier {
-  registerSecret(props.webhookUrl);
+  registerSecret(props.webhookUrl, 'instance');
   // Node's own URL error keeps the input; say it without the value.
   if (!URL.canParse(props.webhookUrl)) throw new Error('the Slack webhook URL is not a valid URL');
-  registerSecret(new URL(props.webhookUrl).pathname);
+  registerSecret(new URL(props.webhookUrl).pathname, 'instance');
   const baseFetch = props.fetch ?? globalThis.fetch;
   return {
     name: 'slack',

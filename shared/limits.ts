@@ -1,0 +1,46 @@
+// Every bound on what an upstream may make binderwatch hold or wait for, in one place.
+// Functions run in 256–512 MiB; each byte bound below is far under that even with every
+// check's reads in flight at once. Past a bound the read fails with a named error
+// ("answer larger than …"), which the check reports as `unknown`, never as healthy.
+// docs/limits.md lists them for operators.
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const LIMITS = {
+  /** One server-sent event, its lines together, so also a line without end: BinderHub sends one JSON line of a few hundred bytes (a build log line, a few KiB). */
+  eventBytes: 256 * KiB,
+  /** A whole /build event stream: a long build streams a few MiB of log lines. */
+  eventStreamBytes: 16 * MiB,
+  /** Error pages and the answers read only for a status (BinderHub, notebook server, hub API, Slack). */
+  smallBodyBytes: 64 * KiB,
+  /** BinderHub /health: a list of a handful of checks. */
+  healthBodyBytes: 256 * KiB,
+  /** The hub API user model: one user's servers. */
+  hubApiBodyBytes: 256 * KiB,
+  /** One Prometheus answer: 11,000 points × a few dozen series is ~10 MiB of JSON. */
+  prometheusBodyBytes: 32 * MiB,
+  /** One Google API answer (GA4 realtime report of 30 rows, a GKE cluster or node pool). */
+  googleApiBodyBytes: 8 * MiB,
+  /** One Kubernetes list page (pageSize pods of ~10–20 KiB each). */
+  kubernetesPageBytes: 32 * MiB,
+  /** Kubernetes list pages per list: 200 × 500 = 100,000 pods, more than any BinderHub cluster runs. */
+  kubernetesPages: 200,
+  /** Redirects one request may follow (same origin, never https→http). */
+  redirects: 5,
+  /** Hub text (event messages, error bodies) in alert summaries, log lines and CLI lines. */
+  hubTextChars: 300,
+  /** Hub messages kept per probe. */
+  hubMessages: 10,
+  /** Share of a probe's --timeout kept for stopping the server, so a hung launch still gets stopped in time. */
+  stopBudgetShare: 0.25,
+  /** The stop budget is never below this (a 1 s probe still gets a real chance to stop what it launched). */
+  minStopBudgetMs: 2_000,
+} as const;
+
+/** `1.5 MiB`, `64 KiB`: how limits read in messages. */
+export function formatBytes(n: number): string {
+  if (n >= MiB) return `${Math.round((n / MiB) * 10) / 10} MiB`;
+  if (n >= KiB) return `${Math.round((n / KiB) * 10) / 10} KiB`;
+  return `${n} bytes`;
+}

@@ -32,10 +32,10 @@ export const LIMITS = {
   hubTextChars: 300,
   /** Hub messages kept per probe. */
   hubMessages: 10,
-  /** Share of a probe's --timeout kept for stopping the server, so a hung launch still gets stopped in time. */
-  stopBudgetShare: 0.25,
-  /** The stop budget is never below this (a 1 s probe still gets a real chance to stop what it launched). */
-  minStopBudgetMs: 2_000,
+  /** Share of a probe's timeout kept for stopping the server: launch and contact end that much early, so a hung launch still gets stopped in time. */
+  stopReserveShare: 0.25,
+  /** …at most this (api/shutdown and the hub API's confirmation take seconds, not the quarter of a long timeout). */
+  maxStopReserveMs: 120_000,
 } as const;
 
 /** `1.5 MiB`, `64 KiB`: how limits read in messages. */

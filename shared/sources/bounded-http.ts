@@ -1,6 +1,6 @@
 // Reading an upstream that may be hostile: bodies are read up to a byte limit (never
-// buffered whole first), and redirects are followed only within the same host and never
-// from https to http, so a credential cannot be led to another origin.
+// buffered whole first), and redirects are followed only within the same origin (or
+// from http to https on the same host), so a credential cannot be led elsewhere.
 import { formatBytes, LIMITS } from '../limits.ts';
 import { redactUrl } from '../redact.ts';
 
@@ -82,9 +82,9 @@ export function discard(res: Response): void {
   res.body?.cancel().catch(() => {});
 }
 
-/** Whether a request may follow a redirect from `from` to `to`: same host, and not from https to http. */
+/** Whether a request may follow a redirect from `from` to `to`: the same origin, or the same host upgraded from http to https. */
 export function redirectAllowed(from: URL, to: URL): boolean {
-  return from.hostname === to.hostname && !(from.protocol === 'https:' && to.protocol !== 'https:') && (to.protocol === 'https:' || to.protocol === 'http:');
+  return to.origin === from.origin || (from.protocol === 'http:' && to.protocol === 'https:' && to.hostname === from.hostname);
 }
 
 /**

@@ -18,8 +18,8 @@ export const LIMITS = {
   healthBodyBytes: 256 * KiB,
   /** The hub API user model: one user's servers. */
   hubApiBodyBytes: 256 * KiB,
-  /** One Prometheus answer: 11,000 points × a few dozen series is ~10 MiB of JSON. */
-  prometheusBodyBytes: 32 * MiB,
+  /** One Prometheus answer: binderwatch's queries are sums, a few series of at most 11,000 points (~0.3 MiB of JSON each). */
+  prometheusBodyBytes: 16 * MiB,
   /** One Google API answer (GA4 realtime report of 30 rows, a GKE cluster or node pool). */
   googleApiBodyBytes: 8 * MiB,
   /** One Kubernetes list page (pageSize pods of ~10–20 KiB each). */

@@ -1,18 +1,29 @@
 // Kubernetes API reads through @kubernetes/client-node: nodes (pool, cordoned,
 // ready) and pods in all namespaces, summarised to what the node-headroom and
-// cluster-health sources need. Lists are paged with limit/continue.
+// cluster-health sources need. Lists are paged with limit/continue and summarised page
+// by page, so only one page of full objects is ever held; each page is read within a
+// byte limit, a list within a page cap and one deadline.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import {
   ApiException,
   CoreV1Api,
+  createConfiguration,
   KubeConfig,
   Observable,
+  ResponseContext,
+  ServerConfiguration,
   type ConfigurationOptions,
+  type HttpLibrary,
   type ObservableMiddleware,
+  type RequestContext,
   type V1Node,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { UpstreamError } from '../errors.ts';
+import { LIMITS } from '../limits.ts';
 import { redact, registerSecret } from '../redact.ts';
+import { TooLargeError } from './bounded-http.ts';
 
 export const NODE_POOL_LABEL = 'cloud.google.com/gke-nodepool';
 const UPSTREAM = 'kubernetes';
@@ -82,9 +93,43 @@ export interface PodSummary {
 export interface KubernetesOptions {
   /** Items per list page (limit). */
   pageSize?: number;
-  /** Deadline of each API request. */
+  /** Deadline of one whole list, every page included. */
   timeoutMs?: number;
 }
+
+/**
+ * The client's HTTP layer, except that a body is read only up to LIMITS.kubernetesPageBytes
+ * and redirects are not followed (the bearer token stays with the API server). The
+ * agent (CA, client certificate) and headers are the ones the KubeConfig set.
+ */
+const boundedHttp: HttpLibrary = {
+  send(req: RequestContext): Observable<ResponseContext> {
+    const answer = new Promise<ResponseContext>((resolve, reject) => {
+      const url = new URL(req.getUrl());
+      const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const onResponse = (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > LIMITS.kubernetesPageBytes) res.destroy(new TooLargeError(LIMITS.kubernetesPageBytes));
+          else chunks.push(chunk);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+          resolve(new ResponseContext(res.statusCode ?? 0, headers, { text: async () => body.toString('utf8'), binary: async () => body }));
+        });
+      };
+      const out = request(url, { method: req.getHttpMethod(), headers: req.getHeaders(), agent: req.getAgent(), signal: req.getSignal() }, onResponse);
+      out.on('error', reject);
+      const body = req.getBody();
+      out.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : undefined);
+    });
+    return new Observable(answer);
+  },
+};
 
 interface ListPage<T> {
   items: T[];
@@ -97,59 +142,70 @@ export class KubernetesReader {
   private readonly timeoutMs: number;
 
   constructor(kc: KubeConfig, opts: KubernetesOptions = {}) {
-    this.core = kc.makeApiClient(CoreV1Api);
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    // As kc.makeApiClient builds it, with the bounded HTTP layer.
+    this.core = new CoreV1Api(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, httpApi: boundedHttp }));
     this.pageSize = opts.pageSize ?? 500;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
   async nodes(labelSelector?: string): Promise<NodeSummary[]> {
-    const nodes = await this.listAll<V1Node>((cont) =>
-      this.core.listNode({ labelSelector, limit: this.pageSize, _continue: cont }, this.requestOptions()),
+    return this.listSummaries<V1Node, NodeSummary>(
+      (cont, options) => this.core.listNode({ labelSelector, limit: this.pageSize, _continue: cont }, options),
+      nodeSummary,
     );
-    return nodes.map(nodeSummary);
   }
 
   async pods(query: { fieldSelector?: string; labelSelector?: string } = {}): Promise<PodSummary[]> {
-    const pods = await this.listAll<V1Pod>((cont) =>
-      this.core.listPodForAllNamespaces({ ...query, limit: this.pageSize, _continue: cont }, this.requestOptions()),
+    return this.listSummaries<V1Pod, PodSummary>(
+      (cont, options) => this.core.listPodForAllNamespaces({ ...query, limit: this.pageSize, _continue: cont }, options),
+      podSummary,
     );
-    return pods.map(podSummary);
   }
 
-  private async listAll<T>(page: (cont: string | undefined) => Promise<ListPage<T>>): Promise<T[]> {
-    const all: T[] = [];
+  /** Every page summarised as it arrives (its full objects dropped), at most LIMITS.kubernetesPages pages, all by one deadline. */
+  private async listSummaries<T, S>(
+    page: (cont: string | undefined, options: ConfigurationOptions<ObservableMiddleware>) => Promise<ListPage<T>>,
+    summarise: (item: T) => S,
+  ): Promise<S[]> {
+    const options = deadlineOptions(AbortSignal.timeout(this.timeoutMs));
+    const all: S[] = [];
     let cont: string | undefined;
-    do {
+    for (let pages = 0; ; pages++) {
+      if (pages === LIMITS.kubernetesPages) {
+        throw new UpstreamError(UPSTREAM, `list longer than ${LIMITS.kubernetesPages} pages of ${this.pageSize}`, undefined, false);
+      }
       let res: ListPage<T>;
       try {
-        res = await page(cont);
+        res = await page(cont, options);
       } catch (e) {
         throw kubernetesError(e);
       }
       if (!res || !Array.isArray(res.items)) throw new UpstreamError(UPSTREAM, 'malformed response: list without items', undefined, true);
-      all.push(...res.items);
+      for (const item of res.items) all.push(summarise(item));
       const next = res.metadata?._continue || undefined;
       if (next !== undefined && next === cont) throw new UpstreamError(UPSTREAM, 'list paging does not advance', undefined, true);
+      if (!next) return all;
       cont = next;
-    } while (cont);
-    return all;
-  }
-
-  /** A per-request deadline (the client has no timeout setting; middleware can set an abort signal). */
-  private requestOptions(): ConfigurationOptions<ObservableMiddleware> {
-    const timeoutMs = this.timeoutMs;
-    const deadline: ObservableMiddleware = {
-      pre: (ctx) => {
-        ctx.setSignal(AbortSignal.timeout(timeoutMs));
-        return new Observable(Promise.resolve(ctx));
-      },
-      post: (res) => new Observable(Promise.resolve(res)),
-    };
-    return { middleware: [deadline], middlewareMergeStrategy: 'append' };
+    }
   }
 }
 
+/** Every request of a list gets the list's deadline (the client has no timeout setting; middleware can set an abort signal). */
+function deadlineOptions(signal: AbortSignal): ConfigurationOptions<ObservableMiddleware> {
+  const deadline: ObservableMiddleware = {
+    pre: (ctx) => {
+      ctx.setSignal(signal);
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (res) => new Observable(Promise.resolve(res)),
+  };
+  return { middleware: [deadline], middlewareMergeStrategy: 'append' };
+}
+
 function kubernetesError(e: unknown): UpstreamError {
+  if (e instanceof TooLargeError) return new UpstreamError(UPSTREAM, `a list page ${e.message.replace('answer ', '')}`, undefined, false);
   if (e instanceof ApiException) {
     const code = e.code as number;
     let detail = '';

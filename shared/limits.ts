@@ -22,10 +22,12 @@ export const LIMITS = {
   prometheusBodyBytes: 16 * MiB,
   /** One Google API answer (GA4 realtime report of 30 rows, a GKE cluster or node pool). */
   googleApiBodyBytes: 8 * MiB,
-  /** One Kubernetes list page (pageSize pods of ~10–20 KiB each). */
-  kubernetesPageBytes: 32 * MiB,
-  /** Kubernetes list pages per list: 200 × 500 = 100,000 pods, more than any BinderHub cluster runs. */
-  kubernetesPages: 200,
+  /** Items per Kubernetes list page: small pages keep one page's full objects (~10–20 KiB a pod) a few MiB. */
+  kubernetesPageItems: 100,
+  /** One Kubernetes list page: 100 pods of up to ~20 KiB, four times over. */
+  kubernetesPageBytes: 8 * MiB,
+  /** Kubernetes list pages per list: 500 × 100 = 50,000 pods, more than any BinderHub cluster runs. */
+  kubernetesPages: 500,
   /** Redirects one request may follow (same origin, never https→http). */
   redirects: 5,
   /** Hub text (event messages, error bodies) in alert summaries, log lines and CLI lines. */

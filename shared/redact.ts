@@ -93,7 +93,9 @@ export function redactDeep(value: unknown): unknown {
   return value;
 }
 
-// C0 and C1 controls (escape sequences, carriage returns, bells …) and the bidi overrides that reorder a line.
+// Terminal escape sequences (colours, cursor moves, titles) go whole; then C0 and C1 controls
+// (carriage returns, bells …) and the bidi overrides that reorder a line.
+const ESCAPES = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g;
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
@@ -103,7 +105,7 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * space, then cut to `maxChars` between graphemes with an ellipsis.
  */
 export function cleanText(text: string, maxChars: number = LIMITS.hubTextChars): string {
-  const line = redact(text).replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim();
+  const line = redact(text).replace(ESCAPES, '').replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim();
   if (line.length <= maxChars) return line;
   let out = '';
   for (const { segment } of graphemes.segment(line)) {

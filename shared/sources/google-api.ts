@@ -35,7 +35,7 @@ export function googleUpstreamError(upstream: string, e: unknown): UpstreamError
   if (e instanceof UpstreamError) return e;
   const g = (e ?? {}) as GaxiosLike;
   // gaxios checks Content-Length; node-fetch stops a longer body as it streams (type max-size).
-  if (g.type === 'max-size' || /content-length.{0,3} is over the limit/i.test(g.message ?? '')) {
+  if (g.type === 'max-size' || /content-length.{0,3} is over the limit|content size at .* over limit/i.test(g.message ?? '')) {
     return new UpstreamError(upstream, `answer larger than ${formatBytes(LIMITS.googleApiBodyBytes)}`, undefined, true);
   }
   if (g.type === 'max-redirect') return new UpstreamError(upstream, 'answered with a redirect, which is not followed', undefined, false);

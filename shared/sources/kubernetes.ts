@@ -98,9 +98,25 @@ export interface KubernetesOptions {
 }
 
 /**
- * The client's HTTP layer, except that a body is read only up to LIMITS.kubernetesPageBytes
- * and redirects are not followed (the bearer token stays with the API server). The
- * agent (CA, client certificate) and headers are the ones the KubeConfig set.
+ * Fields binderwatch never reads and that make up most of a pod or node: dropped while a
+ * page is parsed, so a page of full objects is garbage at once instead of being kept and
+ * copied by the client's deserialiser.
+ */
+const UNREAD_FIELDS = new Set(['managedFields', 'annotations', 'containers', 'initContainers', 'ephemeralContainers', 'volumes', 'images', 'env', 'volumeMounts']);
+
+/** A list page as the client should see it: only the parts the summaries read. */
+function slimJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text, (key, value) => (UNREAD_FIELDS.has(key) ? undefined : value)));
+  } catch {
+    return text; // not JSON: the client reports it
+  }
+}
+
+/**
+ * The client's HTTP layer, except that a body is read only up to LIMITS.kubernetesPageBytes,
+ * slimmed (slimJson), and redirects are not followed (the bearer token stays with the API
+ * server). The agent (CA, client certificate) and headers are the ones the KubeConfig set.
  */
 const boundedHttp: HttpLibrary = {
   send(req: RequestContext): Observable<ResponseContext> {
@@ -117,9 +133,10 @@ const boundedHttp: HttpLibrary = {
         });
         res.on('error', reject);
         res.on('end', () => {
-          const body = Buffer.concat(chunks);
+          const text = slimJson(Buffer.concat(chunks).toString('utf8'));
+          chunks.length = 0;
           const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-          resolve(new ResponseContext(res.statusCode ?? 0, headers, { text: async () => body.toString('utf8'), binary: async () => body }));
+          resolve(new ResponseContext(res.statusCode ?? 0, headers, { text: async () => text, binary: async () => Buffer.from(text) }));
         });
       };
       const out = request(url, { method: req.getHttpMethod(), headers: req.getHeaders(), agent: req.getAgent(), signal: req.getSignal() }, onResponse);
@@ -146,7 +163,7 @@ export class KubernetesReader {
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     // As kc.makeApiClient builds it, with the bounded HTTP layer.
     this.core = new CoreV1Api(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, httpApi: boundedHttp }));
-    this.pageSize = opts.pageSize ?? 500;
+    this.pageSize = opts.pageSize ?? LIMITS.kubernetesPageItems;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 

@@ -19,7 +19,7 @@ export const LIMITS = {
   /** The hub API user model: one user's servers. */
   hubApiBodyBytes: 256 * KiB,
   /** One Prometheus answer: binderwatch's queries are sums, a few series of at most 11,000 points (~0.3 MiB of JSON each). */
-  prometheusBodyBytes: 16 * MiB,
+  prometheusBodyBytes: 8 * MiB,
   /** One Google API answer (GA4 realtime report of 30 rows, a GKE cluster or node pool). */
   googleApiBodyBytes: 8 * MiB,
   /** Items per Kubernetes list page: small pages keep one page's full objects (~10–20 KiB a pod) a few MiB. */

@@ -39,6 +39,8 @@ export interface LaunchScript {
   shutdownFailures?: number;
   /** Send this `ready` without launching anything (client tests without a hub). */
   ready?: { url: string; token: string };
+  /** The `ready` event's message; default "server running at <url>". */
+  readyMessage?: string;
   /** Pause between events, ms. */
   eventGapMs?: number;
   /**
@@ -253,7 +255,7 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
         if (script.shutdownFailures) shutdownFailuresLeft.set(user, script.shutdownFailures);
       }
       record.hubMs = Math.round(performance.now() - started);
-      send({ phase: 'ready', message: `server running at ${server.url}\n`, url: server.url, token: server.token });
+      send({ phase: 'ready', message: script.readyMessage ?? `server running at ${server.url}\n`, url: server.url, token: server.token });
     } finally {
       record.hubMs ??= Math.round(performance.now() - started);
       if (!openResponses.has(res)) {

@@ -12,7 +12,7 @@ export const LIMITS = {
   eventBytes: 256 * KiB,
   /** A whole /build event stream: a long build streams a few MiB of log lines. */
   eventStreamBytes: 16 * MiB,
-  /** Error pages and the answers read only for a status (BinderHub, notebook server, hub API, Slack). */
+  /** Error pages, and the notebook server's api answer (BinderHub, notebook server). */
   smallBodyBytes: 64 * KiB,
   /** BinderHub /health: a list of a handful of checks. */
   healthBodyBytes: 256 * KiB,
@@ -32,6 +32,8 @@ export const LIMITS = {
   redirects: 5,
   /** Hub text (event messages, error bodies) in alert summaries, log lines and CLI lines. */
   hubTextChars: 300,
+  /** An upstream error in a "cannot see" alert summary or a log line (ours wrap hub text, so a little longer). */
+  errorTextChars: 500,
   /** Hub messages kept per probe. */
   hubMessages: 10,
   /** Share of a probe's timeout kept for stopping the server: launch and contact end that much early, so a hung launch still gets stopped in time. */

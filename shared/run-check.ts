@@ -7,7 +7,8 @@ import { detectors } from './checks/index.ts';
 import { UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { CheckName, Finding, FindingStatus, ObservationByCheck } from './model.ts';
-import { redact, withSecretScope } from './redact.ts';
+import { LIMITS } from './limits.ts';
+import { cleanText, withSecretScope } from './redact.ts';
 import type { Sources } from './sources/source.ts';
 import { CLAIM_TTL_MS, defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
 import { initialAlertState, nextAlertState, type AlertState } from './alerting/lifecycle.ts';
@@ -61,7 +62,7 @@ function outcomeOf(findings: Finding[]): 'ok' | 'problem' | 'unknown' {
 
 function blindFinding(check: CheckName, error: unknown): Finding {
   const upstream = error instanceof UpstreamError ? error.upstream : 'source';
-  const message = redact(error instanceof Error ? error.message : String(error));
+  const message = cleanText(error instanceof Error ? error.message : String(error), LIMITS.errorTextChars);
   return {
     check,
     key: `${check}:source`,
@@ -111,7 +112,7 @@ async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): 
       });
     }
   } catch (e) {
-    logger.log('WARNING', 'check could not observe', { check, error: redact(e instanceof Error ? e.message : String(e)) });
+    logger.log('WARNING', 'check could not observe', { check, error: cleanText(e instanceof Error ? e.message : String(e), LIMITS.errorTextChars) });
     findings = [blindFinding(check, e)];
   }
   // A fresh observation that works clears the "cannot see" alert of the source.

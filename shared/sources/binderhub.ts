@@ -143,7 +143,7 @@ class Deadline extends Error {}
 function describeFetchError(e: unknown): string {
   const err = e as { message?: string; cause?: { code?: string; message?: string } };
   const cause = err.cause?.code ?? err.cause?.message;
-  return redact(`${err.message ?? String(e)}${cause ? ` (${cause})` : ''}`);
+  return cleanText(`${err.message ?? String(e)}${cause ? ` (${cause})` : ''}`, LIMITS.errorTextChars);
 }
 
 async function bodySnippet(res: Response): Promise<string> {
@@ -352,7 +352,7 @@ export function parseHealth(binderUrl: string, body: unknown): HubHealth {
       const parts = [num(c.user_pods) !== undefined && `${c.user_pods} user pods`, num(c.build_pods) !== undefined && `${c.build_pods} build pods`];
       const message = parts.filter(Boolean).join(', ');
       return {
-        service: c.service,
+        service: cleanText(c.service, 100),
         ok: c.ok,
         ...(used !== undefined && total !== undefined ? { quota: { used, total } } : {}),
         ...(message ? { message } : {}),

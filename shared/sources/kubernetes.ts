@@ -22,7 +22,7 @@ import {
 } from '@kubernetes/client-node';
 import { UpstreamError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
-import { redact, registerSecret } from '../redact.ts';
+import { cleanText, redact, registerSecret } from '../redact.ts';
 import { TooLargeError } from './bounded-http.ts';
 
 export const NODE_POOL_LABEL = 'cloud.google.com/gke-nodepool';
@@ -232,7 +232,7 @@ function kubernetesError(e: unknown): UpstreamError {
     } catch {
       // a non-JSON error body: the status alone says enough
     }
-    return new UpstreamError(UPSTREAM, redact(`HTTP ${code}${detail ? `: ${detail}` : ''}`), code);
+    return new UpstreamError(UPSTREAM, `HTTP ${code}${detail ? `: ${cleanText(detail)}` : ''}`, code);
   }
   const err = e as { name?: string; message?: string };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return new UpstreamError(UPSTREAM, 'timed out', undefined, true);

@@ -185,6 +185,8 @@ export interface LaunchProbeSourceOptions extends ProbeOptions {
 /** Every configured target × repo, `cfg.concurrency` at a time. */
 export function launchProbeSource(cfg: LaunchProbeConfig, opts: LaunchProbeSourceOptions = {}): ObservationSource<'launchProbe'> {
   const settings = probeSettings(cfg);
+  // Configured credentials: masked for the life of the instance, not only during a run.
+  for (const token of Object.values(opts.hubApiTokens ?? {})) registerSecret(token, 'instance');
   return {
     async observe() {
       const targets: ProbeTarget[] = cfg.targets.flatMap((t) =>

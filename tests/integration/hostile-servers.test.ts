@@ -111,10 +111,17 @@ describe('a hostile /health', () => {
 describe('credentials and the probe time budget', () => {
   // The defaults that made `--timeout 5s` take 157 s: 30 s contact, 3 stop retries of 30 s, 45 s confirmation.
   const slowDefaults: ProbeSettings = { timeoutMs: 5_000, idleTimeoutMs: 3_000, contactTimeoutMs: 30_000, stopRetries: 3, stopConfirmTimeoutMs: 45_000 };
+  const quick: ProbeSettings = { ...slowDefaults, timeoutMs: 20_000, contactTimeoutMs: 2_000, stopConfirmTimeoutMs: 1_000 };
+
+  /** A probe of a launch whose `ready` names `serverUrl` with the notebook token `nb-token-<name>`; with `hub`, its admin API there. */
+  function probeOf(name: string, serverUrl: string, settings: ProbeSettings, hub?: { url: string; token: string }): HostileCall {
+    binder.script(fault(name), { phases: ['waiting'], ready: { url: serverUrl, token: `nb-token-${name}` } });
+    return { kind: 'probe', binderUrl: binder.url, repo: fault(name), settings, ...(hub ? { hubUrl: hub.url + '/', hubApiToken: hub.token } : {}) };
+  }
+  const authorizations = (server: Loopback, from: number) => server.requests.slice(from).map((q) => q.headers.authorization);
 
   it('a notebook server that accepts and never answers: the whole probe, stop included, ends within its 5 s', async () => {
-    binder.script(fault('blackhole'), { phases: ['waiting'], ready: { url: `${binder.url}/via/blackhole/user/u1/`, token: 'nb-token-blackhole' } });
-    const r = await hostile('probe --timeout 5s: notebook never answers', { kind: 'probe', binderUrl: binder.url, repo: fault('blackhole'), settings: slowDefaults });
+    const r = await hostile('probe --timeout 5s: notebook never answers', probeOf('blackhole', `${binder.url}/via/blackhole/user/u1/`, slowDefaults));
     expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'contact', error: expect.stringMatching(/probe time budget ran out/) });
     expect(r.ms).toBeLessThan(5_000 + 500);
   });
@@ -123,15 +130,8 @@ describe('credentials and the probe time budget', () => {
     const hangingHub = await startLoopback({ errorBody: () => ({}), route: () => ({ status: 200, body: {} }) });
     hangingHub.faults.add({ kind: 'hang' }, Infinity);
     try {
-      binder.script(fault('blackhole-hub'), { phases: ['waiting'], ready: { url: `${binder.url}/via/blackhole/user/u2/`, token: 'nb-token-blackhole-2' } });
-      const r = await hostile('probe --timeout 5s: notebook and hub API hang', {
-        kind: 'probe',
-        binderUrl: binder.url,
-        repo: fault('blackhole-hub'),
-        hubUrl: hangingHub.url + '/',
-        hubApiToken: 'hub-admin-token-hang',
-        settings: slowDefaults,
-      });
+      const call = probeOf('blackhole-hub', `${binder.url}/via/blackhole/user/u2/`, slowDefaults, { url: hangingHub.url, token: 'hub-admin-token-hang' });
+      const r = await hostile('probe --timeout 5s: notebook and hub API hang', call);
       expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'contact' });
       expect(r.ms).toBeLessThan(5_000 + 500);
     } finally {
@@ -140,49 +140,29 @@ describe('credentials and the probe time budget', () => {
   });
 
   it('the hub admin token goes only to the configured hubUrl, never to the host `ready` names', async () => {
-    binder.script(fault('elsewhere'), { phases: ['waiting'], ready: { url: `${elsewhere.url}/user/u3/`, token: 'nb-token-elsewhere' } });
-    const from = elsewhere.requests.length;
-    const hubFrom = honestHub.requests.length;
-    const settings = { ...slowDefaults, timeoutMs: 20_000, contactTimeoutMs: 2_000, stopConfirmTimeoutMs: 1_000 };
-    const r = await hostile('probe: ready names another host', {
-      kind: 'probe',
-      binderUrl: binder.url,
-      repo: fault('elsewhere'),
-      hubUrl: honestHub.url + '/',
-      hubApiToken: 'hub-admin-token-0123',
-      settings,
-    });
+    const [from, hubFrom] = [elsewhere.requests.length, honestHub.requests.length];
+    const r = await hostile('probe: ready names another host', probeOf('elsewhere', `${elsewhere.url}/user/u3/`, quick, { url: honestHub.url, token: 'hub-admin-token-0123' }));
     expect(r.outcome).toMatchObject({ ok: true });
-    const seen = elsewhere.requests.slice(from);
     // The notebook token goes to the server BinderHub named (contact, stop); the admin token never does.
-    expect(seen.map((q) => q.headers.authorization)).toEqual(['token nb-token-elsewhere', 'token nb-token-elsewhere']);
+    expect(authorizations(elsewhere, from)).toEqual(['token nb-token-elsewhere', 'token nb-token-elsewhere']);
     expect(honestHub.requests.slice(hubFrom).map((q) => [q.method, q.url, q.headers.authorization])).toEqual([['GET', '/hub/api/users/u3', 'token hub-admin-token-0123']]);
   });
 
   it('the hub admin token does not follow a hub API redirect to another origin', async () => {
-    binder.script(fault('hub-redirect'), { phases: ['waiting'], ready: { url: `${elsewhere.url}/user/u4/`, token: 'nb-token-u4' } });
     honestHub.faults.add({ kind: 'redirect', location: `${elsewhere.url}/hub/api/users/u4` }, 10);
     const from = elsewhere.requests.length;
     try {
-      const r = await hostile('probe: hub API redirects elsewhere', {
-        kind: 'probe',
-        binderUrl: binder.url,
-        repo: fault('hub-redirect'),
-        hubUrl: honestHub.url + '/',
-        hubApiToken: 'hub-admin-token-4567',
-        settings: { ...slowDefaults, timeoutMs: 20_000, contactTimeoutMs: 2_000, stopConfirmTimeoutMs: 1_000 },
-      });
+      const r = await hostile('probe: hub API redirects elsewhere', probeOf('hub-redirect', `${elsewhere.url}/user/u4/`, quick, { url: honestHub.url, token: 'hub-admin-token-4567' }));
       expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'stop', error: expect.stringMatching(/redirect to http:\/\/127\.0\.0\.1:\d+\/… refused/) });
-      expect(elsewhere.requests.slice(from).map((q) => q.headers.authorization)).toEqual(['token nb-token-u4', 'token nb-token-u4']);
+      expect(authorizations(elsewhere, from)).toEqual(['token nb-token-hub-redirect', 'token nb-token-hub-redirect']);
     } finally {
       honestHub.faults.clear();
     }
   });
 
   it('a `ready` server over another scheme than the BinderHub gets no token', async () => {
-    binder.script(fault('scheme'), { phases: ['waiting'], ready: { url: `${elsewhere.url.replace('http:', 'https:')}/user/u5/`, token: 'nb-token-u5' } });
     const from = elsewhere.requests.length;
-    const r = await hostile('probe: ready over another scheme', { kind: 'probe', binderUrl: binder.url, repo: fault('scheme'), settings: slowDefaults });
+    const r = await hostile('probe: ready over another scheme', probeOf('scheme', `${elsewhere.url.replace('http:', 'https:')}/user/u5/`, slowDefaults));
     expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'launch', error: 'ready names a server over https while BinderHub is http: the token is not sent there' });
     expect(elsewhere.requests.length).toBe(from);
   });

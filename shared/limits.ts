@@ -28,6 +28,8 @@ export const LIMITS = {
   kubernetesPageBytes: 8 * MiB,
   /** Kubernetes list pages per list: 500 × 100 = 50,000 pods, more than any BinderHub cluster runs. */
   kubernetesPages: 500,
+  /** One deadline for a whole Kubernetes list, every page included (a page of 100 takes ~50 ms; the functions run up to 120 s). */
+  kubernetesListMs: 60_000,
   /** Redirects one request may follow (same origin, never https→http). */
   redirects: 5,
   /** Hub text (event messages, error bodies) in alert summaries, log lines and CLI lines. */

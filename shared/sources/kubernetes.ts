@@ -164,7 +164,7 @@ export class KubernetesReader {
     // As kc.makeApiClient builds it, with the bounded HTTP layer.
     this.core = new CoreV1Api(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, httpApi: boundedHttp }));
     this.pageSize = opts.pageSize ?? LIMITS.kubernetesPageItems;
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.timeoutMs = opts.timeoutMs ?? LIMITS.kubernetesListMs;
   }
 
   async nodes(labelSelector?: string): Promise<NodeSummary[]> {

@@ -111,7 +111,7 @@ export async function shutdownServer(ref: ServerRef, opts: ShutdownOptions): Pro
       error = failure(e, opts);
     }
   }
-  return { ok: false, attempts: attempt, error: `api/shutdown failed ${attempt} times, last: ${error || BUDGET_USED}` };
+  return { ok: false, attempts: attempt, error: `api/shutdown failed ${attempt} time${attempt === 1 ? '' : 's'}, last: ${error || BUDGET_USED}` };
 }
 
 /** Where a launched server lives on its hub. */

@@ -80,9 +80,8 @@ async function main(): Promise<void> {
   const ms = Math.round(performance.now() - t0);
   const peak = process.resourceUsage().maxRSS * 1024;
   const report: HostileReport = { outcome, ms, rssGrowth: Math.max(0, peak - before) };
-  process.stdout.write(JSON.stringify(report) + '\n');
-  // Sockets a hostile server holds open must not keep this process alive.
-  process.exit(0);
+  // Sockets a hostile server holds open must not keep this process alive: exit once the report is written.
+  process.stdout.write(JSON.stringify(report) + '\n', () => process.exit(0));
 }
 
 await main();

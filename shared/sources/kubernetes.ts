@@ -7,6 +7,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import {
   ApiException,
+  AppsV1Api,
   CoreV1Api,
   createConfiguration,
   KubeConfig,
@@ -19,11 +20,13 @@ import {
   type RequestContext,
   type V1Node,
   type V1Pod,
+  type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import { UpstreamError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
 import { cleanText, redact, registerSecret } from '../redact.ts';
 import { TooLargeError } from './bounded-http.ts';
+import { personOwner, POD_TEMPLATE_HASH_LABEL } from './owner.ts';
 
 export const NODE_POOL_LABEL = 'cloud.google.com/gke-nodepool';
 const UPSTREAM = 'kubernetes';
@@ -76,8 +79,13 @@ export interface PodSummary {
   name: string;
   /** spec.nodeName; '' while unscheduled. */
   node: string;
-  /** `Kind/name` of the controlling owner (a ReplicaSet stays `ReplicaSet/<name>`), `Pod/<name>` for a bare pod. */
+  /**
+   * `Kind/name` of the controlling owner, `Pod/<name>` for a bare pod. A ReplicaSet whose
+   * pods carry the Deployment's pod-template-hash is named by its Deployment.
+   */
   owner: string;
+  /** The controlling ReplicaSet's name, when a ReplicaSet controls the pod: its real owner can be read. */
+  replicaSet?: string;
   phase: string;
   labels: Record<string, string>;
   createdAt: number;
@@ -155,14 +163,17 @@ interface ListPage<T> {
 
 export class KubernetesReader {
   private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
   private readonly pageSize: number;
   private readonly timeoutMs: number;
 
   constructor(kc: KubeConfig, opts: KubernetesOptions = {}) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    // As kc.makeApiClient builds it, with the bounded HTTP layer.
-    this.core = new CoreV1Api(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, httpApi: boundedHttp }));
+    // As kc.makeApiClient builds them, with the bounded HTTP layer.
+    const config = createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, httpApi: boundedHttp });
+    this.core = new CoreV1Api(config);
+    this.apps = new AppsV1Api(config);
     this.pageSize = opts.pageSize ?? LIMITS.kubernetesPageItems;
     this.timeoutMs = opts.timeoutMs ?? LIMITS.kubernetesListMs;
   }
@@ -179,6 +190,18 @@ export class KubernetesReader {
       (cont, options) => this.core.listPodForAllNamespaces({ ...query, limit: this.pageSize, _continue: cont }, options),
       podSummary,
     );
+  }
+
+  /** `Kind/name` of a ReplicaSet's controller (a Deployment, an Argo Rollout …); undefined when it has none. */
+  async replicaSetController(namespace: string, name: string): Promise<string | undefined> {
+    let rs: V1ReplicaSet;
+    try {
+      rs = await this.apps.readNamespacedReplicaSet({ name, namespace }, deadlineOptions(AbortSignal.timeout(this.timeoutMs)));
+    } catch (e) {
+      throw kubernetesError(e);
+    }
+    const controller = rs?.metadata?.ownerReferences?.find((o) => o.controller === true);
+    return controller ? `${controller.kind}/${controller.name}` : undefined;
   }
 
   /** Every page summarised as it arrives (its full objects dropped), at most LIMITS.kubernetesPages pages, all by one deadline. */
@@ -273,7 +296,8 @@ function podSummary(p: V1Pod): PodSummary {
     namespace: p.metadata?.namespace ?? '',
     name,
     node: p.spec?.nodeName ?? '',
-    owner: controller ? `${controller.kind}/${controller.name}` : `Pod/${name}`,
+    owner: controller ? personOwner(controller.kind, controller.name, p.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '') : `Pod/${name}`,
+    replicaSet: controller?.kind === 'ReplicaSet' ? controller.name : undefined,
     phase: p.status?.phase ?? 'Unknown',
     labels: p.metadata?.labels ?? {},
     createdAt,

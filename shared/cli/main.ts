@@ -1,13 +1,14 @@
 // `binderwatch <command>`: replay, schema, validate, probe, check.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configJsonSchema, loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { BinderwatchError, ConfigError, ScenarioError } from '../errors.ts';
 import { parseScenario } from '../scenario/openmetrics.ts';
+import { reportData, type ReportRun } from '../report/data.ts';
 import { replay, type ReplayAlert } from '../replay/replay.ts';
 import { parseTruth, score, type Score, type Truth } from '../replay/score.ts';
 import { formatDuration } from '../duration.ts';
@@ -29,9 +30,12 @@ export const DEFAULT_SCENARIO = join(ROOT, 'infra/scenarios/mybinder-2018-01-18.
 const USAGE = `binderwatch — monitoring and alerting for BinderHub / JupyterHub on GKE
 
 Usage:
-  binderwatch replay [file.om] [--config c.yaml] [--format text|jsonl] [--truth t.json] [--timeline] [--prometheus URL]
+  binderwatch replay [file.om] [--config c.yaml] [--format text|jsonl] [--truth t.json] [--timeline] [--prometheus URL] [--html report.html]
       Runs every check on its schedule over a scenario with a simulated clock.
       Without a file: the reconstruction of mybinder.org on 2018-01-18, scored against its truth.
+      --html also writes the incident report page (one self-contained file).
+  binderwatch report --config c.yaml --from <ISO> --to <ISO> --html out.html [--prometheus URL]
+      The incident report page for a past range, read live from Prometheus (the series of a scenario file).
   binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--hub-token-env VAR] [--hub-url URL] [--json]
       Launches a repo like a user would, phase by phase, and stops the server again.
   binderwatch check <launchProbe|binderHealth|trafficVsPods|nodeHeadroom|clusterHealth> --config c.yaml
@@ -66,7 +70,7 @@ interface HumanFact {
   what: string;
 }
 
-async function loadFacts(scenario: string): Promise<HumanFact[]> {
+export async function loadFacts(scenario: string): Promise<HumanFact[]> {
   const factsFile = scenario.replace(/\.om$/, '.facts.ts');
   if (!existsSync(factsFile)) return [];
   const mod = (await import(factsFile)) as { HUMAN_TIMELINE?: HumanFact[] };
@@ -92,6 +96,7 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
       truth: { type: 'string' },
       timeline: { type: 'boolean', default: false },
       prometheus: { type: 'string' },
+      html: { type: 'string' },
     },
   });
   if (values.format !== 'text' && values.format !== 'jsonl') throw new ConfigError([{ path: '--format', message: 'expected text or jsonl' }], 'arguments');
@@ -109,11 +114,20 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   }
   const tz = config.displayTimeZone;
   const notifiers = await channelsFromEnv(io, tz);
+  const runs: ReportRun[] = [];
+  const onRun = values.html ? (result: ReportRun['result'], now: number) => runs.push({ now, result }) : undefined;
+  const writePage = async (out: NodeJS.WritableStream) => {
+    if (!values.html) return;
+    const { writeReport } = await import('../report/html.ts');
+    const page = reportData(data, runs, { title: `Incident report: ${basename(file)}`, timeZone: tz, facts: await loadFacts(file) });
+    out.write(`Incident report page: ${await writeReport(resolve(values.html), page)}\n`);
+  };
   if (values.format === 'jsonl') {
-    await replay(data, config, { notifiers, onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
+    await replay(data, config, { notifiers, onRun, onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
+    await writePage(io.stderr); // stdout holds the JSON lines only
     return 0;
   }
-  const alerts = await replay(data, config, { notifiers });
+  const alerts = await replay(data, config, { notifiers, onRun });
   const facts = values.timeline ? await loadFacts(file) : [];
   io.stdout.write(`Replaying ${file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file} (${new Date(data.start).toISOString()} → ${new Date(data.end).toISOString()})\n`);
   if (facts.length) io.stdout.write('Alerts from binderwatch, interleaved with what the humans noticed (» lines):\n');
@@ -125,6 +139,7 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   for (const e of events) io.stdout.write(e.text + '\n');
   if (!alerts.length) io.stdout.write('(no alerts)\n');
   if (truth) io.stdout.write(scoreText(score(alerts, truth)));
+  await writePage(io.stdout);
   return 0;
 }
 
@@ -162,6 +177,10 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
       case 'probe': {
         const { probeCommand } = await import('./probe.ts');
         return await probeCommand(rest, io);
+      }
+      case 'report': {
+        const { reportCommand } = await import('./report.ts');
+        return await reportCommand(rest, io);
       }
       case 'check': {
         const { checkCommand } = await import('./check.ts');

@@ -4,6 +4,18 @@
 import { ScenarioError } from '../errors.ts';
 import type { Series } from '../model.ts';
 
+/** The series a scenario holds (DESIGN §8), which a hub's Prometheus can record too. */
+export const SCENARIO_METRICS = [
+  'binderwatch_demand',
+  'binderwatch_running_user_pods',
+  'binderwatch_nodepool_nodes',
+  'binderwatch_nodepool_cordoned_nodes',
+  'binderwatch_nodepool_max_nodes',
+  'binderwatch_nodepool_pending_pods',
+  'binderwatch_pod_crashlooping',
+  'binderwatch_launch_probe_ok',
+] as const;
+
 export interface ScenarioSeries {
   metric: string;
   labels: Record<string, string>;

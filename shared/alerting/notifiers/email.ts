@@ -3,6 +3,7 @@
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { NotifyError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
 import { redact, redactUrl, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
 import { notificationView, truncate, type FormatOptions } from './format.ts';
@@ -55,6 +56,9 @@ export interface EmailMessage {
   html: string;
   attachments?: EmailAttachment[];
 }
+
+/** The inline chart's Content-ID (one picture per message). */
+export const CHART_CID = 'chart@binderwatch';
 
 /** Subjects past this get folded by every mail client anyway; the body has it all. */
 const SUBJECT_MAX = 200;
@@ -147,6 +151,8 @@ export interface EmailProps extends FormatOptions {
   to: string[];
   /** Connect, greeting and per-command timeout; default 10 s. */
   timeoutMs?: number;
+  /** Hears about a chart that did not render. */
+  logger?: Logger;
 }
 
 export function emailNotifier(props: EmailProps): Notifier {
@@ -173,7 +179,10 @@ export function emailNotifier(props: EmailProps): Notifier {
   return {
     name: 'email',
     async send(n) {
-      const message = buildPayload(n, props);
+      // The chart's renderer is loaded only for a notification that has a chart.
+      const png = n.chart ? await (await import('./chart-png.ts')).pictureOf(n, props.timeZone, props.logger) : undefined;
+      const attachments = png ? [{ filename: 'chart.png', contentType: 'image/png', content: png, cid: CHART_CID }] : undefined;
+      const message = buildPayload(n, { ...props, attachments });
       let info;
       try {
         info = await (await connect()).sendMail({ from: props.from, to: props.to, ...message, headers: { 'X-Binderwatch-Notification': n.id } });

@@ -87,7 +87,7 @@ export function notifiersFromEnv(env: Record<string, string | undefined>, deps: 
   } else if (webhookUrl) {
     notifiers.push(slackWebhookNotifier({ webhookUrl, timeZone, fetch: deps.fetch }));
   }
-  if (smtpUrl && from) notifiers.push(emailNotifier({ smtpUrl, from, to, timeZone }));
+  if (smtpUrl && from) notifiers.push(emailNotifier({ smtpUrl, from, to, timeZone, logger }));
   notifiers.push(consoleNotifier({ logger, timeZone }));
   return notifiers;
 }

@@ -7,7 +7,8 @@ import { detectors } from './checks/index.ts';
 import { UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { shortTitle, type BandPoint, type CheckName, type Finding, type FindingStatus, type ObservationByCheck } from './model.ts';
-import { redact } from './redact.ts';
+import { LIMITS } from './limits.ts';
+import { cleanText, withSecretScope } from './redact.ts';
 import type { Sources } from './sources/source.ts';
 import { CLAIM_TTL_MS, defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
 import { initialAlertState, nextAlertState, type AlertState } from './alerting/lifecycle.ts';
@@ -64,7 +65,7 @@ function outcomeOf(findings: Finding[]): 'ok' | 'problem' | 'unknown' {
 
 function blindFinding(check: CheckName, error: unknown): Finding {
   const upstream = error instanceof UpstreamError ? error.upstream : 'source';
-  const message = redact(error instanceof Error ? error.message : String(error));
+  const message = cleanText(error instanceof Error ? error.message : String(error), LIMITS.errorTextChars);
   return {
     check,
     key: `${check}:source`,
@@ -80,7 +81,12 @@ interface RunMemo {
   lastRunAt: number;
 }
 
-export async function runCheck(check: CheckName, deps: CheckDeps, now: number): Promise<CheckRunResult> {
+/** One run of one check; secrets met during it (a launched server's token …) are masked until it ends, then released. */
+export function runCheck(check: CheckName, deps: CheckDeps, now: number): Promise<CheckRunResult> {
+  return withSecretScope(() => runCheckInScope(check, deps, now));
+}
+
+async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): Promise<CheckRunResult> {
   const { config, store, logger } = deps;
   const cfg = config.checks[check];
   const source = deps.sources[check];
@@ -114,7 +120,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
       });
     }
   } catch (e) {
-    logger.log('WARNING', 'check could not observe', { check, error: redact(e instanceof Error ? e.message : String(e)) });
+    logger.log('WARNING', 'check could not observe', { check, error: cleanText(e instanceof Error ? e.message : String(e), LIMITS.errorTextChars) });
     findings = [blindFinding(check, e)];
   }
   // A fresh observation that works clears the "cannot see" alert of the source.
@@ -177,7 +183,7 @@ async function chartsFor(deps: CheckDeps, check: CheckName, observation: unknown
       if (chart) out.set(f.key, chart);
     }
   } catch (e) {
-    deps.logger.log('WARNING', 'chart history not recorded', { check, error: redact(e instanceof Error ? e.message : String(e)) });
+    deps.logger.log('WARNING', 'chart history not recorded', { check, error: cleanText(e instanceof Error ? e.message : String(e), LIMITS.errorTextChars) });
   }
 }
 

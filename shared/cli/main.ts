@@ -16,6 +16,7 @@ import { parseTruth, score, type Score, type Truth } from '../replay/score.ts';
 import { formatDuration } from '../duration.ts';
 import { formatTime } from '../alerting/notifiers/format.ts';
 import { jsonLogger } from '../log.ts';
+import { redactingStream, withSecretScope } from '../redact.ts';
 import type { Notifier } from '../alerting/notifier.ts';
 
 export interface CliIO {
@@ -161,7 +162,12 @@ async function runValidate(args: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-export async function main(argv: string[], io: CliIO): Promise<number> {
+/** Every line the CLI prints passes the one redactor; secrets met during the command are released with it. */
+export function main(argv: string[], io: CliIO): Promise<number> {
+  return withSecretScope(() => runCommand(argv, { ...io, stdout: redactingStream(io.stdout), stderr: redactingStream(io.stderr) }));
+}
+
+async function runCommand(argv: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { launchProbeSchema } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import type { ProbeResult } from '../model.ts';
+import { cleanText } from '../redact.ts';
 import { buildUrl } from '../sources/binderhub.ts';
 import { EXIT } from './exit-codes.ts';
 import { probeSettings, runLaunchProbe, type ProbeProgress } from '../sources/launch-probe.ts';
@@ -18,7 +19,9 @@ export interface ProbeIO {
   env?: Record<string, string | undefined>;
 }
 
-const USAGE = 'usage: binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--json] [--hub-token-env VAR] [--hub-url URL]\n';
+const USAGE =
+  'usage: binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--json] [--hub-token-env VAR --hub-url URL]\n' +
+  '  --timeout bounds the whole probe, stop included: launch and contact end a quarter of it (at most 2m) early, kept for the stop.\n';
 
 const ms = (n: number) => (n < 1000 ? `${n}ms` : n < 60_000 ? `${(n / 1000).toFixed(1)}s` : formatDuration(n));
 
@@ -40,7 +43,8 @@ function progressPrinter(out: NodeJS.WritableStream, tty: boolean): { update(p: 
   return {
     update(p) {
       if (p.phase === 'done') return;
-      const line = `${ms(p.elapsedMs).padStart(7)}  ${p.phase.padEnd(10)} ${(p.message ?? '').replace(/\s+/g, ' ').trim()}`;
+      // Hub text: redacted, one line, no escape sequences, capped.
+      const line = `${ms(p.elapsedMs).padStart(7)}  ${cleanText(p.phase, 20).padEnd(10)} ${cleanText(p.message ?? '')}`;
       if (tty) out.write(`\r\x1b[2K${line.slice(0, columns() - 1)}`);
       else if (p.phase !== lastPhase) out.write(line + '\n');
       lastPhase = p.phase;
@@ -92,15 +96,16 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
 
   // The config schema checks the flags the same way it checks a config file.
   const cfg = launchProbeSchema.safeParse({
-    targets: [{ binderUrl, repos: [repo], ...(values['hub-url'] ? { hubUrl: values['hub-url'] } : {}) }],
+    targets: [{ binderUrl, repos: [repo], ...(values['hub-url'] ? { hubUrl: values['hub-url'] } : {}), ...(tokenVar ? { hubApiTokenEnv: tokenVar } : {}) }],
     ...(values.timeout ? { timeout: values.timeout } : {}),
     ...(values['idle-timeout'] ? { idleTimeout: values['idle-timeout'] } : {}),
   });
   if (!cfg.success) {
-    const flag: Record<string, string> = { timeout: '--timeout', idleTimeout: '--idle-timeout', binderUrl: '<binderUrl>', repos: '<provider/spec>', hubUrl: '--hub-url' };
+    const flag: Record<string, string> = { timeout: '--timeout', idleTimeout: '--idle-timeout', binderUrl: '<binderUrl>', repos: '<provider/spec>', hubUrl: '--hub-url', hubApiTokenEnv: '--hub-token-env' };
     const lines = cfg.error.issues.map((i) => {
       const field = [...i.path].reverse().find((p) => typeof p === 'string' && p in flag) as string | undefined;
-      return `binderwatch probe: ${field ? flag[field] : i.path.join('.')}: ${i.message}\n`;
+      const message = field === 'hubUrl' && tokenVar && !values['hub-url'] ? 'is required with --hub-token-env: the hub API token is sent only to this origin' : i.message;
+      return `binderwatch probe: ${field ? flag[field] : i.path.join('.')}: ${message}\n`;
     });
     io.stderr.write(lines.join('') + USAGE);
     return EXIT.invalid;

@@ -153,21 +153,25 @@ const launchTarget = z
       .describe('provider/spec to launch, e.g. gh/binder-examples/requirements/HEAD.'),
     hubUrl: httpUrl
       .optional()
-      .describe("JupyterHub base URL for the admin API (GET/DELETE /hub/api/users/…); default: the origin of the launched server's URL."),
+      .describe('JupyterHub base URL for the admin API (GET/DELETE /hub/api/users/…); required with hubApiTokenEnv, the only origin the token is sent to.'),
     hubApiTokenEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' })
       .optional()
       .describe('Environment variable holding a hub API token (scopes admin:users, admin:servers) to confirm each probe server is gone and delete it if not.'),
   })
-  .strict();
+  .strict()
+  .refine((t) => !t.hubApiTokenEnv || t.hubUrl, {
+    path: ['hubUrl'],
+    message: 'is required with hubApiTokenEnv: the hub API token is sent only to this origin, never to a host a launch names',
+  });
 
 export const launchProbeSchema = z
   .object({
     ...checkBase,
     schedule: schedule('*/10 * * * *'),
     targets: z.array(launchTarget).default([]),
-    timeout: timeout('10m').describe('Overall deadline for one launch.'),
+    timeout: timeout('10m').describe('Deadline of one whole probe, stop included: launch and contact end a quarter of it (at most 2 min) early, kept for stopping the server.'),
     idleTimeout: timeout('3m').describe('Give up when the event stream is silent this long.'),
     contactTimeout: timeout('30s'),
     stopRetries: z.int().min(0).default(3).describe('Retries of POST {url}api/shutdown after the first attempt.'),

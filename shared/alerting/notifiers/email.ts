@@ -7,12 +7,15 @@ import type { Logger } from '../../log.ts';
 import { redact, redactUrl, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
 import { notificationView, truncate, type FormatOptions } from './format.ts';
+import { isLoopbackHost } from './http.ts';
 
 export interface SmtpSettings {
   host: string;
   port: number;
-  /** TLS from the first byte (`smtps://`); otherwise STARTTLS when the server offers it. */
+  /** TLS from the first byte (`smtps://`); otherwise STARTTLS. */
   secure: boolean;
+  /** `smtp://`: refuse to send (the password, the alert) unless the server upgrades to TLS with STARTTLS; off only for a loopback host. */
+  requireTLS: boolean;
   user?: string;
   pass?: string;
 }
@@ -28,10 +31,12 @@ export function parseSmtpUrl(url: string): SmtpSettings {
   if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new Error(`expected smtp:// or smtps://, got ${redactUrl(url)}`);
   if (!u.hostname) throw new Error('the SMTP URL names no host');
   const secure = u.protocol === 'smtps:';
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   return {
-    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    host,
     port: u.port ? Number(u.port) : secure ? 465 : 587,
     secure,
+    requireTLS: !secure && !isLoopbackHost(host),
     user: u.username ? decodeURIComponent(u.username) : undefined,
     pass: u.password ? decodeURIComponent(u.password) : undefined,
   };
@@ -152,9 +157,9 @@ export interface EmailProps extends FormatOptions {
 
 export function emailNotifier(props: EmailProps): Notifier {
   const smtp = parseSmtpUrl(props.smtpUrl);
-  registerSecret(props.smtpUrl);
-  registerSecret(smtp.pass);
-  registerSecret(smtp.pass && encodeURIComponent(smtp.pass));
+  registerSecret(props.smtpUrl, 'instance');
+  registerSecret(smtp.pass, 'instance');
+  registerSecret(smtp.pass && encodeURIComponent(smtp.pass), 'instance');
   const timeout = props.timeoutMs ?? 10_000;
   // nodemailer is loaded on the first send, not at every function's cold start.
   let transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
@@ -164,6 +169,7 @@ export function emailNotifier(props: EmailProps): Notifier {
         host: smtp.host,
         port: smtp.port,
         secure: smtp.secure,
+        requireTLS: smtp.requireTLS,
         auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
         connectionTimeout: timeout,
         greetingTimeout: timeout,

@@ -71,7 +71,7 @@ export interface SlackThreadProps extends FormatOptions {
 const RETRYABLE_PLATFORM_ERRORS = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 export function slackThreadNotifier(props: SlackThreadProps): Notifier {
-  registerSecret(props.botToken);
+  registerSecret(props.botToken, 'instance');
   const client = new WebClient(props.botToken, {
     slackApiUrl: props.apiUrl,
     timeout: props.timeoutMs ?? 10_000,

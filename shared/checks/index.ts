@@ -1,28 +1,25 @@
 // The detectors by check name, with how much history each needs.
 import type { CheckConfigs } from '../config/schema.ts';
-import type { CheckName, Finding, ObservationByCheck } from '../model.ts';
+import type { BandPoint, CheckName, Finding, ObservationByCheck } from '../model.ts';
 import { detectBinderHealth } from './binderHealth.ts';
 import { detectClusterHealth } from './clusterHealth.ts';
 import { detectLaunchProbe, type LaunchMemory } from './launchProbe.ts';
 import { detectNodeHeadroom, nodeHeadroomLookbackMs } from './nodeHeadroom.ts';
-import { detectTrafficVsPods, trafficHistoryRanges, trafficLookbackMs, type BandPoint, type TrafficMemory } from './trafficVsPods.ts';
+import { detectTrafficVsPods, trafficHistoryRanges, trafficLookbackMs, type TrafficMemory } from './trafficVsPods.ts';
 
 export interface Detector<C extends CheckName> {
   lookbackMs(cfg: CheckConfigs[C]): number;
   /** Older ranges to read as well, given what the last run remembered (none by default). */
   historyRanges?(cfg: CheckConfigs[C], now: number, memory?: unknown): [number, number][] | undefined;
   /** Pure. `memory` is what the previous run returned (a fitted model, say). */
-  detect(
-    obs: ObservationByCheck[C],
-    cfg: CheckConfigs[C],
-    now: number,
-    memory?: unknown,
-  ): {
-    findings: Finding[];
-    memory?: unknown;
-    /** trafficVsPods: the model's expected running pods and noise band per minute over the evaluation window. */
-    band?: BandPoint[];
-  };
+  detect(obs: ObservationByCheck[C], cfg: CheckConfigs[C], now: number, memory?: unknown): DetectorResult;
+}
+
+export interface DetectorResult {
+  findings: Finding[];
+  memory?: unknown;
+  /** The model's expected running pods and noise band per minute over this run's evaluation window (trafficVsPods). */
+  band?: BandPoint[];
 }
 
 const HOUR = 3_600_000;

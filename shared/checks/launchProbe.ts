@@ -2,7 +2,7 @@
 // phase that failed. The launch itself is I/O and lives in sources/launch-probe.ts.
 import type { LaunchProbeConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
-import type { Finding, LaunchProbeObservation, ProbeResult } from '../model.ts';
+import { shortTitle, type Finding, type LaunchProbeObservation, type ProbeResult } from '../model.ts';
 
 const PHASE_TEXT: Record<string, string> = {
   resolve: 'could not resolve the repo',
@@ -75,7 +75,7 @@ function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservatio
     links: [{ title: `launch ${r.repo}`, url: `${r.binderUrl.replace(/\/$/, '')}/v2/${r.repo}` }],
   };
   if (r.unknownReason) {
-    return { ...base, status: 'unknown', summary: `launch probe of ${r.repo} on ${hub} could not run: ${r.unknownReason}`, runbook: [] };
+    return { ...base, status: 'unknown', title: shortTitle(`Launch probe of ${r.repo}`, ' cannot run'), summary: `launch probe of ${r.repo} on ${hub} could not run: ${r.unknownReason}`, runbook: [] };
   }
   const stopFailed = !r.ok && r.failedPhase === 'stop';
   // The probe alone is a warning; with the pods falling short of demand too, users are failing: critical.
@@ -84,7 +84,7 @@ function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservatio
   // A confirmed failure that the pods corroborate is two independent signals agreeing: no need to wait for more runs.
   if (!hubFailing && !stopFailed && !(corroborated && !r.ok)) {
     const note = r.ok && !r.attempts ? '' : `; one failure${attemptsText(r)} is not yet an incident (evidence ${evidence.toFixed(1)} of ${FIRE_AT})`;
-    return { ...base, severity: 'warning', status: 'ok', summary: `${r.repo} launches on ${hub}${note}`, runbook: [] };
+    return { ...base, severity: 'warning', status: 'ok', title: shortTitle(r.repo, ` launches on ${hub}`), summary: `${r.repo} launches on ${hub}${note}`, runbook: [] };
   }
   const total = Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0);
   const messages = r.messages?.length ? ` Last hub messages: ${r.messages.slice(-3).join(' | ')}` : '';
@@ -97,11 +97,12 @@ function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservatio
     ...base,
     severity: stopFailed ? 'warning' : corroborated ? 'critical' : 'warning',
     status: 'problem',
+    title: r.ok ? shortTitle(`Launches on ${hub}`, ' keep failing') : shortTitle(`Launch of ${r.repo}`, ` fails on ${hub}${r.failedPhase ? ` (${r.failedPhase})` : ''}`),
+    // The title names the repo and hub; the why says what went wrong.
     summary:
-      (r.ok ? `Launches on ${hub} keep failing (latest of ${r.repo} worked${attemptsText(r)})` : `Launch of ${r.repo} on ${hub} failed${attemptsText(r)}`) +
-      (!r.ok && r.failedPhase ? ` in phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}` : !r.ok && r.error ? `: ${r.error}` : '') +
-      (!r.ok && total ? ` after ${formatDuration(total)}` : '') +
-      (stopFailed ? '' : `; failing probes add up to ${evidence.toFixed(1)} (fires at ${FIRE_AT}).${why}`),
+      (r.ok ? `The latest launch of ${r.repo} worked${attemptsText(r)}` : r.failedPhase ? `Phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}${attemptsText(r)}` : `Failed${attemptsText(r)}${r.error ? `: ${r.error}` : ''}`) +
+      (!r.ok && total ? `, after ${formatDuration(total)}` : '') +
+      (stopFailed ? '' : `; failing probes on ${hub} add up to ${evidence.toFixed(1)} (fires at ${FIRE_AT}).${why}`),
     details: `${r.error ?? ''}${messages}`.trim() || undefined,
     runbook: [
       `binderwatch probe ${r.binderUrl} ${r.repo}   # watch the phases live`,

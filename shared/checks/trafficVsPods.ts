@@ -7,7 +7,7 @@
 // findings, the model's band and the next memory out.
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { parseDuration, formatDuration } from '../duration.ts';
-import type { Finding, Series, TrafficObservation } from '../model.ts';
+import { shortTitle, type BandPoint, type Finding, type Series, type TrafficObservation } from '../model.ts';
 import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../series.ts';
 import { STEP_MS, fitModel, podsNear, predict, type ModelCandidate, type TrafficModel } from './traffic-model.ts';
 import { TUNING } from './traffic-tuning.ts';
@@ -38,13 +38,6 @@ export interface TrafficMemory {
   implied?: { at: number; launchSuccess: number; shortfall: boolean };
 }
 
-/** The model's expectation per minute over the evaluation window, for charts. */
-export interface BandPoint {
-  t: number;
-  expected: number;
-  low: number;
-  high: number;
-}
 
 export interface TrafficDetection {
   findings: Finding[];
@@ -175,12 +168,13 @@ export function bandOf(g: Grid, model: TrafficModel, windowMin: number, sigmas: 
   return out;
 }
 
-function unknownFinding(summary: string): Finding {
+function unknownFinding(what: string, summary: string): Finding {
   return {
     check: 'trafficVsPods',
     key: 'trafficVsPods:source',
     status: 'unknown',
     severity: 'warning',
+    title: shortTitle(`Traffic vs pods cannot see ${what}`),
     summary,
     runbook: ['binderwatch check trafficVsPods --config <your config>   # see which source is not answering'],
   };
@@ -242,7 +236,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   for (const [what, lastSeen] of [['demand', lastA], ['running-pods', lastP]] as const) {
     if (lastSeen >= 0 && last - lastSeen <= maxGap) continue;
     const since = lastSeen < 0 ? 'in the whole window' : `for ${formatDuration((last - lastSeen) * STEP_MS)}`;
-    return { findings: [unknownFinding(`no ${what} data ${since}`)], memory };
+    return { findings: [unknownFinding(what, `no ${what} data ${since}`)], memory };
   }
   const windowMs = parseDuration(cfg.window);
   const windowMin = windowMs / STEP_MS;
@@ -351,14 +345,15 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     snapshots: recovered ? [] : snapshots,
     implied: worst ? { at: now, launchSuccess: impliedOf(worst), shortfall: incident !== undefined } : undefined,
   };
-  const result = (status: 'ok' | 'problem', summary: string, more: Partial<Finding> = {}): TrafficDetection => ({
-    findings: [{ check: 'trafficVsPods', key: KEY, status, severity: cfg.severity, summary, runbook: status === 'ok' ? [] : RUNBOOK, ...more }],
+  const result = (status: 'ok' | 'problem', title: string, summary: string, more: Partial<Finding> = {}): TrafficDetection => ({
+    findings: [{ check: 'trafficVsPods', key: KEY, status, severity: cfg.severity, title: shortTitle(title), summary, runbook: status === 'ok' ? [] : RUNBOOK, ...more }],
     memory: nextMemory,
     band,
   });
   if (!incident) {
     return result(
       'ok',
+      recovered ? 'Launches work again: running pods back within the band' : 'Running pods follow demand',
       recovered
         ? `launches work again: running pods (${Math.round(g.observed)}) back within the model's band of what demand implies for ${formatDuration(TUNING.recoveryHoldMs)}`
         : `running pods follow demand (${Math.round(g.observed)} running)`,
@@ -368,6 +363,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     // Demand too patchy to judge any horizon now: the incident is not over for that.
     return result(
       'problem',
+      `Running pods short of demand since ${new Date(incident.since).toISOString().slice(11, 16)} UTC; demand patchy`,
       `Running pods fell short of demand since ${new Date(incident.since).toISOString()}; demand too patchy to judge right now (${Math.round(g.observed)} pods running), not resolved without evidence`,
     );
   }
@@ -383,6 +379,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
         : "; not yet back within the model's band";
   return result(
     'problem',
+    `Running pods levelling off: ${Math.round(g.observed)} of ~${Math.round(worst.expected)} expected`,
     `Running pods are levelling off while people keep arriving: demand ~${perMin.toFixed(1)}/min; ` +
       `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(g.observed)}${flatText}; ` +
       `implied launch success ≈ ${Math.round(implied * 100)} % over the last ${worst.horizon} min${holding}`,
@@ -413,6 +410,7 @@ function learningFinding(g: Grid, a: Float64Array, fitTo: number, windowMin: num
     key: KEY,
     status: 'ok',
     severity: 'warning',
+    title: shortTitle(`Traffic vs pods still learning what normal is (${left} min more)`),
     summary:
       `still learning what normal is: ${seen} min of usable history before the last ${windowMin} min, a fit needs ${TUNING.minFitMin}; ` +
       `judging from about ${new Date(g.from + (g.a.length - 1 + left) * STEP_MS).toISOString()} (${Math.round(g.observed)} pods running now, not judged)`,

@@ -144,6 +144,21 @@ suite('launchProbeSource', () => {
         [second.url, fault('ok', 'source-2'), true, undefined],
         [second.url, fault('unreachable', 'source'), false, 'contact'],
       ]);
+      // A failed launch is confirmed by a second one in the same run, both recorded; a good one is not repeated.
+      expect(results.map((r: ProbeResult) => r.attempts?.map((a) => [a.ok, a.failedPhase]))).toEqual([
+        undefined,
+        [
+          [false, 'build'],
+          [false, 'build'],
+        ],
+        undefined,
+        [
+          [false, 'contact'],
+          [false, 'contact'],
+        ],
+      ]);
+      const launches = (b: typeof binder, repo: string) => b.launches.filter((l) => `${l.provider}/${l.spec}` === repo).length;
+      expect([launches(binder, fault('build-failed')), launches(second, fault('unreachable', 'source')), launches(binder, fault('ok', 'source-1'))]).toEqual([2, 2, 1]);
     } finally {
       await second.close();
     }

@@ -81,8 +81,7 @@ function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservatio
   // The probe alone is a warning; with the pods falling short of demand too, users are failing: critical.
   const traffic = obs.traffic && now - obs.traffic.at <= CORROBORATION_MAX_AGE_MS ? obs.traffic : undefined;
   const corroborated = !stopFailed && traffic?.shortfall === true;
-  // A confirmed failure that the pods corroborate is two independent signals agreeing: no need to wait for more runs.
-  if (!hubFailing && !stopFailed && !(corroborated && !r.ok)) {
+  if (!hubFailing && !stopFailed) {
     const note = r.ok && !r.attempts ? '' : `; one failure${attemptsText(r)} is not yet an incident (evidence ${evidence.toFixed(1)} of ${FIRE_AT})`;
     return { ...base, severity: 'warning', status: 'ok', title: shortTitle(r.repo, ` launches on ${hub}`), summary: `${r.repo} launches on ${hub}${note}`, runbook: [] };
   }
@@ -126,15 +125,19 @@ export function detectLaunchProbe(obs: LaunchProbeObservation, _cfg: LaunchProbe
   // One run's results per hub count as one step: the repos of one run fail together
   // when the hub has a bad moment (a full pool, a restart), which is not yet a trend.
   const perHub = new Map<string, number>();
+  const confirmedFailure = new Set<string>();
   for (const r of obs.results) {
     const key = launchKey(r);
     if (r.unknownReason || (r.failedPhase === 'stop' && !r.ok) || r.at <= (counted[key] ?? -Infinity)) continue;
     counted[key] = r.at;
     perHub.set(hubOf(r.binderUrl), (perHub.get(hubOf(r.binderUrl)) ?? 0) + runEvidence(r));
+    if (!r.ok) confirmedFailure.add(hubOf(r.binderUrl));
   }
+  const corroborating = obs.traffic?.shortfall === true && now - obs.traffic.at <= CORROBORATION_MAX_AGE_MS;
   for (const [hub, step] of perHub) {
     evidence[hub] = Math.min(CAP, Math.max(0, (evidence[hub] ?? 0) + Math.min(step, EVIDENCE.failed)));
-    if (evidence[hub] >= FIRE_AT) failing.add(hub);
+    // A confirmed failure the pods corroborate is two independent signals agreeing: failing at once.
+    if (evidence[hub] >= FIRE_AT || (corroborating && confirmedFailure.has(hub))) failing.add(hub);
     else if (evidence[hub] <= FIRE_AT / 2) failing.delete(hub);
   }
   return {

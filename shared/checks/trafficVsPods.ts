@@ -343,7 +343,8 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     judgeFrom: nextJudgeFrom,
     // Snapshots from before a recovery describe the world before it.
     snapshots: recovered ? [] : snapshots,
-    implied: worst ? { at: now, launchSuccess: impliedOf(worst), shortfall: incident !== undefined } : undefined,
+    // Only a shortfall that held (an established incident) corroborates a failing probe.
+    implied: worst ? { at: now, launchSuccess: impliedOf(worst), shortfall: incident !== undefined && incident.runs >= ESTABLISH_RUNS } : undefined,
   };
   const result = (status: 'ok' | 'problem', title: string, summary: string, more: Partial<Finding> = {}): TrafficDetection => ({
     findings: [{ check: 'trafficVsPods', key: KEY, status, severity: cfg.severity, title: shortTitle(title), summary, runbook: status === 'ok' ? [] : RUNBOOK, ...more }],

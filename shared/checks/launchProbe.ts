@@ -35,13 +35,15 @@ const EVIDENCE = { ok: Math.log(0.7 / 0.97), retried: Math.log((0.3 * 0.7) / (0.
 /**
  * Fire at this much evidence: measured with the default config (2 repos every 10 min,
  * 900 simulated days, as in tests/unit/checks/launchProbe.test.ts), 3 % random failures
- * page 0.7 times per 30 days; at 70 % success the median time to fire is 50 min
+ * page 0.8 times per 30 days; at 70 % success the median time to fire is 50 min
  * (72 % within the hour). A run counts at most one confirmed failure (4.6), so one
  * bad moment never fires alone; two failed runs in a row do.
  */
 const FIRE_AT = 6.5;
 /** Evidence is capped here, and a failing hub counts as failing until it fell to half: ~13 good runs. */
 const CAP = FIRE_AT;
+/** A repo speaks for a failing hub while it failed within this long (the last three runs of the default schedule). */
+const RECENT_FAILURE_MS = 30 * 60_000;
 /** A traffic verdict older than this says nothing about launches now. */
 const CORROBORATION_MAX_AGE_MS = 20 * 60_000;
 
@@ -52,6 +54,8 @@ export interface LaunchMemory {
   failing: string[];
   /** Probe times already counted, per key. */
   counted: Record<string, number>;
+  /** When each key last had a failed attempt. */
+  lastFailed?: Record<string, number>;
 }
 
 function runEvidence(r: ProbeResult): number {
@@ -122,6 +126,7 @@ export function detectLaunchProbe(obs: LaunchProbeObservation, _cfg: LaunchProbe
   const evidence = { ...(memory?.evidence ?? {}) };
   const counted = { ...(memory?.counted ?? {}) };
   const failing = new Set(memory?.failing ?? []);
+  const lastFailed = { ...(memory?.lastFailed ?? {}) };
   // One run's results per hub count as one step: the repos of one run fail together
   // when the hub has a bad moment (a full pool, a restart), which is not yet a trend.
   const perHub = new Map<string, number>();
@@ -132,6 +137,7 @@ export function detectLaunchProbe(obs: LaunchProbeObservation, _cfg: LaunchProbe
     counted[key] = r.at;
     perHub.set(hubOf(r.binderUrl), (perHub.get(hubOf(r.binderUrl)) ?? 0) + runEvidence(r));
     if (!r.ok) confirmedFailure.add(hubOf(r.binderUrl));
+    if (!r.ok || r.attempts?.some((a) => !a.ok)) lastFailed[key] = r.at;
   }
   const corroborating = obs.traffic?.shortfall === true && now - obs.traffic.at <= CORROBORATION_MAX_AGE_MS;
   for (const [hub, step] of perHub) {
@@ -141,7 +147,11 @@ export function detectLaunchProbe(obs: LaunchProbeObservation, _cfg: LaunchProbe
     else if (evidence[hub] <= FIRE_AT / 2) failing.delete(hub);
   }
   return {
-    findings: [...latest.values()].map((r) => finding(r, failing.has(hubOf(r.binderUrl)), obs, now, evidence[hubOf(r.binderUrl)] ?? 0)),
-    memory: { evidence, failing: [...failing], counted },
+    // A failing hub is reported by the repos that failed lately, not by one that keeps working.
+    findings: [...latest.values()].map((r) => {
+      const failedLately = now - (lastFailed[launchKey(r)] ?? -Infinity) <= RECENT_FAILURE_MS;
+      return finding(r, failing.has(hubOf(r.binderUrl)) && failedLately, obs, now, evidence[hubOf(r.binderUrl)] ?? 0);
+    }),
+    memory: { evidence, failing: [...failing], counted, lastFailed },
   };
 }

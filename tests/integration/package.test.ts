@@ -115,11 +115,12 @@ describe('function source archive', () => {
       const repo = 'gh/binderwatch-fault/build-failed/HEAD';
       const config = JSON.stringify({
         checks: { launchProbe: { targets: [{ binderUrl: hub.url, repos: [repo] }], timeout: '20s' } },
-        alerting: { state: { type: 'memory' } },
+        // Probe evidence alone is a warning (no traffic check corroborates it here): route it to email too.
+        alerting: { state: { type: 'memory' }, routes: [{ severity: 'warning', channels: ['email'] }] },
       });
       const env = { BINDERWATCH_SMTP_URL: smtp.url, BINDERWATCH_EMAIL_FROM: 'alerts@example.org', BINDERWATCH_EMAIL_TO: 'oncall@example.org' };
       const { port, child, output } = await startFunction('launchProbe', config, env);
-      // Two failed probes of the last three fire the alert; the second run has two chart points.
+      // Two confirmed failures in a row fire the alert; the second run has two chart points.
       for (let i = 0; i < 2; i++) expect((await schedulerPost(port, 'launchProbe')).status, output()).toBe(200);
       await stop(child);
       const mail = smtp.received.find((m) => m.parsed.subject?.includes('FIRING'));

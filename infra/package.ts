@@ -1,5 +1,5 @@
 // Builds the one source archive every Cloud Function deploys from:
-//   dist/function-source/      index.js, <check>.js per entry point, chunks/, package.json
+//   dist/function-source/      index.js, <check>.js per entry point, chunks/, package.json, package-lock.json
 //   dist/function-source.zip   the same files, zipped reproducibly
 // Usage: npm run package [-- --sourcemap]
 //
@@ -11,17 +11,23 @@
 // carries each module once, and a chunk is only reachable from the checks that
 // use all of it. Dynamic imports (shared/wiring.ts loads each check's clients
 // that way) stay separate chunks, read on first use rather than at cold start.
+//
+// Why only our own code is bundled: with code splitting, esbuild turns a dynamic
+// import() of a CommonJS package into a chunk that exports only `default`
+// (evanw/esbuild#3245, open), so `const { GoogleAuth } = await import(
+// 'google-auth-library')` got undefined and clusterHealth answered 500 "e is not
+// a constructor". Every npm package stays external instead: Node loads it from
+// node_modules with its own CommonJS interop, and the archive's package.json
+// declares it with the repository's range, for Cloud Functions' npm install.
 import { build, type Metafile } from 'esbuild';
-import { readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createZip } from './zip.ts';
 
-/** Packages left out of the bundles and installed by Cloud Functions from package.json. */
-// The framework must stay external: the entry points register with its
-// registry (`http('name', …)`), and the framework process that loads them must
-// see that same registry, not a bundled copy.
-export const EXTERNAL_PACKAGES = ['@google-cloud/functions-framework'] as const;
+/** The deploy runtime: Cloud Run functions' nodejs22 (nodejs20 was decommissioned on 2026-10-30). */
+export const DEPLOY_NODE_MAJOR = 22;
 
 export interface FunctionEntry {
   /** Registered name, the Cloud Functions entry point, e.g. "launchProbe". */
@@ -81,17 +87,6 @@ await import(bundle);
 `;
 }
 
-// CommonJS dependencies bundled into ESM still call require() for Node
-// built-ins and read __dirname; give every output file real ones.
-const ESM_CJS_SHIM = [
-  "import { createRequire as __bwCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __bwFileURLToPath } from 'node:url';",
-  "import { dirname as __bwDirname } from 'node:path';",
-  'const require = __bwCreateRequire(import.meta.url);',
-  'const __filename = __bwFileURLToPath(import.meta.url);',
-  'const __dirname = __bwDirname(__filename);',
-].join('\n');
-
 // Metafile paths are relative to esbuild's working directory, the repository root.
 function reportBundles(metafile: Metafile, root: string, outDir: string, entries: FunctionEntry[]): BundleReport[] {
   const outputs = metafile.outputs;
@@ -116,6 +111,42 @@ function reportBundles(metafile: Metafile, root: string, outDir: string, entries
     const all = closure(file, ['import-statement', 'dynamic-import']);
     return { target: entry.target, file, ...cold, reachableBytes: all.bytes, reachableModules: all.modules };
   });
+}
+
+/** Package name of a bare import specifier: `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
+export const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+
+/**
+ * The npm packages the bundles import, each with the repository's range; the
+ * Functions Framework always (Cloud Functions starts it). A package imported but
+ * not in package.json's dependencies fails the build: it would be missing at run time.
+ */
+function declaredDependencies(metafile: Metafile, ranges: Record<string, string>): Record<string, string> {
+  const names = new Set(['@google-cloud/functions-framework']);
+  for (const output of Object.values(metafile.outputs)) {
+    for (const imp of output.imports) {
+      if (imp.external && !imp.path.startsWith('node:') && !imp.path.startsWith('.')) names.add(packageName(imp.path));
+    }
+  }
+  const missing = [...names].filter((name) => !ranges[name]);
+  if (missing.length) throw new Error(`package: imported but not in package.json dependencies: ${missing.join(', ')}`);
+  return Object.fromEntries([...names].sort().map((name) => [name, ranges[name]]));
+}
+
+/**
+ * The archive's package-lock.json: the repository's lock pruned to the archive's
+ * dependencies, so Cloud Functions' build (`npm ci` when a lock is present)
+ * installs exactly the versions the tests ran. `--offline`: the repository's
+ * `npm ci` already cached every package in the lock.
+ */
+function writeArchiveLock(root: string, outDir: string): void {
+  copyFileSync(join(root, 'package-lock.json'), join(outDir, 'package-lock.json'));
+  try {
+    execFileSync('npm', ['install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: outDir, stdio: 'pipe' });
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    throw new Error(`package: pruning package-lock.json failed (run \`npm ci\` first):\n${err.stderr?.toString() ?? err.message}`);
+  }
 }
 
 function listFiles(dir: string): string[] {
@@ -148,22 +179,15 @@ export async function buildPackage(options: { root: string; sourcemap?: boolean 
     splitting: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: `node${DEPLOY_NODE_MAJOR}`,
     minify: true,
     sourcemap: options.sourcemap ? 'linked' : false,
-    external: [...EXTERNAL_PACKAGES],
-    banner: { js: ESM_CJS_SHIM },
+    packages: 'external',
     metafile: true,
     logLevel: 'warning',
   });
 
-  const dependencies = Object.fromEntries(
-    EXTERNAL_PACKAGES.map((name) => {
-      const range = rootPackage.dependencies[name];
-      if (!range) throw new Error(`package: external ${name} is not a dependency in package.json`);
-      return [name, range];
-    }),
-  );
+  const dependencies = declaredDependencies(metafile, rootPackage.dependencies);
   writeFileSync(join(outDir, 'index.js'), indexSource(entries));
   writeFileSync(
     join(outDir, 'package.json'),
@@ -174,13 +198,15 @@ export async function buildPackage(options: { root: string; sourcemap?: boolean 
         private: true,
         type: 'module',
         main: 'index.js',
-        engines: { node: '>=20' },
+        engines: { node: `${DEPLOY_NODE_MAJOR}.x` },
         dependencies,
       },
       null,
       2,
     ) + '\n',
   );
+
+  writeArchiveLock(root, outDir);
 
   const zip = createZip(listFiles(outDir).map((name) => ({ name, data: readFileSync(join(outDir, name)) })));
   mkdirSync(dirname(archive), { recursive: true });

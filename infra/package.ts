@@ -19,8 +19,9 @@
 // a constructor". Every npm package stays external instead: Node loads it from
 // node_modules with its own CommonJS interop, and the archive's package.json
 // declares it with the repository's range, for Cloud Functions' npm install.
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { isBuiltin } from 'node:module';
 import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -113,21 +114,71 @@ function reportBundles(metafile: Metafile, root: string, outDir: string, entries
   });
 }
 
+/**
+ * Packages bundled into the chunks after all, with everything they import:
+ * @kubernetes/client-node is 826 ES module files (14 MiB), zod and yaml 170 more,
+ * that Node otherwise resolves and reads one by one at each cold start. None is
+ * imported dynamically (refuseSplitCommonJs checks the CommonJS ones).
+ */
+export const BUNDLED_PACKAGES = ['@kubernetes/client-node', 'zod', 'yaml', 'eventsource-parser'];
+
+/**
+ * Our imports of npm packages stay external (their names are added to `externalized`),
+ * except BUNDLED_PACKAGES; whatever those import is bundled with them.
+ */
+function externalPackages(bundled: readonly string[], externalized: Set<string>): Plugin {
+  return {
+    name: 'external-packages',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (isBuiltin(args.path) || bundled.includes(packageName(args.path))) return undefined;
+        const fromPackage = args.importer.split(sep).includes('node_modules');
+        if (fromPackage) return undefined;
+        externalized.add(packageName(args.path));
+        return { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * Refuses a dynamic import() of a bundled CommonJS module: with code splitting
+ * esbuild makes its chunk export only `default` (evanw/esbuild#3245), so named
+ * exports read from it are undefined at run time.
+ */
+function refuseSplitCommonJs(metafile: Metafile): void {
+  for (const [out, meta] of Object.entries(metafile.outputs)) {
+    for (const imp of meta.imports) {
+      if (imp.kind !== 'dynamic-import' || imp.external) continue;
+      const entry = metafile.outputs[imp.path]?.entryPoint;
+      if (entry && metafile.inputs[entry]?.format === 'cjs') {
+        throw new Error(`package: ${out} dynamically imports the CommonJS module ${entry}; keep its package external (esbuild#3245)`);
+      }
+    }
+  }
+}
+
+// CommonJS modules bundled into ESM (the dependencies of BUNDLED_PACKAGES) still
+// call require() for Node built-ins and read __dirname; give every output file real ones.
+const ESM_CJS_SHIM = [
+  "import { createRequire as __bwCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __bwFileURLToPath } from 'node:url';",
+  "import { dirname as __bwDirname } from 'node:path';",
+  'const require = __bwCreateRequire(import.meta.url);',
+  'const __filename = __bwFileURLToPath(import.meta.url);',
+  'const __dirname = __bwDirname(__filename);',
+].join('\n');
+
 /** Package name of a bare import specifier: `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
 export const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 
 /**
- * The npm packages the bundles import, each with the repository's range; the
+ * The npm packages our code imports, each with the repository's range; the
  * Functions Framework always (Cloud Functions starts it). A package imported but
  * not in package.json's dependencies fails the build: it would be missing at run time.
  */
-function declaredDependencies(metafile: Metafile, ranges: Record<string, string>): Record<string, string> {
-  const names = new Set(['@google-cloud/functions-framework']);
-  for (const output of Object.values(metafile.outputs)) {
-    for (const imp of output.imports) {
-      if (imp.external && !imp.path.startsWith('node:') && !imp.path.startsWith('.')) names.add(packageName(imp.path));
-    }
-  }
+function declaredDependencies(externalized: Set<string>, ranges: Record<string, string>): Record<string, string> {
+  const names = new Set(['@google-cloud/functions-framework', ...externalized]);
   const missing = [...names].filter((name) => !ranges[name]);
   if (missing.length) throw new Error(`package: imported but not in package.json dependencies: ${missing.join(', ')}`);
   return Object.fromEntries([...names].sort().map((name) => [name, ranges[name]]));
@@ -170,6 +221,7 @@ export async function buildPackage(options: { root: string; sourcemap?: boolean 
 
   rmSync(outDir, { recursive: true, force: true });
   rmSync(archive, { force: true });
+  const externalized = new Set<string>();
   const { metafile } = await build({
     absWorkingDir: root,
     entryPoints: Object.fromEntries(entries.map((e) => [e.name, e.source])),
@@ -182,12 +234,14 @@ export async function buildPackage(options: { root: string; sourcemap?: boolean 
     target: `node${DEPLOY_NODE_MAJOR}`,
     minify: true,
     sourcemap: options.sourcemap ? 'linked' : false,
-    packages: 'external',
+    plugins: [externalPackages(BUNDLED_PACKAGES, externalized)],
+    banner: { js: ESM_CJS_SHIM },
     metafile: true,
     logLevel: 'warning',
   });
 
-  const dependencies = declaredDependencies(metafile, rootPackage.dependencies);
+  refuseSplitCommonJs(metafile);
+  const dependencies = declaredDependencies(externalized, rootPackage.dependencies);
   writeFileSync(join(outDir, 'index.js'), indexSource(entries));
   writeFileSync(
     join(outDir, 'package.json'),

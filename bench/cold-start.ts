@@ -15,7 +15,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export async function benchColdStart(): Promise<BenchRow[]> {
   const pkg = await buildPackage({ root: ROOT });
-  const dir = unpackArchive(pkg.archive, ROOT);
+  const dir = unpackArchive(pkg.archive);
   const rows: BenchRow[] = [{ name: 'archive size', value: `${(pkg.archiveBytes / 1024).toFixed(0)} KiB` }];
   try {
     for (const b of pkg.bundles) {

@@ -92,7 +92,7 @@ function sickNode(kube: FakeKubernetes, now: number) {
   ];
 }
 
-describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources configured', () => {
+describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources configured', { timeout: 60_000 }, () => {
   let dir: string;
   let up: Upstreams;
   let slack: FakeSlack;
@@ -116,9 +116,10 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     BW_HUB_TOKEN: hub.adminToken,
   });
 
-  /** Config as Terraform passes it: state in GCS, first problem fires. */
+  /** Config as Terraform passes it: state in GCS (a prefix per function, so no test sees another's alerts), first problem fires. */
+  let instances = 0;
   const config = (checks: Record<string, unknown>, sources: Record<string, unknown> = {}) =>
-    JSON.stringify({ checks, sources, alerting: { state: { type: 'gcs', bucket: BUCKET }, defaults: { failuresToFire: 1 } } });
+    JSON.stringify({ checks, sources, alerting: { state: { type: 'gcs', bucket: BUCKET, prefix: `run-${++instances}/` }, defaults: { failuresToFire: 1 } } });
 
   async function start(target: string, cfg: string, u: Upstreams = up): Promise<StartedFunction> {
     const f = await startFunction(dir, target, cfg, { node: node22, env: env(u) });
@@ -140,10 +141,10 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     up = await startUpstreams();
     [slack, smtp, kubeconfigKube] = await Promise.all([startFakeSlack(), startSmtpServer('binderwatch', 's3cret-smtp'), startFakeKubernetes()]);
 
-    // Demand and running pods ending now: launches collapse 60 minutes ago.
+    // Demand and running pods ending now: launches collapsed 20 minutes ago.
     const now = Date.now();
     const minutes = 300;
-    const traffic = simulateTraffic({ minutes, demand: () => 10, success: (m) => (m >= minutes - 60 ? 0.1 : 0.95), seed: 3 });
+    const traffic = simulateTraffic({ minutes, demand: () => 10, success: (m) => (m >= minutes - 20 ? 0.1 : 0.95), seed: 3 });
     const start0 = now - (minutes - 1) * MIN;
     const lines = ['# TYPE binder_launch_requests gauge', ...traffic.demand.map((s, i) => `binder_launch_requests ${s.v} ${(start0 + i * MIN) / 1000}`)];
     lines.push('# TYPE jupyterhub_running_servers gauge', ...traffic.pods.map((s, i) => `jupyterhub_running_servers ${s.v} ${(start0 + i * MIN) / 1000}`));
@@ -227,11 +228,10 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     );
     const answer = await schedulerPost(f.port, 'trafficVsPods');
     expect(answer.status, f.output()).toBe(200);
-    // Thirty minutes of GA4 history is less than the fitting baseline: the check says it cannot judge yet, never "ok".
-    expect(answer.body.outcome, JSON.stringify(answer.body)).not.toBe('ok');
-    expect(answer.body.findings.map((x: { summary: string }) => x.summary).join('\n')).not.toMatch(/HTTP 40[13]/);
+    // The report was read (a refused credential or a failed read would make the source "unknown").
+    expect(answer.body.findings.filter((x: { status: string }) => x.status === 'unknown'), JSON.stringify(answer.body)).toEqual([]);
     const report = up.google.requests.slice(before).find((r) => r.url === '/v1beta/properties/123456:runRealtimeReport');
-    expect(report?.headers.authorization).toMatch(/^Bearer ya29\.fake-/);
+    expect(up.metadata.issued.map((t) => `Bearer ${t.token}`)).toContain(report?.headers.authorization);
   });
 
   it('launchProbe launches through BinderHub onto the real JupyterHub and fires for the repo whose server cannot be reached', async () => {
@@ -242,6 +242,7 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
           targets: [{ binderUrl: binder.url, repos: ['gh/binderwatch-fault/ok/HEAD', 'gh/binderwatch-fault/unreachable/HEAD'], hubApiTokenEnv: 'BW_HUB_TOKEN' }],
           timeout: '60s',
           contactTimeout: '2s',
+          alert: { failuresToFire: 1 },
         },
       }),
     );

@@ -27,7 +27,8 @@ http.Server.prototype.listen = function (...args) {
 `);
 
 // Counts module files as they load, ES modules and require()d CommonJS alike
-// (module.registerHooks, Node >= 22.15), and prints the total when the process exits.
+// (module.registerHooks, Node >= 22.15), and prints the total and the CPU time
+// used (which, unlike wall time, a busy machine does not inflate) when the process exits.
 const MODULE_COUNT_PRELOAD =
   'data:text/javascript,' +
   encodeURIComponent(`
@@ -44,7 +45,8 @@ registerHooks({
 process.on('exit', () => {
   let bytes = 0;
   for (const b of seen.values()) bytes += b;
-  writeSync(2, 'MODULES ' + seen.size + ' ' + bytes + '\\n');
+  const { userCPUTime, systemCPUTime } = process.resourceUsage();
+  writeSync(2, 'MODULES ' + seen.size + ' ' + bytes + ' CPU ' + Math.round((userCPUTime + systemCPUTime) / 1000) + '\\n');
 });
 `);
 
@@ -79,7 +81,7 @@ export interface StartOptions {
   node?: string;
   /** More environment: secrets, Google endpoints, the metadata server. */
   env?: Record<string, string>;
-  /** Print `MODULES <count> <bytes>` on exit: every module file the process loaded, and their size. */
+  /** Print `MODULES <count> <bytes> CPU <ms>` on exit: every module file the process loaded, their size, and the CPU time used. */
   countModules?: boolean;
 }
 
@@ -87,9 +89,11 @@ export interface StartOptions {
 export function startFunction(dir: string, target: string, config: string, opts: StartOptions = {}): Promise<StartedFunction> {
   const framework = join(dir, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
   const preloads = ['--import', LOOPBACK_PRELOAD, ...(opts.countModules ? ['--import', MODULE_COUNT_PRELOAD] : [])];
-  const child = spawn(opts.node ?? process.execPath, [...preloads, framework, `--target=${target}`, `--source=${dir}`, '--port=0'], {
+  const node = opts.node ?? process.execPath;
+  const child = spawn(node, [...preloads, framework, `--target=${target}`, `--source=${dir}`, '--port=0'], {
     cwd: dir,
-    env: { PATH: process.env.PATH, BINDERWATCH_CONFIG: config, NODE_ENV: 'production', ...opts.env },
+    // PATH holds Node alone, as in the Cloud Run container: no gcloud for google-auth-library to shell out to.
+    env: { PATH: dirname(node), BINDERWATCH_CONFIG: config, NODE_ENV: 'production', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -14,24 +14,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../../infra/package.ts';
 import { schedulerPost, startFunction, stopFunction, unpackArchive, type StartedFunction } from '../../infra/function-runner.ts';
 import { findNode22, NODE22_MISSING } from '../../infra/node22.ts';
-import { startFakeMetadataServer, type FakeMetadataServer } from '../../infra/fake-metadata-server.ts';
-import { startFakeGoogleApis, type FakeGoogleApis } from '../../infra/fake-google-apis.ts';
+import { CLUSTER_REF, POOL_REF, startGoogleSide, STATE_BUCKET, type GoogleSide } from '../../infra/google-side.ts';
 import { fixtureNode, fixturePod, startFakeKubernetes, type FakeKubernetes } from '../../infra/fake-kubernetes.ts';
-import { startFakeGcs, type FakeGcs } from '../../infra/fake-gcs.ts';
 import { startFakeSlack, type FakeSlack } from '../../infra/fake-slack.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../infra/smtp.ts';
 import { startPrometheus, type PrometheusServer } from '../../infra/prometheus.ts';
 import { startJupyterHub, type JupyterHubHandle } from '../../infra/jupyterhub.ts';
 import { startBinderHub, type FakeBinderHub } from '../../infra/binderhub-server.ts';
-import { ENDPOINT_ENV } from '../../shared/wiring.ts';
 import { stackAvailable } from '../helpers/stack.ts';
 import { MIN, simulateTraffic } from '../helpers/traffic.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BUCKET = 'binderwatch-state';
-const PROJECT = 'binder-prod';
-const CLUSTER = `projects/${PROJECT}/locations/us-central1/clusters/prod`;
-const ZONES = ['us-central1-a', 'us-central1-b', 'us-central1-c'];
+const CLUSTER = `projects/${CLUSTER_REF.project}/locations/${CLUSTER_REF.location}/clusters/${CLUSTER_REF.cluster}`;
 const SICK = 'gke-prod-user-0042';
 
 const node22 = findNode22();
@@ -42,40 +36,6 @@ const stack = stackAvailable('prometheus', 'promtool', 'jupyterhub', 'jupyterhub
 if (node22 && !stack && process.env.CI) throw new Error('packaged functions: the local stack (prometheus, jupyterhub) is not installed');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Upstreams {
-  metadata: FakeMetadataServer;
-  google: FakeGoogleApis;
-  kube: FakeKubernetes;
-  gcs: FakeGcs;
-}
-
-/** The loopback Google side: a metadata server issuing tokens, and APIs that take only its live tokens. */
-async function startUpstreams(tokenLifetimeS?: number): Promise<Upstreams> {
-  const metadata = await startFakeMetadataServer({ tokenLifetimeS });
-  const [google, kube, gcs] = await Promise.all([
-    startFakeGoogleApis({ accessToken: metadata.live }),
-    startFakeKubernetes({ accepts: metadata.live }),
-    startFakeGcs({ buckets: [BUCKET], accepts: metadata.live }),
-  ]);
-  google.clusters.set(CLUSTER, {
-    name: 'prod',
-    locations: ZONES,
-    endpoint: kube.server.replace('https://', ''),
-    masterAuth: { clusterCaCertificate: Buffer.from(kube.caCert).toString('base64') },
-  });
-  google.nodePools.set(`${CLUSTER}/nodePools/user`, {
-    name: 'user',
-    locations: ZONES,
-    status: 'RUNNING',
-    autoscaling: { enabled: true, minNodeCount: 1, maxNodeCount: 5 },
-  });
-  return { metadata, google, kube, gcs };
-}
-
-const closeUpstreams = async (u: Upstreams | undefined) => {
-  if (u) await Promise.all([u.metadata.close(), u.google.close(), u.kube.close(), u.gcs.close()]);
-};
 
 /** 15 of 15 nodes of the user pool, one cordoned, and a user pod that cannot be scheduled. */
 function fullPool(kube: FakeKubernetes, now: number) {
@@ -94,7 +54,7 @@ function sickNode(kube: FakeKubernetes, now: number) {
 
 describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources configured', { timeout: 60_000 }, () => {
   let dir: string;
-  let up: Upstreams;
+  let up: GoogleSide;
   let slack: FakeSlack;
   let smtp: TestSmtpServer;
   let prometheus: PrometheusServer;
@@ -104,11 +64,8 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
   let kubeconfigKube: FakeKubernetes;
   const children: ChildProcess[] = [];
 
-  const env = (u: Upstreams): Record<string, string> => ({
-    GCE_METADATA_HOST: u.metadata.host,
-    [ENDPOINT_ENV.container]: u.google.rootUrl,
-    [ENDPOINT_ENV.analyticsdata]: u.google.rootUrl,
-    [ENDPOINT_ENV.storage]: u.gcs.url,
+  const env = (u: GoogleSide): Record<string, string> => ({
+    ...u.env,
     BINDERWATCH_SLACK_WEBHOOK_URL: slack.webhookUrl,
     BINDERWATCH_SMTP_URL: smtp.url,
     BINDERWATCH_EMAIL_FROM: 'binderwatch@example.org',
@@ -119,9 +76,9 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
   /** Config as Terraform passes it: state in GCS (a prefix per function, so no test sees another's alerts), first problem fires. */
   let instances = 0;
   const config = (checks: Record<string, unknown>, sources: Record<string, unknown> = {}) =>
-    JSON.stringify({ checks, sources, alerting: { state: { type: 'gcs', bucket: BUCKET, prefix: `run-${++instances}/` }, defaults: { failuresToFire: 1 } } });
+    JSON.stringify({ checks, sources, alerting: { state: { type: 'gcs', bucket: STATE_BUCKET, prefix: `run-${++instances}/` }, defaults: { failuresToFire: 1 } } });
 
-  async function start(target: string, cfg: string, u: Upstreams = up): Promise<StartedFunction> {
+  async function start(target: string, cfg: string, u: GoogleSide = up): Promise<StartedFunction> {
     const f = await startFunction(dir, target, cfg, { node: node22, env: env(u) });
     children.push(f.child);
     return f;
@@ -138,7 +95,7 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
   beforeAll(async () => {
     const pkg = await buildPackage({ root: ROOT });
     dir = unpackArchive(pkg.archive);
-    up = await startUpstreams();
+    up = await startGoogleSide();
     [slack, smtp, kubeconfigKube] = await Promise.all([startFakeSlack(), startSmtpServer('binderwatch', 's3cret-smtp'), startFakeKubernetes()]);
 
     // Demand and running pods ending now: launches collapsed 20 minutes ago.
@@ -167,7 +124,7 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
 
   afterAll(async () => {
     await Promise.all(children.map(stopFunction));
-    await Promise.all([closeUpstreams(up), slack?.close(), smtp?.close(), prometheus?.stop(), binder?.close(), kubeconfigKube?.close()]);
+    await Promise.all([up?.close(), slack?.close(), smtp?.close(), prometheus?.stop(), binder?.close(), kubeconfigKube?.close()]);
     await hub?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
     if (kubeconfigDir) rmSync(kubeconfigDir, { recursive: true, force: true });
@@ -188,7 +145,7 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
 
   it('clusterHealth through the GKE endpoint and the runtime token names the sick node', async () => {
     sickNode(up.kube, Date.now());
-    const f = await start('clusterHealth', config({ clusterHealth: { cluster: { project: PROJECT, location: 'us-central1', cluster: 'prod' } } }));
+    const f = await start('clusterHealth', config({ clusterHealth: { cluster: CLUSTER_REF } }));
     const { answer, slack: posted } = await runAndDeliver(f, 'clusterHealth');
     expect(answer.body, JSON.stringify(answer.body)).toMatchObject({ check: 'clusterHealth', outcome: 'problem' });
     expect(answer.body.findings.map((x: { key: string }) => x.key)).toContain(`node:${SICK}`);
@@ -198,8 +155,7 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
 
   it('nodeHeadroom reads the pool ceiling from GKE and the nodes from Kubernetes, and fires on 15 of 15', async () => {
     fullPool(up.kube, Date.now());
-    const pools = [{ project: PROJECT, location: 'us-central1', cluster: 'prod', pool: 'user' }];
-    const f = await start('nodeHeadroom', config({ nodeHeadroom: { pools } }));
+    const f = await start('nodeHeadroom', config({ nodeHeadroom: { pools: [POOL_REF] } }));
     const { answer, slack: posted, mail } = await runAndDeliver(f, 'nodeHeadroom');
     expect(answer.body, JSON.stringify(answer.body)).toMatchObject({ check: 'nodeHeadroom', outcome: 'problem', undelivered: [] });
     const finding = answer.body.findings.find((x: { key: string }) => x.key === 'headroom:prod/user');
@@ -268,11 +224,10 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
   });
 
   it('keeps every Google credential fresh on a warm instance: three runs across 2 s token lifetimes, each authenticated', async () => {
-    const short = await startUpstreams(2);
+    const short = await startGoogleSide({ tokenLifetimeS: 2 });
     try {
       fullPool(short.kube, Date.now());
-      const pools = [{ project: PROJECT, location: 'us-central1', cluster: 'prod', pool: 'user' }];
-      const f = await start('nodeHeadroom', config({ nodeHeadroom: { pools } }), short);
+      const f = await start('nodeHeadroom', config({ nodeHeadroom: { pools: [POOL_REF] } }), short);
       for (let run = 0; run < 3; run++) {
         if (run) await sleep(2_500); // past the previous token's expiry
         const answer = await schedulerPost(f.port, 'nodeHeadroom');
@@ -288,7 +243,7 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
       expect(tokens(short.gcs.requests.map((r) => r.authorization)).size).toBeGreaterThanOrEqual(3);
       expect(short.kube.requests.every((r) => r.headers.authorization !== undefined)).toBe(true);
     } finally {
-      await closeUpstreams(short);
+      await short.close();
     }
   }, 60_000);
 });

@@ -177,6 +177,18 @@ function selfSignedCert(): { key: string; cert: string } {
   }
 }
 
+/** A kubeconfig file's text (context `fake`) for a client of this server, as `kubectl` would use it. */
+export function kubeconfigFor(kube: Pick<FakeKubernetes, 'server' | 'caCert' | 'token'>): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    `clusters:\n- name: fake\n  cluster:\n    server: ${kube.server}\n    certificate-authority-data: ${Buffer.from(kube.caCert).toString('base64')}`,
+    `users:\n- name: me\n  user:\n    token: ${kube.token}`,
+    'contexts:\n- name: fake\n  context: {cluster: fake, user: me}',
+    'current-context: fake',
+  ].join('\n');
+}
+
 // Fixture builders: Kubernetes wire JSON with only the fields binderwatch reads.
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -15,7 +15,7 @@ import { buildPackage } from '../../infra/package.ts';
 import { schedulerPost, startFunction, stopFunction, unpackArchive, type StartedFunction } from '../../infra/function-runner.ts';
 import { findNode22, NODE22_MISSING } from '../../infra/node22.ts';
 import { CLUSTER_REF, POOL_REF, startGoogleSide, STATE_BUCKET, type GoogleSide } from '../../infra/google-side.ts';
-import { fixtureNode, fixturePod, startFakeKubernetes, type FakeKubernetes } from '../../infra/fake-kubernetes.ts';
+import { fixtureNode, fixturePod, kubeconfigFor, startFakeKubernetes, type FakeKubernetes } from '../../infra/fake-kubernetes.ts';
 import { startFakeSlack, type FakeSlack } from '../../infra/fake-slack.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../infra/smtp.ts';
 import { startPrometheus, type PrometheusServer } from '../../infra/prometheus.ts';
@@ -109,17 +109,7 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     binder = await startBinderHub({ hub, podQuota: 100 });
 
     kubeconfigDir = mkdtempSync(join(tmpdir(), 'bw-kubeconfig-'));
-    writeFileSync(
-      join(kubeconfigDir, 'kubeconfig'),
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        `clusters:\n- name: fake\n  cluster:\n    server: ${kubeconfigKube.server}\n    certificate-authority-data: ${Buffer.from(kubeconfigKube.caCert).toString('base64')}`,
-        `users:\n- name: me\n  user:\n    token: ${kubeconfigKube.token}`,
-        'contexts:\n- name: fake\n  context: {cluster: fake, user: me}',
-        'current-context: fake',
-      ].join('\n'),
-    );
+    writeFileSync(join(kubeconfigDir, 'kubeconfig'), kubeconfigFor(kubeconfigKube));
   }, 240_000);
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import type { Config, AlertRule } from './config/schema.ts';
 import { detectors } from './checks/index.ts';
 import { UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
-import type { CheckName, Finding, FindingStatus, ObservationByCheck } from './model.ts';
+import { shortTitle, type CheckName, type Finding, type FindingStatus, type ObservationByCheck } from './model.ts';
 import { redact } from './redact.ts';
 import type { Sources } from './sources/source.ts';
 import { CLAIM_TTL_MS, defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
@@ -67,6 +67,7 @@ function blindFinding(check: CheckName, error: unknown): Finding {
     key: `${check}:source`,
     status: 'unknown',
     severity: 'warning',
+    title: shortTitle(`${check} cannot see ${upstream}`),
     summary: `${check} cannot see ${upstream}: ${message}`,
     runbook: [`binderwatch check ${check} --config <your config>  # run it by hand and read the error`],
   };
@@ -111,7 +112,8 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
   }
   // A fresh observation that works clears the "cannot see" alert of the source.
   if (!findings.some((f) => f.key === `${check}:source`)) {
-    findings.push({ check, key: `${check}:source`, status: 'ok', severity: 'warning', summary: `${check} can see its sources`, runbook: [] });
+    const summary = `${check} can see its sources`;
+    findings.push({ check, key: `${check}:source`, status: 'ok', severity: 'warning', title: summary, summary, runbook: [] });
   }
 
   const notifications: AlertNotification[] = [];
@@ -133,7 +135,8 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
       if (touched.has(key)) continue;
       const st = await store.get<AlertState>(key);
       if (!st || (st.value.phase === 'ok' && st.value.owed.length === 0)) continue;
-      await apply({ check, key: st.value.key, status: 'ok', severity: st.value.last?.severity ?? 'warning', summary: 'no longer reported', runbook: [] });
+      const last = st.value.last;
+      await apply({ check, key: st.value.key, status: 'ok', severity: last?.severity ?? 'warning', title: last?.title ?? st.value.key, summary: 'no longer reported', runbook: [] });
     }
   }
 
@@ -156,6 +159,17 @@ async function anyFiring(store: StateStore, deps: string[]): Promise<boolean> {
   return false;
 }
 
+type Link = NonNullable<Finding['links']>[number];
+
+/** The finding's own links, then `alerting.links` (dashboard, hub), each URL once. */
+export function withConfigLinks(f: Finding, config: Config): Finding {
+  const { dashboard, hub } = config.alerting.links;
+  const extra: Link[] = [...(dashboard ? [{ title: 'Dashboard', url: dashboard }] : []), ...(hub ? [{ title: 'Hub', url: hub }] : [])];
+  if (!extra.length) return f;
+  const own = f.links ?? [];
+  return { ...f, links: [...own, ...extra.filter((l) => !own.some((o) => o.url === l.url))] };
+}
+
 /** Runs the lifecycle for one finding with compare-and-swap; owed notifications are claimed by this run. */
 async function applyFinding(
   deps: CheckDeps,
@@ -170,7 +184,7 @@ async function applyFinding(
   return (
     (await updateWithRetry<AlertState, AlertNotification[]>(deps.store, storeKey, (current) => {
       const prev = current ?? initialAlertState(f.key, f.check);
-      const t = nextAlertState(prev, f, { rule, now, silences: deps.config.alerting.silences, dependencyFiring });
+      const t = nextAlertState(prev, withConfigLinks(f, deps.config), { rule, now, silences: deps.config.alerting.silences, dependencyFiring });
       for (const n of t.notifications) {
         t.state.owed.push({ notification: n, channels: routeChannels(deps.config, n, configured), claimedBy: runId, claimedUntil: now + CLAIM_TTL_MS });
       }
@@ -207,6 +221,7 @@ async function deliverAll(deps: CheckDeps, check: CheckName, alertKeys: string[]
         key,
         status: failure ? 'problem' : 'ok',
         severity: 'warning',
+        title: failure ? `${channel} delivery failing` : `${channel} delivery works`,
         summary: failure ? `${channel} delivery failing: ${failure.error.message}` : `${channel} delivery works`,
         details: failure ? 'Alerts for this channel stay owed and are re-sent when it accepts them again.' : undefined,
         runbook: failure ? [`# check the ${channel} channel's credentials and status; binderwatch retries every run`] : [],

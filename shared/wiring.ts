@@ -149,6 +149,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
         pendingForMs: parseDuration(clusterHealth.pendingFor),
         store,
         cluster: clusterRef.cluster,
+        clusterRef: clusterHealth.cluster ?? nodeHeadroom.pools[0],
       });
     }
   }

@@ -14,6 +14,9 @@ export interface AlertNotification {
   /** What fired: a real problem, or the check being blind (`unknown`). */
   status: Exclude<FindingStatus, 'ok'>;
   severity: Severity;
+  /** The finding's short title (≤ 80 characters); older stored notifications may lack it. */
+  title?: string;
+  /** One line of why; for a resolve, what recovered and how long it lasted. */
   summary: string;
   details?: string;
   evidence?: Record<string, number | string>;

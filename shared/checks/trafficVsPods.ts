@@ -8,7 +8,7 @@
 // model, to keep while an incident lasts) out.
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { parseDuration, formatDuration } from '../duration.ts';
-import type { Finding, TrafficObservation } from '../model.ts';
+import { shortTitle, type Finding, type TrafficObservation } from '../model.ts';
 import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../series.ts';
 
 const STEP = 60_000; // the model runs per minute
@@ -216,12 +216,13 @@ interface Evaluation {
   model: ModelCandidate;
 }
 
-function unknownFinding(summary: string): Finding {
+function unknownFinding(what: string, summary: string): Finding {
   return {
     check: 'trafficVsPods',
     key: 'trafficVsPods:source',
     status: 'unknown',
     severity: 'warning',
+    title: shortTitle(`Traffic vs pods cannot see ${what}`),
     summary,
     runbook: ['binderwatch check trafficVsPods --config <your config>   # see which source is not answering'],
   };
@@ -247,7 +248,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   for (const [what, lastSeen] of [['demand', lastA], ['running-pods', lastP]] as const) {
     if (lastSeen >= 0 && last - lastSeen <= maxGap) continue;
     const since = lastSeen < 0 ? 'in the whole window' : `for ${formatDuration((last - lastSeen) * STEP)}`;
-    return { findings: [unknownFinding(`no ${what} data ${since}`)], memory };
+    return { findings: [unknownFinding(what, `no ${what} data ${since}`)], memory };
   }
   const af = fillGaps(a);
   const windowMin = parseDuration(cfg.window) / STEP;
@@ -317,6 +318,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
           key: 'trafficVsPods:levelling-off',
           status: 'ok',
           severity: cfg.severity,
+          title: relearning ? 'Launches work again; re-learning what normal is' : 'Running pods follow demand',
           summary: relearning
             ? `launches work again (${Math.round(observed)} pods running); re-learning what normal is before judging again`
             : `running pods follow demand (${Math.round(observed)} running)`,
@@ -337,6 +339,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
         key: 'trafficVsPods:levelling-off',
         status: 'problem',
         severity: cfg.severity,
+        title: shortTitle(`Running pods levelling off: ${Math.round(observed)} of ~${Math.round(worst.expected)} expected`),
         summary:
           `Running pods are levelling off while people keep arriving: demand ~${perMin.toFixed(1)}/min; ` +
           `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(observed)}${flatText}; ` +

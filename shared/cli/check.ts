@@ -26,7 +26,7 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
     io.stdout.write(JSON.stringify(result.findings, null, 2) + '\n');
   } else {
     for (const f of result.findings) {
-      io.stdout.write(`${f.status.toUpperCase().padEnd(8)} ${f.severity.padEnd(8)} ${f.key}\n    ${f.summary}\n`);
+      io.stdout.write(`${f.status.toUpperCase().padEnd(8)} ${f.severity.padEnd(8)} ${f.key}\n    ${f.title}\n    ${f.summary}\n`);
       for (const cmd of f.status === 'ok' ? [] : f.runbook) io.stdout.write(`    $ ${cmd}\n`);
     }
   }

@@ -44,7 +44,9 @@ const utcTime = (iso: string | number) => new Date(iso).toISOString().slice(11, 
 function alertLine(a: ReplayAlert, tz: string): string {
   const state = a.state === 'repeat' ? 'STILL FIRING' : a.state.toUpperCase();
   const blind = a.status === 'unknown' ? ' (blind)' : '';
-  return `${formatTime(a.at, tz)} (${utcTime(a.at)})  ${state.padEnd(12)} ${a.severity.padEnd(8)} ${a.check}${blind}  ${a.key}\n      ${a.summary}`;
+  // The title, then the why once when it fires; a reminder needs only the title, a resolve says it all in its summary.
+  const text = a.state === 'resolved' || !a.title ? [a.summary] : a.state === 'firing' ? [a.title, a.summary] : [a.title];
+  return `${formatTime(a.at, tz)} (${utcTime(a.at)})  ${state.padEnd(12)} ${a.severity.padEnd(8)} ${a.check}${blind}  ${a.key}${text.map((t) => `\n      ${t}`).join('')}`;
 }
 
 function scoreText(s: Score): string {

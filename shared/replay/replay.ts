@@ -14,7 +14,7 @@ import type { ScenarioData } from '../scenario/openmetrics.ts';
 import { scenarioSources } from '../scenario/replay-source.ts';
 
 /** One line of `--format jsonl` (DESIGN §8). */
-export type ReplayAlert = Pick<AlertNotification, 'at' | 'check' | 'key' | 'state' | 'status' | 'severity' | 'summary'>;
+export type ReplayAlert = Pick<AlertNotification, 'at' | 'check' | 'key' | 'state' | 'status' | 'severity' | 'title' | 'summary'>;
 
 export interface ReplayOptions {
   /** Default: sources answering from the scenario itself. */
@@ -31,7 +31,9 @@ const MINUTE = 60_000;
 const replayRetry: RetryPolicy = { attempts: 3, baseDelayMs: 0, maxDelayMs: 0, sleep: async () => {}, random: () => 0 };
 
 export async function replay(data: ScenarioData, config: Config, opts: ReplayOptions = {}): Promise<ReplayAlert[]> {
-  const sources = opts.sources ?? scenarioSources(data, { binderUrl: config.checks.launchProbe.targets[0]?.binderUrl });
+  const { clusterHealth, nodeHeadroom } = config.checks;
+  const sources =
+    opts.sources ?? scenarioSources(data, { binderUrl: config.checks.launchProbe.targets[0]?.binderUrl, cluster: clusterHealth.cluster ?? nodeHeadroom.pools[0] });
   const store = opts.store ?? new MemoryStore();
   const schedules = CHECK_NAMES.filter((c) => config.checks[c].enabled && sources[c]).map((c) => ({ check: c, cron: parseCron(config.checks[c].schedule) }));
   const alerts: ReplayAlert[] = [];
@@ -41,7 +43,7 @@ export async function replay(data: ScenarioData, config: Config, opts: ReplayOpt
       if (!cron.matches(now)) continue;
       const result = await runCheck(check, { ...deps, runId: `replay-${now}` }, now);
       for (const n of result.notifications) {
-        const a: ReplayAlert = { at: n.at, check: n.check, key: n.key, state: n.state, status: n.status, severity: n.severity, summary: n.summary };
+        const a: ReplayAlert = { at: n.at, check: n.check, key: n.key, state: n.state, status: n.status, severity: n.severity, title: n.title, summary: n.summary };
         alerts.push(a);
         opts.onAlert?.(a);
       }

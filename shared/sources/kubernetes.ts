@@ -3,6 +3,7 @@
 // cluster-health sources need. Lists are paged with limit/continue.
 import {
   ApiException,
+  AppsV1Api,
   CoreV1Api,
   KubeConfig,
   Observable,
@@ -10,9 +11,11 @@ import {
   type ObservableMiddleware,
   type V1Node,
   type V1Pod,
+  type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import { UpstreamError } from '../errors.ts';
 import { redact, registerSecret } from '../redact.ts';
+import { personOwner, POD_TEMPLATE_HASH_LABEL } from './owner.ts';
 
 export const NODE_POOL_LABEL = 'cloud.google.com/gke-nodepool';
 const UPSTREAM = 'kubernetes';
@@ -82,8 +85,13 @@ export interface PodSummary {
   name: string;
   /** spec.nodeName; '' while unscheduled. */
   node: string;
-  /** `Kind/name` of the controlling owner (a ReplicaSet stays `ReplicaSet/<name>`), `Pod/<name>` for a bare pod. */
+  /**
+   * `Kind/name` of the controlling owner, `Pod/<name>` for a bare pod. A ReplicaSet whose
+   * pods carry the Deployment's pod-template-hash is named by its Deployment.
+   */
   owner: string;
+  /** The controlling ReplicaSet's name, when a ReplicaSet controls the pod: its real owner can be read. */
+  replicaSet?: string;
   phase: string;
   labels: Record<string, string>;
   createdAt: number;
@@ -110,11 +118,13 @@ interface ListPage<T> {
 
 export class KubernetesReader {
   private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
   private readonly pageSize: number;
   private readonly timeoutMs: number;
 
   constructor(kc: KubeConfig, opts: KubernetesOptions = {}) {
     this.core = kc.makeApiClient(CoreV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
     this.pageSize = opts.pageSize ?? 500;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
@@ -131,6 +141,18 @@ export class KubernetesReader {
       this.core.listPodForAllNamespaces({ ...query, limit: this.pageSize, _continue: cont }, this.requestOptions()),
     );
     return pods.map(podSummary);
+  }
+
+  /** `Kind/name` of a ReplicaSet's controller (a Deployment, an Argo Rollout …); undefined when it has none. */
+  async replicaSetController(namespace: string, name: string): Promise<string | undefined> {
+    let rs: V1ReplicaSet;
+    try {
+      rs = await this.apps.readNamespacedReplicaSet({ name, namespace }, this.requestOptions());
+    } catch (e) {
+      throw kubernetesError(e);
+    }
+    const controller = rs?.metadata?.ownerReferences?.find((o) => o.controller === true);
+    return controller ? `${controller.kind}/${controller.name}` : undefined;
   }
 
   private async listAll<T>(page: (cont: string | undefined) => Promise<ListPage<T>>): Promise<T[]> {
@@ -217,7 +239,8 @@ function podSummary(p: V1Pod): PodSummary {
     namespace: p.metadata?.namespace ?? '',
     name,
     node: p.spec?.nodeName ?? '',
-    owner: controller ? `${controller.kind}/${controller.name}` : `Pod/${name}`,
+    owner: controller ? personOwner(controller.kind, controller.name, p.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '') : `Pod/${name}`,
+    replicaSet: controller?.kind === 'ReplicaSet' ? controller.name : undefined,
     phase: p.status?.phase ?? 'Unknown',
     labels: p.metadata?.labels ?? {},
     createdAt,

@@ -2,7 +2,7 @@
 // functions from it the way Cloud Functions does: the Functions Framework's
 // main.js with --target, the archive's package.json `main`, and only the
 // dependencies that package.json declares installed beside it.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -88,7 +88,10 @@ describe('function source archive', () => {
   it('loads a check\'s lazily imported clients from the archive: binderHealth reads a loopback BinderHub /health', async () => {
     const hub = await startBinderHub({ podQuota: 100 });
     try {
-      const config = JSON.stringify({ checks: { binderHealth: { binderUrls: [hub.url] } }, alerting: { state: { type: 'memory' } } });
+      const config = JSON.stringify({
+        checks: { binderHealth: { binderUrls: [hub.url], alert: { failuresToFire: 1 } } },
+        alerting: { state: { type: 'memory' }, links: { dashboard: 'https://grafana.example.org/d/binder' } },
+      });
       const health = (ok: boolean) => ({
         status: ok ? 200 : 503,
         contentType: 'application/json',
@@ -108,6 +111,9 @@ describe('function source archive', () => {
       hub.setHealth(health(false));
       const failing = await schedulerPost(port, 'binderHealth');
       expect(failing.body).toMatchObject({ check: 'binderHealth', outcome: 'problem' });
+      // The alert as the archive writes it (the console channel): its title, and the configured link.
+      await vi.waitFor(() => expect(output()).toContain(`"message":"FIRING critical: ${new URL(hub.url).host} unhealthy: JupyterHub API"`));
+      expect(output()).toContain('{"title":"Dashboard","url":"https://grafana.example.org/d/binder"}');
       await stop(child);
     } finally {
       await hub.close();

@@ -113,7 +113,8 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
     name: 'slack',
     async send(n) {
       const id = threadId(n);
-      const parent = buildPayload(n, props);
+      // The parent stays the incident's record: a resolve keeps its numbers and commands there.
+      const parent = buildPayload(n, { ...props, resolvedInFull: true });
       const known = await threadStore.get(id);
       const ts = known !== undefined && (await updateParent(known, parent)) ? known : await postParent(id, parent);
       if (n.state === 'firing') return;

@@ -5,7 +5,7 @@ import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError 
 import { httpRetryable, NotifyError } from '../../errors.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
-import { notificationView, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView } from './format.ts';
+import { notificationView, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView, type ViewOptions } from './format.ts';
 import { networkErrorText, parseRetryAfter } from './http.ts';
 
 export const SLACK_LIMITS = {
@@ -13,7 +13,6 @@ export const SLACK_LIMITS = {
   sectionText: 3000,
   fields: 10,
   fieldText: 2000,
-  contextElements: 10,
   contextText: 3000,
   blocks: 50,
   /** Slack truncates `text` at 40 000; notifications only show the start anyway. */
@@ -79,20 +78,37 @@ export function evidenceSections(view: NotificationView): SlackBlock[] {
 const RUNBOOK_HEAD = '*Runbook*\n```\n';
 const RUNBOOK_TAIL = '\n```';
 
-function linkElement(link: { title: string; url: string }): Mrkdwn | undefined {
+function linkText(link: { title: string; url: string }): string | undefined {
   // A cut URL would point somewhere else: leave out one too long to show.
   const url = escapeMrkdwn(link.url.replace(/[|>]/g, encodeURIComponent));
-  if (url.length > SLACK_LIMITS.contextText - 210) return undefined;
-  return mrkdwn(`<${url}|${fitMrkdwn(link.title, 200)}>`);
+  if (url.length > SLACK_LIMITS.sectionText - 210) return undefined;
+  return `<${url}|${fitMrkdwn(link.title, 200)}>`;
 }
 
-/** The Block Kit message for one notification; pure, so tests compare it exactly. */
-export function buildPayload(n: AlertNotification, opts: FormatOptions = {}): SlackMessage {
+/** Links in one line, ` · ` between them; those too long to show are left out. */
+function linksLine(links: NotificationView['links']): string | undefined {
+  const shown = links.map(linkText).filter((l): l is string => l !== undefined);
+  let line = '';
+  for (const l of shown) {
+    const next = line ? `${line} · ${l}` : l;
+    if (next.length > SLACK_LIMITS.sectionText) break;
+    line = next;
+  }
+  return line || undefined;
+}
+
+/**
+ * The Block Kit message for one notification; pure, so tests compare it exactly.
+ * Titles are at most 80 characters, so the header fits its 150 with the state,
+ * severity and sign; the cuts below only bite on hostile or runaway input.
+ */
+export function buildPayload(n: AlertNotification, opts: ViewOptions = {}): SlackMessage {
   const view = notificationView(n, opts);
-  const emoji = emojiFor(n);
+  const sign = emojiFor(n);
+  const status = `_${fitMrkdwn(view.status, 900)}_`;
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`${emoji} ${view.title}`, SLACK_LIMITS.headerText), emoji: true } },
-    { type: 'section', text: mrkdwn(`*${fitMrkdwn(view.summary, 2000)}*\n${fitMrkdwn(view.status, 900)}`) },
+    { type: 'header', text: { type: 'plain_text', text: truncate(`${sign} ${view.title}`, SLACK_LIMITS.headerText), emoji: true } },
+    { type: 'section', text: mrkdwn(view.summary ? `${fitMrkdwn(view.summary, 2000)}\n${status}` : status) },
     ...evidenceSections(view),
   ];
   if (view.details) blocks.push({ type: 'section', text: mrkdwn(fitMrkdwn(view.details, SLACK_LIMITS.sectionText)) });
@@ -100,12 +116,11 @@ export function buildPayload(n: AlertNotification, opts: FormatOptions = {}): Sl
     const room = SLACK_LIMITS.sectionText - RUNBOOK_HEAD.length - RUNBOOK_TAIL.length;
     blocks.push({ type: 'section', text: mrkdwn(RUNBOOK_HEAD + fitMrkdwn(view.runbook.join('\n'), room) + RUNBOOK_TAIL) });
   }
-  const links = view.links.map(linkElement).filter((e): e is Mrkdwn => e !== undefined);
-  blocks.push({
-    type: 'context',
-    elements: [...links.slice(0, SLACK_LIMITS.contextElements - 1), mrkdwn(fitMrkdwn(view.footer, SLACK_LIMITS.contextText))],
-  });
-  return { text: fitMrkdwn(`${emoji} ${view.title}\n${view.status}`, SLACK_LIMITS.fallbackText), blocks };
+  const links = linksLine(view.links);
+  if (links) blocks.push({ type: 'section', text: mrkdwn(links) });
+  blocks.push({ type: 'context', elements: [mrkdwn(fitMrkdwn(view.footer, SLACK_LIMITS.contextText))] });
+  // The fallback is what notifications and the channel list show: the title and the why.
+  return { text: fitMrkdwn(`${sign} ${view.title}\n${view.summary ?? view.status}`, SLACK_LIMITS.fallbackText), blocks };
 }
 
 export interface SlackWebhookProps extends FormatOptions {

@@ -56,6 +56,34 @@ describe('runCheck', () => {
     expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`, `resolved:node:${SICK}`]);
   });
 
+  it('adds alerting.links to every notification, after the finding’s own, and says in one line what recovered', async () => {
+    const state: { obs?: ClusterHealthObservation } = { obs: { problems: [fluentd], notReadyNodes: [] } };
+    const d = clusterDeps(state, { alerting: { links: { dashboard: 'https://grafana.mybinder.org/d/nodes', hub: 'https://mybinder.org' } } });
+    for (const minute of [0, 5]) await runCheck('clusterHealth', d, T0 + minute * MIN);
+    state.obs = { problems: [], notReadyNodes: [] };
+    for (const minute of [10, 15]) await runCheck('clusterHealth', d, T0 + minute * MIN);
+    expect(d.console.sent.map((n) => ({ state: n.state, title: n.title, summary: n.summary, links: n.links }))).toEqual([
+      {
+        state: 'firing',
+        title: `Sick node ${SICK}`,
+        summary: '1 pod crash-looping from 1 owner; a DaemonSet pod (fluentd-gcp-v2.0.9-68p79) failing means the node itself is broken: launches scheduled there may fail',
+        links: [
+          { title: 'Dashboard', url: 'https://grafana.mybinder.org/d/nodes' },
+          { title: 'Hub', url: 'https://mybinder.org' },
+        ],
+      },
+      {
+        state: 'resolved',
+        title: `Sick node ${SICK}`,
+        summary: `Resolved after 15m: Sick node ${SICK}`,
+        links: [
+          { title: 'Dashboard', url: 'https://grafana.mybinder.org/d/nodes' },
+          { title: 'Hub', url: 'https://mybinder.org' },
+        ],
+      },
+    ]);
+  });
+
   it('reports a source that cannot be read as unknown, never as healthy, and fires "cannot see" after unknownToFire runs', async () => {
     const state: { obs?: ClusterHealthObservation; error?: Error } = { obs: { problems: [fluentd], notReadyNodes: [] } };
     const d = clusterDeps(state);

@@ -31,6 +31,14 @@ export interface Finding {
   links?: { title: string; url: string }[];
 }
 
+/** The traffic model's expected running pods at `t` and its noise band (the alert fires below `low`). */
+export interface BandPoint {
+  t: number;
+  expected: number;
+  low: number;
+  high: number;
+}
+
 /** Titles head an email subject and a Slack header: short enough to read at a glance. */
 export const TITLE_MAX = 80;
 

@@ -4,7 +4,7 @@
 // environment in; nothing here reads process.env.
 import type { Config } from './config/schema.ts';
 import { parseDuration } from './duration.ts';
-import { UpstreamError } from './errors.ts';
+import { ConfigError, UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { CHECK_NAMES, type CheckName } from './model.ts';
 import { notifiersFromEnv } from './alerting/notifiers/index.ts';
@@ -29,15 +29,24 @@ export const ENDPOINT_ENV = {
 
 const endpoint = (env: Env, api: keyof typeof ENDPOINT_ENV) => env[ENDPOINT_ENV[api]]?.trim() || undefined;
 
-async function buildStore(config: Config, env: Env): Promise<StateStore> {
+/** A kubeconfig the config names but that cannot be read is a config mistake (exit 2), named by its field. */
+function readKubeconfig<T>(path: string, load: (path: string) => T): T {
+  try {
+    return load(path);
+  } catch (e) {
+    throw new ConfigError([{ path: 'sources.kubernetes.kubeconfig', message: `cannot read ${path}: ${(e as Error).message.split('\n')[0]}` }]);
+  }
+}
+
+async function buildStore(config: Config, env: Env, logger: Logger): Promise<StateStore> {
   const state = config.alerting.state;
   if (state.type === 'memory') return new MemoryStore();
-  if (state.type === 'file') return new FileStore(state.dir);
+  if (state.type === 'file') return new FileStore(state.dir, logger);
   const [{ Storage }, { GcsStore }] = await Promise.all([import('@google-cloud/storage'), import('./alerting/stores/gcs.ts')]);
   const apiEndpoint = endpoint(env, 'storage');
   // A custom endpoint still gets the Google credential (the library leaves it out by default).
   const storage = new Storage(apiEndpoint ? { apiEndpoint, useAuthWithCustomEndpoint: true } : {});
-  return new GcsStore({ storage, bucket: state.bucket, prefix: state.prefix });
+  return new GcsStore({ storage, bucket: state.bucket, prefix: state.prefix, logger });
 }
 
 /** Slack threads remember their parent message in the state store. */
@@ -119,7 +128,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
       let reader = readers.get(id);
       if (!reader) {
         reader = (async () => {
-          if (kubeconfig) return new k8s.KubernetesReader(k8s.kubeConfigFromFile(kubeconfig));
+          if (kubeconfig) return new k8s.KubernetesReader(readKubeconfig(kubeconfig, k8s.kubeConfigFromFile));
           const { server, caCert } = await (await gke()).clusterAccess(ref);
           const gkeAuth = await googleAuth();
           // Asked per request: the library caches the token and renews it before it expires,
@@ -164,7 +173,7 @@ async function newGoogleAuth() {
 }
 
 export async function buildLiveDeps(config: Config, env: Env, logger: Logger, checks: CheckName[] = [...CHECK_NAMES]): Promise<CheckDeps> {
-  const store = await buildStore(config, env);
+  const store = await buildStore(config, env, logger);
   const [sources, telemetry] = await Promise.all([buildSources(config, env, store, checks, logger), buildTelemetry(env, logger)]);
   const notifiers = notifiersFromEnv(env, { logger, threadStore: storeThreads(store), timeZone: config.displayTimeZone });
   return { config, sources, store, notifiers, logger, telemetry };

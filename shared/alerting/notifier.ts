@@ -1,5 +1,6 @@
 // One small interface every channel implements (Slack, email, console …).
 import type { CheckName, FindingStatus, Severity } from '../model.ts';
+import type { AlertChart } from './chart.ts';
 
 export type NotificationState = 'firing' | 'repeat' | 'resolved';
 
@@ -26,6 +27,8 @@ export interface AlertNotification {
   firingSince: string;
   /** For resolved: how long it fired, in ms. */
   durationMs?: number;
+  /** The last 3 h of the series behind a firing finding; channels that show images draw it. */
+  chart?: AlertChart;
 }
 
 export interface Notifier {

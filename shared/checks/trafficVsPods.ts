@@ -8,7 +8,7 @@
 // model, to keep while an incident lasts) out.
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { parseDuration, formatDuration } from '../duration.ts';
-import { shortTitle, type Finding, type TrafficObservation } from '../model.ts';
+import { shortTitle, type BandPoint, type Finding, type TrafficObservation } from '../model.ts';
 import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../series.ts';
 
 const STEP = 60_000; // the model runs per minute
@@ -115,6 +115,20 @@ function evaluate(model: TrafficModel, horizons: number[], a: Float64Array, af: 
 export interface TrafficDetection {
   findings: Finding[];
   memory: TrafficMemory;
+  band?: BandPoint[];
+}
+
+/** Expected pods and the alert band (± sigmas·σ) per minute over one evaluation, from its own start: what the page and alert charts draw. */
+function bandOf(e: Evaluation, model: TrafficModel, af: Float64Array, p: Float64Array, lastP: number, from: number, sigmas: number): BandPoint[] {
+  const k0 = lastP - e.horizon;
+  const start = podsNear(p, k0);
+  const out: BandPoint[] = [];
+  for (let n = 1; n <= e.horizon; n++) {
+    const { p: expected, variance } = predict(start, af, k0, n, e.model.s, e.model.W);
+    const spread = sigmas * Math.sqrt(variance + ((model.modelError[e.horizon] ?? 0) * n) ** 2 / e.horizon ** 2);
+    out.push({ t: from + (k0 + n) * STEP, expected, low: Math.max(0, expected - spread), high: expected + spread });
+  }
+  return out;
 }
 
 export function trafficLookbackMs(cfg: TrafficVsPodsConfig): number {
@@ -273,8 +287,11 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   // Slow degradation hides from a model that keeps refitting: also hold today's pods
   // against a model fitted hours ago, over the longer horizons.
   const reference = (memory.snapshots ?? []).find((m) => now - m.fittedAt >= REFERENCE_AGE_MS && now - m.fittedAt <= SNAPSHOTS_KEPT_MS);
+  const own = evaluate(model, HORIZONS_MIN, a, af, p, lastP, observed);
+  const widest = own.filter((e) => e.horizon <= windowMin).pop();
+  const band = widest && bandOf(widest, model, af, p, lastP, from, cfg.sigmas);
   const evaluations = [
-    ...evaluate(model, HORIZONS_MIN, a, af, p, lastP, observed),
+    ...own,
     ...(reference ? evaluate(reference, HORIZONS_MIN.filter((h) => h >= 30), a, af, p, lastP, observed) : []),
   ];
   // Demand falling: the last 10 minutes hold clearly less than the 20 before them — by
@@ -326,6 +343,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
         },
       ],
       memory: nextMemory,
+      band,
     };
   }
   const implied = Math.max(0, Math.min(1, 1 - worst.shortfall / Math.max(worst.arrivals, 1)));
@@ -361,6 +379,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
       },
     ],
     memory: nextMemory,
+    band,
   };
 }
 

@@ -8,7 +8,7 @@ import { CHECK_NAMES } from '../model.ts';
 import type { AlertNotification, Notifier } from '../alerting/notifier.ts';
 import { MemoryStore, type StateStore } from '../alerting/store.ts';
 import type { RetryPolicy } from '../alerting/deliver.ts';
-import { runCheck } from '../run-check.ts';
+import { runCheck, type CheckRunResult } from '../run-check.ts';
 import type { Sources } from '../sources/source.ts';
 import type { ScenarioData } from '../scenario/openmetrics.ts';
 import { scenarioSources } from '../scenario/replay-source.ts';
@@ -24,6 +24,8 @@ export interface ReplayOptions {
   store?: StateStore;
   logger?: Logger;
   onAlert?: (a: ReplayAlert) => void;
+  /** Every check run, with its findings and the detector's band (the report page reads these). */
+  onRun?: (r: CheckRunResult, now: number) => void;
 }
 
 const MINUTE = 60_000;
@@ -42,6 +44,7 @@ export async function replay(data: ScenarioData, config: Config, opts: ReplayOpt
     for (const { check, cron } of schedules) {
       if (!cron.matches(now)) continue;
       const result = await runCheck(check, { ...deps, runId: `replay-${now}` }, now);
+      opts.onRun?.(result, now);
       for (const n of result.notifications) {
         const a: ReplayAlert = { at: n.at, check: n.check, key: n.key, state: n.state, status: n.status, severity: n.severity, title: n.title, summary: n.summary };
         alerts.push(a);

@@ -27,6 +27,7 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
       '    targets:',
       `      - binderUrl: ${binder.url}`,
       '        repos: [gh/binderwatch-fault/ok/HEAD, gh/binderwatch-fault/unreachable/HEAD]',
+      `        hubUrl: ${hub.url}`,
       '        hubApiTokenEnv: BW_TEST_HUB_TOKEN',
       '    timeout: 60s',
       '    contactTimeout: 2s',

@@ -10,6 +10,8 @@ import { buildPackage, functionEntries, type PackageResult } from '../../infra/p
 import { readZip } from '../../infra/zip.ts';
 import { schedulerPost, startFunction as startFunctionIn, stopFunction, unpackArchive, type StartedFunction } from '../../infra/function-runner.ts';
 import { startBinderHub } from '../../infra/binderhub-server.ts';
+import { startSmtpServer } from '../../infra/smtp.ts';
+import { PNG } from 'pngjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -21,8 +23,8 @@ let result: PackageResult;
 let dir: string;
 const children: ChildProcess[] = [];
 
-async function startFunction(target: string, config = CONFIG): Promise<StartedFunction> {
-  const started = startFunctionIn(dir, target, config);
+async function startFunction(target: string, config = CONFIG, env: Record<string, string> = {}): Promise<StartedFunction> {
+  const started = startFunctionIn(dir, target, config, { env });
   started.then((f) => children.push(f.child), () => undefined);
   return started;
 }
@@ -55,6 +57,8 @@ describe('function source archive', () => {
       '@google-cloud/functions-framework': root.dependencies['@google-cloud/functions-framework'],
       'google-auth-library': root.dependencies['google-auth-library'],
       '@google-cloud/storage': root.dependencies['@google-cloud/storage'],
+      // A native module whose binary comes from a per-platform package the build's npm picks.
+      '@resvg/resvg-js': root.dependencies['@resvg/resvg-js'],
     });
     // Bundled, so not installed: loading its 826 files one by one dominated cold start.
     expect(manifest.dependencies).not.toHaveProperty('@kubernetes/client-node');
@@ -116,6 +120,31 @@ describe('function source archive', () => {
       expect(output()).toContain('{"title":"Dashboard","url":"https://grafana.example.org/d/binder"}');
       await stop(child);
     } finally {
+      await hub.close();
+    }
+  });
+
+  it('sends a failing launch\'s alert by email with its chart, drawn by resvg from the archive', async () => {
+    const hub = await startBinderHub();
+    const smtp = await startSmtpServer('bw', 'pw-for-package-tests');
+    try {
+      const repo = 'gh/binderwatch-fault/build-failed/HEAD';
+      const config = JSON.stringify({
+        checks: { launchProbe: { targets: [{ binderUrl: hub.url, repos: [repo] }], timeout: '20s' } },
+        alerting: { state: { type: 'memory' } },
+      });
+      const env = { BINDERWATCH_SMTP_URL: smtp.url, BINDERWATCH_EMAIL_FROM: 'alerts@example.org', BINDERWATCH_EMAIL_TO: 'oncall@example.org' };
+      const { port, child, output } = await startFunction('launchProbe', config, env);
+      // Two failed probes of the last three fire the alert; the second run has two chart points.
+      for (let i = 0; i < 2; i++) expect((await schedulerPost(port, 'launchProbe')).status, output()).toBe(200);
+      await stop(child);
+      const mail = smtp.received.find((m) => m.parsed.subject?.includes('FIRING'));
+      expect(mail, output()).toBeDefined();
+      const png = mail!.parsed.attachments.find((a) => a.contentType === 'image/png');
+      expect(png, output()).toBeDefined();
+      expect(PNG.sync.read(png!.content).width).toBe(1440);
+    } finally {
+      await smtp.close();
       await hub.close();
     }
   });

@@ -3,15 +3,19 @@
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { NotifyError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
 import { redact, redactUrl, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
 import { notificationView, truncate, type FormatOptions } from './format.ts';
+import { isLoopbackHost } from './http.ts';
 
 export interface SmtpSettings {
   host: string;
   port: number;
-  /** TLS from the first byte (`smtps://`); otherwise STARTTLS when the server offers it. */
+  /** TLS from the first byte (`smtps://`); otherwise STARTTLS. */
   secure: boolean;
+  /** `smtp://`: refuse to send (the password, the alert) unless the server upgrades to TLS with STARTTLS; off only for a loopback host. */
+  requireTLS: boolean;
   user?: string;
   pass?: string;
 }
@@ -27,10 +31,12 @@ export function parseSmtpUrl(url: string): SmtpSettings {
   if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new Error(`expected smtp:// or smtps://, got ${redactUrl(url)}`);
   if (!u.hostname) throw new Error('the SMTP URL names no host');
   const secure = u.protocol === 'smtps:';
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   return {
-    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    host,
     port: u.port ? Number(u.port) : secure ? 465 : 587,
     secure,
+    requireTLS: !secure && !isLoopbackHost(host),
     user: u.username ? decodeURIComponent(u.username) : undefined,
     pass: u.password ? decodeURIComponent(u.password) : undefined,
   };
@@ -50,6 +56,9 @@ export interface EmailMessage {
   html: string;
   attachments?: EmailAttachment[];
 }
+
+/** The inline chart's Content-ID (one picture per message). */
+export const CHART_CID = 'chart@binderwatch';
 
 /** Subjects past this get folded by every mail client anyway; the body has it all. */
 const SUBJECT_MAX = 200;
@@ -142,13 +151,15 @@ export interface EmailProps extends FormatOptions {
   to: string[];
   /** Connect, greeting and per-command timeout; default 10 s. */
   timeoutMs?: number;
+  /** Hears about a chart that did not render. */
+  logger?: Logger;
 }
 
 export function emailNotifier(props: EmailProps): Notifier {
   const smtp = parseSmtpUrl(props.smtpUrl);
-  registerSecret(props.smtpUrl);
-  registerSecret(smtp.pass);
-  registerSecret(smtp.pass && encodeURIComponent(smtp.pass));
+  registerSecret(props.smtpUrl, 'instance');
+  registerSecret(smtp.pass, 'instance');
+  registerSecret(smtp.pass && encodeURIComponent(smtp.pass), 'instance');
   const timeout = props.timeoutMs ?? 10_000;
   // nodemailer is loaded on the first send, not at every function's cold start.
   let transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
@@ -158,6 +169,7 @@ export function emailNotifier(props: EmailProps): Notifier {
         host: smtp.host,
         port: smtp.port,
         secure: smtp.secure,
+        requireTLS: smtp.requireTLS,
         auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
         connectionTimeout: timeout,
         greetingTimeout: timeout,
@@ -167,7 +179,10 @@ export function emailNotifier(props: EmailProps): Notifier {
   return {
     name: 'email',
     async send(n) {
-      const message = buildPayload(n, props);
+      // The chart's renderer is loaded only for a notification that has a chart.
+      const png = n.chart ? await (await import('./chart-png.ts')).pictureOf(n, props.timeZone, props.logger) : undefined;
+      const attachments = png ? [{ filename: 'chart.png', contentType: 'image/png', content: png, cid: CHART_CID }] : undefined;
+      const message = buildPayload(n, { ...props, attachments });
       let info;
       try {
         info = await (await connect()).sendMail({ from: props.from, to: props.to, ...message, headers: { 'X-Binderwatch-Notification': n.id } });

@@ -1,11 +1,14 @@
 // runCheck with in-memory parts: the wiring between sources, detectors, lifecycle and delivery.
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/config/load.ts';
 import { NotifyError, UpstreamError } from '../../../shared/errors.ts';
 import { jsonLogger } from '../../../shared/log.ts';
 import type { ClusterHealthObservation, ProbeResult } from '../../../shared/model.ts';
 import type { AlertNotification, Notifier } from '../../../shared/alerting/notifier.ts';
-import { MemoryStore } from '../../../shared/alerting/store.ts';
+import { FileStore, MemoryStore } from '../../../shared/alerting/store.ts';
 import { sendWithRetry, type RetryPolicy } from '../../../shared/alerting/deliver.ts';
 import { runCheck, type CheckDeps } from '../../../shared/run-check.ts';
 import type { Telemetry } from '../../../shared/telemetry/telemetry.ts';
@@ -144,6 +147,73 @@ describe('runCheck', () => {
     const d = clusterDeps({ obs: { problems: [], notReadyNodes: [] } }, { checks: { clusterHealth: { enabled: false } } });
     expect((await runCheck('clusterHealth', d, T0)).outcome).toBe('skipped');
     expect((await runCheck('nodeHeadroom', d, T0)).outcome).toBe('skipped');
+  });
+});
+
+describe('runCheck over state objects that cannot be read', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bw-broken-state-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function damageAll(): Promise<string[]> {
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+    for (const f of files) await writeFile(join(dir, f), '{"broken');
+    return files.map((f) => decodeURIComponent(f.slice(0, -5))).sort();
+  }
+
+  async function unreadableFiles(): Promise<string[]> {
+    const out: string[] = [];
+    for (const f of await readdir(dir)) {
+      try {
+        JSON.parse(await readFile(join(dir, f), 'utf8'));
+      } catch {
+        out.push(f);
+      }
+    }
+    return out;
+  }
+
+  function brokenStateDeps(state: { obs?: ClusterHealthObservation }) {
+    const logs: { severity: string; key?: string }[] = [];
+    const d = { ...clusterDeps(state), store: new FileStore(dir, jsonLogger((l) => logs.push(JSON.parse(l) as { severity: string; key?: string }))) };
+    return { d, errors: () => logs.filter((l) => l.severity === 'ERROR').map((l) => l.key) };
+  }
+
+  it('keeps running the check, logs each unreadable key once at ERROR, and overwrites every one', async () => {
+    const state = { obs: { problems: [fluentd], notReadyNodes: [] } as ClusterHealthObservation };
+    const { d, errors } = brokenStateDeps(state);
+    await runCheck('clusterHealth', d, T0);
+    await runCheck('clusterHealth', d, T0 + 5 * MIN);
+    expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`]);
+
+    const damaged = await damageAll();
+    expect(damaged).toEqual(expect.arrayContaining([`alert/clusterHealth/node:${SICK}`, 'run/clusterHealth']));
+    const third = await runCheck('clusterHealth', d, T0 + 10 * MIN);
+    expect(third.outcome).toBe('problem');
+    expect(errors().sort()).toEqual(damaged);
+    // Only the channel's health is written when a delivery is next attempted.
+    expect(await unreadableFiles()).toEqual(['channel%2Fconsole.json']);
+
+    // The alert's history is lost, so it starts again: pending, then firing anew.
+    await runCheck('clusterHealth', d, T0 + 15 * MIN);
+    expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`, `firing:node:${SICK}`]);
+    expect(await unreadableFiles()).toEqual([]);
+    expect(errors()).toHaveLength(damaged.length);
+  });
+
+  it('rewrites an unreadable alert that is no longer reported, resolving nothing it cannot know had fired', async () => {
+    const state = { obs: { problems: [fluentd], notReadyNodes: [] } as ClusterHealthObservation };
+    const { d, errors } = brokenStateDeps(state);
+    await runCheck('clusterHealth', d, T0);
+    await runCheck('clusterHealth', d, T0 + 5 * MIN);
+    await damageAll();
+    state.obs = { problems: [], notReadyNodes: [] };
+    expect((await runCheck('clusterHealth', d, T0 + 10 * MIN)).outcome).toBe('ok');
+    expect(errors()).toContain(`alert/clusterHealth/node:${SICK}`);
+    expect(await unreadableFiles()).not.toContain(encodeURIComponent(`alert/clusterHealth/node:${SICK}`) + '.json');
+    expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`]);
   });
 });
 

@@ -207,13 +207,19 @@ describe('parseSmtpUrl', () => {
       host: 'smtp.sendgrid.net',
       port: 587,
       secure: false,
+      requireTLS: true,
       user: 'apikey',
       pass: 'p@ss/w0rd',
     });
   });
 
   it('uses implicit TLS and port 465 for smtps://', () => {
-    expect(parseSmtpUrl('smtps://relay.example.org')).toEqual({ host: 'relay.example.org', port: 465, secure: true, user: undefined, pass: undefined });
+    expect(parseSmtpUrl('smtps://relay.example.org')).toEqual({ host: 'relay.example.org', port: 465, secure: true, requireTLS: false, user: undefined, pass: undefined });
+  });
+
+  it('requires STARTTLS on smtp:// so a password never goes in clear text, except to a loopback host', () => {
+    for (const host of ['mail.example.org', '10.0.0.5', '[2001:db8::1]', '127.example.org']) expect(parseSmtpUrl(`smtp://u:p@${host}:25`).requireTLS).toBe(true);
+    for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]']) expect(parseSmtpUrl(`smtp://u:p@${host}:25`).requireTLS).toBe(false);
   });
 
   it('refuses other schemes without repeating the password', () => {

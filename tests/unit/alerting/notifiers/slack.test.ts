@@ -6,7 +6,7 @@ import { buildThreadReply } from '../../../../shared/alerting/notifiers/slack-th
 import { buildPayload } from '../../../../shared/alerting/notifiers/slack.ts';
 import { blind, firing, headroom, levellingOff, quota, repeat, resolved, sickNode, sickNodeResolved } from './fixtures.ts';
 
-const md = (text: string) => ({ type: 'mrkdwn', text });
+const md = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });
 const header = (text: string) => ({ type: 'header', text: { type: 'plain_text', text, emoji: true } });
 const section = (text: string) => ({ type: 'section', text: md(text) });
 const fields = (...texts: string[]) => ({ type: 'section', fields: texts.map(md) });
@@ -207,6 +207,17 @@ describe('Slack buildPayload', () => {
     expect(p.blocks[1]).toEqual(section('why &lt;b&gt; &amp; more\n_Firing since 2026-11-24 10:02 UTC._'));
     expect(p.blocks[3]).toEqual(section('&lt;!channel&gt; ping'));
     expect(p.text).toBe(':rotating_light: FIRING critical: pods &lt;none&gt; &amp; nodes &gt; 3\nwhy &lt;b&gt; &amp; more');
+  });
+
+  it('makes hub text inert: no formatting, block quote, mention or auto-link, while snake_case and the runbook stay as written', () => {
+    const hostile = 'hub says *URGENT* _now_ ~gone~ `rm -rf` @channel @here\n> quoted <https://evil.example|click>';
+    const p = buildPayload({ ...firing, summary: 'pod binder_user_42 failed', details: hostile, runbook: ["kubectl get pods -o jsonpath='{.items[*].metadata.name}'"] });
+    expect(p.blocks[1]).toEqual(section('pod binder_user_42 failed\n_Firing since 2026-11-24 10:02 UTC._'));
+    expect(p.blocks[3]).toEqual({
+      type: 'section',
+      text: md('hub says \u2217URGENT\u2217 \uff3fnow\uff3f \u223cgone\u223c \uff40rm -rf\uff40 @\u2060channel @\u2060here\n\uff1e quoted &lt;https://evil.example|click&gt;'),
+    });
+    expect(p.blocks[4]).toEqual({ type: 'section', text: md("*Runbook*\n```\nkubectl get pods -o jsonpath='{.items[*].metadata.name}'\n```") });
   });
 
   it('keeps an oversized notification within every Block Kit limit, saying what it cut', () => {

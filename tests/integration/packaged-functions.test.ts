@@ -185,7 +185,7 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
       'launchProbe',
       config({
         launchProbe: {
-          targets: [{ binderUrl: binder.url, repos: ['gh/binderwatch-fault/ok/HEAD', 'gh/binderwatch-fault/unreachable/HEAD'], hubApiTokenEnv: 'BW_HUB_TOKEN' }],
+          targets: [{ binderUrl: binder.url, repos: ['gh/binderwatch-fault/ok/HEAD', 'gh/binderwatch-fault/unreachable/HEAD'], hubUrl: hub.url, hubApiTokenEnv: 'BW_HUB_TOKEN' }],
           timeout: '60s',
           contactTimeout: '2s',
           alert: { failuresToFire: 1 },

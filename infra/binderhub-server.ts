@@ -16,6 +16,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { startJupyterHub } from './jupyterhub.ts';
+import { writeEndlessly } from './loopback-faults.ts';
 
 export type ServerVia = 'hub' | 'proxy' | 'blackhole' | 'missing';
 
@@ -38,8 +39,21 @@ export interface LaunchScript {
   shutdownFailures?: number;
   /** Send this `ready` without launching anything (client tests without a hub). */
   ready?: { url: string; token: string };
+  /** The `ready` event's message; default "server running at <url>". */
+  readyMessage?: string;
   /** Pause between events, ms. */
   eventGapMs?: number;
+  /**
+   * Hostile streams, after the phases: `line` one line that never ends, `event` data lines
+   * that never end an event, `events` small valid events without end, `huge-failed` a
+   * `failed` event whose message is `hugeBytes` long.
+   */
+  flood?: 'line' | 'event' | 'events' | 'huge-failed';
+  hugeBytes?: number;
+  /** With `status`: after `body`, keep sending it for as long as the client reads. */
+  endlessBody?: boolean;
+  /** Answer /build with a 302 to this URL. */
+  redirectTo?: string;
 }
 
 const BUILD_PHASES = ['waiting', 'fetching', 'building', 'building', 'building', 'built', 'launching'];
@@ -67,6 +81,8 @@ export interface HealthAnswer {
   status: number;
   contentType: string;
   body: string;
+  /** Keep sending `body` for as long as the client reads. */
+  endless?: boolean;
 }
 
 export interface LaunchRecord {
@@ -171,8 +187,13 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
       res.writeHead(404, { 'content-type': 'text/html' });
       return res.end(`<html><body>404: No provider found for prefix ${provider}</body></html>`);
     }
+    if (script.redirectTo) {
+      res.writeHead(302, { location: script.redirectTo });
+      return res.end();
+    }
     if (script.status !== undefined) {
       res.writeHead(script.status, { 'content-type': script.contentType ?? 'text/html' });
+      if (script.endlessBody) return writeEndlessly(res, script.body || 'x');
       return res.end(script.body ?? '');
     }
 
@@ -195,6 +216,14 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
         send({ phase, message: phase === 'building' ? `Step ${randomBytes(1)[0] % 9}/9 : RUN pip install -r requirements.txt\n` : `${phase}…\n` });
       }
       await sleep(gap);
+      if (script.flood) {
+        openResponses.add(res);
+        if (script.flood === 'line') return void (res.write('data: '), writeEndlessly(res, 'x'.repeat(16 * 1024)));
+        if (script.flood === 'event') return writeEndlessly(res, `data: ${'x'.repeat(1024)}\n`);
+        if (script.flood === 'events') return writeEndlessly(res, `data: ${JSON.stringify({ phase: 'building', message: 'Step 1/9 : RUN true\n' })}\n\n`);
+        openResponses.delete(res);
+        return send({ phase: 'failed', message: `Build failed: ${'\x1b[31m'}${'y'.repeat(script.hugeBytes ?? 1024)}` });
+      }
       const end = script.end ?? 'ready';
       if (end === 'failed') return send({ phase: 'failed', message: script.failMessage ?? 'failed' });
       if (end === 'cut') return void res.socket?.destroy();
@@ -226,7 +255,7 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
         if (script.shutdownFailures) shutdownFailuresLeft.set(user, script.shutdownFailures);
       }
       record.hubMs = Math.round(performance.now() - started);
-      send({ phase: 'ready', message: `server running at ${server.url}\n`, url: server.url, token: server.token });
+      send({ phase: 'ready', message: script.readyMessage ?? `server running at ${server.url}\n`, url: server.url, token: server.token });
     } finally {
       record.hubMs ??= Math.round(performance.now() - started);
       if (!openResponses.has(res)) {
@@ -251,6 +280,7 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
       answer = { status: hubOk ? 200 : 503, contentType: 'application/json', body: JSON.stringify({ ok: hubOk, checks }) };
     }
     res.writeHead(answer.status, { 'content-type': answer.contentType });
+    if (answer.endless) return writeEndlessly(res, answer.body);
     res.end(answer.body);
   };
 

@@ -1,5 +1,5 @@
-// Loopback Kubernetes API server: `GET /api/v1/nodes` and `GET /api/v1/pods` (all
-// namespaces) from an in-memory fixture, with labelSelector, fieldSelector and
+// Loopback Kubernetes API server: `GET /api/v1/nodes`, `GET /api/v1/pods` (all
+// namespaces) and `GET /apis/apps/v1/namespaces/<ns>/replicasets/<name>` from an in-memory fixture, with labelSelector, fieldSelector and
 // limit/continue paging as the API server implements them, over HTTPS with a
 // self-signed certificate made by `openssl` at start (the client refuses plain
 // HTTP unless TLS verification is switched off, which production never does).
@@ -20,6 +20,7 @@ export interface FakeKubernetes {
   token: string;
   nodes: Json[];
   pods: Json[];
+  replicaSets: Json[];
   faults: FaultPlan;
   requests: RecordedRequest[];
   close(): Promise<void>;
@@ -66,7 +67,7 @@ const FIELDS: Record<string, Record<string, (o: Json) => string>> = {
 export async function startFakeKubernetes(opts: { token?: string } = {}): Promise<FakeKubernetes> {
   const token = opts.token ?? 'fake-kube-token-0123456789';
   const { key, cert } = selfSignedCert();
-  const fixture = { nodes: [] as Json[], pods: [] as Json[] };
+  const fixture = { nodes: [] as Json[], pods: [] as Json[], replicaSets: [] as Json[] };
 
   const route = (req: RecordedRequest): JsonAnswer => {
     if (req.headers.authorization !== `Bearer ${token}`) return fail(401, 'Unauthorized');
@@ -74,11 +75,16 @@ export async function startFakeKubernetes(opts: { token?: string } = {}): Promis
     if (req.method !== 'GET') return fail(405, 'method not allowed');
     if (url.pathname === '/api/v1/nodes') return list('nodes', fixture.nodes, url.searchParams);
     if (url.pathname === '/api/v1/pods') return list('pods', fixture.pods, url.searchParams);
+    const rs = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets\/([^/]+)$/.exec(url.pathname);
+    if (rs) {
+      const found = fixture.replicaSets.find((r) => r.metadata?.namespace === rs[1] && r.metadata?.name === rs[2]);
+      return found ? { status: 200, body: found } : fail(404, `replicasets.apps "${rs[2]}" not found`);
+    }
     return fail(404, 'the server could not find the requested resource');
   };
 
   const loop = await startLoopback({ tls: { key, cert }, errorBody: statusBody, route });
-  // Tests replace `nodes` / `pods` on the returned object; the route reads them per request.
+  // Tests replace `nodes` / `pods` / `replicaSets` on the returned object; the route reads them per request.
   return Object.assign(fixture, {
     server: loop.url,
     caCert: cert,
@@ -192,6 +198,22 @@ export function fixtureNode(
         { type: 'Ready', status: o.ready === false ? 'False' : 'True', lastTransitionTime: iso(created), reason: o.ready === false ? 'KubeletNotReady' : 'KubeletReady' },
       ],
     },
+  };
+}
+
+/** A ReplicaSet as the API returns it; `owner` (`Kind/name`) is its controller, absent for a ReplicaSet of its own. */
+export function fixtureReplicaSet(namespace: string, name: string, owner?: string): Json {
+  const [kind, ownerName] = owner ? owner.split('/') : [];
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      namespace,
+      name,
+      uid: `uid-${name}`,
+      ...(owner ? { ownerReferences: [{ apiVersion: kind === 'Rollout' ? 'argoproj.io/v1alpha1' : 'apps/v1', kind, name: ownerName, uid: `uid-${ownerName}`, controller: true }] } : {}),
+    },
+    spec: { replicas: 1, selector: { matchLabels: {} } },
   };
 }
 

@@ -1,5 +1,6 @@
-// A loopback Slack for tests: an incoming webhook and the two Web API methods the
-// threaded notifier uses (chat.postMessage, chat.update). Every payload is checked
+// A loopback Slack for tests: an incoming webhook and the Web API methods the threaded
+// notifier uses (chat.postMessage, chat.update, and the external file upload:
+// files.getUploadURLExternal → POST the bytes to the upload URL → files.completeUploadExternal). Every payload is checked
 // against Slack's documented Block Kit rules (block types, required fields, lengths);
 // the test can make the next requests fail (5xx, 429 with Retry-After, 404 …).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -22,6 +23,18 @@ export interface ChatMessage {
   updates: number;
 }
 
+export interface SharedFile {
+  id: string;
+  filename: string;
+  title?: string;
+  altText?: string;
+  bytes: Buffer;
+  channel: string;
+  thread_ts?: string;
+  /** Whether the upload URL was sent an Authorization header (it needs none). */
+  uploadSawAuthorization: boolean;
+}
+
 export interface FakeSlack {
   /** `http://127.0.0.1:<port>` */
   url: string;
@@ -35,6 +48,8 @@ export interface FakeSlack {
   /** Every Web API call that reached the server, in order. */
   apiCalls: { method: string; args: Record<string, unknown> }[];
   messages: ChatMessage[];
+  /** Files whose upload was completed and shared into a channel or thread. */
+  files: SharedFile[];
   /** Requests that were answered with a fault. */
   faulted: number;
   /** The next `count` requests after `after` normal ones get `fault`. */
@@ -120,17 +135,17 @@ export function validateMessage(payload: unknown): string[] {
   return errors;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** WebClient posts form-encoded fields with objects JSON-encoded; also accept JSON bodies. */
 function parseApiArgs(req: IncomingMessage, body: string): Record<string, unknown> {
   if ((req.headers['content-type'] ?? '').startsWith('application/json')) return JSON.parse(body) as Record<string, unknown>;
   const args: Record<string, unknown> = Object.fromEntries(new URLSearchParams(body));
-  for (const k of ['blocks', 'attachments', 'metadata']) if (typeof args[k] === 'string') args[k] = JSON.parse(args[k] as string);
+  for (const k of ['blocks', 'attachments', 'metadata', 'files']) if (typeof args[k] === 'string') args[k] = JSON.parse(args[k] as string);
   for (const k of ['reply_broadcast']) if (typeof args[k] === 'string') args[k] = args[k] === 'true';
   return args;
 }
@@ -156,6 +171,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     invalid: [],
     apiCalls: [],
     messages: [],
+    files: [],
     faulted: 0,
     failNext(fault, count = 1, after = 0) {
       for (let i = 0; i < after; i++) faults.push(null);
@@ -198,6 +214,49 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     send(res, 200, 'ok');
   }
 
+  // Uploads begun with files.getUploadURLExternal, by file id.
+  const pending = new Map<string, { filename: string; length: number; altText?: string; bytes?: Buffer; sawAuthorization: boolean }>();
+
+  function files(res: ServerResponse, method: string, args: Record<string, unknown>): void {
+    if (method === 'files.getUploadURLExternal') {
+      const length = Number(args.length);
+      if (typeof args.filename !== 'string' || !args.filename) return sendApi(res, { ok: false, error: 'invalid_arguments', detail: 'filename is required' });
+      if (!Number.isInteger(length) || length <= 0) return sendApi(res, { ok: false, error: 'invalid_arguments', detail: 'length is required' });
+      const id = `F${String(++seq).padStart(10, '0')}`;
+      pending.set(id, { filename: args.filename, length, altText: args.alt_text as string | undefined, sawAuthorization: false });
+      return sendApi(res, { ok: true, upload_url: `${fake.url}/upload/v1/${id}`, file_id: id });
+    }
+    // files.completeUploadExternal
+    const list = args.files;
+    if (!Array.isArray(list) || !list.length) return sendApi(res, { ok: false, error: 'invalid_arguments', detail: 'files is required' });
+    const channel = args.channel_id === undefined ? undefined : String(args.channel_id);
+    if (channel !== undefined && !channels.has(channel)) return sendApi(res, { ok: false, error: 'channel_not_found' });
+    const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
+    if (threadTs && !fake.messages.some((m) => m.channel === channel && m.ts === threadTs)) return sendApi(res, { ok: false, error: 'invalid_thread_ts' });
+    for (const f of list as { id?: string; title?: string }[]) {
+      const upload = f.id ? pending.get(f.id) : undefined;
+      if (!upload?.bytes) return sendApi(res, { ok: false, error: 'file_not_found' });
+      if (upload.bytes.length !== upload.length) return sendApi(res, { ok: false, error: 'file_upload_size_mismatch' });
+    }
+    const shared = (list as { id: string; title?: string }[]).map((f) => {
+      const upload = pending.get(f.id)!;
+      pending.delete(f.id);
+      const file: SharedFile = { id: f.id, filename: upload.filename, title: f.title, altText: upload.altText, bytes: upload.bytes!, channel: channel ?? '', thread_ts: threadTs, uploadSawAuthorization: upload.sawAuthorization };
+      if (channel) fake.files.push(file);
+      return { id: f.id, title: f.title ?? upload.filename };
+    });
+    sendApi(res, { ok: true, files: shared });
+  }
+
+  /** The upload URL takes the raw bytes (or a multipart form; the notifier sends raw bytes). */
+  function upload(req: IncomingMessage, res: ServerResponse, id: string, body: Buffer): void {
+    const entry = pending.get(id);
+    if (!entry) return send(res, 404, 'not_found');
+    entry.bytes = body;
+    entry.sawAuthorization = req.headers.authorization !== undefined;
+    send(res, 200, `OK - ${body.length}`);
+  }
+
   function api(req: IncomingMessage, res: ServerResponse, method: string, body: string): void {
     const args = parseApiArgs(req, body);
     fake.apiCalls.push({ method, args });
@@ -205,6 +264,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const auth = req.headers.authorization;
     if (!auth) return sendApi(res, { ok: false, error: 'not_authed' });
     if (opts.botToken && auth !== `Bearer ${opts.botToken}`) return sendApi(res, { ok: false, error: 'invalid_auth' });
+    if (method.startsWith('files.')) return files(res, method, args);
     const channel = String(args.channel ?? '');
     if (!channels.has(channel)) return sendApi(res, { ok: false, error: 'channel_not_found' });
     const errors = validateMessage({ text: args.text, blocks: args.blocks });
@@ -229,12 +289,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     sendApi(res, { ok: true, channel, ts: target.ts, text: target.text ?? '' });
   }
 
-  function route(req: IncomingMessage, res: ServerResponse, body: string): void {
+  function route(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const body = raw.toString('utf8');
     if (req.method !== 'POST') return send(res, 405, 'method_not_allowed');
     if (path === webhookPath) return webhook(res, body);
-    const m = /^\/api\/(chat\.postMessage|chat\.update)$/.exec(path);
+    const m = /^\/api\/(chat\.postMessage|chat\.update|files\.getUploadURLExternal|files\.completeUploadExternal)$/.exec(path);
     if (m) return api(req, res, m[1], body);
+    const u = /^\/upload\/v1\/(F\d+)$/.exec(path);
+    if (u) return upload(req, res, u[1], raw);
     if (path.startsWith('/api/')) return sendApi(res, { ok: false, error: 'unknown_method' });
     send(res, 404, 'no_service');
   }

@@ -48,11 +48,11 @@ export interface StartedFunction {
 }
 
 /** Starts one function of an unpacked archive; resolves once it listens, rejects if it exits first. */
-export function startFunction(dir: string, target: string, config: string): Promise<StartedFunction> {
+export function startFunction(dir: string, target: string, config: string, env: Record<string, string> = {}): Promise<StartedFunction> {
   const framework = join(dir, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
   const child = spawn(process.execPath, ['--import', LOOPBACK_PRELOAD, framework, `--target=${target}`, `--source=${dir}`, '--port=0'], {
     cwd: dir,
-    env: { PATH: process.env.PATH, BINDERWATCH_CONFIG: config, NODE_ENV: 'production' },
+    env: { PATH: process.env.PATH, BINDERWATCH_CONFIG: config, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,7 +1,8 @@
 // Shared plumbing for the loopback wire-protocol servers: listen on 127.0.0.1 at
 // an ephemeral port, and let a test queue faults (error status, truncated body,
 // HTML instead of JSON, slow answer) that the next requests receive instead of
-// the normal response.
+// the normal response — and the hostile ones: an endless body, a huge declared
+// length, an answer that never comes, a redirect elsewhere.
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,28 @@ export type Fault =
   /** Answer 200 with an HTML page, as a captive proxy or load balancer error page would. */
   | { kind: 'html' }
   /** Wait this long before answering normally (so a client timeout can fire). */
-  | { kind: 'slow'; delayMs: number };
+  | { kind: 'slow'; delayMs: number }
+  /** Answer 200 (or `status`) JSON and never end the body: `[{"filler": "…"}, …` for as long as the client reads. */
+  | { kind: 'endless'; status?: number }
+  /** Declare a Content-Length of 2 GiB, send a little, then hold the connection. */
+  | { kind: 'declared-huge' }
+  /** Accept the request and never answer. */
+  | { kind: 'hang' }
+  /** Answer with a redirect to `location`. */
+  | { kind: 'redirect'; status?: number; location: string }
+  /** Answer this instead of the route (built per request). */
+  | { kind: 'answer'; answer: (req: RecordedRequest) => JsonAnswer };
+
+const FILLER = Buffer.from(JSON.stringify({ filler: 'x'.repeat(64 * 1024 - 20) }) + ',');
+
+/** Writes `chunk` again and again, as fast as the client reads, until it goes away. */
+export function writeEndlessly(res: ServerResponse, chunk: Buffer | string): void {
+  const pump = () => {
+    while (!res.destroyed && res.write(chunk));
+  };
+  res.on('drain', pump);
+  pump();
+}
 
 /** Faults are served in order, each to `times` requests, before normal answers resume. */
 export class FaultPlan {
@@ -73,6 +95,7 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
   const faults = new FaultPlan();
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const hanging = new Set<ServerResponse>();
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(() => {
@@ -102,6 +125,22 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       return res.end('<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>');
     }
+    if (fault?.kind === 'endless') {
+      res.writeHead(fault.status ?? 200, { 'content-type': 'application/json' });
+      res.write('[');
+      return writeEndlessly(res, FILLER);
+    }
+    if (fault?.kind === 'declared-huge') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(2 ** 31) });
+      res.write('{"data": "');
+      return hanging.add(res);
+    }
+    if (fault?.kind === 'hang') return void hanging.add(res);
+    if (fault?.kind === 'redirect') {
+      res.writeHead(fault.status ?? 302, { location: fault.location, 'content-type': 'text/plain' });
+      return res.end('moved');
+    }
+    if (fault?.kind === 'answer') return sendJson(res, fault.answer(recorded));
     if (fault?.kind === 'slow') await wait(fault.delayMs);
     if (res.destroyed) return;
     let answer: JsonAnswer;
@@ -134,6 +173,7 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);
+        for (const r of hanging) r.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -20,8 +20,10 @@ import { createZip } from './zip.ts';
 /** Packages left out of the bundles and installed by Cloud Functions from package.json. */
 // The framework must stay external: the entry points register with its
 // registry (`http('name', …)`), and the framework process that loads them must
-// see that same registry, not a bundled copy.
-export const EXTERNAL_PACKAGES = ['@google-cloud/functions-framework'] as const;
+// see that same registry, not a bundled copy. resvg (alert charts) is a native
+// module whose binary comes from a per-platform package: Cloud Functions' npm
+// install picks the one for its Linux; it is loaded only when a chart is sent.
+export const EXTERNAL_PACKAGES = ['@google-cloud/functions-framework', '@resvg/resvg-js'] as const;
 
 export interface FunctionEntry {
   /** Registered name, the Cloud Functions entry point, e.g. "launchProbe". */

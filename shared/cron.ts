@@ -1,14 +1,22 @@
-// The five-field cron subset Cloud Scheduler schedules use ("*/2 * * * *",
-// "0,30 6-22 * * 1-5"), evaluated in UTC, so the replay runs each check when the
-// deployed scheduler would.
+// The five-field unix-cron that Cloud Scheduler accepts ("*/2 * * * *",
+// "0,30 6-22 * * MON-FRI", "0 9 1 JAN,JUL *"), evaluated in UTC, so the replay runs
+// each check when the deployed scheduler would.
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
 const FIELDS = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12 },
-  { name: 'day of week', min: 0, max: 7 },
+  { name: 'month', min: 1, max: 12, names: MONTHS },
+  { name: 'day of week', min: 0, max: 7, names: DAYS },
 ] as const;
+type Field = (typeof FIELDS)[number];
+
+const DAY_MS = 86_400_000;
+// February counts as 28 days: a schedule that only fires on the 29th runs once in four years.
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 export interface Cron {
   matches(epochMs: number): boolean;
@@ -16,10 +24,22 @@ export interface Cron {
   next(epochMs: number): number;
 }
 
-function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> {
+/** Month and day names (JAN, mon …) as their numbers, case-insensitively. */
+function numbersForNames(part: string, f: Field): string {
+  return part.replace(/[a-z]+/gi, (word) => {
+    const i = 'names' in f ? f.names.indexOf(word.toUpperCase()) : -1;
+    if (i < 0) {
+      const expected = 'names' in f ? ` (expected ${f.names[0]}-${f.names[f.names.length - 1]} or a number)` : '';
+      throw new Error(`${f.name} "${part}": unknown name "${word}"${expected}`);
+    }
+    return String(i + f.min); // JAN is 1, SUN is 0
+  });
+}
+
+function parseField(text: string, f: Field): Set<number> {
   const out = new Set<number>();
   for (const part of text.split(',')) {
-    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
+    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(numbersForNames(part, f));
     if (!m) throw new Error(`bad ${f.name} field "${text}"`);
     const lo = m[1] === '*' ? f.min : Number(m[2]);
     const hi = m[1] === '*' ? f.max : m[3] !== undefined ? Number(m[3]) : m[4] ? f.max : lo;
@@ -32,23 +52,37 @@ function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> {
 
 export function parseCron(expr: string): Cron {
   const parts = expr.trim().split(/\s+/);
-  if (parts.length !== 5) throw new Error(`expected 5 cron fields like "*/5 * * * *", got "${expr}"`);
+  if (parts.length !== 5) throw new Error('expected a 5-field cron schedule like "*/5 * * * *" (UTC)');
   const [min, hour, dom, mon, dow] = parts.map((p, i) => parseField(p, FIELDS[i]));
   const domAny = parts[2] === '*';
   const dowAny = parts[4] === '*';
-  const matches = (t: number): boolean => {
-    const d = new Date(t);
-    if (!min.has(d.getUTCMinutes()) || !hour.has(d.getUTCHours()) || !mon.has(d.getUTCMonth() + 1)) return false;
-    // Classic cron: when both day fields are restricted, either may match.
+  // Classic cron: when both day fields are restricted, either may match (and a weekday always comes).
+  // Otherwise only the day of month can rule out a whole year: "* * 31 2 *" never runs.
+  if (dowAny && ![...mon].some((m) => [...dom].some((d) => d <= DAYS_IN_MONTH[m - 1]))) {
+    throw new Error(`"${expr}" never fires: no month in "${parts[3]}" has a day "${parts[2]}" every year`);
+  }
+  const dayMatches = (d: Date): boolean => {
+    if (!mon.has(d.getUTCMonth() + 1)) return false;
     const domOk = dom.has(d.getUTCDate());
     const dowOk = dow.has(d.getUTCDay());
     return domAny || dowAny ? domOk && dowOk : domOk || dowOk;
   };
+  const matches = (t: number): boolean => {
+    const d = new Date(t);
+    return min.has(d.getUTCMinutes()) && hour.has(d.getUTCHours()) && dayMatches(d);
+  };
   return {
     matches,
     next(t) {
+      // Within a leap year plus a day: parseCron refused every schedule that does not fire in it.
+      // Days that cannot match are skipped whole, so a yearly schedule costs a year of days, not of minutes.
       let m = Math.floor(t / 60_000) * 60_000 + 60_000;
-      for (let i = 0; i < 366 * 24 * 60; i++, m += 60_000) if (matches(m)) return m;
+      const limit = m + 367 * DAY_MS;
+      while (m < limit) {
+        if (!dayMatches(new Date(m))) m = (Math.floor(m / DAY_MS) + 1) * DAY_MS;
+        else if (matches(m)) return m;
+        else m += 60_000;
+      }
       throw new Error(`cron "${expr}" never matches`);
     },
   };

@@ -8,22 +8,39 @@ export class BinderwatchError extends Error {
   }
 }
 
+/** A zod issue path as people write it: `checks.launchProbe.targets[0].repos[1]`. */
+export function issuePath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : (i ? '.' : '') + String(p))).join('');
+}
+
+/** Control characters (from a hand-made or hostile file) shown as escapes, so an error stays one harmless line. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export interface ConfigIssue {
   path: string; // e.g. checks.trafficVsPods.window
   message: string;
 }
 
+/** Problems listed in a ConfigError's message; a file wrong everywhere is fixed from the top. */
+const MAX_CONFIG_ISSUES_SHOWN = 50;
+
 /** The config file is invalid; `issues` names each bad field. */
 export class ConfigError extends BinderwatchError {
   constructor(public readonly issues: ConfigIssue[], source = 'config') {
-    super(`${source} is invalid:\n` + issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n'));
+    // One problem, one line (scripts and CI logs read it whole); several, one line each.
+    const line = (i: ConfigIssue) => printable(i.path ? `${i.path}: ${i.message}` : i.message);
+    const shown = issues.slice(0, MAX_CONFIG_ISSUES_SHOWN).map((i) => `  ${line(i)}`);
+    if (issues.length > shown.length) shown.push(`  … and ${issues.length - shown.length} more`);
+    super(issues.length === 1 ? `${printable(source)}: ${line(issues[0])}` : `${printable(source)} is invalid:\n` + shown.join('\n'));
   }
 }
 
-/** A scenario file is invalid; names the line. */
+/** A scenario or truth file is invalid; names the line. */
 export class ScenarioError extends BinderwatchError {
   constructor(message: string, public readonly line?: number, file = 'scenario') {
-    super(line === undefined ? `${file}: ${message}` : `${file}:${line}: ${message}`);
+    super(printable(line === undefined ? `${file}: ${message}` : `${file}:${line}: ${message}`));
   }
 }
 

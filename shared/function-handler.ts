@@ -35,7 +35,7 @@ export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLo
       res.status(200).json({
         check,
         outcome: result.outcome,
-        findings: result.findings.filter((f) => f.status !== 'ok').map((f) => ({ key: f.key, status: f.status, severity: f.severity, summary: f.summary })),
+        findings: result.findings.filter((f) => f.status !== 'ok').map((f) => ({ key: f.key, status: f.status, severity: f.severity, title: f.title, summary: f.summary })),
         notifications: result.notifications.map((n) => ({ key: n.key, state: n.state, severity: n.severity })),
         undelivered: result.delivery.failed.map((f) => ({ channel: f.channel, error: f.error.message })),
       });

@@ -1,5 +1,5 @@
 // Structured JSON logs with Cloud Logging's `severity`, one object per line.
-import { redact } from './redact.ts';
+import { redactDeep } from './redact.ts';
 
 export type LogSeverity = 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR';
 
@@ -10,8 +10,9 @@ export interface Logger {
 export function jsonLogger(write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
   return {
     log(severity, message, fields) {
-      const entry = { severity, message, time: new Date().toISOString(), ...fields };
-      write(redact(JSON.stringify(entry, (_k, v) => (v instanceof Error ? { name: v.name, message: v.message } : v))));
+      // Redacted before serialising: a secret holding `"` or `\` is spelt differently once in JSON.
+      const entry = redactDeep({ severity, message, time: new Date().toISOString(), ...fields });
+      write(JSON.stringify(entry));
     },
   };
 }

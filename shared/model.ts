@@ -14,15 +14,43 @@ export interface Finding {
   key: string;
   status: FindingStatus;
   severity: Severity;
+  /** What is wrong (or fine), at most TITLE_MAX characters: "Sick node gke-…", "Pool ssd-pool at 14 of 15 nodes". */
+  title: string;
+  /** One line of why, under the title. */
   summary: string;
   details?: string;
-  /** Key numbers, shown as fields in notifications. */
+  /**
+   * Key numbers by stable machine name (`usedPct`, `timeToMaxMin`); notifications show
+   * them with human labels and units (alerting/notifiers/evidence.ts).
+   */
   evidence?: Record<string, number | string>;
   /** Commands an operator runs first. */
   runbook: string[];
   /** Alert keys whose firing holds this alert back (e.g. the hub's health alert). */
   dependsOn?: string[];
   links?: { title: string; url: string }[];
+}
+
+/** The traffic model's expected running pods at `t` and its noise band (the alert fires below `low`). */
+export interface BandPoint {
+  t: number;
+  expected: number;
+  low: number;
+  high: number;
+}
+
+/** Titles head an email subject and a Slack header: short enough to read at a glance. */
+export const TITLE_MAX = 80;
+
+/**
+ * `head + tail` in at most TITLE_MAX characters: a long name in `head` (a repo, a pod)
+ * is cut with an ellipsis so that `tail` (the phase, the numbers) always shows.
+ */
+export function shortTitle(head: string, tail = ''): string {
+  const room = TITLE_MAX - [...tail].length;
+  const chars = [...head];
+  if (chars.length <= room) return head + tail;
+  return room > 1 ? `${chars.slice(0, room - 1).join('')}…${tail}` : [...`${head}${tail}`].slice(0, TITLE_MAX - 1).join('') + '…';
 }
 
 /** One sample; a missing sample is absent from the array, never NaN or 0. */
@@ -50,6 +78,8 @@ export interface NodePoolObservation {
   notReadyNodes?: string[];
   /** Autoscaler max (all zones); null when autoscaling is off or unknown. */
   max: number | null;
+  /** How the max is set, when the source knows: per zone (`--max-nodes`, times the zones) or in total (`--total-max-nodes`). */
+  maxSetting?: { kind: 'perZone'; perZone: number; zones: number } | { kind: 'total' };
   /** Pods pending for lack of room. */
   pending: number;
 }
@@ -71,7 +101,16 @@ export interface PodProblem {
   since: number;
 }
 
+/** A GKE cluster as the config names it. */
+export interface ClusterRef {
+  project: string;
+  location: string;
+  cluster: string;
+}
+
 export interface ClusterHealthObservation {
+  /** The cluster watched, when the config names it (runbooks fill it in). */
+  cluster?: ClusterRef;
   problems: PodProblem[];
   notReadyNodes: string[];
   /** User pods older than the culler's max age (the culler may be stuck). */

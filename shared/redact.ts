@@ -1,20 +1,119 @@
-// Secrets are redacted where they enter, so no log line or alert can carry them.
+// The one redactor. Secrets are masked wherever text leaves the process: log lines,
+// CLI lines, alert text and error messages all pass through `redact`.
+//
+// Two lifetimes, so nothing grows for the life of an instance:
+// - run secrets (a launched server's token, a fresh access token) belong to the run
+//   that registered them (`withSecretScope`: one check run, one CLI command, one probe)
+//   and are released when it ends;
+// - instance secrets (a webhook URL, an SMTP password: what the deploy configured) are
+//   registered once when the channels and clients are built; they are as many as the
+//   configuration names, however many runs there are.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { LIMITS } from './limits.ts';
 
-const secrets = new Set<string>();
+interface Scope {
+  readonly secrets: Set<string>;
+  readonly parent?: Scope;
+}
 
-/** Registers a secret value (webhook URL, password, token) to be masked everywhere. */
-export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 6) secrets.add(value);
+const runScopes = new AsyncLocalStorage<Scope>();
+const instanceSecrets = new Set<string>();
+/**
+ * Run secrets registered outside any run (a library caller that opened no scope). Kept to
+ * the last few, oldest released first: a long-lived process without scopes cannot grow it.
+ */
+const UNSCOPED_KEEP = 64;
+const unscoped = new Set<string>();
+
+/** Runs `fn` with its own run secrets, released when it settles. Nested scopes also mask their parents' secrets. */
+export function withSecretScope<T>(fn: () => T): T {
+  return runScopes.run({ secrets: new Set(), parent: runScopes.getStore() }, fn);
+}
+
+/**
+ * Registers a secret value of any length to be masked everywhere. `lifetime: 'instance'`
+ * is for configured credentials; anything an upstream hands over, or that is fetched per
+ * run, is a run secret.
+ */
+export function registerSecret(value: string | undefined, lifetime: 'run' | 'instance' = 'run'): void {
+  if (!value) return;
+  if (lifetime === 'instance') {
+    instanceSecrets.add(value);
+    return;
+  }
+  const scope = runScopes.getStore();
+  if (scope) {
+    scope.secrets.add(value);
+    return;
+  }
+  unscoped.delete(value);
+  unscoped.add(value);
+  if (unscoped.size > UNSCOPED_KEEP) unscoped.delete(unscoped.values().next().value!);
+}
+
+/** How many secrets the current context masks (for tests that check they are released). */
+export function activeSecretCount(): number {
+  return activeSecrets().size;
+}
+
+function activeSecrets(): Set<string> {
+  const all = new Set([...instanceSecrets, ...unscoped]);
+  for (let s = runScopes.getStore(); s; s = s.parent) for (const v of s.secrets) all.add(v);
+  return all;
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A secret as it appears inside a JSON string too (`"` → `\"`, `\` → `\\`, controls escaped). */
+function spellings(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  return json === secret ? [secret] : [secret, json];
 }
 
 /** Masks registered secrets, URL credentials and token-looking query or header values. */
 export function redact(text: string): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join('[redacted]');
+  const secrets = [...activeSecrets()].flatMap(spellings).sort((a, b) => b.length - a.length);
+  // One pass with the longest first, so a short secret cannot cut a longer one (or the mask) apart.
+  const out = secrets.length ? text.replace(new RegExp(secrets.map(escapeRegExp).join('|'), 'g'), '[redacted]') : text;
   return out
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, '$1[redacted]@')
     .replace(/(hooks\.slack\.com\/services\/)[^\s"']+/gi, '$1[redacted]')
     .replace(/((?:token|password|secret|authorization)["']?\s*[=:]\s*["']?(?:token |bearer |basic )?)[^\s"'&,}]+/gi, '$1[redacted]');
+}
+
+/** Every string inside a JSON-able value redacted (before it is serialised); Errors become {name, message}. */
+export function redactDeep(value: unknown): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (value instanceof Error) return { name: value.name, message: redact(value.message) };
+  if (Array.isArray(value)) return value.map(redactDeep);
+  // Like JSON.stringify: an object without toJSON is its own enumerable properties.
+  if (value && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)]));
+  }
+  return value;
+}
+
+// Terminal escape sequences (colours, cursor moves, titles) go whole; then C0 and C1 controls
+// (carriage returns, bells …) and the bidi overrides that reorder a line.
+const ESCAPES = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g;
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * Upstream text made fit for one line of a log, CLI or alert: redacted first (so a
+ * secret cut in two is still masked), control characters and runs of spaces made one
+ * space, then cut to `maxChars` between graphemes with an ellipsis.
+ */
+export function cleanText(text: string, maxChars: number = LIMITS.hubTextChars): string {
+  const line = redact(text).replace(ESCAPES, '').replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim();
+  if (line.length <= maxChars) return line;
+  let out = '';
+  // Segmenting costs time in the length of the whole string at every step: segment only a margin past the cut.
+  for (const { segment } of graphemes.segment(line.slice(0, maxChars + 64))) {
+    if (out.length + segment.length > maxChars - 1) break;
+    out += segment;
+  }
+  return out + '…';
 }
 
 /** Only the origin of a URL, for messages about it. */
@@ -25,4 +124,18 @@ export function redactUrl(url: string): string {
   } catch {
     return '[invalid url]';
   }
+}
+
+/** The same stream, except that every string written passes `redact` (the CLI's stdout and stderr). */
+export function redactingStream<S extends NodeJS.WritableStream>(stream: S): S {
+  return new Proxy(stream, {
+    get(target, prop) {
+      if (prop === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...a: unknown[]) => boolean).call(target, typeof chunk === 'string' ? redact(chunk) : chunk, ...rest);
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

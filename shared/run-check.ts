@@ -6,12 +6,14 @@ import type { Config, AlertRule } from './config/schema.ts';
 import { detectors } from './checks/index.ts';
 import { UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
-import type { CheckName, Finding, FindingStatus, ObservationByCheck } from './model.ts';
-import { redact } from './redact.ts';
+import { shortTitle, type BandPoint, type CheckName, type Finding, type FindingStatus, type ObservationByCheck } from './model.ts';
+import { LIMITS } from './limits.ts';
+import { cleanText, withSecretScope } from './redact.ts';
 import type { Sources } from './sources/source.ts';
 import { CLAIM_TTL_MS, defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
 import { initialAlertState, nextAlertState, type AlertState } from './alerting/lifecycle.ts';
 import type { AlertNotification, Notifier } from './alerting/notifier.ts';
+import type { AlertChart, ChartPoints } from './alerting/chart.ts';
 import { updateWithRetry, type StateStore } from './alerting/store.ts';
 import type { RunOutcome, Telemetry } from './telemetry/telemetry.ts';
 
@@ -35,6 +37,8 @@ export interface CheckRunResult {
   /** Notifications this run created (whatever their delivery). */
   notifications: AlertNotification[];
   delivery: DeliveryReport;
+  /** The detector's expected band, when it has one (see DetectorResult). */
+  band?: BandPoint[];
 }
 
 const alertKey = (check: CheckName, key: string) => `alert/${check}/${key}`;
@@ -61,12 +65,13 @@ function outcomeOf(findings: Finding[]): 'ok' | 'problem' | 'unknown' {
 
 function blindFinding(check: CheckName, error: unknown): Finding {
   const upstream = error instanceof UpstreamError ? error.upstream : 'source';
-  const message = redact(error instanceof Error ? error.message : String(error));
+  const message = cleanText(error instanceof Error ? error.message : String(error), LIMITS.errorTextChars);
   return {
     check,
     key: `${check}:source`,
     status: 'unknown',
     severity: 'warning',
+    title: shortTitle(`${check} cannot see ${upstream}`),
     summary: `${check} cannot see ${upstream}: ${message}`,
     runbook: [`binderwatch check ${check} --config <your config>  # run it by hand and read the error`],
   };
@@ -76,7 +81,12 @@ interface RunMemo {
   lastRunAt: number;
 }
 
-export async function runCheck(check: CheckName, deps: CheckDeps, now: number): Promise<CheckRunResult> {
+/** One run of one check; secrets met during it (a launched server's token …) are masked until it ends, then released. */
+export function runCheck(check: CheckName, deps: CheckDeps, now: number): Promise<CheckRunResult> {
+  return withSecretScope(() => runCheckInScope(check, deps, now));
+}
+
+async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): Promise<CheckRunResult> {
   const { config, store, logger } = deps;
   const cfg = config.checks[check];
   const source = deps.sources[check];
@@ -88,6 +98,8 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
   const memo = await store.get<RunMemo>(`run/${check}`);
   const memory = await store.get<unknown>(`memory/${check}`);
   let findings: Finding[];
+  let band: BandPoint[] | undefined;
+  const charts = new Map<string, AlertChart>();
   try {
     const observation = await (source as { observe: (r: object) => Promise<unknown> }).observe({
       now,
@@ -100,18 +112,21 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     }
     const result = detector.detect(observation as never, cfg as never, now, memory?.value);
     findings = result.findings;
+    band = result.band;
+    if (CHART_CHECKS.has(check)) await chartsFor(deps, check, observation, band, findings, now, charts);
     if (result.memory !== undefined) {
       await store.put(`memory/${check}`, result.memory, memory?.version ?? null).catch(() => {
         // Another overlapping run updated the model first; theirs is as good.
       });
     }
   } catch (e) {
-    logger.log('WARNING', 'check could not observe', { check, error: redact(e instanceof Error ? e.message : String(e)) });
+    logger.log('WARNING', 'check could not observe', { check, error: cleanText(e instanceof Error ? e.message : String(e), LIMITS.errorTextChars) });
     findings = [blindFinding(check, e)];
   }
   // A fresh observation that works clears the "cannot see" alert of the source.
   if (!findings.some((f) => f.key === `${check}:source`)) {
-    findings.push({ check, key: `${check}:source`, status: 'ok', severity: 'warning', summary: `${check} can see its sources`, runbook: [] });
+    const summary = `${check} can see its sources`;
+    findings.push({ check, key: `${check}:source`, status: 'ok', severity: 'warning', title: summary, summary, runbook: [] });
   }
 
   const notifications: AlertNotification[] = [];
@@ -122,7 +137,7 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     const key = alertKey(check, f.key);
     touched.add(key);
     const dependencyFiring = f.dependsOn?.length ? await anyFiring(store, f.dependsOn) : false;
-    const created = await applyFinding(deps, key, f, runId, now, dependencyFiring);
+    const created = await applyFinding(deps, key, f, runId, now, dependencyFiring, charts.get(f.key));
     notifications.push(...created);
   };
   for (const f of findings) await apply(f);
@@ -132,8 +147,11 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     for (const key of known) {
       if (touched.has(key)) continue;
       const st = await store.get<AlertState>(key);
-      if (!st || (st.value.phase === 'ok' && st.value.owed.length === 0)) continue;
-      await apply({ check, key: st.value.key, status: 'ok', severity: st.value.last?.severity ?? 'warning', summary: 'no longer reported', runbook: [] });
+      if (st && st.value.phase === 'ok' && st.value.owed.length === 0) continue;
+      // An unreadable state (st undefined) is rewritten as a fresh one: nothing is known to have fired, so nothing resolves.
+      const findingKey = st?.value.key ?? key.slice(alertKey(check, '').length);
+      const last = st?.value.last;
+      await apply({ check, key: findingKey, status: 'ok', severity: last?.severity ?? 'warning', title: last?.title ?? findingKey, summary: 'no longer reported', runbook: [] });
     }
   }
 
@@ -147,13 +165,43 @@ export async function runCheck(check: CheckName, deps: CheckDeps, now: number): 
     findings: findings.filter((f) => f.status !== 'ok').map((f) => ({ key: f.key, status: f.status, summary: f.summary })),
     notifications: notifications.map((n) => ({ key: n.key, state: n.state })),
   });
-  return { check, outcome, findings, notifications, delivery };
+  return { check, outcome, findings, notifications, delivery, band };
+}
+
+/** The checks whose alerts carry a picture (see alerting/chart.ts). */
+const CHART_CHECKS = new Set<CheckName>(['trafficVsPods', 'nodeHeadroom', 'launchProbe']);
+
+/** Records this run's chart points; each finding gets its chart (attached to its firing and repeat notifications). A failure costs the picture only, never the alert. */
+async function chartsFor(deps: CheckDeps, check: CheckName, observation: unknown, band: BandPoint[] | undefined, findings: Finding[], now: number, out: Map<string, AlertChart>) {
+  try {
+    // Loaded on the first run of a charted check, not at every function's start.
+    const { alertChart, chartPoints, recordChartHistory } = await import('./alerting/chart.ts');
+    const points: ChartPoints = chartPoints(check, observation, band, now);
+    const history = await recordChartHistory(deps.store, check, points, now);
+    for (const f of findings) {
+      const chart = alertChart(check, f.key, history);
+      if (chart) out.set(f.key, chart);
+    }
+  } catch (e) {
+    deps.logger.log('WARNING', 'chart history not recorded', { check, error: cleanText(e instanceof Error ? e.message : String(e), LIMITS.errorTextChars) });
+  }
 }
 
 /** `dependsOn` names alerts as `<check>/<key>`, e.g. `binderHealth/health:mybinder.org`. */
 async function anyFiring(store: StateStore, deps: string[]): Promise<boolean> {
   for (const dep of deps) if ((await store.get<AlertState>(`alert/${dep}`))?.value.phase === 'firing') return true;
   return false;
+}
+
+type Link = NonNullable<Finding['links']>[number];
+
+/** The finding's own links, then `alerting.links` (dashboard, hub), each URL once. */
+export function withConfigLinks(f: Finding, config: Config): Finding {
+  const { dashboard, hub } = config.alerting.links;
+  const extra: Link[] = [...(dashboard ? [{ title: 'Dashboard', url: dashboard }] : []), ...(hub ? [{ title: 'Hub', url: hub }] : [])];
+  if (!extra.length) return f;
+  const own = f.links ?? [];
+  return { ...f, links: [...own, ...extra.filter((l) => !own.some((o) => o.url === l.url))] };
 }
 
 /** Runs the lifecycle for one finding with compare-and-swap; owed notifications are claimed by this run. */
@@ -164,14 +212,16 @@ async function applyFinding(
   runId: string,
   now: number,
   dependencyFiring: boolean,
+  chart?: AlertChart,
 ): Promise<AlertNotification[]> {
   const configured = new Set(deps.notifiers.map((n) => n.name));
   const rule = ruleFor(deps.config, f.check);
   return (
     (await updateWithRetry<AlertState, AlertNotification[]>(deps.store, storeKey, (current) => {
       const prev = current ?? initialAlertState(f.key, f.check);
-      const t = nextAlertState(prev, f, { rule, now, silences: deps.config.alerting.silences, dependencyFiring });
+      const t = nextAlertState(prev, withConfigLinks(f, deps.config), { rule, now, silences: deps.config.alerting.silences, dependencyFiring });
       for (const n of t.notifications) {
+        if (chart && n.state !== 'resolved') n.chart = chart;
         t.state.owed.push({ notification: n, channels: routeChannels(deps.config, n, configured), claimedBy: runId, claimedUntil: now + CLAIM_TTL_MS });
       }
       return { value: t.state, result: t.notifications };
@@ -207,6 +257,7 @@ async function deliverAll(deps: CheckDeps, check: CheckName, alertKeys: string[]
         key,
         status: failure ? 'problem' : 'ok',
         severity: 'warning',
+        title: failure ? `${channel} delivery failing` : `${channel} delivery works`,
         summary: failure ? `${channel} delivery failing: ${failure.error.message}` : `${channel} delivery works`,
         details: failure ? 'Alerts for this channel stay owed and are re-sent when it accepts them again.' : undefined,
         runbook: failure ? [`# check the ${channel} channel's credentials and status; binderwatch retries every run`] : [],

@@ -4,7 +4,7 @@
 // environment in; nothing here reads process.env.
 import type { Config } from './config/schema.ts';
 import { parseDuration } from './duration.ts';
-import { UpstreamError } from './errors.ts';
+import { ConfigError, UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { CHECK_NAMES, type CheckName } from './model.ts';
 import { notifiersFromEnv } from './alerting/notifiers/index.ts';
@@ -16,12 +16,21 @@ import type { Telemetry } from './telemetry/telemetry.ts';
 
 export type Env = Record<string, string | undefined>;
 
-async function buildStore(config: Config): Promise<StateStore> {
+/** A kubeconfig the config names but that cannot be read is a config mistake (exit 2), named by its field. */
+function readKubeconfig<T>(path: string, load: (path: string) => T): T {
+  try {
+    return load(path);
+  } catch (e) {
+    throw new ConfigError([{ path: 'sources.kubernetes.kubeconfig', message: `cannot read ${path}: ${(e as Error).message.split('\n')[0]}` }]);
+  }
+}
+
+async function buildStore(config: Config, logger: Logger): Promise<StateStore> {
   const state = config.alerting.state;
   if (state.type === 'memory') return new MemoryStore();
-  if (state.type === 'file') return new FileStore(state.dir);
+  if (state.type === 'file') return new FileStore(state.dir, logger);
   const [{ Storage }, { GcsStore }] = await Promise.all([import('@google-cloud/storage'), import('./alerting/stores/gcs.ts')]);
-  return new GcsStore({ storage: new Storage(), bucket: state.bucket, prefix: state.prefix });
+  return new GcsStore({ storage: new Storage(), bucket: state.bucket, prefix: state.prefix, logger });
 }
 
 /** Slack threads remember their parent message in the state store. */
@@ -100,7 +109,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
       let reader = readers.get(id);
       if (!reader) {
         reader = (async () => {
-          if (kubeconfig) return new k8s.KubernetesReader(k8s.kubeConfigFromFile(kubeconfig));
+          if (kubeconfig) return new k8s.KubernetesReader(readKubeconfig(kubeconfig, k8s.kubeConfigFromFile));
           const { server, caCert } = await gke.clusterAccess(ref);
           const token = await gkeAuth.getAccessToken();
           if (!token) throw new UpstreamError('gke', 'no access token for the cluster');
@@ -123,6 +132,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
         pendingForMs: parseDuration(clusterHealth.pendingFor),
         store,
         cluster: clusterRef.cluster,
+        clusterRef: clusterHealth.cluster ?? nodeHeadroom.pools[0],
       });
     }
   }
@@ -137,7 +147,7 @@ async function newGoogleAuth() {
 }
 
 export async function buildLiveDeps(config: Config, env: Env, logger: Logger, checks: CheckName[] = [...CHECK_NAMES]): Promise<CheckDeps> {
-  const store = await buildStore(config);
+  const store = await buildStore(config, logger);
   const [sources, telemetry] = await Promise.all([buildSources(config, env, store, checks, logger), buildTelemetry(env, logger)]);
   const notifiers = notifiersFromEnv(env, { logger, threadStore: storeThreads(store), timeZone: config.displayTimeZone });
   return { config, sources, store, notifiers, logger, telemetry };

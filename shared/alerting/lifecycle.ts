@@ -3,7 +3,7 @@
 // No I/O and no clock: the caller persists the state and passes `now`.
 import type { CheckName, Finding, FindingStatus, Severity } from '../model.ts';
 import type { AlertRule } from '../config/schema.ts';
-import { parseDuration } from '../duration.ts';
+import { formatDuration, parseDuration } from '../duration.ts';
 import type { AlertNotification, NotificationState } from './notifier.ts';
 
 export interface Silence {
@@ -44,7 +44,8 @@ export interface AlertState {
   firing?: FiringInfo;
   /** Held back by a firing dependency (e.g. the hub's health alert). */
   heldBack?: boolean;
-  last?: Pick<Finding, 'status' | 'severity' | 'summary' | 'details' | 'evidence' | 'runbook' | 'links'> & { at: number };
+  /** `title` may be missing in state stored before titles existed. */
+  last?: Pick<Finding, 'status' | 'severity' | 'summary' | 'details' | 'evidence' | 'runbook' | 'links'> & Partial<Pick<Finding, 'title'>> & { at: number };
   owed: OwedNotification[];
   /** Counts notifications, so each gets a distinct id. */
   seq: number;
@@ -91,6 +92,11 @@ function problemThresholdMet(state: AlertState, rule: AlertRule, now: number): b
   return pendingFor > 0 && state.problemSince !== undefined && now - state.problemSince >= pendingFor;
 }
 
+/** One line: how long it lasted and what recovered ("Resolved after 1h5m: Sick node gke-…"). */
+function resolvedSummary(last: NonNullable<AlertState['last']>, durationMs: number): string {
+  return `Resolved after ${formatDuration(durationMs)}: ${last.title ?? last.summary}`;
+}
+
 export function nextAlertState(prev: AlertState, finding: Finding, ctx: TransitionContext): Transition {
   const { rule, now } = ctx;
   const s: AlertState = { ...prev, owed: [...prev.owed], firing: prev.firing && { ...prev.firing } };
@@ -115,6 +121,7 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
     s.last = {
       status,
       severity: finding.severity,
+      title: finding.title,
       summary: finding.summary,
       details: finding.details,
       evidence: finding.evidence,
@@ -137,9 +144,10 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
       state,
       status: f.status,
       severity: f.severity,
+      title: last.title,
       summary:
         state === 'resolved'
-          ? `${last.summary} — now: ${finding.summary}`
+          ? resolvedSummary(last, durationMs ?? now - f.since)
           : f.status === 'unknown'
             ? `${last.summary} (no data since ${new Date(f.since).toISOString()})`
             : last.summary,

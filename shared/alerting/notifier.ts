@@ -1,5 +1,6 @@
 // One small interface every channel implements (Slack, email, console …).
 import type { CheckName, FindingStatus, Severity } from '../model.ts';
+import type { AlertChart } from './chart.ts';
 
 export type NotificationState = 'firing' | 'repeat' | 'resolved';
 
@@ -14,6 +15,9 @@ export interface AlertNotification {
   /** What fired: a real problem, or the check being blind (`unknown`). */
   status: Exclude<FindingStatus, 'ok'>;
   severity: Severity;
+  /** The finding's short title (≤ 80 characters); older stored notifications may lack it. */
+  title?: string;
+  /** One line of why; for a resolve, what recovered and how long it lasted. */
   summary: string;
   details?: string;
   evidence?: Record<string, number | string>;
@@ -23,6 +27,8 @@ export interface AlertNotification {
   firingSince: string;
   /** For resolved: how long it fired, in ms. */
   durationMs?: number;
+  /** The last 3 h of the series behind a firing finding; channels that show images draw it. */
+  chart?: AlertChart;
 }
 
 export interface Notifier {

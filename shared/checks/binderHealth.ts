@@ -1,6 +1,6 @@
 // BinderHub's own /health checks (registry, hub API, pod quota …) as one finding per hub.
 import type { BinderHealthConfig } from '../config/schema.ts';
-import type { BinderHealthObservation, Finding, HubHealth } from '../model.ts';
+import { shortTitle, type BinderHealthObservation, type Finding, type HubHealth } from '../model.ts';
 import { hubOf } from './launchProbe.ts';
 
 const HELD_BACK = 'Launch-probe alerts of this hub are held back while this alert fires.';
@@ -18,7 +18,13 @@ function finding(h: HubHealth, cfg: BinderHealthConfig): Finding {
     ],
   };
   if (!h.checks) {
-    return { ...base, status: 'unknown', severity: 'warning', summary: `${hub} /health unreadable: ${h.error ?? 'no checks'}` };
+    return {
+      ...base,
+      status: 'unknown',
+      severity: 'warning',
+      title: shortTitle(`Cannot read ${hub} /health`),
+      summary: `${hub} /health unreadable: ${h.error ?? 'no checks'}`,
+    };
   }
   const failing = h.checks.filter((c) => !c.ok);
   const nearQuota = h.checks.filter((c) => c.quota && c.quota.total > 0 && c.quota.used / c.quota.total >= cfg.quotaWarnAt);
@@ -30,6 +36,7 @@ function finding(h: HubHealth, cfg: BinderHealthConfig): Finding {
       ...base,
       status: 'problem',
       severity: 'critical',
+      title: shortTitle(`${hub} unhealthy: ${failing.map((c) => c.service).join(', ')}`),
       summary: `${hub} reports unhealthy: ${failing.map((c) => `${c.service}${c.message ? ` (${c.message})` : ''}`).join(', ')}`,
       details: HELD_BACK,
       evidence,
@@ -40,12 +47,13 @@ function finding(h: HubHealth, cfg: BinderHealthConfig): Finding {
       ...base,
       status: 'problem',
       severity: 'warning',
+      title: shortTitle(hub, ` pod quota at ${nearQuota.map((c) => `${c.quota!.used} of ${c.quota!.total}`).join(', ')}`),
       summary: `${hub} pod quota nearly full: ${nearQuota.map((c) => `${c.quota!.used} of ${c.quota!.total}`).join(', ')}`,
       details: HELD_BACK,
       evidence,
     };
   }
-  return { ...base, status: 'ok', severity: 'warning', summary: `${hub} healthy`, evidence, runbook: [] };
+  return { ...base, status: 'ok', severity: 'warning', title: shortTitle(hub, ' healthy'), summary: `${hub} healthy`, evidence, runbook: [] };
 }
 
 export function detectBinderHealth(obs: BinderHealthObservation, cfg: BinderHealthConfig, _now: number): { findings: Finding[] } {

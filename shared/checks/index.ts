@@ -1,6 +1,6 @@
 // The detectors by check name, with how much history each needs.
 import type { CheckConfigs } from '../config/schema.ts';
-import type { CheckName, Finding, ObservationByCheck } from '../model.ts';
+import type { BandPoint, CheckName, Finding, ObservationByCheck } from '../model.ts';
 import { detectBinderHealth } from './binderHealth.ts';
 import { detectClusterHealth } from './clusterHealth.ts';
 import { detectLaunchProbe } from './launchProbe.ts';
@@ -10,7 +10,14 @@ import { detectTrafficVsPods, trafficLookbackMs, type TrafficMemory } from './tr
 export interface Detector<C extends CheckName> {
   lookbackMs(cfg: CheckConfigs[C]): number;
   /** Pure. `memory` is what the previous run returned (a fitted model, say). */
-  detect(obs: ObservationByCheck[C], cfg: CheckConfigs[C], now: number, memory?: unknown): { findings: Finding[]; memory?: unknown };
+  detect(obs: ObservationByCheck[C], cfg: CheckConfigs[C], now: number, memory?: unknown): DetectorResult;
+}
+
+export interface DetectorResult {
+  findings: Finding[];
+  memory?: unknown;
+  /** The model's expected running pods and noise band per minute over this run's evaluation window (trafficVsPods). */
+  band?: BandPoint[];
 }
 
 const HOUR = 3_600_000;

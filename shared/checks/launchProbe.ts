@@ -2,7 +2,7 @@
 // phase that failed. The launch itself is I/O and lives in sources/launch-probe.ts.
 import type { LaunchProbeConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
-import type { Finding, LaunchProbeObservation, ProbeResult } from '../model.ts';
+import { shortTitle, type Finding, type LaunchProbeObservation, type ProbeResult } from '../model.ts';
 
 const PHASE_TEXT: Record<string, string> = {
   resolve: 'could not resolve the repo',
@@ -36,18 +36,19 @@ function finding(r: ProbeResult): Finding {
     links: [{ title: `launch ${r.repo}`, url: `${r.binderUrl.replace(/\/$/, '')}/v2/${r.repo}` }],
   };
   if (r.unknownReason) {
-    return { ...base, status: 'unknown', summary: `launch probe of ${r.repo} on ${hub} could not run: ${r.unknownReason}`, runbook: [] };
+    return { ...base, status: 'unknown', title: shortTitle(`Launch probe of ${r.repo}`, ' cannot run'), summary: `launch probe of ${r.repo} on ${hub} could not run: ${r.unknownReason}`, runbook: [] };
   }
-  if (r.ok) return { ...base, status: 'ok', summary: `${r.repo} launches on ${hub}`, runbook: [] };
+  if (r.ok) return { ...base, status: 'ok', title: shortTitle(r.repo, ` launches on ${hub}`), summary: `${r.repo} launches on ${hub}`, runbook: [] };
   const total = Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0);
   const messages = r.messages?.length ? ` Last hub messages: ${r.messages.slice(-3).join(' | ')}` : '';
   return {
     ...base,
     status: 'problem',
+    title: shortTitle(`Launch of ${r.repo}`, ` fails on ${hub}${r.failedPhase ? ` (${r.failedPhase})` : ''}`),
+    // The title names the repo and hub; the why says what went wrong.
     summary:
-      `Launch of ${r.repo} on ${hub} failed` +
-      (r.failedPhase ? ` in phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}` : r.error ? `: ${r.error}` : '') +
-      (total ? ` after ${formatDuration(total)}` : ''),
+      (r.failedPhase ? `Phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}` : `Failed${r.error ? `: ${r.error}` : ''}`) +
+      (total ? `, after ${formatDuration(total)}` : ''),
     details: `${r.error ?? ''}${messages}`.trim() || undefined,
     runbook: [
       `binderwatch probe ${r.binderUrl} ${r.repo}   # watch the phases live`,

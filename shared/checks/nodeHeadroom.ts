@@ -3,7 +3,8 @@
 // On 2018-01-18 the team read "12 of 15" off a dashboard that skipped a cordoned node.
 import type { NodeHeadroomConfig } from '../config/schema.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
-import type { Finding, NodeHeadroomObservation, NodePoolObservation, Severity } from '../model.ts';
+import { shortTitle, type Finding, type NodeHeadroomObservation, type NodePoolObservation, type Severity } from '../model.ts';
+import { credentialsCommand } from './runbook.ts';
 import { lastSample, slope } from '../series.ts';
 
 /** Older than this, the node count is not "now" any more. */
@@ -13,12 +14,32 @@ export function nodeHeadroomLookbackMs(cfg: NodeHeadroomConfig): number {
   return parseDuration(cfg.forecastWindow) + 5 * 60_000;
 }
 
-function runbook(pool: string, max: number | null): string[] {
-  const [cluster, name] = pool.includes('/') ? pool.split('/', 2) : ['<cluster>', pool];
+/** The configured pool behind an observation (`cluster/pool` live, the bare pool in scenarios). */
+function poolRef(pool: string, cfg: NodeHeadroomConfig): NodeHeadroomConfig['pools'][number] | undefined {
+  return cfg.pools.find((r) => `${r.cluster}/${r.pool}` === pool) ?? cfg.pools.find((r) => r.pool === pool);
+}
+
+/** A new max a third above the current one: room for a surge like 2018's, a number to start from. */
+const raise = (n: number) => n + Math.max(1, Math.ceil(n / 3));
+
+function maxCommand(p: NodePoolObservation): string {
+  const s = p.maxSetting;
+  if (s?.kind === 'perZone') {
+    return `--max-nodes ${raise(s.perZone)}   # per zone: now ${s.perZone} × ${s.zones} zone${s.zones === 1 ? '' : 's'} = ${p.max}`;
+  }
+  if (s?.kind === 'total') return `--total-max-nodes ${raise(p.max ?? 0)}   # now ${p.max} in all`;
+  return `--max-nodes <per-zone max>   # now ${Number.isFinite(p.max) ? p.max : '?'} over all zones`;
+}
+
+function runbook(p: NodePoolObservation, cfg: NodeHeadroomConfig): string[] {
+  const ref = poolRef(p.pool, cfg);
+  const name = ref?.pool ?? p.pool.split('/').pop()!;
+  const cluster = ref ? `${ref.cluster} --location ${ref.location} --project ${ref.project}` : p.pool.includes('/') ? p.pool.split('/')[0] : '<cluster>';
   return [
+    ...credentialsCommand(ref),
     `kubectl get nodes -l cloud.google.com/gke-nodepool=${name} -o wide   # SchedulingDisabled = cordoned, still counted`,
     'kubectl get pods --all-namespaces --field-selector=status.phase=Pending',
-    `gcloud container clusters update ${cluster} --node-pool ${name} --enable-autoscaling --max-nodes <per-zone max above ${max ?? '?'}>   # raise the max (per zone)`,
+    `gcloud container clusters update ${cluster} --node-pool ${name} --enable-autoscaling ${maxCommand(p)}`,
   ];
 }
 
@@ -31,13 +52,14 @@ function evaluatePool(p: NodePoolObservation, cfg: NodeHeadroomConfig, now: numb
       key,
       status: 'unknown',
       severity: 'warning',
+      title: shortTitle(`Node count of pool ${p.pool}`, ' unknown'),
       summary: `node count of pool ${p.pool} unknown (no data for ${current ? formatDuration(now - current.t) : 'the whole window'})`,
-      runbook: runbook(p.pool, p.max),
+      runbook: runbook(p, cfg),
     };
   }
   const nodes = current.v;
   if (p.max === null || p.max <= 0) {
-    return { check: 'nodeHeadroom', key, status: 'ok', severity: 'warning', summary: `${nodes} nodes in ${p.pool}; autoscaling off`, runbook: [] };
+    return { check: 'nodeHeadroom', key, status: 'ok', severity: 'warning', title: shortTitle(`Pool ${p.pool}`, `: ${nodes} nodes, autoscaling off`), summary: `${nodes} nodes in ${p.pool}; autoscaling off`, runbook: [] };
   }
   const ratio = nodes / p.max;
   const atMaxWithPending = nodes >= p.max && p.pending > 0;
@@ -58,6 +80,7 @@ function evaluatePool(p: NodePoolObservation, cfg: NodeHeadroomConfig, now: numb
     key,
     status: severity ? 'problem' : 'ok',
     severity: severity ?? 'warning',
+    title: shortTitle(`Pool ${p.pool}`, ` at ${nodes} of ${p.max} nodes`),
     summary: `${nodes} of ${p.max} nodes in use in pool ${p.pool} (${Math.round(ratio * 100)} %)${cordonedText}${pendingText}; ${forecast}${notReadyText}`,
     evidence: {
       nodes,
@@ -67,7 +90,7 @@ function evaluatePool(p: NodePoolObservation, cfg: NodeHeadroomConfig, now: numb
       pendingPods: p.pending,
       timeToMaxMin: Number.isFinite(timeToMax) ? Math.round(timeToMax / 60_000) : 'never',
     },
-    runbook: severity ? runbook(p.pool, p.max) : [],
+    runbook: severity ? runbook(p, cfg) : [],
   };
 }
 

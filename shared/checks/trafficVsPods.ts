@@ -8,7 +8,7 @@
 // model, to keep while an incident lasts) out.
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { parseDuration, formatDuration } from '../duration.ts';
-import type { Finding, TrafficObservation } from '../model.ts';
+import { shortTitle, type BandPoint, type Finding, type TrafficObservation } from '../model.ts';
 import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../series.ts';
 
 const STEP = 60_000; // the model runs per minute
@@ -115,6 +115,20 @@ function evaluate(model: TrafficModel, horizons: number[], a: Float64Array, af: 
 export interface TrafficDetection {
   findings: Finding[];
   memory: TrafficMemory;
+  band?: BandPoint[];
+}
+
+/** Expected pods and the alert band (± sigmas·σ) per minute over one evaluation, from its own start: what the page and alert charts draw. */
+function bandOf(e: Evaluation, model: TrafficModel, af: Float64Array, p: Float64Array, lastP: number, from: number, sigmas: number): BandPoint[] {
+  const k0 = lastP - e.horizon;
+  const start = podsNear(p, k0);
+  const out: BandPoint[] = [];
+  for (let n = 1; n <= e.horizon; n++) {
+    const { p: expected, variance } = predict(start, af, k0, n, e.model.s, e.model.W);
+    const spread = sigmas * Math.sqrt(variance + ((model.modelError[e.horizon] ?? 0) * n) ** 2 / e.horizon ** 2);
+    out.push({ t: from + (k0 + n) * STEP, expected, low: Math.max(0, expected - spread), high: expected + spread });
+  }
+  return out;
 }
 
 export function trafficLookbackMs(cfg: TrafficVsPodsConfig): number {
@@ -216,12 +230,13 @@ interface Evaluation {
   model: ModelCandidate;
 }
 
-function unknownFinding(summary: string): Finding {
+function unknownFinding(what: string, summary: string): Finding {
   return {
     check: 'trafficVsPods',
     key: 'trafficVsPods:source',
     status: 'unknown',
     severity: 'warning',
+    title: shortTitle(`Traffic vs pods cannot see ${what}`),
     summary,
     runbook: ['binderwatch check trafficVsPods --config <your config>   # see which source is not answering'],
   };
@@ -247,7 +262,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   for (const [what, lastSeen] of [['demand', lastA], ['running-pods', lastP]] as const) {
     if (lastSeen >= 0 && last - lastSeen <= maxGap) continue;
     const since = lastSeen < 0 ? 'in the whole window' : `for ${formatDuration((last - lastSeen) * STEP)}`;
-    return { findings: [unknownFinding(`no ${what} data ${since}`)], memory };
+    return { findings: [unknownFinding(what, `no ${what} data ${since}`)], memory };
   }
   const af = fillGaps(a);
   const windowMin = parseDuration(cfg.window) / STEP;
@@ -272,8 +287,11 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   // Slow degradation hides from a model that keeps refitting: also hold today's pods
   // against a model fitted hours ago, over the longer horizons.
   const reference = (memory.snapshots ?? []).find((m) => now - m.fittedAt >= REFERENCE_AGE_MS && now - m.fittedAt <= SNAPSHOTS_KEPT_MS);
+  const own = evaluate(model, HORIZONS_MIN, a, af, p, lastP, observed);
+  const widest = own.filter((e) => e.horizon <= windowMin).pop();
+  const band = widest && bandOf(widest, model, af, p, lastP, from, cfg.sigmas);
   const evaluations = [
-    ...evaluate(model, HORIZONS_MIN, a, af, p, lastP, observed),
+    ...own,
     ...(reference ? evaluate(reference, HORIZONS_MIN.filter((h) => h >= 30), a, af, p, lastP, observed) : []),
   ];
   // Demand falling: the last 10 minutes hold clearly less than the 20 before them — by
@@ -317,6 +335,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
           key: 'trafficVsPods:levelling-off',
           status: 'ok',
           severity: cfg.severity,
+          title: relearning ? 'Launches work again; re-learning what normal is' : 'Running pods follow demand',
           summary: relearning
             ? `launches work again (${Math.round(observed)} pods running); re-learning what normal is before judging again`
             : `running pods follow demand (${Math.round(observed)} running)`,
@@ -324,6 +343,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
         },
       ],
       memory: nextMemory,
+      band,
     };
   }
   const implied = Math.max(0, Math.min(1, 1 - worst.shortfall / Math.max(worst.arrivals, 1)));
@@ -337,6 +357,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
         key: 'trafficVsPods:levelling-off',
         status: 'problem',
         severity: cfg.severity,
+        title: shortTitle(`Running pods levelling off: ${Math.round(observed)} of ~${Math.round(worst.expected)} expected`),
         summary:
           `Running pods are levelling off while people keep arriving: demand ~${perMin.toFixed(1)}/min; ` +
           `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(observed)}${flatText}; ` +
@@ -358,6 +379,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
       },
     ],
     memory: nextMemory,
+    band,
   };
 }
 

@@ -7,6 +7,7 @@ import { jsonLogger } from '../log.ts';
 import { CHECK_NAMES, type CheckName } from '../model.ts';
 import { runCheck } from '../run-check.ts';
 import { buildLiveDeps } from '../wiring.ts';
+import { EXIT } from './exit-codes.ts';
 import type { CliIO } from './main.ts';
 
 export async function checkCommand(args: string[], io: CliIO): Promise<number> {
@@ -15,20 +16,24 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
   if (!CHECK_NAMES.includes(check)) throw new ConfigError([{ path: '<check>', message: `expected one of ${CHECK_NAMES.join(', ')}` }], 'arguments');
   if (!values.config) throw new ConfigError([{ path: '--config', message: 'required' }], 'arguments');
   const config = await loadConfig(values.config);
+  if (!config.checks[check].enabled) {
+    io.stderr.write(`binderwatch: ${check} is disabled in ${values.config} (checks.${check}.enabled: false)\n`);
+    return EXIT.invalid;
+  }
   const logger = jsonLogger((line) => io.stderr.write(line + '\n'));
   const deps = await buildLiveDeps(config, io.env, logger, [check]);
   if (!deps.sources[check]) {
     io.stderr.write(`binderwatch: ${check} has nothing to watch in ${values.config} (no targets, pools or sources configured)\n`);
-    return 2;
+    return EXIT.invalid;
   }
   const result = await runCheck(check, deps, Date.now());
   if (values.json) {
     io.stdout.write(JSON.stringify(result.findings, null, 2) + '\n');
   } else {
     for (const f of result.findings) {
-      io.stdout.write(`${f.status.toUpperCase().padEnd(8)} ${f.severity.padEnd(8)} ${f.key}\n    ${f.summary}\n`);
+      io.stdout.write(`${f.status.toUpperCase().padEnd(8)} ${f.severity.padEnd(8)} ${f.key}\n    ${f.title}\n    ${f.summary}\n`);
       for (const cmd of f.status === 'ok' ? [] : f.runbook) io.stdout.write(`    $ ${cmd}\n`);
     }
   }
-  return result.outcome === 'ok' ? 0 : 1;
+  return result.outcome === 'problem' ? EXIT.problem : result.outcome === 'unknown' ? EXIT.unknown : EXIT.ok;
 }

@@ -1,18 +1,22 @@
 // `binderwatch <command>`: replay, schema, validate, probe, check.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configJsonSchema, loadConfig, parseConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import { httpUrl, type Config } from '../config/schema.ts';
 import { BinderwatchError, ConfigError, ScenarioError } from '../errors.ts';
+import { redact } from '../redact.ts';
+import { EXIT } from './exit-codes.ts';
 import { parseScenario } from '../scenario/openmetrics.ts';
+import { reportData, type ReportRun } from '../report/data.ts';
 import { replay, type ReplayAlert } from '../replay/replay.ts';
 import { parseTruth, score, type Score, type Truth } from '../replay/score.ts';
 import { formatDuration } from '../duration.ts';
 import { formatTime } from '../alerting/notifiers/format.ts';
 import { jsonLogger } from '../log.ts';
+import { redactingStream, withSecretScope } from '../redact.ts';
 import type { Notifier } from '../alerting/notifier.ts';
 
 export interface CliIO {
@@ -28,9 +32,12 @@ export const DEFAULT_SCENARIO = join(ROOT, 'infra/scenarios/mybinder-2018-01-18.
 const USAGE = `binderwatch — monitoring and alerting for BinderHub / JupyterHub on GKE
 
 Usage:
-  binderwatch replay [file.om] [--config c.yaml] [--format text|jsonl] [--truth t.json] [--timeline] [--prometheus URL]
+  binderwatch replay [file.om] [--config c.yaml] [--format text|jsonl] [--truth t.json] [--timeline] [--prometheus URL] [--html report.html]
       Runs every check on its schedule over a scenario with a simulated clock.
       Without a file: the reconstruction of mybinder.org on 2018-01-18, scored against its truth.
+      --html also writes the incident report page (one self-contained file).
+  binderwatch report --config c.yaml --from <ISO> --to <ISO> --html out.html [--prometheus URL]
+      The incident report page for a past range, read live from Prometheus (the series of a scenario file).
   binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--hub-token-env VAR] [--hub-url URL] [--json]
       Launches a repo like a user would, phase by phase, and stops the server again.
   binderwatch check <launchProbe|binderHealth|trafficVsPods|nodeHeadroom|clusterHealth> --config c.yaml
@@ -44,7 +51,9 @@ const utcTime = (iso: string | number) => new Date(iso).toISOString().slice(11, 
 function alertLine(a: ReplayAlert, tz: string): string {
   const state = a.state === 'repeat' ? 'STILL FIRING' : a.state.toUpperCase();
   const blind = a.status === 'unknown' ? ' (blind)' : '';
-  return `${formatTime(a.at, tz)} (${utcTime(a.at)})  ${state.padEnd(12)} ${a.severity.padEnd(8)} ${a.check}${blind}  ${a.key}\n      ${a.summary}`;
+  // The title, then the why once when it fires; a reminder needs only the title, a resolve says it all in its summary.
+  const text = a.state === 'resolved' || !a.title ? [a.summary] : a.state === 'firing' ? [a.title, a.summary] : [a.title];
+  return `${formatTime(a.at, tz)} (${utcTime(a.at)})  ${state.padEnd(12)} ${a.severity.padEnd(8)} ${a.check}${blind}  ${a.key}${text.map((t) => `\n      ${t}`).join('')}`;
 }
 
 function scoreText(s: Score): string {
@@ -63,7 +72,7 @@ interface HumanFact {
   what: string;
 }
 
-async function loadFacts(scenario: string): Promise<HumanFact[]> {
+export async function loadFacts(scenario: string): Promise<HumanFact[]> {
   const factsFile = scenario.replace(/\.om$/, '.facts.ts');
   if (!existsSync(factsFile)) return [];
   const mod = (await import(factsFile)) as { HUMAN_TIMELINE?: HumanFact[] };
@@ -89,9 +98,12 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
       truth: { type: 'string' },
       timeline: { type: 'boolean', default: false },
       prometheus: { type: 'string' },
+      html: { type: 'string' },
     },
   });
   if (values.format !== 'text' && values.format !== 'jsonl') throw new ConfigError([{ path: '--format', message: 'expected text or jsonl' }], 'arguments');
+  const prometheusUrl = values.prometheus === undefined ? undefined : httpUrl.safeParse(values.prometheus);
+  if (prometheusUrl?.success === false) throw new ConfigError([{ path: '--prometheus', message: prometheusUrl.error.issues[0].message }], 'arguments');
   const file = positionals[0] ? resolve(positionals[0]) : DEFAULT_SCENARIO;
   const truthFile = values.truth ?? (positionals[0] ? undefined : file.replace(/\.om$/, '.truth.json'));
   const config: Config = values.config ? await loadConfig(values.config) : parseConfig({ alerting: { state: { type: 'memory' } } });
@@ -106,11 +118,20 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   }
   const tz = config.displayTimeZone;
   const notifiers = await channelsFromEnv(io, tz);
+  const runs: ReportRun[] = [];
+  const onRun = values.html ? (result: ReportRun['result'], now: number) => runs.push({ now, result }) : undefined;
+  const writePage = async (out: NodeJS.WritableStream) => {
+    if (!values.html) return;
+    const { writeReport } = await import('../report/html.ts');
+    const page = reportData(data, runs, { title: `Incident report: ${basename(file)}`, timeZone: tz, facts: await loadFacts(file) });
+    out.write(`Incident report page: ${await writeReport(resolve(values.html), page)}\n`);
+  };
   if (values.format === 'jsonl') {
-    await replay(data, config, { notifiers, onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
+    await replay(data, config, { notifiers, onRun, onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
+    await writePage(io.stderr); // stdout holds the JSON lines only
     return 0;
   }
-  const alerts = await replay(data, config, { notifiers });
+  const alerts = await replay(data, config, { notifiers, onRun });
   const facts = values.timeline ? await loadFacts(file) : [];
   io.stdout.write(`Replaying ${file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file} (${new Date(data.start).toISOString()} → ${new Date(data.end).toISOString()})\n`);
   if (facts.length) io.stdout.write('Alerts from binderwatch, interleaved with what the humans noticed (» lines):\n');
@@ -122,6 +143,7 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   for (const e of events) io.stdout.write(e.text + '\n');
   if (!alerts.length) io.stdout.write('(no alerts)\n');
   if (truth) io.stdout.write(scoreText(score(alerts, truth)));
+  await writePage(io.stdout);
   return 0;
 }
 
@@ -140,7 +162,12 @@ async function runValidate(args: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-export async function main(argv: string[], io: CliIO): Promise<number> {
+/** Every line the CLI prints passes the one redactor; secrets met during the command are released with it. */
+export function main(argv: string[], io: CliIO): Promise<number> {
+  return withSecretScope(() => runCommand(argv, { ...io, stdout: redactingStream(io.stdout), stderr: redactingStream(io.stderr) }));
+}
+
+async function runCommand(argv: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -155,6 +182,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const { probeCommand } = await import('./probe.ts');
         return await probeCommand(rest, io);
       }
+      case 'report': {
+        const { reportCommand } = await import('./report.ts');
+        return await reportCommand(rest, io);
+      }
       case 'check': {
         const { checkCommand } = await import('./check.ts');
         return await checkCommand(rest, io);
@@ -164,20 +195,25 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case '--help':
       case '-h':
         io.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
+        return command === undefined ? EXIT.invalid : EXIT.ok;
       default:
         io.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
-        return 2;
+        return EXIT.invalid;
     }
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof ScenarioError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`binderwatch: ${(e as Error).message}\n`);
-      return 2;
-    }
-    if (e instanceof BinderwatchError) {
-      io.stderr.write(`binderwatch: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    return reportError(e, io);
   }
+}
+
+/** Any failure as one line and an exit code, never a stack trace. */
+function reportError(e: unknown, io: CliIO): number {
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof ConfigError || e instanceof ScenarioError || (e as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS')) {
+    io.stderr.write(`binderwatch: ${message}\n`);
+    return EXIT.invalid;
+  }
+  // Nothing was found wrong with what is watched: binderwatch could not look (an upstream, the state store) or broke.
+  const what = e instanceof BinderwatchError ? '' : 'internal error (please report it): ';
+  io.stderr.write(`binderwatch: ${what}${redact(message).split('\n')[0]}\n`);
+  return EXIT.unknown;
 }

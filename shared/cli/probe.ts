@@ -1,11 +1,14 @@
 // `binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--json]
 //  [--hub-token-env VAR] [--hub-url URL]`: one launch probe, its phases shown live.
 // Exit 0 when the launch worked end to end, 1 when it failed (naming the phase), 2 on bad arguments
-// (including a spec that cannot be sent).
+// (including a URL or spec that cannot be sent), 3 when the probe could not run.
 import { parseArgs } from 'node:util';
 import { launchProbeSchema } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import type { ProbeResult } from '../model.ts';
+import { cleanText } from '../redact.ts';
+import { buildUrl } from '../sources/binderhub.ts';
+import { EXIT } from './exit-codes.ts';
 import { probeSettings, runLaunchProbe, type ProbeProgress } from '../sources/launch-probe.ts';
 
 export interface ProbeIO {
@@ -16,7 +19,9 @@ export interface ProbeIO {
   env?: Record<string, string | undefined>;
 }
 
-const USAGE = 'usage: binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--json] [--hub-token-env VAR] [--hub-url URL]\n';
+const USAGE =
+  'usage: binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--json] [--hub-token-env VAR --hub-url URL]\n' +
+  '  --timeout bounds the whole probe, stop included: launch and contact end a quarter of it (at most 2m) early, kept for the stop.\n';
 
 const ms = (n: number) => (n < 1000 ? `${n}ms` : n < 60_000 ? `${(n / 1000).toFixed(1)}s` : formatDuration(n));
 
@@ -38,7 +43,8 @@ function progressPrinter(out: NodeJS.WritableStream, tty: boolean): { update(p: 
   return {
     update(p) {
       if (p.phase === 'done') return;
-      const line = `${ms(p.elapsedMs).padStart(7)}  ${p.phase.padEnd(10)} ${(p.message ?? '').replace(/\s+/g, ' ').trim()}`;
+      // Hub text: redacted, one line, no escape sequences, capped.
+      const line = `${ms(p.elapsedMs).padStart(7)}  ${cleanText(p.phase, 20).padEnd(10)} ${cleanText(p.message ?? '')}`;
       if (tty) out.write(`\r\x1b[2K${line.slice(0, columns() - 1)}`);
       else if (p.phase !== lastPhase) out.write(line + '\n');
       lastPhase = p.phase;
@@ -65,12 +71,12 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
     });
   } catch (e) {
     io.stderr.write(`binderwatch probe: ${(e as Error).message}\n${USAGE}`);
-    return 2;
+    return EXIT.invalid;
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 2) {
     io.stderr.write(USAGE);
-    return 2;
+    return EXIT.invalid;
   }
   const [binderUrl, repo] = positionals;
 
@@ -78,22 +84,31 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
   const hubApiToken = tokenVar ? io.env?.[tokenVar] : undefined;
   if (tokenVar && !hubApiToken) {
     io.stderr.write(`binderwatch probe: --hub-token-env: environment variable ${tokenVar} is not set\n`);
-    return 2;
+    return EXIT.invalid;
   }
+  // A spec the launch URL cannot carry says why first (an unescaped git URL, say); the hub's URL is checked below.
+  try {
+    buildUrl('https://binderhub.invalid', repo);
+  } catch (e) {
+    io.stderr.write(`binderwatch probe: <provider/spec>: ${(e as Error).message}\n${USAGE}`);
+    return EXIT.invalid;
+  }
+
   // The config schema checks the flags the same way it checks a config file.
   const cfg = launchProbeSchema.safeParse({
-    targets: [{ binderUrl, repos: [repo], ...(values['hub-url'] ? { hubUrl: values['hub-url'] } : {}) }],
+    targets: [{ binderUrl, repos: [repo], ...(values['hub-url'] ? { hubUrl: values['hub-url'] } : {}), ...(tokenVar ? { hubApiTokenEnv: tokenVar } : {}) }],
     ...(values.timeout ? { timeout: values.timeout } : {}),
     ...(values['idle-timeout'] ? { idleTimeout: values['idle-timeout'] } : {}),
   });
   if (!cfg.success) {
-    const flag: Record<string, string> = { timeout: '--timeout', idleTimeout: '--idle-timeout', binderUrl: '<binderUrl>', repos: '<provider/spec>', hubUrl: '--hub-url' };
+    const flag: Record<string, string> = { timeout: '--timeout', idleTimeout: '--idle-timeout', binderUrl: '<binderUrl>', repos: '<provider/spec>', hubUrl: '--hub-url', hubApiTokenEnv: '--hub-token-env' };
     const lines = cfg.error.issues.map((i) => {
       const field = [...i.path].reverse().find((p) => typeof p === 'string' && p in flag) as string | undefined;
-      return `binderwatch probe: ${field ? flag[field] : i.path.join('.')}: ${i.message}\n`;
+      const message = field === 'hubUrl' && tokenVar && !values['hub-url'] ? 'is required with --hub-token-env: the hub API token is sent only to this origin' : i.message;
+      return `binderwatch probe: ${field ? flag[field] : i.path.join('.')}: ${message}\n`;
     });
     io.stderr.write(lines.join('') + USAGE);
-    return 2;
+    return EXIT.invalid;
   }
 
   // With --json stdout carries only the result, so progress goes to stderr.
@@ -101,6 +116,5 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
   const result = await runLaunchProbe({ binderUrl, repo, hubUrl: values['hub-url'], hubApiToken }, probeSettings(cfg.data), { onPhase: printer.update });
   printer.finish();
   io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : summary(result));
-  // A spec that cannot even be sent is a bad argument, not a failed launch.
-  return result.ok ? 0 : result.unknownReason ? 2 : 1;
+  return result.ok ? EXIT.ok : result.unknownReason ? EXIT.unknown : EXIT.problem;
 }

@@ -1,12 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { ConfigError, issuePath, type ConfigIssue } from '../errors.ts';
 import { configSchema, type Config } from './schema.ts';
-
-function issuePath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : (i ? '.' : '') + String(p))).join('');
-}
 
 /** Validates a parsed config object; throws ConfigError naming every bad field. */
 export function parseConfig(raw: unknown, source = 'config'): Config {
@@ -19,18 +15,36 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
   throw new ConfigError(issues, source);
 }
 
+/** A config is a page of settings; anything this large is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+/** YAML aliases resolved per file; the `yaml` package counts expanded nodes, so a "billion laughs" stops here. */
+const MAX_ALIAS_COUNT = 100;
+
 export function parseConfigYaml(text: string, source = 'config'): Config {
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    throw new ConfigError([{ path: '', message: `larger than ${MAX_CONFIG_BYTES / 1024} KiB; a config file is a page of settings` }], source);
+  }
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    // logLevel 'error': unknown tags become issues below, not warnings printed behind our back.
+    raw = parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT, logLevel: 'error' });
   } catch (e) {
-    if (e instanceof YAMLParseError) {
-      const line = e.linePos?.[0]?.line;
-      throw new ConfigError([{ path: line ? `line ${line}` : '', message: e.message.split('\n')[0] }], source);
-    }
-    throw e;
+    throw new ConfigError([yamlIssue(e)], source);
   }
   return parseConfig(raw, source);
+}
+
+/** Any failure to read the YAML as one line: syntax errors name their line, alias bombs say what they are. */
+function yamlIssue(e: unknown): ConfigIssue {
+  const firstLine = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  if (e instanceof YAMLParseError) {
+    const line = e.linePos?.[0]?.line;
+    return { path: line ? `line ${line}` : '', message: firstLine.replace(/ at line \d+, column \d+:?$/, '') };
+  }
+  if (/alias count/i.test(firstLine)) {
+    return { path: '', message: `YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an "alias bomb"); refused` };
+  }
+  return { path: '', message: `not readable as YAML: ${firstLine}` };
 }
 
 export async function loadConfig(path: string): Promise<Config> {

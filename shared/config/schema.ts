@@ -1,36 +1,102 @@
 // The one config file, as a zod schema. Every field has a default that suits a
-// mybinder.org-sized hub, so `{}` is a valid config (the replay's).
+// mybinder.org-sized hub, so `{}` is a valid config (the replay's). Settings that
+// would not mean what they say (a critical level below the warning one, a window of
+// 0s, a schedule that never fires) are refused here, naming the field and the reason.
 import { z } from 'zod';
-import { isDuration } from '../duration.ts';
+import { formatDuration, isDuration, parseDuration } from '../duration.ts';
 import { parseCron } from '../cron.ts';
+import { CHECK_NAMES } from '../model.ts';
 
-const duration = (def: string) =>
+const DURATION_FORMAT = 'expected a duration like "20m"';
+/** Windows and intervals span at most a year and a day, like a scenario and a schedule. */
+const MAX_SPAN_MS = 366 * 86_400_000;
+/** No single wait may outlast the Cloud Function (gen2 HTTP) that waits: 60 minutes. */
+const MAX_TIMEOUT_MS = 3_600_000;
+/** Reminders more often than this are noise (a 0s interval sent 611 in one replay). */
+const MIN_REPEAT_MS = 60_000;
+
+interface DurationLimits {
+  /** Smallest allowed value in ms; 0 where "at once" means something. */
+  min?: number;
+  max?: number;
+  /** The largest value and why, as the error states it. */
+  maxText?: string;
+}
+
+const duration = (def: string, { min = 1, max = MAX_SPAN_MS, maxText = '366d' }: DurationLimits = {}) =>
   z
-    .string({ error: 'expected a duration like "20m"' })
-    .refine(isDuration, { message: 'expected a duration like "20m"' })
+    .string({ error: DURATION_FORMAT })
+    .superRefine((text, ctx) => {
+      if (!isDuration(text)) return void ctx.addIssue({ code: 'custom', message: DURATION_FORMAT });
+      const ms = parseDuration(text);
+      if (ms < min) ctx.addIssue({ code: 'custom', message: min === 1 ? 'must be longer than 0s' : `must be at least ${formatDuration(min)}` });
+      else if (ms > max) ctx.addIssue({ code: 'custom', message: `must be at most ${maxText}` });
+    })
     .default(def);
+
+/** How long one request or one launch may take. */
+const timeout = (def: string) => duration(def, { max: MAX_TIMEOUT_MS, maxText: '1h (a Cloud Function runs at most 60 minutes)' });
+/** An age past which something counts; 0s means "at once". */
+const threshold = (def: string) => duration(def, { min: 0 });
 
 const schedule = (def: string) =>
   z
     .string({ error: 'expected a cron schedule like "*/5 * * * *"' })
-    .refine(
-      (s) => {
-        try {
-          parseCron(s);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'expected a 5-field cron schedule like "*/5 * * * *" (UTC)' },
-    )
+    .superRefine((s, ctx) => {
+      try {
+        parseCron(s);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    })
     .default(def);
 
+/** Relations are checked once the object and these fields are valid: zod runs refinements past a field's own issues. */
+const onceValid = (...fields: string[]) => ({
+  when: (payload: z.core.ParsePayload) => !payload.issues.some((i) => !i.path?.length || fields.includes(String(i.path[0]))),
+});
+
 const fraction = (def: number) => z.number().min(0).max(1).default(def);
-const url = z.url({ error: 'expected an absolute URL like "https://mybinder.org"' });
+// http(s) only: a javascript: or file: URL is accepted by URL parsers but can never be a hub.
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute URL like "https://mybinder.org" (http or https)' });
+
+/** What Intl (and so every time shown to people) accepts: IANA names like "Europe/Berlin", or "UTC". */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A segment BinderHub's URL would resolve away: empty, "." or ".." (also percent-encoded, as URL parsers decode %2e). */
+function escapingSegment(spec: string): string | undefined {
+  for (const segment of spec.split('/')) {
+    let raw = segment;
+    try {
+      raw = decodeURIComponent(segment);
+    } catch {
+      // a lone "%" is meant literally
+    }
+    if (raw === '' || raw === '.' || raw === '..') return raw;
+  }
+  return undefined;
+}
+
+const repoSpec = z
+  .string()
+  .regex(/^[a-z]+\/.+/, { message: 'expected provider/spec like "gh/org/repo/ref"' })
+  .superRefine((spec, ctx) => {
+    const bad = escapingSegment(spec);
+    if (bad !== undefined) {
+      const hint = /^git\/[a-z][a-z0-9+.-]*:\//i.test(spec) ? ' (escape a git repository URL: git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/<ref>)' : '';
+      ctx.addIssue({ code: 'custom', message: `has ${bad === '' ? 'an empty' : `a "${bad}"`} segment: every part between "/" must name something, or the request leaves /build/${hint}` });
+    }
+  });
 
 /** When a finding becomes an alert, and when it stops being one. */
-export const alertRuleSchema = z
+const alertRuleFields = z
   .object({
     failuresToFire: z.int().min(1).default(2).describe('Problem runs needed to fire.'),
     ofLastRuns: z
@@ -38,15 +104,40 @@ export const alertRuleSchema = z
       .min(1)
       .optional()
       .describe('Fire on `failuresToFire` problems among this many last runs (catches intermittent failure); default: consecutive.'),
-    pendingFor: duration('0s').describe('Alternatively fire once the problem has lasted this long.'),
+    pendingFor: threshold('0s').describe('Alternatively fire once the problem has lasted this long (0s: by count only).'),
     successesToResolve: z.int().min(1).default(2).describe('Consecutive ok runs needed to resolve.'),
     unknownToFire: z.int().min(1).default(10).describe('Consecutive runs without data before a "cannot see" alert fires.'),
-    repeatInterval: duration('2h').describe('Reminder interval while firing.'),
+    repeatInterval: duration('2h', { min: MIN_REPEAT_MS }).describe('Reminder interval while firing (at least 1m).'),
   })
   .strict();
+
+function tooManyFailures(failuresToFire: number, ofLastRuns: number | undefined): string | undefined {
+  return ofLastRuns !== undefined && failuresToFire > ofLastRuns ? `must be at most ofLastRuns (${ofLastRuns}): ${failuresToFire} problems never fit in ${ofLastRuns} runs` : undefined;
+}
+
+const failuresFitRuns = (rule: { failuresToFire?: number; ofLastRuns?: number }, ctx: z.RefinementCtx) => {
+  const message = rule.failuresToFire === undefined ? undefined : tooManyFailures(rule.failuresToFire, rule.ofLastRuns);
+  if (message) ctx.addIssue({ code: 'custom', message, path: ['failuresToFire'] });
+};
+
+export const alertRuleSchema = alertRuleFields.superRefine(failuresFitRuns, onceValid('failuresToFire', 'ofLastRuns'));
 export type AlertRule = z.output<typeof alertRuleSchema>;
 
-const ruleOverride = alertRuleSchema.partial().strict().optional();
+/** A rule field without its default, so what a check's override leaves out comes from alerting.defaults, not the built-in value. */
+const inherited = <T extends z.ZodType>(field: z.ZodDefault<T>) => field.unwrap().optional().describe(`${field.description ?? ''} Default: alerting.defaults.`.trim());
+const f = alertRuleFields.shape;
+const ruleOverride = z
+  .object({
+    failuresToFire: inherited(f.failuresToFire),
+    ofLastRuns: f.ofLastRuns,
+    pendingFor: inherited(f.pendingFor),
+    successesToResolve: inherited(f.successesToResolve),
+    unknownToFire: inherited(f.unknownToFire),
+    repeatInterval: inherited(f.repeatInterval),
+  })
+  .strict()
+  .superRefine(failuresFitRuns, onceValid('failuresToFire', 'ofLastRuns'))
+  .optional();
 
 const checkBase = {
   enabled: z.boolean().default(true),
@@ -55,32 +146,36 @@ const checkBase = {
 
 const launchTarget = z
   .object({
-    binderUrl: url.describe('BinderHub base URL.'),
+    binderUrl: httpUrl.describe('BinderHub base URL.'),
     repos: z
-      .array(z.string().regex(/^[a-z]+\/.+/, { message: 'expected provider/spec like "gh/org/repo/ref"' }))
+      .array(repoSpec)
       .min(1)
       .describe('provider/spec to launch, e.g. gh/binder-examples/requirements/HEAD.'),
-    hubUrl: url
+    hubUrl: httpUrl
       .optional()
-      .describe("JupyterHub base URL for the admin API (GET/DELETE /hub/api/users/…); default: the origin of the launched server's URL."),
+      .describe('JupyterHub base URL for the admin API (GET/DELETE /hub/api/users/…); required with hubApiTokenEnv, the only origin the token is sent to.'),
     hubApiTokenEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' })
       .optional()
       .describe('Environment variable holding a hub API token (scopes admin:users, admin:servers) to confirm each probe server is gone and delete it if not.'),
   })
-  .strict();
+  .strict()
+  .refine((t) => !t.hubApiTokenEnv || t.hubUrl, {
+    path: ['hubUrl'],
+    message: 'is required with hubApiTokenEnv: the hub API token is sent only to this origin, never to a host a launch names',
+  });
 
 export const launchProbeSchema = z
   .object({
     ...checkBase,
     schedule: schedule('*/10 * * * *'),
     targets: z.array(launchTarget).default([]),
-    timeout: duration('10m').describe('Overall deadline for one launch.'),
-    idleTimeout: duration('3m').describe('Give up when the event stream is silent this long.'),
-    contactTimeout: duration('30s'),
+    timeout: timeout('10m').describe('Deadline of one whole probe, stop included: launch and contact end a quarter of it (at most 2 min) early, kept for stopping the server.'),
+    idleTimeout: timeout('3m').describe('Give up when the event stream is silent this long.'),
+    contactTimeout: timeout('30s'),
     stopRetries: z.int().min(0).default(3).describe('Retries of POST {url}api/shutdown after the first attempt.'),
-    stopConfirmTimeout: duration('45s').describe(
+    stopConfirmTimeout: timeout('45s').describe(
       "How long to wait for the hub to list a stopped server as gone before deleting it through the hub API (the hub notices on its next poll, Spawner.poll_interval).",
     ),
     concurrency: z.int().min(1).default(4),
@@ -94,9 +189,9 @@ export const binderHealthSchema = z
   .object({
     ...checkBase,
     schedule: schedule('*/2 * * * *'),
-    binderUrls: z.array(url).default([]).describe('Hubs whose /health to read; default: the launch probe targets.'),
+    binderUrls: z.array(httpUrl).default([]).describe('Hubs whose /health to read; default: the launch probe targets.'),
     quotaWarnAt: fraction(0.9).describe('Pod quota use that is a warning.'),
-    timeout: duration('20s'),
+    timeout: timeout('20s'),
   })
   .strict();
 
@@ -128,6 +223,7 @@ export const trafficVsPodsSchema = z
     sessionLength: z
       .object({ min: duration('5m'), max: duration('3h') })
       .strict()
+      .refine((w) => parseDuration(w.min) < parseDuration(w.max), { message: 'must be shorter than max', path: ['min'], ...onceValid('min', 'max') })
       .prefault({})
       .describe('Range the mean session length W is fitted in.'),
     maxDemandGap: duration('10m').describe('Demand or pods missing longer than this at the end of the window is "unknown".'),
@@ -153,7 +249,12 @@ export const nodeHeadroomSchema = z
     criticalAt: fraction(0.93),
     forecastWindow: duration('30m').describe('Recent window the time-to-max slope is read from.'),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.criticalAt >= h.warnAt, {
+    error: (iss) => `must be at least warnAt (${(iss.input as { warnAt: number }).warnAt})`,
+    path: ['criticalAt'],
+    ...onceValid('warnAt', 'criticalAt'),
+  });
 
 export const clusterHealthSchema = z
   .object({
@@ -161,8 +262,8 @@ export const clusterHealthSchema = z
     schedule: schedule('*/5 * * * *'),
     cluster: nodePoolRef.omit({ pool: true }).optional().describe('The GKE cluster to watch; default: the first nodeHeadroom pool\'s cluster.'),
     userNamespaces: z.array(z.string()).default([]).describe('Namespaces of user servers (informational; bare pods are user servers anywhere).'),
-    infraCrashLoopFor: duration('15m').describe('An infrastructure pod crash-looping this long is a warning on its own.'),
-    pendingFor: duration('15m').describe('A pod pending this long counts as a problem pod.'),
+    infraCrashLoopFor: threshold('15m').describe('An infrastructure pod crash-looping this long is a warning on its own.'),
+    pendingFor: threshold('15m').describe('A pod pending this long counts as a problem pod.'),
     suspectOwners: z.int().min(2).default(2).describe('Distinct crash-looping owners on one node that make it a suspect.'),
     cullerMaxAge: duration('8h').describe('User pods older than this suggest the culler is stuck.'),
   })
@@ -172,7 +273,11 @@ const channelNames = z.enum(['slack', 'email', 'console']);
 
 export const configSchema = z
   .object({
-    displayTimeZone: z.string().default('America/Los_Angeles').describe('Time zone for human-readable times.'),
+    displayTimeZone: z
+      .string()
+      .refine(isTimeZone, { error: (iss) => `unknown time zone "${String(iss.input)}": expected an IANA name like "America/Los_Angeles" or "UTC"` })
+      .default('America/Los_Angeles')
+      .describe('Time zone for human-readable times (IANA name).'),
     checks: z
       .object({
         launchProbe: launchProbeSchema.prefault({}),
@@ -187,7 +292,7 @@ export const configSchema = z
       .object({
         prometheus: z
           .object({
-            url: url.describe('Prometheus base URL, or the Cloud Monitoring PromQL endpoint.'),
+            url: httpUrl.describe('Prometheus base URL, or the Cloud Monitoring PromQL endpoint.'),
             auth: z
               .enum(['none', 'basic', 'bearer', 'google'])
               .default('none')
@@ -198,7 +303,7 @@ export const configSchema = z
               .default('PROMETHEUS_PASSWORD')
               .describe('Environment variable holding the basic-auth password (secrets stay out of this file).'),
             bearerTokenEnv: z.string().default('PROMETHEUS_TOKEN').describe('Environment variable holding the bearer token.'),
-            timeout: duration('30s').describe('Per query request.'),
+            timeout: timeout('30s').describe('Per query request.'),
           })
           .strict()
           .refine((p) => p.auth !== 'basic' || p.username !== undefined, {
@@ -244,7 +349,7 @@ export const configSchema = z
           ])
           .default({ type: 'file', dir: '.binderwatch-state' }),
         links: z
-          .object({ dashboard: url.optional(), hub: url.optional() })
+          .object({ dashboard: httpUrl.optional(), hub: httpUrl.optional() })
           .strict()
           .default({})
           .describe('Links added to every notification.'),
@@ -252,7 +357,27 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine(
+    (config, ctx) => {
+      // Each rule object checks its own pair; here a check's override meets the defaults it inherits.
+      // It also runs when other fields are wrong (so all problems show at once): read defensively.
+      type Rule = { failuresToFire?: unknown; ofLastRuns?: unknown } | undefined;
+      const count = (v: unknown) => (Number.isInteger(v) && (v as number) >= 1 ? (v as number) : undefined);
+      const defaults = (config.alerting as { defaults?: Rule } | undefined)?.defaults;
+      for (const check of CHECK_NAMES) {
+        const own = (config.checks?.[check] as { alert?: Rule } | undefined)?.alert;
+        const ownN = count(own?.failuresToFire);
+        const ownM = count(own?.ofLastRuns);
+        if ((ownN === undefined) === (ownM === undefined)) continue;
+        const n = ownN ?? count(defaults?.failuresToFire);
+        const message = n === undefined ? undefined : tooManyFailures(n, ownM ?? count(defaults?.ofLastRuns));
+        const field = ownN === undefined ? 'ofLastRuns' : 'failuresToFire';
+        if (message) ctx.addIssue({ code: 'custom', message: `${message} (the rest from alerting.defaults)`, path: ['checks', check, 'alert', field] });
+      }
+    },
+    { when: () => true },
+  );
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

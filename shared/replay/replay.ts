@@ -8,13 +8,13 @@ import { CHECK_NAMES } from '../model.ts';
 import type { AlertNotification, Notifier } from '../alerting/notifier.ts';
 import { MemoryStore, type StateStore } from '../alerting/store.ts';
 import type { RetryPolicy } from '../alerting/deliver.ts';
-import { runCheck } from '../run-check.ts';
+import { runCheck, type CheckRunResult } from '../run-check.ts';
 import type { Sources } from '../sources/source.ts';
 import type { ScenarioData } from '../scenario/openmetrics.ts';
 import { scenarioSources } from '../scenario/replay-source.ts';
 
 /** One line of `--format jsonl` (DESIGN §8). */
-export type ReplayAlert = Pick<AlertNotification, 'at' | 'check' | 'key' | 'state' | 'status' | 'severity' | 'summary'>;
+export type ReplayAlert = Pick<AlertNotification, 'at' | 'check' | 'key' | 'state' | 'status' | 'severity' | 'title' | 'summary'>;
 
 export interface ReplayOptions {
   /** Default: sources answering from the scenario itself. */
@@ -24,6 +24,8 @@ export interface ReplayOptions {
   store?: StateStore;
   logger?: Logger;
   onAlert?: (a: ReplayAlert) => void;
+  /** Every check run, with its findings and the detector's band (the report page reads these). */
+  onRun?: (r: CheckRunResult, now: number) => void;
 }
 
 const MINUTE = 60_000;
@@ -31,7 +33,9 @@ const MINUTE = 60_000;
 const replayRetry: RetryPolicy = { attempts: 3, baseDelayMs: 0, maxDelayMs: 0, sleep: async () => {}, random: () => 0 };
 
 export async function replay(data: ScenarioData, config: Config, opts: ReplayOptions = {}): Promise<ReplayAlert[]> {
-  const sources = opts.sources ?? scenarioSources(data, { binderUrl: config.checks.launchProbe.targets[0]?.binderUrl });
+  const { clusterHealth, nodeHeadroom } = config.checks;
+  const sources =
+    opts.sources ?? scenarioSources(data, { binderUrl: config.checks.launchProbe.targets[0]?.binderUrl, cluster: clusterHealth.cluster ?? nodeHeadroom.pools[0] });
   const store = opts.store ?? new MemoryStore();
   const schedules = CHECK_NAMES.filter((c) => config.checks[c].enabled && sources[c]).map((c) => ({ check: c, cron: parseCron(config.checks[c].schedule) }));
   const alerts: ReplayAlert[] = [];
@@ -40,8 +44,9 @@ export async function replay(data: ScenarioData, config: Config, opts: ReplayOpt
     for (const { check, cron } of schedules) {
       if (!cron.matches(now)) continue;
       const result = await runCheck(check, { ...deps, runId: `replay-${now}` }, now);
+      opts.onRun?.(result, now);
       for (const n of result.notifications) {
-        const a: ReplayAlert = { at: n.at, check: n.check, key: n.key, state: n.state, status: n.status, severity: n.severity, summary: n.summary };
+        const a: ReplayAlert = { at: n.at, check: n.check, key: n.key, state: n.state, status: n.status, severity: n.severity, title: n.title, summary: n.summary };
         alerts.push(a);
         opts.onAlert?.(a);
       }

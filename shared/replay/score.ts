@@ -1,16 +1,25 @@
 // Scores a replay against a truth file: time to detect each incident, and alerts
 // that fired outside every incident window (±15 min).
 import { z } from 'zod';
-import { ScenarioError } from '../errors.ts';
+import { issuePath, ScenarioError } from '../errors.ts';
 import type { CheckName } from '../model.ts';
 import type { ReplayAlert } from './replay.ts';
 
 const incidentKinds = ['levelling-off', 'headroom', 'sick-node', 'launch-failure'] as const;
 export type IncidentKind = (typeof incidentKinds)[number];
 
+const isoTime = z.iso.datetime({ offset: true, error: 'expected an ISO time like "2018-01-18T12:00:00Z"' });
+
 export const truthSchema = z.object({
-  incidents: z.array(z.object({ kind: z.enum(incidentKinds), onset: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }) })),
+  incidents: z.array(
+    z
+      .object({ kind: z.enum(incidentKinds), onset: isoTime, end: isoTime })
+      .refine((i) => Date.parse(i.end) > Date.parse(i.onset), { error: (iss) => `must be after onset (${(iss.input as { onset: string }).onset})`, path: ['end'] }),
+  ),
 });
+
+/** Issues shown in the one-line error; a file wrong everywhere needs the first few to be fixed. */
+const MAX_ISSUES_SHOWN = 5;
 export type Truth = z.output<typeof truthSchema>;
 
 export const KIND_OF_CHECK: Record<CheckName, IncidentKind> = {
@@ -48,7 +57,11 @@ export function parseTruth(text: string, file = 'truth'): Truth {
     throw new ScenarioError(`not JSON: ${(e as Error).message}`, undefined, file);
   }
   const r = truthSchema.safeParse(raw);
-  if (!r.success) throw new ScenarioError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), undefined, file);
+  if (!r.success) {
+    const shown = r.error.issues.slice(0, MAX_ISSUES_SHOWN).map((i) => `${issuePath(i.path) || '(root)'}: ${i.message}`);
+    const more = r.error.issues.length - shown.length;
+    throw new ScenarioError(shown.join('; ') + (more > 0 ? `; and ${more} more` : ''), undefined, file);
+  }
   return r.data;
 }
 

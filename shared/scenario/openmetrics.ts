@@ -4,6 +4,18 @@
 import { ScenarioError } from '../errors.ts';
 import type { Series } from '../model.ts';
 
+/** The series a scenario holds (DESIGN §8), which a hub's Prometheus can record too. */
+export const SCENARIO_METRICS = [
+  'binderwatch_demand',
+  'binderwatch_running_user_pods',
+  'binderwatch_nodepool_nodes',
+  'binderwatch_nodepool_cordoned_nodes',
+  'binderwatch_nodepool_max_nodes',
+  'binderwatch_nodepool_pending_pods',
+  'binderwatch_pod_crashlooping',
+  'binderwatch_launch_probe_ok',
+] as const;
+
 export interface ScenarioSeries {
   metric: string;
   labels: Record<string, string>;
@@ -17,6 +29,48 @@ export interface ScenarioData {
   end: number;
   /** Most common spacing between consecutive samples. */
   stepMs: number;
+}
+
+/**
+ * The series of DESIGN §8 and the labels each needs. Any other name is an error, so a
+ * typo can never silently turn a check off. New series may be added; meanings never change.
+ */
+export const SCENARIO_SERIES: Readonly<Record<string, readonly string[]>> = {
+  binderwatch_demand: [],
+  binderwatch_running_user_pods: [],
+  binderwatch_nodepool_nodes: ['pool'],
+  binderwatch_nodepool_cordoned_nodes: ['pool'],
+  binderwatch_nodepool_max_nodes: ['pool'],
+  binderwatch_nodepool_pending_pods: ['pool'],
+  binderwatch_pod_crashlooping: ['namespace', 'pod', 'node', 'owner'],
+  binderwatch_launch_probe_ok: ['repo'],
+};
+
+/** Timestamps are seconds; 1e11 s is the year 5138, while 2018 in milliseconds is 1.5e12. */
+const MAX_SECONDS = 1e11;
+/** A scenario covers hours or days of an incident; the replay steps through every minute of it. */
+export const MAX_SPAN_DAYS = 400;
+const DAY_MS = 86_400_000;
+
+/** Levenshtein distance, for "did you mean" ordering of the known names. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+function checkSeriesName(name: string, labels: Record<string, string>, lineNo: number, file: string): void {
+  const needed = SCENARIO_SERIES[name];
+  if (!needed) {
+    const known = Object.keys(SCENARIO_SERIES).sort((x, y) => editDistance(name, x) - editDistance(name, y));
+    throw new ScenarioError(`unknown series "${name.slice(0, 80)}"; known series, nearest first: ${known.join(', ')}`, lineNo, file);
+  }
+  const missing = needed.filter((l) => !(l in labels));
+  if (missing.length) throw new ScenarioError(`${name} needs the label(s) ${missing.join(', ')}`, lineNo, file);
 }
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
@@ -76,6 +130,9 @@ export function parseScenario(text: string, file = 'scenario'): ScenarioData {
   let sawEof = false;
   const closedFamilies = new Set<string>();
   let family: string | undefined;
+  // Checked as the file is read, so a sample a century off stops the parse at its line.
+  let earliest = Infinity;
+  let latest = -Infinity;
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     const line = lines[i].replace(/\r$/, '');
@@ -111,6 +168,10 @@ export function parseScenario(text: string, file = 'scenario'): ScenarioData {
     const ts = parseNumber(fields[1]);
     if (fields[0] !== 'NaN' && Number.isNaN(value)) throw new ScenarioError(`bad value "${fields[0]}"`, lineNo, file);
     if (!Number.isFinite(ts)) throw new ScenarioError(`bad timestamp "${fields[1]}"`, lineNo, file);
+    if (Math.abs(ts) >= MAX_SECONDS) {
+      throw new ScenarioError(`timestamp ${fields[1]} looks like milliseconds: scenario timestamps are in seconds`, lineNo, file);
+    }
+    checkSeriesName(name[0], labels, lineNo, file);
     if (name[0] !== family) {
       if (family) closedFamilies.add(family);
       if (closedFamilies.has(name[0])) throw new ScenarioError(`metric family ${name[0]} appears twice (families must be contiguous)`, lineNo, file);
@@ -124,6 +185,12 @@ export function parseScenario(text: string, file = 'scenario'): ScenarioData {
     if (last && t <= last.t) throw new ScenarioError(`timestamp ${fields[1]} is not after the previous sample of ${id}`, lineNo, file);
     // NaN samples carry no information: treat them as the gap they are.
     if (!Number.isNaN(value)) series.samples.push({ t, v: value });
+    earliest = Math.min(earliest, t);
+    latest = Math.max(latest, t);
+    if (latest - earliest > MAX_SPAN_DAYS * DAY_MS) {
+      const days = Math.round((latest - earliest) / DAY_MS);
+      throw new ScenarioError(`the samples span ${days} days, longer than ${MAX_SPAN_DAYS} days: check the timestamps`, lineNo, file);
+    }
   }
   if (!sawEof) throw new ScenarioError('missing "# EOF" at the end', lines.length, file);
   const series = [...byId.values()];
@@ -146,6 +213,11 @@ export function parseScenario(text: string, file = 'scenario'): ScenarioData {
   return { series, start, end, stepMs };
 }
 
+/** OpenMetrics spells the infinities +Inf and -Inf, where JavaScript writes "Infinity". */
+function formatNumber(v: number): string {
+  return v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v);
+}
+
 /** Renders scenario data back to OpenMetrics (families contiguous, seconds). */
 export function formatScenario(data: Pick<ScenarioData, 'series'>): string {
   const byMetric = new Map<string, ScenarioSeries[]>();
@@ -158,7 +230,7 @@ export function formatScenario(data: Pick<ScenarioData, 'series'>): string {
       const lbl = keys.length
         ? `{${keys.map((k) => `${k}="${s.labels[k].replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`
         : '';
-      for (const p of s.samples) out.push(`${metric}${lbl} ${p.v} ${p.t / 1000}`);
+      for (const p of s.samples) out.push(`${metric}${lbl} ${formatNumber(p.v)} ${p.t / 1000}`);
     }
   }
   out.push('# EOF');

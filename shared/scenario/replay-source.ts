@@ -2,7 +2,8 @@
 // `now`: only samples at or before `now` are visible, and a sample missing from
 // the file is missing here too.
 import { sliceSeries, upperBound } from '../series.ts';
-import type { LaunchProbeObservation, NodePoolObservation, PodProblem, ProbeResult, Sample, Series } from '../model.ts';
+import type { ClusterRef, LaunchProbeObservation, NodePoolObservation, PodProblem, ProbeResult, Sample, Series } from '../model.ts';
+import { personOwnerOf } from '../sources/owner.ts';
 import type { ObserveRequest, Sources } from '../sources/source.ts';
 import { seriesId, type ScenarioData, type ScenarioSeries } from './openmetrics.ts';
 
@@ -38,6 +39,8 @@ function byLabel(series: ScenarioSeries[], metric: string, label: string): Map<s
 export interface ScenarioSourceOptions {
   /** The hub the scenario's probe results belong to. */
   binderUrl?: string;
+  /** The cluster the config names, so runbooks name it as they would live. */
+  cluster?: ClusterRef;
 }
 
 export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOptions = {}): Sources {
@@ -84,12 +87,12 @@ export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOpti
             namespace: s.labels.namespace ?? '',
             pod: s.labels.pod ?? '',
             node: s.labels.node ?? '',
-            owner: s.labels.owner ?? `Pod/${s.labels.pod ?? ''}`,
+            owner: personOwnerOf(s.labels.owner ?? `Pod/${s.labels.pod ?? ''}`),
             reason: 'CrashLoopBackOff',
             since: runStart(s.samples, i, 2 * step),
           });
         }
-        return { problems, notReadyNodes: [] };
+        return { ...(opts.cluster ? { cluster: opts.cluster } : {}), problems, notReadyNodes: [] };
       },
     },
     launchProbe: {

@@ -4,9 +4,11 @@
 // (BinderHub docs, "BinderHub API Documentation"; binderhub/health.py.)
 import { createParser } from 'eventsource-parser';
 import type { HubHealth, HubHealthCheck, LaunchPhase } from '../model.ts';
-import { redact, redactUrl, registerSecret } from '../redact.ts';
+import { formatBytes, LIMITS } from '../limits.ts';
+import { cleanText, redact, redactUrl, registerSecret } from '../redact.ts';
+import { fetchSameOrigin, readHead, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
 
-export type FetchLike = typeof fetch;
+export type { FetchLike } from './bounded-http.ts';
 
 /** Joins a base URL that may carry a path (https://host/binder/) and a relative path. */
 export function joinUrl(base: string, path: string): string {
@@ -46,6 +48,9 @@ export interface LaunchEvent {
   url?: string;
   token?: string;
 }
+
+/** BinderHub phases timed on their own; any other name a hub sends is not a new key (a hostile hub could send endless names). */
+const TIMED_PHASES = new Set(['waiting', 'fetching', 'building', 'pushing', 'built', 'launching']);
 
 /** Which probe phase a BinderHub phase belongs to, for naming where a launch failed. */
 export function probePhaseOf(hubPhase: string | undefined, previous: LaunchPhase): LaunchPhase {
@@ -122,10 +127,10 @@ export class PhaseClock {
 /** Remembers the last few distinct messages, redacted and shortened. */
 export class MessageLog {
   readonly messages: string[] = [];
-  constructor(private readonly keep = 10) {}
+  constructor(private readonly keep: number = LIMITS.hubMessages) {}
 
   add(text: string): void {
-    const line = redact(text.replace(/\s+/g, ' ').trim()).slice(0, 300);
+    const line = cleanText(text);
     // Repeats (BinderHub relays "Launching server..." many times) would crowd out the rest.
     if (!line || line === this.messages.at(-1)) return;
     this.messages.push(line);
@@ -138,13 +143,59 @@ class Deadline extends Error {}
 function describeFetchError(e: unknown): string {
   const err = e as { message?: string; cause?: { code?: string; message?: string } };
   const cause = err.cause?.code ?? err.cause?.message;
-  return redact(`${err.message ?? String(e)}${cause ? ` (${cause})` : ''}`);
+  return cleanText(`${err.message ?? String(e)}${cause ? ` (${cause})` : ''}`, LIMITS.errorTextChars);
 }
 
 async function bodySnippet(res: Response): Promise<string> {
-  const text = await res.text().catch(() => '');
-  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  return redact(plain.slice(0, 200));
+  const plain = (await readHead(res)).replace(/<[^>]*>/g, ' ');
+  return cleanText(plain, 200);
+}
+
+/** Where the event stream's byte limits stand; BinderHub sends one short JSON event per line. */
+class StreamBudget {
+  private total = 0;
+  /** Bytes since the parser last emptied its buffer (an event, a comment or a blank line). */
+  private pending = 0;
+
+  /** Counts one line (or a line's start) about to be fed; an error message when a limit is passed. */
+  take(bytes: number): string | undefined {
+    this.total += bytes;
+    this.pending += bytes;
+    if (this.pending > LIMITS.eventBytes) return `an event larger than ${formatBytes(LIMITS.eventBytes)}`;
+    if (this.total > LIMITS.eventStreamBytes) return `an event stream larger than ${formatBytes(LIMITS.eventStreamBytes)}`;
+    return undefined;
+  }
+
+  flushed(): void {
+    this.pending = 0;
+  }
+}
+
+const NEWLINE = 0x0a;
+
+/** Splits raw bytes after each newline, so each piece is at most one line (the last may be a line's start). */
+function* lines(chunk: Uint8Array): Generator<Uint8Array> {
+  let start = 0;
+  for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, start)) {
+    yield chunk.subarray(start, i + 1);
+    start = i + 1;
+  }
+  if (start < chunk.length) yield chunk.subarray(start);
+}
+
+/** The `ready` server URL, if the probe may send the notebook token there: over the BinderHub's own scheme. */
+function serverUrlProblem(binderUrl: string, serverUrl: string): string | undefined {
+  let server: URL;
+  try {
+    server = new URL(serverUrl);
+  } catch {
+    return 'ready event with an invalid server url';
+  }
+  const binderScheme = new URL(binderUrl).protocol;
+  if (server.protocol !== binderScheme) {
+    return `ready names a server over ${server.protocol.slice(0, -1)} while BinderHub is ${binderScheme.slice(0, -1)}: the token is not sent there`;
+  }
+  return undefined;
 }
 
 /**
@@ -192,7 +243,7 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
   try {
     let res: Response;
     try {
-      res = await (opts.fetch ?? fetch)(url, { headers: { Accept: 'text/event-stream' }, signal: ctl.signal });
+      res = await fetchSameOrigin(url, { headers: { Accept: 'text/event-stream' }, signal: ctl.signal }, opts.fetch);
     } catch (e) {
       return broken('resolve', `${redactUrl(binderUrl)} /build request failed`, e);
     }
@@ -207,8 +258,11 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
     clock.enter('resolve');
 
     let ending: LaunchOutcome | undefined;
+    const budget = new StreamBudget();
     const parser = createParser({
+      onComment: () => budget.flushed(),
       onEvent(msg) {
+        budget.flushed();
         if (ending) return;
         armIdle();
         let event: LaunchEvent;
@@ -225,15 +279,21 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
         if (typeof event.token === 'string') registerSecret(event.token);
         // ready and failed end the launch: they close the running phase instead of starting one.
         if (event.phase === 'ready' || event.phase === 'failed') clock.close();
-        else clock.enter(event.phase);
+        else if (TIMED_PHASES.has(event.phase)) clock.enter(event.phase);
         stage = probePhaseOf(event.phase, stage);
-        if (event.message) log.add(`${event.phase}: ${event.message}`);
-        opts.onEvent?.(event);
+        const message = typeof event.message === 'string' ? event.message : undefined;
+        if (message) log.add(`${event.phase}: ${message}`);
+        opts.onEvent?.({ ...event, phase: cleanText(event.phase, 40), message: message && cleanText(message) });
         if (event.phase === 'failed') {
-          ending = fail(stage, `hub reported failure: ${redact(event.message?.trim() || 'no message')}`);
+          ending = fail(stage, `hub reported failure: ${cleanText(message || 'no message')}`);
         } else if (event.phase === 'ready') {
           if (typeof event.url !== 'string' || typeof event.token !== 'string') {
             ending = fail('launch', 'ready event without url and token');
+            return;
+          }
+          const problem = serverUrlProblem(binderUrl, event.url);
+          if (problem) {
+            ending = fail('launch', problem);
             return;
           }
           ending = { ok: true, url: event.url, token: event.token, durations: clock.durations, messages: log.messages };
@@ -241,18 +301,27 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
       },
     });
 
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    // Fed line by line, counted in bytes before the parser buffers them: a line without end or an endless event stops at its limit.
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
     try {
       for (;;) {
-        let chunk: ReadableStreamReadResult<string>;
+        let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();
         } catch (e) {
           return broken(stage, `event stream broke in phase ${clock.current}`, e);
         }
         if (chunk.done) break;
-        parser.feed(chunk.value);
-        if (ending) return ending;
+        for (const line of lines(chunk.value)) {
+          const tooLarge = budget.take(line.byteLength);
+          if (tooLarge) return fail(stage, `${redactUrl(binderUrl)} /build sent ${tooLarge} (last phase: ${clock.current})`);
+          const text = decoder.decode(line, { stream: true });
+          // A blank line ends an event: the parser dispatches or drops what it buffered.
+          if (text === '\n' || text === '\r\n') budget.flushed();
+          parser.feed(text);
+          if (ending) return ending;
+        }
       }
       parser.reset({ consume: true });
       return ending ?? fail(stage, `event stream ended without ready (last phase: ${clock.current})`);
@@ -283,7 +352,7 @@ export function parseHealth(binderUrl: string, body: unknown): HubHealth {
       const parts = [num(c.user_pods) !== undefined && `${c.user_pods} user pods`, num(c.build_pods) !== undefined && `${c.build_pods} build pods`];
       const message = parts.filter(Boolean).join(', ');
       return {
-        service: c.service,
+        service: cleanText(c.service, 100),
         ok: c.ok,
         ...(used !== undefined && total !== undefined ? { quota: { used, total } } : {}),
         ...(message ? { message } : {}),
@@ -300,7 +369,7 @@ export async function fetchHealth(binderUrl: string, opts: { timeoutMs: number; 
   const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
   let res: Response;
   try {
-    res = await (opts.fetch ?? fetch)(joinUrl(binderUrl, 'health'), { headers: { Accept: 'application/json' }, signal });
+    res = await fetchSameOrigin(joinUrl(binderUrl, 'health'), { headers: { Accept: 'application/json' }, signal }, opts.fetch);
   } catch (e) {
     const timedOut = (e as Error).name === 'TimeoutError';
     return { binderUrl, error: timedOut ? `no answer within ${Math.round(opts.timeoutMs / 100) / 10} s` : describeFetchError(e) };
@@ -308,8 +377,9 @@ export async function fetchHealth(binderUrl: string, opts: { timeoutMs: number; 
   if (res.status !== 200 && res.status !== 503) return { binderUrl, error: `HTTP ${res.status}: ${await bodySnippet(res)}` };
   let text: string;
   try {
-    text = await res.text();
+    text = await readText(res, LIMITS.healthBodyBytes);
   } catch (e) {
+    if (e instanceof TooLargeError) return { binderUrl, error: `HTTP ${res.status}, ${e.message}` };
     return { binderUrl, error: `HTTP ${res.status}, body cut off: ${describeFetchError(e)}` };
   }
   try {

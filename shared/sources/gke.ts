@@ -5,6 +5,7 @@
 // (the pool's `locations`, else the cluster's); `totalMaxNodeCount`, when set, is
 // the ceiling itself.
 import { container, type container_v1 } from '@googleapis/container';
+import type { ClusterRef } from '../model.ts';
 import { googleRequestOptions, googleUpstreamError, malformed, type GoogleApiAuth } from './google-api.ts';
 
 /** Same fields as a `checks.nodeHeadroom.pools[]` config entry. */
@@ -14,12 +15,14 @@ export interface NodePoolRef {
   cluster: string;
   pool: string;
 }
-export type ClusterRef = Omit<NodePoolRef, 'pool'>;
+export type { ClusterRef };
 
 export interface NodePoolLimit {
   /** Autoscaler max over all zones; null when autoscaling is off. */
   max: number | null;
   zones: string[];
+  /** maxNodeCount, when the max is set per zone rather than as totalMaxNodeCount. */
+  perZoneMax?: number;
 }
 
 export interface ClusterAccess {
@@ -62,7 +65,7 @@ export class GkeClient {
       throw malformed(UPSTREAM, `node pool ${ref.pool} has autoscaling on but neither maxNodeCount nor totalMaxNodeCount`);
     }
     if (zones.length === 0) throw malformed(UPSTREAM, `no zones known for node pool ${ref.pool}`);
-    return { max: a.maxNodeCount * zones.length, zones };
+    return { max: a.maxNodeCount * zones.length, zones, perZoneMax: a.maxNodeCount };
   }
 
   async clusterAccess(ref: ClusterRef): Promise<ClusterAccess> {

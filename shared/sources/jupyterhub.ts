@@ -3,8 +3,10 @@
 // tests/test_launch.py does) and, with a hub admin token, confirm through
 // GET /hub/api/users/{name} that the server is gone and DELETE …/server if it is not.
 import { UpstreamError } from '../errors.ts';
+import { LIMITS } from '../limits.ts';
 import { redact, redactUrl } from '../redact.ts';
-import { joinUrl, type FetchLike } from './binderhub.ts';
+import { joinUrl } from './binderhub.ts';
+import { discard, fetchSameOrigin, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
 
 /** A launched server as BinderHub's `ready` event hands it over. */
 export interface ServerRef {
@@ -14,16 +16,39 @@ export interface ServerRef {
 }
 
 interface HttpOptions {
+  /** Per request, body included. */
   timeoutMs: number;
   fetch?: FetchLike;
+  /** The probe's own deadline: ends every request and wait at once. */
+  signal?: AbortSignal;
 }
 
 const withSlash = (url: string) => (url.endsWith('/') ? url : url + '/');
 const tokenHeader = (token: string) => ({ Authorization: `token ${token}` });
 
-function failure(e: unknown, timeoutMs: number): string {
+/** The request's deadline: its own timeout, or the caller's, whichever comes first. */
+const requestSignal = (opts: HttpOptions) =>
+  opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
+
+/** Waits `ms`, or less if the caller's deadline comes first. */
+const pause = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+export const BUDGET_USED = 'the probe time budget ran out';
+
+function failure(e: unknown, opts: HttpOptions): string {
+  if (opts.signal?.aborted) return BUDGET_USED;
   const err = e as { name?: string; message?: string; cause?: { code?: string } };
-  if (err.name === 'TimeoutError') return `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
+  if (err.name === 'TimeoutError') return `no answer within ${Math.round(opts.timeoutMs / 100) / 10} s`;
   return redact(`${err.message ?? String(e)}${err.cause?.code ? ` (${err.cause.code})` : ''}`);
 }
 
@@ -33,15 +58,21 @@ export async function contactServer(ref: ServerRef, opts: HttpOptions): Promise<
   let res: Response;
   try {
     // A redirect (to the hub's login or spawn page) means the server did not take the token.
-    res = await (opts.fetch ?? fetch)(target, { headers: tokenHeader(ref.token), redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs) });
+    res = await (opts.fetch ?? fetch)(target, { headers: tokenHeader(ref.token), redirect: 'manual', signal: requestSignal(opts) });
   } catch (e) {
-    return { ok: false, error: `${redactUrl(target)} api: ${failure(e, opts.timeoutMs)}` };
+    return { ok: false, error: `${redactUrl(target)} api: ${failure(e, opts)}` };
   }
-  const text = await res.text().catch(() => '');
   const type = res.headers.get('content-type') ?? 'no content type';
   if (res.status !== 200) {
+    discard(res);
     const where = res.status >= 300 && res.status < 400 ? ` to ${redactUrl(res.headers.get('location') ?? '')}` : '';
     return { ok: false, error: `server api answered HTTP ${res.status}${where} (${type})` };
+  }
+  let text: string;
+  try {
+    text = await readText(res, LIMITS.smallBodyBytes);
+  } catch (e) {
+    return { ok: false, error: `server api answered 200 ${type}, ${e instanceof TooLargeError ? e.message : `body cut off: ${failure(e, opts)}`}` };
   }
   try {
     const version = (JSON.parse(text) as { version?: unknown }).version;
@@ -63,23 +94,24 @@ export interface ShutdownOptions extends HttpOptions {
 export async function shutdownServer(ref: ServerRef, opts: ShutdownOptions): Promise<{ ok: boolean; attempts: number; error?: string }> {
   const target = withSlash(ref.url) + 'api/shutdown';
   let error = '';
-  for (let attempt = 1; attempt <= opts.retries + 1; attempt++) {
-    if (attempt > 1) await new Promise((r) => setTimeout(r, opts.backoffMs * 2 ** (attempt - 2)));
+  let attempt = 0;
+  while (attempt <= opts.retries && !opts.signal?.aborted) {
+    if (attempt++ > 0) await pause(opts.backoffMs * 2 ** (attempt - 2), opts.signal);
     try {
       const res = await (opts.fetch ?? fetch)(target, {
         method: 'POST',
         headers: tokenHeader(ref.token),
         redirect: 'manual',
-        signal: AbortSignal.timeout(opts.timeoutMs),
+        signal: requestSignal(opts),
       });
-      await res.arrayBuffer().catch(() => undefined);
+      discard(res);
       if (res.ok) return { ok: true, attempts: attempt };
       error = `HTTP ${res.status}`;
     } catch (e) {
-      error = failure(e, opts.timeoutMs);
+      error = failure(e, opts);
     }
   }
-  return { ok: false, attempts: opts.retries + 1, error: `api/shutdown failed ${opts.retries + 1} times, last: ${error}` };
+  return { ok: false, attempts: attempt, error: `api/shutdown failed ${attempt} time${attempt === 1 ? '' : 's'}, last: ${error || BUDGET_USED}` };
 }
 
 /** Where a launched server lives on its hub. */
@@ -92,15 +124,15 @@ export interface ServerLocation {
 }
 
 /**
- * Reads the user (and named server) from a `…/user/<name>/[<server>/]` URL; the hub API
- * is `hubUrl` when given, else the part of the URL before `/user/`.
+ * Reads the user (and named server) from a `…/user/<name>/[<server>/]` URL. The hub API
+ * is always the configured `hubUrl`, never a host the server URL names: the admin token
+ * goes nowhere else.
  */
-export function serverLocation(serverUrl: string, hubUrl?: string): ServerLocation {
+export function serverLocation(serverUrl: string, hubUrl: string): ServerLocation {
   const u = new URL(serverUrl);
   const m = /^(.*?)\/user\/([^/]+)\/(?:([^/]+)\/?)?$/.exec(u.pathname);
   if (!m) throw new Error(`cannot tell the user from server URL ${redactUrl(serverUrl)}`);
-  const base = hubUrl ?? `${u.origin}${m[1]}/`;
-  return { hubApi: joinUrl(base, 'hub/api/'), user: decodeURIComponent(m[2]), server: m[3] ? decodeURIComponent(m[3]) : '' };
+  return { hubApi: joinUrl(hubUrl, 'hub/api/'), user: decodeURIComponent(m[2]), server: m[3] ? decodeURIComponent(m[3]) : '' };
 }
 
 function serverPath(loc: ServerLocation): string {
@@ -110,22 +142,29 @@ function serverPath(loc: ServerLocation): string {
 
 async function hubCall(loc: ServerLocation, token: string, path: string, method: string, opts: HttpOptions): Promise<Response> {
   try {
-    return await (opts.fetch ?? fetch)(loc.hubApi + path, { method, headers: tokenHeader(token), signal: AbortSignal.timeout(opts.timeoutMs) });
+    // Same origin only: the admin token never follows a redirect elsewhere.
+    return await fetchSameOrigin(loc.hubApi + path, { method, headers: tokenHeader(token), signal: requestSignal(opts) }, opts.fetch);
   } catch (e) {
-    throw new UpstreamError('jupyterhub', `${method} ${path}: ${failure(e, opts.timeoutMs)}`);
+    throw new UpstreamError('jupyterhub', `${method} ${path}: ${failure(e, opts)}`);
   }
 }
 
 /** Whether the hub lists the server as running or starting/stopping ('active'), or not at all ('gone'). */
 export async function hubServerState(loc: ServerLocation, token: string, opts: HttpOptions): Promise<'active' | 'gone'> {
   const res = await hubCall(loc, token, `users/${encodeURIComponent(loc.user)}`, 'GET', opts);
-  if (res.status === 404) return 'gone';
-  if (res.status !== 200) throw new UpstreamError('jupyterhub', `GET users/${loc.user} answered HTTP ${res.status}`, res.status);
+  if (res.status === 404) {
+    discard(res);
+    return 'gone';
+  }
+  if (res.status !== 200) {
+    discard(res);
+    throw new UpstreamError('jupyterhub', `GET users/${loc.user} answered HTTP ${res.status}`, res.status);
+  }
   let model: { servers?: Record<string, { ready?: boolean; pending?: string | null }> };
   try {
-    model = (await res.json()) as typeof model;
-  } catch {
-    throw new UpstreamError('jupyterhub', `GET users/${loc.user} answered no JSON`);
+    model = JSON.parse(await readText(res, LIMITS.hubApiBodyBytes)) as typeof model;
+  } catch (e) {
+    throw new UpstreamError('jupyterhub', `GET users/${loc.user} answered ${e instanceof TooLargeError ? e.message : 'no JSON'}`);
   }
   // Without read:servers the model has no `servers`: we cannot confirm anything.
   if (!model || typeof model.servers !== 'object') throw new UpstreamError('jupyterhub', 'user model has no "servers" (token lacks admin:servers?)');
@@ -136,7 +175,7 @@ export async function hubServerState(loc: ServerLocation, token: string, opts: H
 /** Asks the hub to stop the server (204 stopped, 202 stopping, 400/404 not running). */
 export async function hubDeleteServer(loc: ServerLocation, token: string, opts: HttpOptions): Promise<void> {
   const res = await hubCall(loc, token, serverPath(loc), 'DELETE', opts);
-  await res.arrayBuffer().catch(() => undefined);
+  discard(res);
   if (res.status === 204 || res.status === 202 || res.status === 400 || res.status === 404) return;
   throw new UpstreamError('jupyterhub', `DELETE ${serverPath(loc)} answered HTTP ${res.status}`, res.status);
 }
@@ -153,8 +192,8 @@ async function waitGone(loc: ServerLocation, token: string, opts: EnsureGoneOpti
   const until = Date.now() + opts.confirmTimeoutMs;
   for (;;) {
     if ((await hubServerState(loc, token, opts)) === 'gone') return true;
-    if (Date.now() + pollMs > until) return false;
-    await new Promise((r) => setTimeout(r, pollMs));
+    if (Date.now() + pollMs > until || opts.signal?.aborted) return false;
+    await pause(pollMs, opts.signal);
   }
 }
 

@@ -3,6 +3,7 @@
 // again once BinderHub handed it over — also when contact failed.
 import type { BinderHealthConfig, LaunchProbeConfig } from '../config/schema.ts';
 import { parseDuration } from '../duration.ts';
+import { LIMITS } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { LaunchPhase, ProbeResult } from '../model.ts';
 import { redact, registerSecret } from '../redact.ts';
@@ -32,6 +33,7 @@ export interface ProbeTarget {
 }
 
 export interface ProbeSettings {
+  /** The whole probe, stop included (see stopReserveMs). */
   timeoutMs: number;
   idleTimeoutMs: number;
   contactTimeoutMs: number;
@@ -60,18 +62,26 @@ export function probeSettings(cfg: LaunchProbeConfig): ProbeSettings {
   };
 }
 
-/** Stops a server BinderHub handed over; a failure here is the probe's own finding. */
+/** The part of the probe's timeout kept for the stop: launch and contact must end this much before it. */
+export function stopReserveMs(timeoutMs: number): number {
+  return Math.min(LIMITS.maxStopReserveMs, Math.round(timeoutMs * LIMITS.stopReserveShare));
+}
+
+/** Stops a server BinderHub handed over, by `signal` (the end of the probe's timeout); a failure here is the probe's own finding. */
 async function stopServer(
   ref: ServerRef,
   target: ProbeTarget,
   settings: ProbeSettings,
   opts: ProbeOptions,
   log: MessageLog,
+  signal: AbortSignal,
 ): Promise<{ ok: boolean; error?: string }> {
-  const http = { timeoutMs: settings.contactTimeoutMs, fetch: opts.fetch };
+  const http = { timeoutMs: settings.contactTimeoutMs, fetch: opts.fetch, signal };
   const shutdown = await shutdownServer(ref, { ...http, retries: settings.stopRetries, backoffMs: opts.stopBackoffMs ?? 1000 });
   if (shutdown.ok && shutdown.attempts > 1) log.add(`stop: api/shutdown took ${shutdown.attempts} attempts`);
   if (!target.hubApiToken) return shutdown.ok ? { ok: true } : { ok: false, error: `${shutdown.error}; no hub API token configured, the server may be leaking` };
+  // The admin token goes only to the configured hub, never to a host the launch named.
+  if (!target.hubUrl) return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; no hubUrl configured, so the hub API token was not used` };
 
   let loc;
   try {
@@ -80,7 +90,7 @@ async function stopServer(
     return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; ${(e as Error).message}` };
   }
   // The hub answers a DELETE only once the spawner stopped the server (or after its slow_stop_timeout), so it gets the confirm window.
-  const hubHttp = { timeoutMs: Math.max(settings.contactTimeoutMs, settings.stopConfirmTimeoutMs), fetch: opts.fetch };
+  const hubHttp = { timeoutMs: Math.max(settings.contactTimeoutMs, settings.stopConfirmTimeoutMs), fetch: opts.fetch, signal };
   const gone = await ensureServerGone(loc, target.hubApiToken, { ...hubHttp, confirmTimeoutMs: settings.stopConfirmTimeoutMs, shutdownOk: shutdown.ok });
   if (gone.deleted) log.add(`stop: deleted ${loc.user}'s server through the hub API`);
   if (!gone.gone) return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; hub API: ${gone.error}` };
@@ -105,8 +115,12 @@ export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSetting
     return result;
   }
 
+  // One deadline for the whole probe; launch and contact leave the stop its reserve.
+  const probeEnd = AbortSignal.timeout(settings.timeoutMs);
+  const launchMs = settings.timeoutMs - stopReserveMs(settings.timeoutMs);
+  const launchEnd = AbortSignal.timeout(launchMs);
   const launch = await streamLaunch(target.binderUrl, target.repo, {
-    timeoutMs: settings.timeoutMs,
+    timeoutMs: launchMs,
     idleTimeoutMs: settings.idleTimeoutMs,
     fetch: opts.fetch,
     signal: opts.signal,
@@ -124,13 +138,13 @@ export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSetting
     const ref = { url: launch.url, token: launch.token };
     progress('contact');
     let t = performance.now();
-    const contact = await contactServer(ref, { timeoutMs: settings.contactTimeoutMs, fetch: opts.fetch });
+    const contact = await contactServer(ref, { timeoutMs: settings.contactTimeoutMs, fetch: opts.fetch, signal: launchEnd });
     durations.contact = Math.round(performance.now() - t);
     if (!contact.ok) log.add(`contact: ${contact.error}`);
 
     progress('stop');
     t = performance.now();
-    const stop = await stopServer(ref, target, settings, opts, log);
+    const stop = await stopServer(ref, target, settings, opts, log, probeEnd);
     durations.stop = Math.round(performance.now() - t);
     if (!stop.ok) log.add(`stop: ${stop.error}`);
 
@@ -171,6 +185,8 @@ export interface LaunchProbeSourceOptions extends ProbeOptions {
 /** Every configured target × repo, `cfg.concurrency` at a time. */
 export function launchProbeSource(cfg: LaunchProbeConfig, opts: LaunchProbeSourceOptions = {}): ObservationSource<'launchProbe'> {
   const settings = probeSettings(cfg);
+  // Configured credentials: masked for the life of the instance, not only during a run.
+  for (const token of Object.values(opts.hubApiTokens ?? {})) registerSecret(token, 'instance');
   return {
     async observe() {
       const targets: ProbeTarget[] = cfg.targets.flatMap((t) =>

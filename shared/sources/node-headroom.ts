@@ -68,6 +68,9 @@ async function observePool(
     cordonedNodes,
     notReadyNodes: nodes.filter((n) => !n.ready).map((n) => n.name).sort(),
     max: limit.max,
+    ...(limit.max === null
+      ? {}
+      : { maxSetting: limit.perZoneMax ? { kind: 'perZone' as const, perZone: limit.perZoneMax, zones: limit.zones.length } : { kind: 'total' as const } }),
     // A pod restricted to other pools does not wait for this one; an unrestricted pod could land here.
     pending: pending.filter((p) => p.unschedulableSince !== undefined && (!p.pools || p.pools.includes(ref.pool))).length,
   };

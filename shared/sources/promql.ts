@@ -5,7 +5,9 @@
 import { GoogleAuth } from 'google-auth-library';
 import { ConfigError, UpstreamError } from '../errors.ts';
 import type { Series } from '../model.ts';
-import { redact, redactUrl, registerSecret } from '../redact.ts';
+import { LIMITS } from '../limits.ts';
+import { cleanText, redact, redactUrl, registerSecret } from '../redact.ts';
+import { fetchSameOrigin, readText, TooLargeError } from './bounded-http.ts';
 import { parseDuration } from '../duration.ts';
 import type { Config } from '../config/schema.ts';
 
@@ -70,11 +72,12 @@ export function promqlClient(options: PromqlClientOptions): PromqlClient {
     try {
       const headers = await authHeaders(url);
       headers.set('Accept', 'application/json');
-      const res = await fetch(url, { headers, signal: combined });
+      const res = await fetchSameOrigin(url, { headers, signal: combined });
       status = res.status;
       retryAfter = res.headers.get('retry-after');
-      text = await res.text();
+      text = await readText(res, LIMITS.prometheusBodyBytes);
     } catch (e) {
+      if (e instanceof TooLargeError) throw fail(e.message, status, e);
       if (deadline.aborted) throw fail(`no answer within ${timeoutMs} ms`, status, e);
       if (signal?.aborted) throw fail('request aborted', status, e);
       throw fail(`request failed: ${(e as Error).message}`, status, e);
@@ -86,13 +89,13 @@ export function promqlClient(options: PromqlClientOptions): PromqlClient {
       body = undefined;
     }
     if (body?.status === 'error') {
-      throw fail(`${String(body.errorType ?? 'error')}: ${String(body.error ?? '').slice(0, 300)}`, status);
+      throw fail(`${cleanText(String(body.errorType ?? 'error'), 40)}: ${cleanText(String(body.error ?? ''))}`, status);
     }
     if (status! < 200 || status! > 299) {
       const hint = retryAfter ? `, retry after ${retryAfter}` : '';
-      throw fail(`HTTP ${status}${hint}: ${text.replace(/\s+/g, ' ').slice(0, 200)}`, status);
+      throw fail(`HTTP ${status}${cleanText(hint, 60)}: ${cleanText(text, 200)}`, status);
     }
-    if (!body || typeof body !== 'object') throw fail(`answer is not JSON: ${text.replace(/\s+/g, ' ').slice(0, 120)}`, status);
+    if (!body || typeof body !== 'object') throw fail(`answer is not JSON: ${cleanText(text, 120)}`, status);
     if (body.status !== 'success') throw fail('answer has no "status": "success"', status);
     return body.data;
   }
@@ -171,13 +174,13 @@ function authHeaderSource(auth: PromqlAuth): (url: string) => Promise<Headers> {
     case 'none':
       return async () => new Headers();
     case 'basic': {
-      registerSecret(auth.password);
+      registerSecret(auth.password, 'instance');
       const value = 'Basic ' + Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
-      registerSecret(value.slice(6));
+      registerSecret(value.slice(6), 'instance');
       return async () => new Headers({ Authorization: value });
     }
     case 'bearer':
-      registerSecret(auth.token);
+      registerSecret(auth.token, 'instance');
       return async () => new Headers({ Authorization: `Bearer ${auth.token}` });
     case 'google': {
       const google = auth.google ?? new GoogleAuth({ scopes: [MONITORING_READ_SCOPE] });

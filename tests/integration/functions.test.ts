@@ -27,6 +27,7 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
       '    targets:',
       `      - binderUrl: ${binder.url}`,
       '        repos: [gh/binderwatch-fault/ok/HEAD, gh/binderwatch-fault/unreachable/HEAD]',
+      `        hubUrl: ${hub.url}`,
       '        hubApiTokenEnv: BW_TEST_HUB_TOKEN',
       '    timeout: 60s',
       '    contactTimeout: 2s',
@@ -51,10 +52,15 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
   it('answers a Scheduler POST after launching both repos, firing for the one whose server cannot be reached', async () => {
     const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Google-Cloud-Scheduler' }, body: '{}' });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { outcome: string; findings: { key: string; summary: string }[]; notifications: { key: string; state: string }[] };
+    const body = (await res.json()) as { outcome: string; findings: { key: string; title: string; summary: string }[]; notifications: { key: string; state: string }[] };
     expect(body.outcome).toBe('problem');
     expect(body.findings.map((f) => f.key)).toEqual([`launch:${new URL(binder.url).host}:gh/binderwatch-fault/unreachable/HEAD`]);
-    expect(body.findings[0].summary).toContain('phase contact');
+    // At most 80 characters: a long repo name is cut, the hub and the phase always show.
+    const title = body.findings[0].title;
+    expect(title.startsWith('Launch of gh/binderwatch-fault/')).toBe(true);
+    expect(title.endsWith(` fails on ${new URL(binder.url).host} (contact)`)).toBe(true);
+    expect([...title].length).toBeLessThanOrEqual(80);
+    expect(body.findings[0].summary).toContain('Phase contact: the server started but does not answer');
     expect(body.notifications).toEqual([{ key: body.findings[0].key, state: 'firing', severity: 'critical' }]);
   });
 

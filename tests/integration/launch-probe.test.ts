@@ -18,7 +18,7 @@ let binder: FakeBinderHub;
 const settings: ProbeSettings = { timeoutMs: 30_000, idleTimeoutMs: 2_000, contactTimeoutMs: 1_000, stopRetries: 2, stopConfirmTimeoutMs: 4_000 };
 const fault = (name: string, ref = 'HEAD') => `gh/binderwatch-fault/${name}/${ref}`;
 const probe = (repo: string, withToken = true) =>
-  runLaunchProbe({ binderUrl: binder.url, repo, hubApiToken: withToken ? hub.adminToken : undefined }, settings, { stopBackoffMs: 50 });
+  runLaunchProbe({ binderUrl: binder.url, repo, hubUrl: hub.url, hubApiToken: withToken ? hub.adminToken : undefined }, settings, { stopBackoffMs: 50 });
 /** The hub user BinderHub made for a probe of `repo`. */
 const userOf = (repo: string) => binder.launches.filter((l) => `${l.provider}/${l.spec}` === repo).at(-1)?.user;
 
@@ -126,8 +126,8 @@ suite('launchProbeSource', () => {
     try {
       const cfg = launchProbeSchema.parse({
         targets: [
-          { binderUrl: binder.url, repos: [fault('ok', 'source-1'), fault('build-failed')] },
-          { binderUrl: second.url, repos: [fault('ok', 'source-2'), fault('unreachable', 'source')] },
+          { binderUrl: binder.url, hubUrl: hub.url, repos: [fault('ok', 'source-1'), fault('build-failed')] },
+          { binderUrl: second.url, hubUrl: hub.url, repos: [fault('ok', 'source-2'), fault('unreachable', 'source')] },
         ],
         timeout: '30s',
         idleTimeout: '2s',
@@ -184,7 +184,7 @@ suite('binderwatch probe', () => {
   it('prints each phase as a line and exits 0 when the launch works', async () => {
     env.BW_HUB_TOKEN = hub.adminToken;
     const io = capture();
-    const code = await probeCommand([binder.url, fault('ok', 'cli-1'), '--hub-token-env', 'BW_HUB_TOKEN', '--timeout', '30s'], { ...io, isTTY: false, env });
+    const code = await probeCommand([binder.url, fault('ok', 'cli-1'), '--hub-token-env', 'BW_HUB_TOKEN', '--hub-url', hub.url, '--timeout', '30s'], { ...io, isTTY: false, env });
     const { out } = io.text();
     expect(code).toBe(0);
     const phases = out
@@ -226,11 +226,12 @@ suite('binderwatch probe', () => {
     [['http://127.0.0.1:1'], /usage: binderwatch probe/],
     [['not a url', 'gh/o/r/HEAD'], /<binderUrl>: expected an absolute URL/],
     [['http://127.0.0.1:1', 'gh/o/r/HEAD', '--timeout', 'soon'], /--timeout: expected a duration/],
+    [['http://127.0.0.1:1', 'gh/o/r/HEAD', '--hub-token-env', 'BW_HUB_TOKEN'], /--hub-url: is required with --hub-token-env/],
     [['http://127.0.0.1:1', 'gh/o/r/HEAD', '--hub-token-env', 'NOT_SET'], /environment variable NOT_SET is not set/],
-    [['http://127.0.0.1:1', 'git/https://github.com/o/r/main'], /could not probe: git specs are "<url-escaped repository URL>\/<ref>"/],
+    [['http://127.0.0.1:1', 'git/https://github.com/o/r/main'], /<provider\/spec>: git specs are "<url-escaped repository URL>\/<ref>"/],
   ])('exits 2 on bad arguments %j', async (args, message) => {
     const io = capture();
-    expect(await probeCommand(args, { ...io, isTTY: false, env: {} })).toBe(2);
+    expect(await probeCommand(args, { ...io, isTTY: false, env: { BW_HUB_TOKEN: 'set' } })).toBe(2);
     expect(io.text().err + io.text().out).toMatch(message);
   });
 });

@@ -2,7 +2,7 @@
 // functions from it the way Cloud Functions does: the Functions Framework's
 // main.js with --target, the archive's package.json `main`, and only the
 // dependencies that package.json declares installed beside it.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,6 +10,8 @@ import { buildPackage, functionEntries, type PackageResult } from '../../infra/p
 import { readZip } from '../../infra/zip.ts';
 import { schedulerPost, startFunction as startFunctionIn, stopFunction, unpackArchive, type StartedFunction } from '../../infra/function-runner.ts';
 import { startBinderHub } from '../../infra/binderhub-server.ts';
+import { startSmtpServer } from '../../infra/smtp.ts';
+import { PNG } from 'pngjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -21,8 +23,8 @@ let result: PackageResult;
 let dir: string;
 const children: ChildProcess[] = [];
 
-async function startFunction(target: string, config = CONFIG): Promise<StartedFunction> {
-  const started = startFunctionIn(dir, target, config);
+async function startFunction(target: string, config = CONFIG, env: Record<string, string> = {}): Promise<StartedFunction> {
+  const started = startFunctionIn(dir, target, config, env);
   started.then((f) => children.push(f.child), () => undefined);
   return started;
 }
@@ -47,10 +49,10 @@ describe('function source archive', () => {
     expect(names.filter((n) => n.endsWith('.ts'))).toEqual([]);
   });
 
-  it('declares an ES module whose only dependency is the Functions Framework', () => {
+  it('declares an ES module whose only dependencies are the Functions Framework and the native chart renderer', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     expect(manifest).toMatchObject({ type: 'module', main: 'index.js' });
-    expect(Object.keys(manifest.dependencies)).toEqual(['@google-cloud/functions-framework']);
+    expect(Object.keys(manifest.dependencies)).toEqual(['@google-cloud/functions-framework', '@resvg/resvg-js']);
   });
 
   it('reports what each entry point loads at cold start', () => {
@@ -74,7 +76,10 @@ describe('function source archive', () => {
   it('loads a check\'s lazily imported clients from the archive: binderHealth reads a loopback BinderHub /health', async () => {
     const hub = await startBinderHub({ podQuota: 100 });
     try {
-      const config = JSON.stringify({ checks: { binderHealth: { binderUrls: [hub.url] } }, alerting: { state: { type: 'memory' } } });
+      const config = JSON.stringify({
+        checks: { binderHealth: { binderUrls: [hub.url], alert: { failuresToFire: 1 } } },
+        alerting: { state: { type: 'memory' }, links: { dashboard: 'https://grafana.example.org/d/binder' } },
+      });
       const health = (ok: boolean) => ({
         status: ok ? 200 : 503,
         contentType: 'application/json',
@@ -94,8 +99,36 @@ describe('function source archive', () => {
       hub.setHealth(health(false));
       const failing = await schedulerPost(port, 'binderHealth');
       expect(failing.body).toMatchObject({ check: 'binderHealth', outcome: 'problem' });
+      // The alert as the archive writes it (the console channel): its title, and the configured link.
+      await vi.waitFor(() => expect(output()).toContain(`"message":"FIRING critical: ${new URL(hub.url).host} unhealthy: JupyterHub API"`));
+      expect(output()).toContain('{"title":"Dashboard","url":"https://grafana.example.org/d/binder"}');
       await stop(child);
     } finally {
+      await hub.close();
+    }
+  });
+
+  it('sends a failing launch\'s alert by email with its chart, drawn by resvg from the archive', async () => {
+    const hub = await startBinderHub();
+    const smtp = await startSmtpServer('bw', 'pw-for-package-tests');
+    try {
+      const repo = 'gh/binderwatch-fault/build-failed/HEAD';
+      const config = JSON.stringify({
+        checks: { launchProbe: { targets: [{ binderUrl: hub.url, repos: [repo] }], timeout: '20s' } },
+        alerting: { state: { type: 'memory' } },
+      });
+      const env = { BINDERWATCH_SMTP_URL: smtp.url, BINDERWATCH_EMAIL_FROM: 'alerts@example.org', BINDERWATCH_EMAIL_TO: 'oncall@example.org' };
+      const { port, child, output } = await startFunction('launchProbe', config, env);
+      // Two failed probes of the last three fire the alert; the second run has two chart points.
+      for (let i = 0; i < 2; i++) expect((await schedulerPost(port, 'launchProbe')).status, output()).toBe(200);
+      await stop(child);
+      const mail = smtp.received.find((m) => m.parsed.subject?.includes('FIRING'));
+      expect(mail, output()).toBeDefined();
+      const png = mail!.parsed.attachments.find((a) => a.contentType === 'image/png');
+      expect(png, output()).toBeDefined();
+      expect(PNG.sync.read(png!.content).width).toBe(1440);
+    } finally {
+      await smtp.close();
       await hub.close();
     }
   });

@@ -12,10 +12,12 @@ export interface ConsoleEntry {
 
 /** The log entry for one notification; pure, so tests compare it exactly. */
 export function buildPayload(n: AlertNotification, opts: FormatOptions = {}): ConsoleEntry {
+  // The chart's points are for pictures, not for the log.
+  const { chart: _chart, ...notification } = n;
   return {
     severity: n.state === 'resolved' ? 'NOTICE' : n.severity === 'critical' ? 'ERROR' : 'WARNING',
     message: notificationTitle(n),
-    fields: { channel: 'console', statusLine: statusLine(n, opts), notification: n },
+    fields: { channel: 'console', statusLine: statusLine(n, opts), notification },
   };
 }
 

@@ -3,15 +3,19 @@
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { NotifyError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
 import { redact, redactUrl, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
 import { notificationView, truncate, type FormatOptions } from './format.ts';
+import { isLoopbackHost } from './http.ts';
 
 export interface SmtpSettings {
   host: string;
   port: number;
-  /** TLS from the first byte (`smtps://`); otherwise STARTTLS when the server offers it. */
+  /** TLS from the first byte (`smtps://`); otherwise STARTTLS. */
   secure: boolean;
+  /** `smtp://`: refuse to send (the password, the alert) unless the server upgrades to TLS with STARTTLS; off only for a loopback host. */
+  requireTLS: boolean;
   user?: string;
   pass?: string;
 }
@@ -27,20 +31,34 @@ export function parseSmtpUrl(url: string): SmtpSettings {
   if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new Error(`expected smtp:// or smtps://, got ${redactUrl(url)}`);
   if (!u.hostname) throw new Error('the SMTP URL names no host');
   const secure = u.protocol === 'smtps:';
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   return {
-    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    host,
     port: u.port ? Number(u.port) : secure ? 465 : 587,
     secure,
+    requireTLS: !secure && !isLoopbackHost(host),
     user: u.username ? decodeURIComponent(u.username) : undefined,
     pass: u.password ? decodeURIComponent(u.password) : undefined,
   };
+}
+
+/** A file sent with the email; one with a `cid` is shown inline in the HTML (a chart, say). */
+export interface EmailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+  cid?: string;
 }
 
 export interface EmailMessage {
   subject: string;
   text: string;
   html: string;
+  attachments?: EmailAttachment[];
 }
+
+/** The inline chart's Content-ID (one picture per message). */
+export const CHART_CID = 'chart@binderwatch';
 
 /** Subjects past this get folded by every mail client anyway; the body has it all. */
 const SUBJECT_MAX = 200;
@@ -49,35 +67,80 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** Subject and both bodies for one notification; pure, so tests compare it exactly. */
-export function buildPayload(n: AlertNotification, opts: FormatOptions = {}): EmailMessage {
+/** Severity at a glance: the bar and badge colour (white text on each passes WCAG AA). */
+export function severityColour(n: AlertNotification): string {
+  if (n.state === 'resolved') return '#137333';
+  if (n.status === 'unknown') return '#5f6368';
+  return n.severity === 'critical' ? '#c5221f' : '#b05a00';
+}
+
+// Inline styles: most mail clients drop <style> blocks. Light colours are set
+// explicitly, so a dark client theme cannot leave dark text on a dark background.
+const FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
+const MONO = 'ui-monospace,SFMono-Regular,Menlo,Consolas,monospace';
+const STYLE = {
+  body: `margin:0;padding:24px 12px;background:#f1f3f4;font-family:${FONT};color:#202124;`,
+  card: 'max-width:640px;margin:0 auto;background:#ffffff;border-radius:6px;padding:20px 24px;border-top:6px solid',
+  badge: 'display:inline-block;padding:2px 8px;border-radius:4px;color:#ffffff;font-size:12px;font-weight:bold;letter-spacing:0.04em;text-transform:uppercase;background:',
+  h1: 'margin:8px 0;font-size:20px;line-height:1.3;',
+  summary: 'margin:0 0 4px;font-size:15px;line-height:1.4;',
+  status: 'margin:0 0 16px;color:#5f6368;font-size:13px;',
+  h2: 'margin:20px 0 8px;font-size:15px;',
+  th: 'padding:4px 16px 4px 0;color:#5f6368;font-weight:normal;text-align:left;vertical-align:top;white-space:nowrap;',
+  td: 'padding:4px 0;font-weight:bold;vertical-align:top;',
+  details: 'margin:0 0 16px;white-space:pre-wrap;font-size:14px;',
+  pre: `margin:0;padding:12px;background:#f6f8fa;border:1px solid #dadce0;border-radius:4px;font-family:${MONO};font-size:13px;line-height:1.5;white-space:pre-wrap;overflow-wrap:anywhere;`,
+  link: 'color:#1a73e8;',
+  footer: 'margin:20px 0 0;color:#80868b;font-size:12px;',
+} as const;
+
+/**
+ * Subject and both bodies for one notification; pure, so tests compare it exactly.
+ * `attachments` with a `cid` are shown inline under the headline.
+ */
+export function buildPayload(n: AlertNotification, opts: FormatOptions & { attachments?: EmailAttachment[] } = {}): EmailMessage {
   const v = notificationView(n, opts);
-  const text: string[] = [v.title, v.status];
-  const html: string[] = [`<h2>${escapeHtml(v.title)}</h2>`, `<p>${escapeHtml(v.status)}</p>`];
-  if (v.details) {
-    text.push('', v.details);
-    html.push(`<p style="white-space:pre-wrap">${escapeHtml(v.details)}</p>`);
+  const subject = truncate(`[binderwatch] ${v.title}`, SUBJECT_MAX);
+  const colour = severityColour(n);
+  const text: string[] = [v.title, ...(v.summary ? [v.summary] : []), v.status];
+  const html: string[] = [
+    `<div style="${STYLE.card} ${colour};">`,
+    `<span style="${STYLE.badge}${colour};">${escapeHtml(v.badge)}</span>`,
+    `<h1 style="${STYLE.h1}">${escapeHtml(v.headline)}</h1>`,
+    ...(v.summary ? [`<p style="${STYLE.summary}">${escapeHtml(v.summary)}</p>`] : []),
+    `<p style="${STYLE.status}">${escapeHtml(v.status)}</p>`,
+  ];
+  for (const a of opts.attachments ?? []) {
+    if (a.cid) html.push(`<p><img src="cid:${escapeHtml(a.cid)}" alt="${escapeHtml(a.filename)}" style="max-width:100%;"></p>`);
   }
   if (v.evidence.length) {
     text.push('', 'Evidence', ...v.evidence.map(([k, val]) => `  ${k}: ${val}`));
-    const rows = v.evidence.map(([k, val]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(val)}</td></tr>`);
-    html.push('<h3>Evidence</h3>', `<table>${rows.join('')}</table>`);
+    const rows = v.evidence.map(([k, val]) => `<tr><th style="${STYLE.th}">${escapeHtml(k)}</th><td style="${STYLE.td}">${escapeHtml(val)}</td></tr>`);
+    html.push(`<table role="presentation" style="border-collapse:collapse;margin:0 0 16px;font-size:14px;">${rows.join('')}</table>`);
+  }
+  if (v.details) {
+    text.push('', v.details);
+    html.push(`<p style="${STYLE.details}">${escapeHtml(v.details)}</p>`);
   }
   if (v.runbook.length) {
     text.push('', 'Runbook', ...v.runbook.map((c) => `  ${c}`));
-    html.push('<h3>Runbook</h3>', `<pre>${escapeHtml(v.runbook.join('\n'))}</pre>`);
+    html.push(`<h2 style="${STYLE.h2}">Runbook</h2>`, `<pre style="${STYLE.pre}">${escapeHtml(v.runbook.join('\n'))}</pre>`);
   }
   if (v.links.length) {
     text.push('', 'Links', ...v.links.map((l) => `  ${l.title}: ${l.url}`));
-    const items = v.links.map((l) => `<li><a href="${escapeHtml(l.url)}">${escapeHtml(l.title)}</a></li>`);
-    html.push('<h3>Links</h3>', `<ul>${items.join('')}</ul>`);
+    const links = v.links.map((l) => `<a href="${escapeHtml(l.url)}" style="${STYLE.link}">${escapeHtml(l.title)}</a>`);
+    html.push(`<p style="margin:16px 0 0;">${links.join(' · ')}</p>`);
   }
   text.push('', v.footer);
-  html.push(`<p style="color:#666">${escapeHtml(v.footer)}</p>`);
+  html.push(`<p style="${STYLE.footer}">${escapeHtml(v.footer)}</p>`, '</div>');
   return {
-    subject: truncate(`[binderwatch] ${v.title}`, SUBJECT_MAX),
+    subject,
     text: text.join('\n') + '\n',
-    html: `<!doctype html>\n<html><body>\n${html.join('\n')}\n</body></html>\n`,
+    html:
+      '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
+      `<meta name="color-scheme" content="light">\n<title>${escapeHtml(subject)}</title>\n</head>\n` +
+      `<body style="${STYLE.body}">\n${html.join('\n')}\n</body>\n</html>\n`,
+    ...(opts.attachments?.length ? { attachments: opts.attachments } : {}),
   };
 }
 
@@ -88,13 +151,15 @@ export interface EmailProps extends FormatOptions {
   to: string[];
   /** Connect, greeting and per-command timeout; default 10 s. */
   timeoutMs?: number;
+  /** Hears about a chart that did not render. */
+  logger?: Logger;
 }
 
 export function emailNotifier(props: EmailProps): Notifier {
   const smtp = parseSmtpUrl(props.smtpUrl);
-  registerSecret(props.smtpUrl);
-  registerSecret(smtp.pass);
-  registerSecret(smtp.pass && encodeURIComponent(smtp.pass));
+  registerSecret(props.smtpUrl, 'instance');
+  registerSecret(smtp.pass, 'instance');
+  registerSecret(smtp.pass && encodeURIComponent(smtp.pass), 'instance');
   const timeout = props.timeoutMs ?? 10_000;
   // nodemailer is loaded on the first send, not at every function's cold start.
   let transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
@@ -104,6 +169,7 @@ export function emailNotifier(props: EmailProps): Notifier {
         host: smtp.host,
         port: smtp.port,
         secure: smtp.secure,
+        requireTLS: smtp.requireTLS,
         auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
         connectionTimeout: timeout,
         greetingTimeout: timeout,
@@ -113,7 +179,10 @@ export function emailNotifier(props: EmailProps): Notifier {
   return {
     name: 'email',
     async send(n) {
-      const message = buildPayload(n, props);
+      // The chart's renderer is loaded only for a notification that has a chart.
+      const png = n.chart ? await (await import('./chart-png.ts')).pictureOf(n, props.timeZone, props.logger) : undefined;
+      const attachments = png ? [{ filename: 'chart.png', contentType: 'image/png', content: png, cid: CHART_CID }] : undefined;
+      const message = buildPayload(n, { ...props, attachments });
       let info;
       try {
         info = await (await connect()).sendMail({ from: props.from, to: props.to, ...message, headers: { 'X-Binderwatch-Notification': n.id } });

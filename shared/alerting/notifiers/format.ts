@@ -1,8 +1,11 @@
 // Text every channel shares: titles, status lines, times, durations and truncation.
 // Each notifier renders the same `NotificationView`, so Slack, email and the console
-// say the same thing in their own markup.
+// say the same thing in their own markup, and each escapes upstream text in one place.
 import { formatDuration } from '../../duration.ts';
 import type { AlertNotification, NotificationState } from '../notifier.ts';
+import { labelledEvidence } from './evidence.ts';
+
+export { formatValue } from './evidence.ts';
 
 export interface FormatOptions {
   /** IANA time zone for human-readable times; default UTC. */
@@ -17,9 +20,9 @@ const STATE_LABEL: Record<NotificationState, string> = {
   resolved: 'RESOLVED',
 };
 
-/** `FIRING critical: <summary>`, `STILL FIRING …`, `RESOLVED …`. */
+/** `FIRING critical: <title>`, `STILL FIRING …`, `RESOLVED …`; a notification stored before titles existed shows its summary. */
 export function notificationTitle(n: AlertNotification): string {
-  return `${STATE_LABEL[n.state]} ${n.severity}: ${n.summary}`;
+  return `${STATE_LABEL[n.state]} ${n.severity}: ${n.title ?? n.summary}`;
 }
 
 // Building a DateTimeFormat costs far more than using one; zones are few.
@@ -66,34 +69,47 @@ export function statusLine(n: AlertNotification, opts: FormatOptions = {}): stri
   }
 }
 
-/** Evidence values as people read them: integers as they are, fractions to 2 places. */
-export function formatValue(v: number | string): string {
-  if (typeof v === 'string') return v;
-  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
-  return String(Math.round(v * 100) / 100);
-}
-
 /** A channel-neutral rendering of one notification. */
 export interface NotificationView {
+  /** `FIRING critical: <title>`. */
   title: string;
+  /** `FIRING critical`, `RESOLVED warning`: the badge beside the headline. */
+  badge: string;
+  /** The finding's title alone. */
+  headline: string;
+  /** One line of why; absent on a brief resolve (the title and status say it all). */
+  summary?: string;
   status: string;
-  summary: string;
   details?: string;
-  evidence: [name: string, value: string][];
+  evidence: [label: string, value: string][];
   runbook: string[];
   links: { title: string; url: string }[];
   /** check · key · notification id, for whoever needs to find it in logs. */
   footer: string;
 }
 
-export function notificationView(n: AlertNotification, opts: FormatOptions = {}): NotificationView {
+export interface ViewOptions extends FormatOptions {
+  /** Keep a resolve's evidence, details and runbook (see notificationView). */
+  resolvedInFull?: boolean;
+}
+
+/**
+ * What every channel shows. A resolve is brief: what recovered (the title) and how long
+ * it lasted (the status), as the numbers and commands of the problem no longer apply;
+ * `resolvedInFull` keeps them, for a message that stays the incident's record (a Slack
+ * thread's parent).
+ */
+export function notificationView(n: AlertNotification, opts: ViewOptions = {}): NotificationView {
+  const brief = n.state === 'resolved' && !opts.resolvedInFull;
   return {
     title: notificationTitle(n),
+    badge: `${STATE_LABEL[n.state]} ${n.severity}`,
+    headline: n.title ?? n.summary,
+    summary: n.state === 'resolved' ? undefined : n.summary,
     status: statusLine(n, opts),
-    summary: n.summary,
-    details: n.details || undefined,
-    evidence: Object.entries(n.evidence ?? {}).map(([k, v]) => [k, formatValue(v)]),
-    runbook: n.runbook,
+    details: brief ? undefined : n.details || undefined,
+    evidence: brief ? [] : labelledEvidence(n.check, n.evidence),
+    runbook: brief ? [] : n.runbook,
     links: n.links ?? [],
     footer: `${n.check} · ${n.key} · ${n.id}`,
   };

@@ -17,3 +17,21 @@ export function networkErrorText(err: unknown): string {
   const detail = cause && (typeof cause.code === 'string' ? cause.code : typeof cause.message === 'string' ? cause.message : undefined);
   return detail ? `${err.message} (${detail})` : err.message;
 }
+
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine, so clear text there exposes nothing. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Why a Slack webhook URL is refused: it carries the secret in its path, so only https (or loopback, for tests) may carry it. */
+export function webhookUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'expected an https:// incoming-webhook URL';
+  }
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname))) return u.pathname.length > 1 ? undefined : 'expected an https:// incoming-webhook URL';
+  return 'must be an https:// URL: the webhook URL is a secret and http would send it in clear text';
+}

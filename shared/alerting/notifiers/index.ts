@@ -6,6 +6,7 @@ import { registerSecret } from '../../redact.ts';
 import type { Notifier } from '../notifier.ts';
 import { consoleNotifier } from './console.ts';
 import { emailNotifier, parseSmtpUrl } from './email.ts';
+import { webhookUrlProblem } from './http.ts';
 import { slackThreadNotifier, type ThreadStore } from './slack-thread.ts';
 import { slackWebhookNotifier } from './slack.ts';
 
@@ -49,12 +50,13 @@ export function notifiersFromEnv(env: Record<string, string | undefined>, deps: 
   const from = get('BINDERWATCH_EMAIL_FROM');
   const toList = get('BINDERWATCH_EMAIL_TO');
   // Before any validation, so even a message about a bad value cannot carry it.
-  for (const secret of [webhookUrl, botToken, smtpUrl]) registerSecret(secret);
+  for (const secret of [webhookUrl, botToken, smtpUrl]) registerSecret(secret, 'instance');
 
   const issues: ConfigIssue[] = [];
   const issue = (path: string, message: string) => issues.push({ path, message });
 
-  if (webhookUrl && !/^https?:\/\/[^/\s]+\/\S+$/.test(webhookUrl)) issue('BINDERWATCH_SLACK_WEBHOOK_URL', 'expected an https:// incoming-webhook URL');
+  const webhookProblem = webhookUrl && webhookUrlProblem(webhookUrl);
+  if (webhookProblem) issue('BINDERWATCH_SLACK_WEBHOOK_URL', webhookProblem);
   if (botToken && !channel) issue('BINDERWATCH_SLACK_CHANNEL', 'is required with BINDERWATCH_SLACK_BOT_TOKEN (a channel ID like C0123456789)');
   if (channel && !botToken) issue('BINDERWATCH_SLACK_BOT_TOKEN', 'is required with BINDERWATCH_SLACK_CHANNEL');
   if (channel && !CHANNEL_ID.test(channel)) issue('BINDERWATCH_SLACK_CHANNEL', `expected a channel ID like C0123456789 (not a name), got "${channel}"`);
@@ -85,7 +87,7 @@ export function notifiersFromEnv(env: Record<string, string | undefined>, deps: 
   } else if (webhookUrl) {
     notifiers.push(slackWebhookNotifier({ webhookUrl, timeZone, fetch: deps.fetch }));
   }
-  if (smtpUrl && from) notifiers.push(emailNotifier({ smtpUrl, from, to, timeZone }));
+  if (smtpUrl && from) notifiers.push(emailNotifier({ smtpUrl, from, to, timeZone, logger }));
   notifiers.push(consoleNotifier({ logger, timeZone }));
   return notifiers;
 }

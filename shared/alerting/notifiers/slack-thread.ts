@@ -71,7 +71,7 @@ export interface SlackThreadProps extends FormatOptions {
 const RETRYABLE_PLATFORM_ERRORS = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 export function slackThreadNotifier(props: SlackThreadProps): Notifier {
-  registerSecret(props.botToken);
+  registerSecret(props.botToken, 'instance');
   const client = new WebClient(props.botToken, {
     slackApiUrl: props.apiUrl,
     timeout: props.timeoutMs ?? 10_000,
@@ -109,19 +109,54 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
     }
   }
 
+  /**
+   * The chart into the incident's thread with Slack's external upload: ask for an upload
+   * URL, POST the bytes there (no token: the URL is pre-signed, and a credential goes
+   * only to its own origin), then share the file into the thread.
+   */
+  async function uploadChart(n: AlertNotification, threadTs: string): Promise<void> {
+    const png = await (await import('./chart-png.ts')).pictureOf(n, props.timeZone, props.logger);
+    if (!png) return;
+    const title = `${n.chart!.title} (${n.key})`;
+    const { upload_url: uploadUrl, file_id: fileId } = await call('files.getUploadURLExternal', () =>
+      client.files.getUploadURLExternal({ filename: 'chart.png', length: png.length, alt_text: n.chart!.title }),
+    );
+    if (!uploadUrl || !fileId) throw new NotifyError('slack', 'files.getUploadURLExternal answered without an upload URL', false);
+    const target = new URL(uploadUrl);
+    const loopback = target.hostname === '127.0.0.1' || target.hostname === 'localhost';
+    if (target.protocol !== 'https:' && !loopback) throw new NotifyError('slack', 'files.getUploadURLExternal gave a non-https upload URL', false);
+    const res = await (props.fetch ?? fetch)(uploadUrl, {
+      method: 'POST',
+      body: new Uint8Array(png),
+      headers: { 'content-type': 'application/octet-stream' },
+      signal: AbortSignal.timeout(props.timeoutMs ?? 10_000),
+    });
+    await res.body?.cancel();
+    if (!res.ok) throw new NotifyError('slack', `chart upload answered HTTP ${res.status}`, httpRetryable(res.status));
+    await call('files.completeUploadExternal', () => client.files.completeUploadExternal({ files: [{ id: fileId, title }], channel_id: channel, thread_ts: threadTs }));
+  }
+
   return {
     name: 'slack',
     async send(n) {
       const id = threadId(n);
-      const parent = buildPayload(n, props);
+      // The parent stays the incident's record: a resolve keeps its numbers and commands there.
+      const parent = buildPayload(n, { ...props, resolvedInFull: true });
       const known = await threadStore.get(id);
       const ts = known !== undefined && (await updateParent(known, parent)) ? known : await postParent(id, parent);
-      if (n.state === 'firing') return;
-      const reply = buildThreadReply(n, props);
-      // The resolution also shows in the channel, so nobody has to open the thread to see it.
-      await call('chat.postMessage', () =>
-        client.chat.postMessage({ channel, thread_ts: ts, reply_broadcast: n.state === 'resolved', ...reply }),
-      );
+      if (n.state !== 'firing') {
+        const reply = buildThreadReply(n, props);
+        // The resolution also shows in the channel, so nobody has to open the thread to see it.
+        await call('chat.postMessage', () =>
+          client.chat.postMessage({ channel, thread_ts: ts, reply_broadcast: n.state === 'resolved', ...reply }),
+        );
+      }
+      // The alert is delivered; its picture is a bonus that never fails it (or re-sends it on retry).
+      if (n.chart && n.state !== 'resolved') {
+        await uploadChart(n, ts).catch((e: unknown) =>
+          props.logger.log('WARNING', 'alert chart not uploaded to Slack (the bot needs the files:write scope)', { key: n.key, error: redact(e instanceof Error ? e.message : String(e)) }),
+        );
+      }
     },
   } satisfies Notifier;
 }

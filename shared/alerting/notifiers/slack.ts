@@ -5,15 +5,14 @@ import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError 
 import { httpRetryable, NotifyError } from '../../errors.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
-import { notificationView, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView } from './format.ts';
-import { networkErrorText, parseRetryAfter } from './http.ts';
+import { notificationView, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView, type ViewOptions } from './format.ts';
+import { networkErrorText, parseRetryAfter, webhookUrlProblem } from './http.ts';
 
 export const SLACK_LIMITS = {
   headerText: 150,
   sectionText: 3000,
   fields: 10,
   fieldText: 2000,
-  contextElements: 10,
   contextText: 3000,
   blocks: 50,
   /** Slack truncates `text` at 40 000; notifications only show the start anyway. */
@@ -28,6 +27,8 @@ export interface PlainText {
 export interface Mrkdwn {
   type: 'mrkdwn';
   text: string;
+  /** Always true: no auto-linked URLs, channel names or mentions in text that may come from a hub. */
+  verbatim: true;
 }
 export type SlackBlock =
   | { type: 'header'; text: PlainText }
@@ -41,18 +42,44 @@ export interface SlackMessage {
   blocks: SlackBlock[];
 }
 
-/** Slack reads `&`, `<` and `>` as markup in mrkdwn and `text`. */
+/** Slack reads `&`, `<` and `>` as markup in mrkdwn and `text` (links, <!channel> mentions). */
 export function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Escaped and cut to fit `max` characters. */
+// Slack's mrkdwn has no escape for its formatting marks, so marks that could open or close
+// formatting (not between two letters or digits, as in snake_case) become look-alikes.
+const LOOK_ALIKE: Record<string, string> = { '*': '\u2217', _: '\uff3f', '~': '\u223c', '`': '\uff40' };
+/** Each mark where it could open or close formatting: not between two letters or digits. */
+const MARKS_AT_EDGES = Object.keys(LOOK_ALIKE).map((mark) => {
+  const m = mark === '*' ? '\\*' : mark;
+  return [mark, new RegExp(`(?<![\\p{L}\\p{N}])${m}|${m}(?![\\p{L}\\p{N}])`, 'gu')] as const;
+});
+
+/**
+ * Text from outside (hub messages, error text, summaries quoting them) made inert for mrkdwn:
+ * no bold, italics, strike or code, no block quote at a line start, no @channel / @here /
+ * @everyone. `&`, `<`, `>` are escaped by `escapeMrkdwn` after this.
+ */
+export function neutraliseMrkdwn(s: string): string {
+  const lines = s.split('\n').map((line) => {
+    // Formatting takes a pair of marks on one line: a lone one ("~1h20m") stays as written.
+    for (const [mark, at] of MARKS_AT_EDGES) if ((line.match(at) ?? []).length >= 2) line = line.replace(at, LOOK_ALIKE[mark]);
+    return line;
+  });
+  return lines
+    .join('\n')
+    .replace(/^(\s*)>/gm, '$1\uff1e')
+    .replace(/@(channel|here|everyone)\b/gi, '@\u2060$1');
+}
+
+/** Upstream text made inert, escaped, and cut to fit `max` characters. */
 export function fitMrkdwn(s: string, max: number): string {
-  return fitEscaped(s, max, escapeMrkdwn);
+  return fitEscaped(neutraliseMrkdwn(s), max, escapeMrkdwn);
 }
 
 export function mrkdwn(text: string): Mrkdwn {
-  return { type: 'mrkdwn', text };
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 export function emojiFor(n: AlertNotification): string {
@@ -79,33 +106,50 @@ export function evidenceSections(view: NotificationView): SlackBlock[] {
 const RUNBOOK_HEAD = '*Runbook*\n```\n';
 const RUNBOOK_TAIL = '\n```';
 
-function linkElement(link: { title: string; url: string }): Mrkdwn | undefined {
+function linkText(link: { title: string; url: string }): string | undefined {
   // A cut URL would point somewhere else: leave out one too long to show.
   const url = escapeMrkdwn(link.url.replace(/[|>]/g, encodeURIComponent));
-  if (url.length > SLACK_LIMITS.contextText - 210) return undefined;
-  return mrkdwn(`<${url}|${fitMrkdwn(link.title, 200)}>`);
+  if (url.length > SLACK_LIMITS.sectionText - 210) return undefined;
+  return `<${url}|${fitMrkdwn(link.title, 200)}>`;
 }
 
-/** The Block Kit message for one notification; pure, so tests compare it exactly. */
-export function buildPayload(n: AlertNotification, opts: FormatOptions = {}): SlackMessage {
+/** Links in one line, ` · ` between them; those too long to show are left out. */
+function linksLine(links: NotificationView['links']): string | undefined {
+  const shown = links.map(linkText).filter((l): l is string => l !== undefined);
+  let line = '';
+  for (const l of shown) {
+    const next = line ? `${line} · ${l}` : l;
+    if (next.length > SLACK_LIMITS.sectionText) break;
+    line = next;
+  }
+  return line || undefined;
+}
+
+/**
+ * The Block Kit message for one notification; pure, so tests compare it exactly.
+ * Titles are at most 80 characters, so the header fits its 150 with the state,
+ * severity and sign; the cuts below only bite on hostile or runaway input.
+ */
+export function buildPayload(n: AlertNotification, opts: ViewOptions = {}): SlackMessage {
   const view = notificationView(n, opts);
-  const emoji = emojiFor(n);
+  const sign = emojiFor(n);
+  const status = `_${fitMrkdwn(view.status, 900)}_`;
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`${emoji} ${view.title}`, SLACK_LIMITS.headerText), emoji: true } },
-    { type: 'section', text: mrkdwn(`*${fitMrkdwn(view.summary, 2000)}*\n${fitMrkdwn(view.status, 900)}`) },
+    { type: 'header', text: { type: 'plain_text', text: truncate(`${sign} ${view.title}`, SLACK_LIMITS.headerText), emoji: true } },
+    { type: 'section', text: mrkdwn(view.summary ? `${fitMrkdwn(view.summary, 2000)}\n${status}` : status) },
     ...evidenceSections(view),
   ];
   if (view.details) blocks.push({ type: 'section', text: mrkdwn(fitMrkdwn(view.details, SLACK_LIMITS.sectionText)) });
   if (view.runbook.length) {
     const room = SLACK_LIMITS.sectionText - RUNBOOK_HEAD.length - RUNBOOK_TAIL.length;
-    blocks.push({ type: 'section', text: mrkdwn(RUNBOOK_HEAD + fitMrkdwn(view.runbook.join('\n'), room) + RUNBOOK_TAIL) });
+    // Commands are copied as they are: inside the code block only Slack's markup characters are escaped.
+    blocks.push({ type: 'section', text: mrkdwn(RUNBOOK_HEAD + fitEscaped(view.runbook.join('\n'), room, escapeMrkdwn) + RUNBOOK_TAIL) });
   }
-  const links = view.links.map(linkElement).filter((e): e is Mrkdwn => e !== undefined);
-  blocks.push({
-    type: 'context',
-    elements: [...links.slice(0, SLACK_LIMITS.contextElements - 1), mrkdwn(fitMrkdwn(view.footer, SLACK_LIMITS.contextText))],
-  });
-  return { text: fitMrkdwn(`${emoji} ${view.title}\n${view.status}`, SLACK_LIMITS.fallbackText), blocks };
+  const links = linksLine(view.links);
+  if (links) blocks.push({ type: 'section', text: mrkdwn(links) });
+  blocks.push({ type: 'context', elements: [mrkdwn(fitMrkdwn(view.footer, SLACK_LIMITS.contextText))] });
+  // The fallback is what notifications and the channel list show: the title and the why.
+  return { text: fitMrkdwn(`${sign} ${view.title}\n${view.summary ?? view.status}`, SLACK_LIMITS.fallbackText), blocks };
 }
 
 export interface SlackWebhookProps extends FormatOptions {
@@ -117,10 +161,12 @@ export interface SlackWebhookProps extends FormatOptions {
 }
 
 export function slackWebhookNotifier(props: SlackWebhookProps): Notifier {
-  registerSecret(props.webhookUrl);
+  registerSecret(props.webhookUrl, 'instance');
   // Node's own URL error keeps the input; say it without the value.
   if (!URL.canParse(props.webhookUrl)) throw new Error('the Slack webhook URL is not a valid URL');
-  registerSecret(new URL(props.webhookUrl).pathname);
+  const problem = webhookUrlProblem(props.webhookUrl);
+  if (problem) throw new Error(`the Slack webhook URL ${problem}`);
+  registerSecret(new URL(props.webhookUrl).pathname, 'instance');
   const baseFetch = props.fetch ?? globalThis.fetch;
   return {
     name: 'slack',

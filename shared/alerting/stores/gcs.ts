@@ -2,24 +2,29 @@
 // version, and writes carry `ifGenerationMatch`, so GCS itself arbitrates races.
 import type { Storage } from '@google-cloud/storage';
 import { ConflictError, UpstreamError } from '../../errors.ts';
-import type { StateStore, Versioned } from '../store.ts';
+import { jsonLogger, type Logger } from '../../log.ts';
+import { UnreadableObjects, type StateStore, type Versioned } from '../store.ts';
 
 export interface GcsStoreOptions {
   storage: Storage;
   bucket: string;
   /** Prepended to every object name, e.g. `binderwatch/state/`. */
   prefix?: string;
+  /** Where an unreadable state object is reported; default: JSON lines on stderr. */
+  logger?: Logger;
 }
 
 export class GcsStore implements StateStore {
   private readonly storage: Storage;
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly unreadable: UnreadableObjects;
 
   constructor(options: GcsStoreOptions) {
     this.storage = options.storage;
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
+    this.unreadable = new UnreadableObjects(options.logger ?? jsonLogger(), 'gcs');
   }
 
   // Keys hold ':' and '/'; percent-encoding keeps them one flat, valid object name
@@ -48,14 +53,26 @@ export class GcsStore implements StateStore {
       throw upstream(`reading ${key}`, e);
     }
     const version = generationOf(generation, `reading ${key}: the download carried no x-goog-generation`);
-    try {
-      return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T, version };
-    } catch (e) {
-      throw new UpstreamError('gcs', `state ${key} is not valid JSON`, undefined, false, { cause: e });
-    }
+    const parsed = this.unreadable.parse(key, version, Buffer.concat(chunks).toString('utf8'));
+    return parsed && { value: parsed.value as T, version };
   }
 
   async put<T>(key: string, value: T, ifVersion: string | null): Promise<string> {
+    // "Absent" also covers an unreadable object: replace exactly the generation that was read.
+    const known = ifVersion ?? this.unreadable.versionOf(key);
+    try {
+      return await this.write(key, value, known ?? '0');
+    } catch (e) {
+      // An object this store has not read yet may be the unreadable one: read it, and if so, replace it.
+      if (!(e instanceof ConflictError) || ifVersion !== null || (await this.get(key)) !== undefined) throw e;
+      const unreadable = this.unreadable.versionOf(key);
+      if (unreadable === undefined || unreadable === known) throw e;
+      return this.write(key, value, unreadable);
+    }
+  }
+
+  /** One preconditioned write; `generation` '0' means the object must not exist. */
+  private async write<T>(key: string, value: T, generation: string): Promise<string> {
     const file = this.file(key);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -64,11 +81,7 @@ export class GcsStore implements StateStore {
         // own generation, gets 412, and the caller would re-apply its update on top.
         // A failed write surfaces as a retryable UpstreamError; the next run re-reads.
         file
-          .createWriteStream({
-            resumable: false,
-            contentType: 'application/json',
-            preconditionOpts: { ifGenerationMatch: ifVersion === null ? 0 : Number(ifVersion) },
-          })
+          .createWriteStream({ resumable: false, contentType: 'application/json', preconditionOpts: { ifGenerationMatch: Number(generation) } })
           .on('error', reject)
           .on('finish', resolve)
           .end(JSON.stringify(value));
@@ -77,6 +90,7 @@ export class GcsStore implements StateStore {
       if (statusOf(e) === 412) throw new ConflictError(key);
       throw upstream(`writing ${key}`, e);
     }
+    this.unreadable.replaced(key);
     return generationOf(file.metadata.generation, `writing ${key}: the answer carried no generation`);
   }
 

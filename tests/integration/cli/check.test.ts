@@ -46,7 +46,7 @@ describe('binderwatch check', () => {
     const r = await runCli(['check', 'clusterHealth', '--config', config]);
     expect(r.stderr).not.toContain(kube.token);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`PROBLEM  critical node:${SICK}`);
+    expect(r.stdout).toContain(`PROBLEM  critical node:${SICK}\n    Sick node ${SICK}\n`);
     expect(r.stdout).toContain(`$ kubectl cordon ${SICK}`);
   });
 

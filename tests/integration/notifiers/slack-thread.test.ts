@@ -46,7 +46,9 @@ describe('threaded Slack notifier against a loopback Web API', () => {
     expect(slack.apiCalls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.postMessage', 'chat.update', 'chat.postMessage']);
     const [parent, ...replies] = slack.messages;
     expect(await store.get(threadId(firing))).toBe(parent.ts);
-    expect(parent).toMatchObject({ channel: CHANNEL, thread_ts: undefined, updates: 2, ...buildPayload(resolved) });
+    expect(parent).toMatchObject({ channel: CHANNEL, thread_ts: undefined, updates: 2, ...buildPayload(resolved, { resolvedInFull: true }) });
+    // The parent stays the incident's record: the resolve keeps the problem's numbers and commands there.
+    expect(JSON.stringify(parent)).toContain('*Runbook*');
     expect(replies).toHaveLength(2);
     expect(replies[0]).toMatchObject({ thread_ts: parent.ts, reply_broadcast: false, ...buildThreadReply(repeat) });
     expect(replies[1]).toMatchObject({ thread_ts: parent.ts, reply_broadcast: true, ...buildThreadReply(resolved) });

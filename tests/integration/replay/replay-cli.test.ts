@@ -32,7 +32,7 @@ describe('binderwatch replay', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(3);
     for (const l of lines) {
-      expect(Object.keys(l).sort()).toEqual(['at', 'check', 'key', 'severity', 'state', 'status', 'summary']);
+      expect(Object.keys(l).sort()).toEqual(['at', 'check', 'key', 'severity', 'state', 'status', 'summary', 'title']);
       expect(['launchProbe', 'binderHealth', 'trafficVsPods', 'nodeHeadroom', 'clusterHealth']).toContain(l.check);
       expect(['firing', 'resolved', 'repeat']).toContain(l.state);
       expect(['problem', 'unknown']).toContain(l.status);
@@ -100,6 +100,12 @@ describe('the 2018-01-18 reconstruction', async () => {
   it('names gke-prod-a-ssd-pool-972e4826-2fhq as the suspect node', () => {
     const sick = firing.filter((a) => a.check === 'clusterHealth');
     expect(sick.map((a) => a.key)).toEqual(['node:gke-prod-a-ssd-pool-972e4826-2fhq']);
+    expect(sick[0].title).toBe('Sick node gke-prod-a-ssd-pool-972e4826-2fhq');
+  });
+
+  it('titles every alert in at most 80 characters and resolves in one line', () => {
+    for (const a of alerts) expect(a.title!.length, a.title).toBeLessThanOrEqual(80);
+    for (const a of alerts.filter((x) => x.state === 'resolved')) expect(a.summary).toBe(a.summary.match(/^Resolved after \w+: .+$/)?.[0]);
   });
 
   it('detects every incident and raises no false alert', () => {
@@ -141,6 +147,36 @@ describe('binderwatch replay with channels configured', () => {
       expect(slack.invalid).toEqual([]);
       expect(slack.webhooks).toHaveLength(lines.length);
       expect(String(slack.webhooks[0].text)).toContain(lines[0].summary.slice(0, 40));
+    } finally {
+      await slack.close();
+    }
+  });
+
+  it('sends the sick node with the configured cluster in its runbook, Deployment owners, the configured links, and no truncation', async () => {
+    const { startFakeSlack } = await import('../../../infra/fake-slack.ts');
+    const slack = await startFakeSlack();
+    const config = await tempFile(
+      'links.yaml',
+      [
+        'alerting:',
+        '  links: { dashboard: "https://grafana.mybinder.org", hub: "https://mybinder.org" }',
+        'checks:',
+        '  nodeHeadroom:',
+        '    pools: [{ project: binderhub-288415, location: us-central1, cluster: prod-a, pool: ssd-pool }]',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const r = await runCli(['replay', INCIDENT, '--config', config, '--format', 'jsonl'], { BINDERWATCH_SLACK_WEBHOOK_URL: slack.webhookUrl });
+      expect(r.code).toBe(0);
+      expect(slack.invalid).toEqual([]);
+      expect(JSON.stringify(slack.webhooks)).not.toContain('(truncated)');
+      const sick = JSON.stringify(slack.webhooks.find((w) => String(w.text).includes('FIRING critical: Sick node gke-prod-a-ssd-pool-972e4826-2fhq')));
+      expect(sick).toContain('gcloud container clusters get-credentials prod-a --location us-central1 --project binderhub-288415');
+      expect(sick).toContain('Deployment/nginx-ingress-controller (prod)');
+      expect(sick).toContain('<https://grafana.mybinder.org|Dashboard> · <https://mybinder.org|Hub>');
+      const headroom = JSON.stringify(slack.webhooks.find((w) => String(w.text).includes('FIRING critical: Pool ssd-pool at 14 of 15 nodes')));
+      expect(headroom).toContain('gcloud container clusters update prod-a --location us-central1 --project binderhub-288415 --node-pool ssd-pool');
     } finally {
       await slack.close();
     }

@@ -45,14 +45,14 @@ describe('GKE node pool limits through the googleapis client', () => {
 
   it('multiplies the per-zone maxNodeCount by the pool’s three zones', async () => {
     fake.nodePools.set(`${CLUSTER}/nodePools/user`, nodePool('user', { locations: ZONES, autoscaling: { enabled: true, minNodeCount: 1, maxNodeCount: 5 } }));
-    expect(await gke.nodePoolLimit(ref('user'))).toEqual({ max: 15, zones: ZONES });
+    expect(await gke.nodePoolLimit(ref('user'))).toEqual({ max: 15, zones: ZONES, perZoneMax: 5 });
     expect(fake.requests[0]).toMatchObject({ method: 'GET', url: `/v1/${CLUSTER}/nodePools/user` });
     expect(fake.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
   it('falls back to the cluster’s zones when the pool lists none', async () => {
     fake.nodePools.set(`${CLUSTER}/nodePools/user`, nodePool('user', { autoscaling: { enabled: true, maxNodeCount: 5 } }));
-    expect(await gke.nodePoolLimit(ref('user'))).toEqual({ max: 10, zones: ZONES.slice(0, 2) });
+    expect(await gke.nodePoolLimit(ref('user'))).toEqual({ max: 10, zones: ZONES.slice(0, 2), perZoneMax: 5 });
   });
 
   it('takes totalMaxNodeCount as the whole pool’s ceiling', async () => {
@@ -148,6 +148,7 @@ describe('node headroom source end to end (GKE + Kubernetes loopbacks, memory st
       cordonedNodes: ['gke-prod-user-03'],
       notReadyNodes: ['gke-prod-user-07'],
       max: 15,
+      maxSetting: { kind: 'perZone', perZone: 5, zones: 3 },
       pending: 2, // jupyter-a (may land anywhere) and jupyter-b (needs this pool); not hub-x, not a pod merely starting
     });
     expect(obs.pools.find((p) => p.pool === 'prod/core')).toMatchObject({ nodes: [{ t: T0, v: 2 }, { t: now, v: 2 }], max: null, pending: 2 });
@@ -157,6 +158,8 @@ describe('node headroom source end to end (GKE + Kubernetes loopbacks, memory st
     expect(finding).toMatchObject({ status: 'problem', severity: 'critical' });
     expect(finding?.summary).toContain('14 of 15');
     expect(finding?.summary).toContain('gke-prod-user-03');
+    // … and its runbook raises the max in the unit GKE takes: per zone.
+    expect(finding?.runbook.at(-1)).toBe('gcloud container clusters update prod --node-pool user --enable-autoscaling --max-nodes 7   # per zone: now 5 × 3 zones = 15');
   });
 
   it('fails as a whole, never with a null max, when GKE cannot be read', async () => {

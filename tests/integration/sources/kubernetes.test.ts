@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtureNode, fixturePod, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fake-kubernetes.ts';
+import { fixtureNode, fixturePod, fixtureReplicaSet, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fake-kubernetes.ts';
 import { KubernetesReader, kubeConfigForGke, kubeConfigFromFile } from '../../../shared/sources/kubernetes.ts';
 import { clusterHealthSource } from '../../../shared/sources/cluster-health.ts';
 import { MemoryStore } from '../../../shared/alerting/store.ts';
@@ -60,16 +60,19 @@ describe('Kubernetes reads through @kubernetes/client-node over TLS', () => {
     expect(await reader.nodes()).toEqual([{ name: 'odd', pool: 'user', cordoned: false, ready: false }]);
   });
 
-  it('names owners as Kind/name from the controller reference, and a bare pod as Pod/<name>', async () => {
+  it('names owners as Kind/name from the controller reference, a Deployment behind its ReplicaSet, and a bare pod as Pod/<name>', async () => {
     kube.pods = [
       fixturePod({ namespace: 'kube-system', name: 'fluentd-gcp-v2.0.9-x1', node: 'n1', created: NOW - HOUR, owner: 'DaemonSet/fluentd-gcp-v2.0.9' }),
       fixturePod({ namespace: 'prod', name: 'binder-7d9-abc', node: 'n1', created: NOW - HOUR, owner: 'ReplicaSet/binder-7d9' }),
+      fixturePod({ namespace: 'prod', name: 'hub-5d4f8-xyz', node: 'n1', created: NOW - HOUR, owner: 'ReplicaSet/hub-5d4f8', labels: { 'pod-template-hash': '5d4f8' } }),
       fixturePod({ namespace: 'prod', name: 'jupyter-someone', node: 'n2', created: NOW - HOUR, labels: USER }),
     ];
     const pods = await reader.pods();
     expect(pods.map((p) => [p.namespace, p.name, p.owner])).toEqual([
       ['kube-system', 'fluentd-gcp-v2.0.9-x1', 'DaemonSet/fluentd-gcp-v2.0.9'],
+      // no pod-template-hash label: a ReplicaSet of its own, not a Deployment's
       ['prod', 'binder-7d9-abc', 'ReplicaSet/binder-7d9'],
+      ['prod', 'hub-5d4f8-xyz', 'Deployment/hub'],
       ['prod', 'jupyter-someone', 'Pod/jupyter-someone'],
     ]);
   });
@@ -149,6 +152,7 @@ describe('cluster health source', () => {
   beforeEach(() => {
     kube.faults.clear();
     kube.requests.length = 0;
+    kube.replicaSets = [];
     kube.nodes = [
       fixtureNode('gke-prod-a-ssd-pool-972e4826-2fhq', { pool: 'user' }),
       fixtureNode('gke-prod-a-ssd-pool-972e4826-9xxz', { pool: 'user' }),
@@ -164,7 +168,9 @@ describe('cluster health source', () => {
       // The 2018-01-18 picture: fluentd and the ingress controller crash-looping on one node …
       fixturePod({ namespace: 'kube-system', name: 'fluentd-gcp-v2.0.9-abcde', node: SICK, created: NOW - 5 * HOUR, owner: 'DaemonSet/fluentd-gcp-v2.0.9',
         waiting: { reason: 'CrashLoopBackOff', lastFinished: NOW - 2 * MIN, restarts: 17 }, notReadySince: NOW - 40 * MIN }),
-      fixturePod({ namespace: 'ingress', name: 'nginx-ingress-controller-5f7-q2', node: SICK, created: NOW - 5 * HOUR, owner: 'ReplicaSet/nginx-ingress-controller-5f7',
+      // (a Deployment's pod: the controller labels it with its ReplicaSet's pod-template-hash)
+      fixturePod({ namespace: 'ingress', name: 'nginx-ingress-controller-5d6b8c9f7-q2', node: SICK, created: NOW - 5 * HOUR,
+        owner: 'ReplicaSet/nginx-ingress-controller-5d6b8c9f7', labels: { 'pod-template-hash': '5d6b8c9f7' },
         waiting: { reason: 'CrashLoopBackOff', lastFinished: NOW - 3 * MIN, restarts: 12 } }),
       // … a user's own server crash-looping elsewhere (their code, a bare pod) …
       fixturePod({ namespace: 'prod', name: 'jupyter-someone', node: WELL, created: NOW - 30 * MIN, labels: USER,
@@ -185,11 +191,13 @@ describe('cluster health source', () => {
 
   it('lists crash-looping, image-pull and long-pending pods in all namespaces with node, owner and since', async () => {
     kube.pods = sickNodePods();
-    const source = clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR, pendingForMs: 15 * MIN });
+    const cluster = { project: 'binderhub-288415', location: 'us-central1', cluster: 'prod-a' };
+    const source = clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR, pendingForMs: 15 * MIN, clusterRef: cluster });
     const obs = await source.observe({ now: NOW, lookbackMs: HOUR, stepMs: MIN });
 
+    expect(obs.cluster).toEqual(cluster);
     expect(obs.problems).toEqual([
-      { namespace: 'ingress', pod: 'nginx-ingress-controller-5f7-q2', node: SICK, owner: 'ReplicaSet/nginx-ingress-controller-5f7', reason: 'CrashLoopBackOff', since: NOW - 3 * MIN },
+      { namespace: 'ingress', pod: 'nginx-ingress-controller-5d6b8c9f7-q2', node: SICK, owner: 'Deployment/nginx-ingress-controller', reason: 'CrashLoopBackOff', since: NOW - 3 * MIN },
       // the earlier of "containers not ready since" and the last crash
       { namespace: 'kube-system', pod: 'fluentd-gcp-v2.0.9-abcde', node: SICK, owner: 'DaemonSet/fluentd-gcp-v2.0.9', reason: 'CrashLoopBackOff', since: NOW - 40 * MIN },
       { namespace: 'prod', pod: 'binder-6c5-img', node: WELL, owner: 'ReplicaSet/binder-6c5', reason: 'ImagePullBackOff', since: NOW - 20 * MIN },
@@ -207,7 +215,52 @@ describe('cluster health source', () => {
     const findings = detectClusterHealth(obs, parseConfig({}).checks.clusterHealth, NOW).findings;
     const sick = findings.find((f) => f.key === `node:${SICK}`);
     expect(sick).toMatchObject({ status: 'problem', severity: 'critical' });
-    expect(sick?.summary).toContain('DaemonSet/fluentd-gcp-v2.0.9');
+    expect(sick?.title).toBe(`Sick node ${SICK}`);
+    expect(sick?.evidence?.owners).toBe('DaemonSet/fluentd-gcp-v2.0.9 (kube-system), Deployment/nginx-ingress-controller (ingress)');
+    expect(sick?.runbook[0]).toBe('gcloud container clusters get-credentials prod-a --location us-central1 --project binderhub-288415');
+  });
+
+  it('names a problem pod by its ReplicaSet’s real controller, reading each ReplicaSet once per run', async () => {
+    const crash = { reason: 'CrashLoopBackOff', lastFinished: NOW - MIN, restarts: 9 };
+    kube.pods = [
+      // An Argo Rollout's ReplicaSet: no Deployment hash label, but the API knows its owner.
+      fixturePod({ namespace: 'prod', name: 'web-6c9f8-a', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/web-6c9f8', waiting: crash }),
+      fixturePod({ namespace: 'prod', name: 'web-6c9f8-b', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/web-6c9f8', waiting: crash }),
+      // A Deployment's ReplicaSet: the API confirms what the label says.
+      fixturePod({ namespace: 'prod', name: 'hub-5d4f8-x', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/hub-5d4f8', labels: { 'pod-template-hash': '5d4f8' }, waiting: crash }),
+      // A healthy pod's ReplicaSet is never read.
+      fixturePod({ namespace: 'prod', name: 'binder-7d9-ok', node: WELL, created: NOW - HOUR, owner: 'ReplicaSet/binder-7d9' }),
+    ];
+    kube.replicaSets = [
+      fixtureReplicaSet('prod', 'web-6c9f8', 'Rollout/web'),
+      fixtureReplicaSet('prod', 'hub-5d4f8', 'Deployment/hub'),
+      fixtureReplicaSet('prod', 'binder-7d9', 'Deployment/binder'),
+    ];
+    const obs = await clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR }).observe({ now: NOW, lookbackMs: HOUR, stepMs: MIN });
+    expect(obs.problems.map((p) => [p.pod, p.owner])).toEqual([
+      ['hub-5d4f8-x', 'Deployment/hub'],
+      ['web-6c9f8-a', 'Rollout/web'],
+      ['web-6c9f8-b', 'Rollout/web'],
+    ]);
+    expect(kube.requests.filter((r) => r.url.startsWith('/apis/apps/v1/')).map((r) => r.url).sort()).toEqual([
+      '/apis/apps/v1/namespaces/prod/replicasets/hub-5d4f8',
+      '/apis/apps/v1/namespaces/prod/replicasets/web-6c9f8',
+    ]);
+  });
+
+  it('keeps the name the labels give when a ReplicaSet cannot be read, and says a ReplicaSet of its own is one', async () => {
+    const crash = { reason: 'CrashLoopBackOff', lastFinished: NOW - MIN, restarts: 9 };
+    kube.pods = [
+      fixturePod({ namespace: 'prod', name: 'hub-5d4f8-x', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/hub-5d4f8', labels: { 'pod-template-hash': '5d4f8' }, waiting: crash }),
+      fixturePod({ namespace: 'prod', name: 'lone-7bd5c-x', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/lone-7bd5c', labels: { 'pod-template-hash': '7bd5c' }, waiting: crash }),
+    ];
+    // hub-5d4f8 is not there (404: as without RBAC for replicasets); lone-7bd5c has no controller.
+    kube.replicaSets = [fixtureReplicaSet('prod', 'lone-7bd5c')];
+    const obs = await clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR }).observe({ now: NOW, lookbackMs: HOUR, stepMs: MIN });
+    expect(obs.problems.map((p) => [p.pod, p.owner])).toEqual([
+      ['hub-5d4f8-x', 'Deployment/hub'],
+      ['lone-7bd5c-x', 'ReplicaSet/lone-7bd5c'],
+    ]);
   });
 
   it('counts user servers older than the culler’s max age', async () => {

@@ -4,6 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGcs, type FakeGcs } from '../../../infra/fake-gcs.ts';
 import { GcsStore } from '../../../shared/alerting/stores/gcs.ts';
 import { ConflictError, UpstreamError } from '../../../shared/errors.ts';
+import { parseConfig } from '../../../shared/config/load.ts';
+import { jsonLogger } from '../../../shared/log.ts';
+import { runCheck, type CheckDeps } from '../../../shared/run-check.ts';
 import { describeStoreContract } from '../../helpers/store-contract.ts';
 
 const BUCKET = 'binderwatch-state';
@@ -17,9 +20,15 @@ function client(fake: FakeGcs, options: StorageOptions = {}): Storage {
 }
 
 // A page size of 2 makes `list` follow nextPageToken.
-describeStoreContract('GcsStore', async () => {
+describeStoreContract('GcsStore', async (logger) => {
   const fake = await startFakeGcs({ buckets: [BUCKET], pageSize: 2 });
-  return { store: new GcsStore({ storage: client(fake), bucket: BUCKET, prefix: PREFIX }), close: () => fake.close() };
+  return {
+    store: new GcsStore({ storage: client(fake), bucket: BUCKET, prefix: PREFIX, logger }),
+    close: () => fake.close(),
+    async damage(key, bytes) {
+      await client(fake).bucket(BUCKET).file(PREFIX + encodeURIComponent(key)).save(bytes, { resumable: false });
+    },
+  };
 });
 
 async function until(condition: () => boolean): Promise<void> {
@@ -125,9 +134,35 @@ describe('GcsStore', () => {
     expect(error).toMatchObject({ upstream: 'gcs', retryable: true });
   });
 
-  it('reports an object that is not JSON as a non-retryable UpstreamError, never as a value', async () => {
+  it('replaces an object that is not JSON with one write carrying its generation, never reading it as a value', async () => {
     await client(fake).bucket(BUCKET).file(PREFIX + encodeURIComponent(KEY)).save('<html>oops</html>', { resumable: false });
-    await expect(store.get(KEY)).rejects.toMatchObject({ upstream: 'gcs', retryable: false });
+    const damaged = String(fake.object(BUCKET, PREFIX + encodeURIComponent(KEY))!.generation);
+    expect(await store.get(KEY)).toBeUndefined();
+    const before = fake.requests.length;
+    await store.put(KEY, { phase: 'ok' }, null);
+    expect(fake.requests.slice(before).filter((r) => r.method === 'POST').map((r) => r.query.ifGenerationMatch)).toEqual([damaged]);
+  });
+
+  it('lets a check whose state objects hold {"broken run on, logging each key once, and writes them whole again', async () => {
+    const logs: { severity: string; key?: string }[] = [];
+    const logger = jsonLogger((l) => logs.push(JSON.parse(l) as { severity: string; key?: string }));
+    const deps: CheckDeps = {
+      config: parseConfig({}),
+      sources: { clusterHealth: { observe: async () => ({ problems: [], notReadyNodes: [] }) } },
+      store: new GcsStore({ storage: client(fake), bucket: BUCKET, prefix: PREFIX, logger }),
+      notifiers: [],
+      logger,
+    };
+    await runCheck('clusterHealth', deps, Date.UTC(2018, 0, 18, 12));
+    const [files] = await client(fake).bucket(BUCKET).getFiles({ prefix: PREFIX });
+    const names = files.map((f) => f.name);
+    expect(names).toContain(PREFIX + encodeURIComponent('run/clusterHealth'));
+    for (const name of names) await client(fake).bucket(BUCKET).file(name).save('{"broken', { resumable: false });
+
+    const second = await runCheck('clusterHealth', deps, Date.UTC(2018, 0, 18, 12, 5));
+    expect(second.outcome).toBe('ok');
+    expect(logs.filter((l) => l.severity === 'ERROR').map((l) => l.key).sort()).toEqual(names.map((n) => decodeURIComponent(n.slice(PREFIX.length))).sort());
+    for (const name of names) expect(() => JSON.parse(fake.object(BUCKET, name)!.data.toString('utf8'))).not.toThrow();
   });
 
   it('reports a missing bucket as an UpstreamError with status 404, not as an empty store', async () => {

@@ -7,7 +7,7 @@ const MIN = 60_000;
 const T0 = Date.UTC(2018, 0, 18, 12, 0);
 
 function finding(status: FindingStatus, severity: Finding['severity'] = 'critical'): Finding {
-  return { check: 'launchProbe', key: 'launch:hub:repo', status, severity, summary: `it is ${status}`, runbook: ['kubectl get pods'] };
+  return { check: 'launchProbe', key: 'launch:hub:repo', status, severity, title: `Title while ${status}`, summary: `it is ${status}`, runbook: ['kubectl get pods'] };
 }
 
 /** Runs a sequence of statuses one minute apart; returns each step's notifications as "state/status". */
@@ -60,6 +60,21 @@ describe('alert lifecycle', () => {
     });
     expect(out).toEqual(['1:firing:', `7:resolved:${7 * MIN}`]);
     expect(state.phase).toBe('ok');
+  });
+
+  it('carries the title, and says in one line what recovered and how long it lasted', () => {
+    const r = alertRuleSchema.parse({ successesToResolve: 2 });
+    let state = initialAlertState('k', 'launchProbe');
+    const out: { state: string; title?: string; summary: string }[] = [];
+    (['problem', 'problem', 'ok', 'ok'] as const).forEach((s, i) => {
+      const t = nextAlertState(state, finding(s), { rule: r, now: T0 + i * 35 * MIN, silences: [], dependencyFiring: false });
+      state = t.state;
+      out.push(...t.notifications.map((n) => ({ state: n.state, title: n.title, summary: n.summary })));
+    });
+    expect(out).toEqual([
+      { state: 'firing', title: 'Title while problem', summary: 'it is problem' },
+      { state: 'resolved', title: 'Title while problem', summary: 'Resolved after 1h45m: Title while problem' },
+    ]);
   });
 
   it('never counts unknown as ok: a firing alert stays firing through unknown runs', () => {

@@ -1,11 +1,14 @@
 // runCheck with in-memory parts: the wiring between sources, detectors, lifecycle and delivery.
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/config/load.ts';
 import { NotifyError, UpstreamError } from '../../../shared/errors.ts';
 import { jsonLogger } from '../../../shared/log.ts';
 import type { ClusterHealthObservation, ProbeResult } from '../../../shared/model.ts';
 import type { AlertNotification, Notifier } from '../../../shared/alerting/notifier.ts';
-import { MemoryStore } from '../../../shared/alerting/store.ts';
+import { FileStore, MemoryStore } from '../../../shared/alerting/store.ts';
 import { sendWithRetry, type RetryPolicy } from '../../../shared/alerting/deliver.ts';
 import { runCheck, type CheckDeps } from '../../../shared/run-check.ts';
 import type { Telemetry } from '../../../shared/telemetry/telemetry.ts';
@@ -54,6 +57,34 @@ describe('runCheck', () => {
     await runCheck('clusterHealth', d, T0 + 10 * MIN);
     await runCheck('clusterHealth', d, T0 + 15 * MIN);
     expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`, `resolved:node:${SICK}`]);
+  });
+
+  it('adds alerting.links to every notification, after the finding’s own, and says in one line what recovered', async () => {
+    const state: { obs?: ClusterHealthObservation } = { obs: { problems: [fluentd], notReadyNodes: [] } };
+    const d = clusterDeps(state, { alerting: { links: { dashboard: 'https://grafana.mybinder.org/d/nodes', hub: 'https://mybinder.org' } } });
+    for (const minute of [0, 5]) await runCheck('clusterHealth', d, T0 + minute * MIN);
+    state.obs = { problems: [], notReadyNodes: [] };
+    for (const minute of [10, 15]) await runCheck('clusterHealth', d, T0 + minute * MIN);
+    expect(d.console.sent.map((n) => ({ state: n.state, title: n.title, summary: n.summary, links: n.links }))).toEqual([
+      {
+        state: 'firing',
+        title: `Sick node ${SICK}`,
+        summary: '1 pod crash-looping from 1 owner; a DaemonSet pod (fluentd-gcp-v2.0.9-68p79) failing means the node itself is broken: launches scheduled there may fail',
+        links: [
+          { title: 'Dashboard', url: 'https://grafana.mybinder.org/d/nodes' },
+          { title: 'Hub', url: 'https://mybinder.org' },
+        ],
+      },
+      {
+        state: 'resolved',
+        title: `Sick node ${SICK}`,
+        summary: `Resolved after 15m: Sick node ${SICK}`,
+        links: [
+          { title: 'Dashboard', url: 'https://grafana.mybinder.org/d/nodes' },
+          { title: 'Hub', url: 'https://mybinder.org' },
+        ],
+      },
+    ]);
   });
 
   it('reports a source that cannot be read as unknown, never as healthy, and fires "cannot see" after unknownToFire runs', async () => {
@@ -116,6 +147,73 @@ describe('runCheck', () => {
     const d = clusterDeps({ obs: { problems: [], notReadyNodes: [] } }, { checks: { clusterHealth: { enabled: false } } });
     expect((await runCheck('clusterHealth', d, T0)).outcome).toBe('skipped');
     expect((await runCheck('nodeHeadroom', d, T0)).outcome).toBe('skipped');
+  });
+});
+
+describe('runCheck over state objects that cannot be read', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bw-broken-state-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function damageAll(): Promise<string[]> {
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+    for (const f of files) await writeFile(join(dir, f), '{"broken');
+    return files.map((f) => decodeURIComponent(f.slice(0, -5))).sort();
+  }
+
+  async function unreadableFiles(): Promise<string[]> {
+    const out: string[] = [];
+    for (const f of await readdir(dir)) {
+      try {
+        JSON.parse(await readFile(join(dir, f), 'utf8'));
+      } catch {
+        out.push(f);
+      }
+    }
+    return out;
+  }
+
+  function brokenStateDeps(state: { obs?: ClusterHealthObservation }) {
+    const logs: { severity: string; key?: string }[] = [];
+    const d = { ...clusterDeps(state), store: new FileStore(dir, jsonLogger((l) => logs.push(JSON.parse(l) as { severity: string; key?: string }))) };
+    return { d, errors: () => logs.filter((l) => l.severity === 'ERROR').map((l) => l.key) };
+  }
+
+  it('keeps running the check, logs each unreadable key once at ERROR, and overwrites every one', async () => {
+    const state = { obs: { problems: [fluentd], notReadyNodes: [] } as ClusterHealthObservation };
+    const { d, errors } = brokenStateDeps(state);
+    await runCheck('clusterHealth', d, T0);
+    await runCheck('clusterHealth', d, T0 + 5 * MIN);
+    expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`]);
+
+    const damaged = await damageAll();
+    expect(damaged).toEqual(expect.arrayContaining([`alert/clusterHealth/node:${SICK}`, 'run/clusterHealth']));
+    const third = await runCheck('clusterHealth', d, T0 + 10 * MIN);
+    expect(third.outcome).toBe('problem');
+    expect(errors().sort()).toEqual(damaged);
+    // Only the channel's health is written when a delivery is next attempted.
+    expect(await unreadableFiles()).toEqual(['channel%2Fconsole.json']);
+
+    // The alert's history is lost, so it starts again: pending, then firing anew.
+    await runCheck('clusterHealth', d, T0 + 15 * MIN);
+    expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`, `firing:node:${SICK}`]);
+    expect(await unreadableFiles()).toEqual([]);
+    expect(errors()).toHaveLength(damaged.length);
+  });
+
+  it('rewrites an unreadable alert that is no longer reported, resolving nothing it cannot know had fired', async () => {
+    const state = { obs: { problems: [fluentd], notReadyNodes: [] } as ClusterHealthObservation };
+    const { d, errors } = brokenStateDeps(state);
+    await runCheck('clusterHealth', d, T0);
+    await runCheck('clusterHealth', d, T0 + 5 * MIN);
+    await damageAll();
+    state.obs = { problems: [], notReadyNodes: [] };
+    expect((await runCheck('clusterHealth', d, T0 + 10 * MIN)).outcome).toBe('ok');
+    expect(errors()).toContain(`alert/clusterHealth/node:${SICK}`);
+    expect(await unreadableFiles()).not.toContain(encodeURIComponent(`alert/clusterHealth/node:${SICK}`) + '.json');
+    expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`]);
   });
 });
 

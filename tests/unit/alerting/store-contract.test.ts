@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStore, MemoryStore } from '../../../shared/alerting/store.ts';
@@ -6,7 +6,15 @@ import { describeStoreContract } from '../../helpers/store-contract.ts';
 
 describeStoreContract('MemoryStore', async () => ({ store: new MemoryStore() }));
 
-describeStoreContract('FileStore', async () => {
+describeStoreContract('FileStore', async (logger) => {
   const dir = await mkdtemp(join(tmpdir(), 'binderwatch-filestore-'));
-  return { store: new FileStore(join(dir, 'state')), close: () => rm(dir, { recursive: true, force: true }) };
+  const state = join(dir, 'state');
+  return {
+    store: new FileStore(state, logger),
+    close: () => rm(dir, { recursive: true, force: true }),
+    async damage(key, bytes) {
+      await mkdir(state, { recursive: true });
+      await writeFile(join(state, encodeURIComponent(key) + '.json'), bytes);
+    },
+  };
 });

@@ -20,9 +20,36 @@ describe('clusterHealth', () => {
   it('names the node of the 2018 incident as suspect (a DaemonSet pod and ingress crash-looping there)', () => {
     const { findings } = detectClusterHealth({ problems: [fluentd, ingress, userServer], notReadyNodes: [] }, cfg, NOW);
     expect(findings.map((f) => `${f.key}:${f.severity}`)).toEqual([`node:${SICK}:critical`]);
-    expect(findings[0].summary).toContain('DaemonSet/fluentd-gcp-v2.0.9 (kube-system)');
+    expect(findings[0]).toMatchObject({
+      title: `Sick node ${SICK}`,
+      summary:
+        '2 pods crash-looping from 2 owners; a DaemonSet pod (fluentd-gcp-v2.0.9-68p79) failing means the node itself is broken: launches scheduled there may fail',
+      evidence: { crashLoopingPods: 2, owners: 'DaemonSet/fluentd-gcp-v2.0.9 (kube-system), ReplicaSet/nginx-ingress-controller-5f8d9c7b4 (prod)', nodeReady: 'yes' },
+    });
     expect(findings[0].runbook).toContain(`kubectl get pods --all-namespaces -o wide --field-selector spec.nodeName=${SICK}`);
     expect(findings[0].runbook.join('\n')).toContain(`kubectl cordon ${SICK}`);
+  });
+
+  it('starts each runbook by pointing kubectl at the configured cluster', () => {
+    const cluster = { project: 'binderhub-288415', location: 'us-central1', cluster: 'prod-a' };
+    const { findings } = detectClusterHealth({ cluster, problems: [fluentd, ingress], notReadyNodes: [] }, cfg, NOW);
+    expect(findings[0].runbook[0]).toBe('gcloud container clusters get-credentials prod-a --location us-central1 --project binderhub-288415');
+  });
+
+  it.each([
+    ['a sick node', { problems: [fluentd] }, `Sick node ${SICK}`],
+    ['a NotReady node', { problems: [], notReadyNodes: ['gke-prod-a-user-pool-1'] }, 'Node gke-prod-a-user-pool-1 NotReady'],
+    [
+      'a workload failing everywhere',
+      { problems: ['n1', 'n2', 'n3'].map((n) => pod(`f-${n}`, n, 'DaemonSet/fluentd-gcp-v2.0.10', 'kube-system')) },
+      'DaemonSet/fluentd-gcp-v2.0.10 crash-looping on 3 nodes',
+    ],
+    ['a long crash-loop', { problems: [{ ...ingress, node: 'healthy', since: NOW - 20 * MIN }] }, 'ReplicaSet/nginx-ingress-controller-5f8d9c7b4 in CrashLoopBackOff for 20m'],
+    ['a stuck culler', { problems: [], staleUserPods: { count: 3, oldestAgeMs: 9 * 3_600_000, maxAgeMs: 8 * 3_600_000 } }, 'Culler may be stuck: 3 user pods older than 8h'],
+  ])('titles %s in at most 80 characters', (_name, obs, title) => {
+    const [f] = detectClusterHealth({ notReadyNodes: [], ...obs }, cfg, NOW).findings;
+    expect(f.title).toBe(title);
+    expect(f.title.length).toBeLessThanOrEqual(80);
   });
 
   it.each([

@@ -41,6 +41,29 @@ describe('nodeHeadroom', () => {
     expect(f.runbook.join('\n')).toContain('kubectl get nodes -l cloud.google.com/gke-nodepool=ssd-pool');
   });
 
+  it('titles the pool and fills the runbook from the configured pool and the per-zone max', () => {
+    const withPool = nodeHeadroomSchema.parse({ pools: [{ project: 'binderhub-288415', location: 'us-central1', cluster: 'prod-a', pool: 'ssd-pool' }] });
+    const [f] = detectNodeHeadroom({ pools: [pool([14], { maxSetting: { kind: 'perZone', perZone: 5, zones: 3 } })] }, withPool, NOW).findings;
+    expect(f.title).toBe('Pool prod-a/ssd-pool at 14 of 15 nodes');
+    expect(f.runbook).toEqual([
+      'gcloud container clusters get-credentials prod-a --location us-central1 --project binderhub-288415',
+      'kubectl get nodes -l cloud.google.com/gke-nodepool=ssd-pool -o wide   # SchedulingDisabled = cordoned, still counted',
+      'kubectl get pods --all-namespaces --field-selector=status.phase=Pending',
+      'gcloud container clusters update prod-a --location us-central1 --project binderhub-288415 --node-pool ssd-pool --enable-autoscaling --max-nodes 7   # per zone: now 5 × 3 zones = 15',
+    ]);
+  });
+
+  it('raises a total max with --total-max-nodes, and leaves placeholders only for what no config names', () => {
+    const [total] = detectNodeHeadroom({ pools: [pool([14], { maxSetting: { kind: 'total' } })] }, cfg, NOW).findings;
+    expect(total.runbook.at(-1)).toBe(
+      'gcloud container clusters update prod-a --node-pool ssd-pool --enable-autoscaling --total-max-nodes 20   # now 15 in all',
+    );
+    const [scenario] = detectNodeHeadroom({ pools: [pool([14], { pool: 'ssd-pool' })] }, cfg, NOW).findings;
+    expect(scenario.runbook.at(-1)).toBe(
+      'gcloud container clusters update <cluster> --node-pool ssd-pool --enable-autoscaling --max-nodes <per-zone max>   # now 15 over all zones',
+    );
+  });
+
   it('forecasts the time to max from the recent slope', () => {
     // One node every 5 minutes: from 12 to 15 takes 15 minutes.
     const counts = Array.from({ length: 31 }, (_, i) => 6 + Math.floor(i / 5));

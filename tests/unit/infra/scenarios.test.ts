@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCENARIO_DIR, renderAll, scenarioSpecs, type RenderedScenario } from '../../../infra/scenarios/generate.ts';
 import { HUMAN_TIMELINE, TIMES, pst } from '../../../infra/scenarios/mybinder-2018-01-18.facts.ts';
 import { constant, hours, piecewise, simulate, type SimParams } from '../../../infra/scenarios/simulate.ts';
-import { formatScenario, parseScenario, type ScenarioSeries } from '../../../shared/scenario/openmetrics.ts';
+import { formatScenario, parseScenario, SCENARIO_METRICS, type ScenarioSeries } from '../../../shared/scenario/openmetrics.ts';
 
 const run = promisify(execFile);
 const PROMTOOL = '/usr/bin/promtool';
@@ -45,16 +45,7 @@ async function promtoolBackfill(file: string, dir: string): Promise<number> {
     .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[4]), 0);
 }
 
-const FAMILIES = [
-  'binderwatch_demand',
-  'binderwatch_running_user_pods',
-  'binderwatch_nodepool_nodes',
-  'binderwatch_nodepool_cordoned_nodes',
-  'binderwatch_nodepool_max_nodes',
-  'binderwatch_nodepool_pending_pods',
-  'binderwatch_pod_crashlooping',
-  'binderwatch_launch_probe_ok',
-];
+const FAMILIES = [...SCENARIO_METRICS];
 const KINDS = ['levelling-off', 'headroom', 'sick-node', 'launch-failure'];
 const MIN = 60_000;
 

@@ -5,10 +5,10 @@ import { blind, firing, repeat, resolved } from './fixtures.ts';
 
 describe('console buildPayload', () => {
   it.each([
-    [firing, 'ERROR', 'FIRING critical: Launches of binder-examples/requirements fail on mybinder.org', 'Firing since 2026-11-24 10:02 UTC.'],
-    [repeat, 'ERROR', 'STILL FIRING critical: Launches of binder-examples/requirements fail on mybinder.org', 'STILL FIRING since 2026-11-24 10:02 UTC (1h5m).'],
-    [resolved, 'NOTICE', 'RESOLVED critical: Launches of binder-examples/requirements fail on mybinder.org', 'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).'],
-    [blind, 'WARNING', 'FIRING warning: mybinder.org /health unreachable (no data since 2026-11-24T10:02:00.000Z)', 'Cannot see health:mybinder.org since 2026-11-24 10:02 UTC.'],
+    [firing, 'ERROR', 'FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'Firing since 2026-11-24 10:02 UTC.'],
+    [repeat, 'ERROR', 'STILL FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'STILL FIRING since 2026-11-24 10:02 UTC (1h5m).'],
+    [resolved, 'NOTICE', 'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).'],
+    [blind, 'WARNING', 'FIRING warning: Cannot read mybinder.org /health', 'Cannot see health:mybinder.org since 2026-11-24 10:02 UTC.'],
   ])('%#: maps the alert to a log severity, a title and the whole notification', (n, severity, message, statusLine) => {
     expect(buildPayload(n)).toEqual({ severity, message, fields: { channel: 'console', statusLine, notification: n } });
   });
@@ -24,6 +24,6 @@ describe('console notifier', () => {
     const [first, second] = lines.map((l) => JSON.parse(l));
     expect(lines.every((l) => !l.includes('\n'))).toBe(true);
     expect(first).toMatchObject({ severity: 'ERROR', channel: 'console', notification: { id: firing.id, state: 'firing', evidence: firing.evidence } });
-    expect(second).toMatchObject({ severity: 'NOTICE', message: 'RESOLVED critical: Launches of binder-examples/requirements fail on mybinder.org' });
+    expect(second).toMatchObject({ severity: 'NOTICE', message: 'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)' });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { labelledEvidence } from '../../../../shared/alerting/notifiers/evidence.ts';
 import { fitEscaped, formatTime, formatValue, notificationTitle, statusLine, truncate, TRUNCATION_NOTE } from '../../../../shared/alerting/notifiers/format.ts';
 import { blind, firing, repeat, resolved } from './fixtures.ts';
 
@@ -52,13 +53,17 @@ describe('formatTime', () => {
 
 describe('notificationTitle and statusLine', () => {
   it.each([
-    [firing, 'FIRING critical: Launches of binder-examples/requirements fail on mybinder.org', 'Firing since 2026-11-24 10:02 UTC.'],
-    [repeat, 'STILL FIRING critical: Launches of binder-examples/requirements fail on mybinder.org', 'STILL FIRING since 2026-11-24 10:02 UTC (1h5m).'],
-    [resolved, 'RESOLVED critical: Launches of binder-examples/requirements fail on mybinder.org', 'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).'],
-    [blind, 'FIRING warning: mybinder.org /health unreachable (no data since 2026-11-24T10:02:00.000Z)', 'Cannot see health:mybinder.org since 2026-11-24 10:02 UTC.'],
+    [firing, 'FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'Firing since 2026-11-24 10:02 UTC.'],
+    [repeat, 'STILL FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'STILL FIRING since 2026-11-24 10:02 UTC (1h5m).'],
+    [resolved, 'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).'],
+    [blind, 'FIRING warning: Cannot read mybinder.org /health', 'Cannot see health:mybinder.org since 2026-11-24 10:02 UTC.'],
   ])('%#: says where the alert stands', (n, title, status) => {
     expect(notificationTitle(n)).toBe(title);
     expect(statusLine(n)).toBe(status);
+  });
+
+  it('heads a notification stored before titles existed with its summary', () => {
+    expect(notificationTitle({ ...firing, title: undefined })).toBe(`FIRING critical: ${firing.summary}`);
   });
 
   it('says a blind check is still blind in its reminder, and how long', () => {
@@ -78,5 +83,34 @@ describe('formatValue', () => {
     ['prod/user-pool', 'prod/user-pool'],
   ])('shows %s as %s', (v, text) => {
     expect(formatValue(v)).toBe(text);
+  });
+});
+
+describe('labelledEvidence', () => {
+  it('labels the known names of each check, with units', () => {
+    expect(labelledEvidence('nodeHeadroom', { usedPct: 93, timeToMaxMin: 0, max: 15 })).toEqual([
+      ['In use', '93 %'],
+      ['Max reached in', 'now'],
+      ['Autoscaler max', '15'],
+    ]);
+    expect(labelledEvidence('nodeHeadroom', { timeToMaxMin: 'never' })).toEqual([['Max reached in', 'never']]);
+  });
+
+  it('reads a name it does not know from its words and its unit suffix', () => {
+    expect(labelledEvidence('launchProbe', { buildingSec: 12.345, queueWaitMin: 3, errorRatePct: 4, arrivalsPerMin: 2.5, ageHours: 9, restarts: 17 })).toEqual([
+      ['Building', '12.35 s'],
+      ['Queue wait', '3 min'],
+      ['Error rate', '4 %'],
+      ['Arrivals', '2.5/min'],
+      ['Age', '9 h'],
+      ['Restarts', '17'],
+    ]);
+  });
+
+  it('keeps a name that is already a label (spaces, or a capital first letter)', () => {
+    expect(labelledEvidence('binderHealth', { 'Pod quota used': '190 of 200', JupyterHub: 'ok' })).toEqual([
+      ['Pod quota used', '190 of 200'],
+      ['JupyterHub', 'ok'],
+    ]);
   });
 });

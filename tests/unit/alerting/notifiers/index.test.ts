@@ -103,6 +103,15 @@ describe('notifiersFromEnv', () => {
     expect(e.issues).toEqual([{ path: 'BINDERWATCH_SLACK_CHANNEL', message: 'expected a channel ID like C0123456789 (not a name), got "#binder-alerts"' }]);
   });
 
+  it('refuses an http:// webhook URL off this machine, naming the variable and not the secret', () => {
+    const e = configError({ BINDERWATCH_SLACK_WEBHOOK_URL: 'http://hooks.slack.com/services/T1/B2/cleartext-webhook-secret' });
+    expect(e.issues).toEqual([
+      { path: 'BINDERWATCH_SLACK_WEBHOOK_URL', message: 'must be an https:// URL: the webhook URL is a secret and http would send it in clear text' },
+    ]);
+    expect(e.message).not.toContain('cleartext-webhook-secret');
+    expect(() => notifiersFromEnv({ BINDERWATCH_SLACK_WEBHOOK_URL: 'http://localhost:9/services/T1/B2/x' }, { logger: silentLogger })).not.toThrow();
+  });
+
   it('refuses malformed secret values without repeating them', () => {
     const e = configError({
       BINDERWATCH_SLACK_WEBHOOK_URL: 'hooks-slack-malformed-secret-value',

@@ -1,0 +1,115 @@
+// Reading an upstream that may be hostile: bodies are read up to a byte limit (never
+// buffered whole first), and redirects are followed only within the same origin (or
+// from http to https on the same host), so a credential cannot be led elsewhere.
+import { formatBytes, LIMITS } from '../limits.ts';
+import { redactUrl } from '../redact.ts';
+
+export type FetchLike = typeof fetch;
+
+/** An answer past its byte limit; the message is the sentence a finding shows. */
+export class TooLargeError extends Error {
+  constructor(public readonly limitBytes: number) {
+    super(`answer larger than ${formatBytes(limitBytes)}`);
+    this.name = 'TooLargeError';
+  }
+}
+
+/** A redirect the client refused to follow (another origin, a downgrade to http, too many). */
+export class RedirectRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedirectRefusedError';
+  }
+}
+
+/**
+ * The body as bytes, failing with TooLargeError as soon as it passes `maxBytes`: a
+ * Content-Length over the limit fails before reading, an endless body after the limit.
+ */
+export async function readBytes(res: Response, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw new TooLargeError(maxBytes);
+  }
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) throw new TooLargeError(maxBytes);
+      chunks.push(value);
+    }
+  } finally {
+    // Closes the connection when we stop early; harmless after the end.
+    reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The body as UTF-8 text, bounded like readBytes. */
+export async function readText(res: Response, maxBytes: number): Promise<string> {
+  return new TextDecoder().decode(await readBytes(res, maxBytes));
+}
+
+/** The start of a body for an error message: at most `maxBytes`, never failing (a cut or broken body gives what arrived). */
+export async function readHead(res: Response, maxBytes: number = LIMITS.smallBodyBytes): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // what arrived is enough for a message
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, maxBytes));
+}
+
+/** Drops a body we only needed the status of, without reading it. */
+export function discard(res: Response): void {
+  res.body?.cancel().catch(() => {});
+}
+
+/** Whether a request may follow a redirect from `from` to `to`: the same origin, or the same host upgraded from http to https. */
+export function redirectAllowed(from: URL, to: URL): boolean {
+  return to.origin === from.origin || (from.protocol === 'http:' && to.protocol === 'https:' && to.hostname === from.hostname);
+}
+
+/**
+ * fetch, following redirects (GET and HEAD only) itself under `redirectAllowed`, at most
+ * LIMITS.redirects of them; a refused one throws RedirectRefusedError naming where it led.
+ * Other methods get the 3xx answer as it is.
+ */
+export async function fetchSameOrigin(url: string, init: RequestInit = {}, fetchImpl: FetchLike = fetch): Promise<Response> {
+  const method = (init.method ?? 'GET').toUpperCase();
+  let current = new URL(url);
+  for (let hop = 0; ; hop++) {
+    const res = await fetchImpl(current.href, { ...init, redirect: 'manual' });
+    const location = res.headers.get('location');
+    if (res.status < 300 || res.status > 399 || location === null || (method !== 'GET' && method !== 'HEAD')) return res;
+    discard(res);
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      throw new RedirectRefusedError(`HTTP ${res.status} to an invalid Location`);
+    }
+    if (!redirectAllowed(current, next)) {
+      throw new RedirectRefusedError(`HTTP ${res.status} redirect to ${redactUrl(next.href)} refused (another origin or a downgrade to http)`);
+    }
+    if (hop >= LIMITS.redirects) throw new RedirectRefusedError(`more than ${LIMITS.redirects} redirects`);
+    current = next;
+  }
+}

@@ -132,11 +132,11 @@ const mib = (size: string): number => {
 /** Schedules from the config schema's defaults, memory from the Terraform module's defaults. */
 export async function defaultUsage(seconds: Record<CheckName, number> = EXAMPLE_SECONDS): Promise<CheckUsage[]> {
   const checks = configSchema.parse({}).checks;
-  const module = (await parse('main.tf', readFileSync(new URL('../terraform/main.tf', import.meta.url), 'utf8'))) as {
+  const module = (await parse('locals.tf', readFileSync(new URL('../terraform/locals.tf', import.meta.url), 'utf8'))) as {
     locals: { check_defaults?: Record<string, { memory: string }> }[];
   };
   const memory = module.locals.find((l) => l.check_defaults)?.check_defaults;
-  if (!memory) throw new Error('terraform/main.tf has no check_defaults local');
+  if (!memory) throw new Error('terraform/locals.tf has no check_defaults local');
   return (Object.keys(checks) as CheckName[]).map((check) => ({
     check,
     schedule: checks[check].schedule,

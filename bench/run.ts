@@ -6,6 +6,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ['launch probe overhead', async () => (await import('./probe-overhead.ts')).benchProbeOverhead()],
   ['function cold start', async () => (await import('./cold-start.ts')).benchColdStart()],
   ['monthly cost', async () => (await import('./cost.ts')).benchCost()],
+  ['scorecard', async () => (await import('./scorecard.ts')).benchScorecard()],
 ];
 
 const only = process.argv.slice(2);

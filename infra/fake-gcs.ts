@@ -25,6 +25,8 @@ export interface RecordedGcsRequest {
   /** Path without the query, still percent-encoded as sent. */
   path: string;
   query: Record<string, string>;
+  /** The Authorization header, when the client sent one. */
+  authorization?: string;
 }
 
 /**
@@ -67,7 +69,8 @@ class GcsHttpError extends Error {
   }
 }
 
-export async function startFakeGcs(options: { buckets: string[]; pageSize?: number }): Promise<FakeGcs> {
+/** `accepts`: when set, a request must carry a bearer token it accepts (401 otherwise), as the real API checks credentials. */
+export async function startFakeGcs(options: { buckets: string[]; pageSize?: number; accepts?: (token: string) => boolean }): Promise<FakeGcs> {
   const buckets = new Map(options.buckets.map((b) => [b, new Map<string, FakeGcsObject>()]));
   const requests: RecordedGcsRequest[] = [];
   const faults: (GcsFault & { left: number })[] = [];
@@ -97,8 +100,12 @@ export async function startFakeGcs(options: { buckets: string[]; pageSize?: numb
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams);
     const method = req.method ?? 'GET';
-    requests.push({ method, path: url.pathname, query });
+    requests.push({ method, path: url.pathname, query, authorization: req.headers.authorization });
     const body = await readBody(req);
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (options.accepts && (bearer === undefined || !options.accepts(bearer))) {
+      throw new GcsHttpError(401, 'Invalid Credentials', 'authError');
+    }
 
     const fault = takeFault(method, query);
     await fault?.until;

@@ -47,15 +47,18 @@ const googleError = (code: number, message: string) => ({
 });
 const fail = (code: number, message: string): JsonAnswer => ({ status: code, body: googleError(code, message) });
 
-/** `accessToken`: when set, every request must carry `Authorization: Bearer <accessToken>`. */
-export async function startFakeGoogleApis(opts: { accessToken?: string } = {}): Promise<FakeGoogleApis> {
+/**
+ * `accessToken`: when set, every request must carry `Authorization: Bearer <accessToken>`;
+ * as a function, a bearer token it accepts (e.g. one a fake metadata server issued and not yet expired).
+ */
+export async function startFakeGoogleApis(opts: { accessToken?: string | ((token: string) => boolean) } = {}): Promise<FakeGoogleApis> {
   const realtime = new Map<string, RealtimeFixture>();
   const core = new Map<string, CoreFixture>();
   const clusters = new Map<string, Record<string, unknown>>();
   const nodePools = new Map<string, Record<string, unknown>>();
 
   const route = (req: RecordedRequest): JsonAnswer => {
-    if (opts.accessToken && req.headers.authorization !== `Bearer ${opts.accessToken}`) {
+    if (opts.accessToken && !bearerAccepted(req.headers.authorization, opts.accessToken)) {
       return fail(401, 'Request had invalid authentication credentials.');
     }
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -74,6 +77,11 @@ export async function startFakeGoogleApis(opts: { accessToken?: string } = {}): 
 
   const loop = await startLoopback({ errorBody: (s, m) => googleError(s, m), route });
   return { rootUrl: loop.url + '/', realtime, core, clusters, nodePools, faults: loop.faults, requests: loop.requests, close: loop.close };
+}
+
+function bearerAccepted(header: string | undefined, accept: string | ((token: string) => boolean)): boolean {
+  const token = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
+  return token !== undefined && (typeof accept === 'string' ? token === accept : accept(token));
 }
 
 interface RealtimeRequest {

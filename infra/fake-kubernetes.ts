@@ -64,13 +64,16 @@ const FIELDS: Record<string, Record<string, (o: Json) => string>> = {
   },
 };
 
-export async function startFakeKubernetes(opts: { token?: string } = {}): Promise<FakeKubernetes> {
+/** `accepts`: which bearer tokens the server takes, `token` alone by default (e.g. the live tokens of a fake metadata server). */
+export async function startFakeKubernetes(opts: { token?: string; accepts?: (token: string) => boolean } = {}): Promise<FakeKubernetes> {
   const token = opts.token ?? 'fake-kube-token-0123456789';
+  const accepts = opts.accepts ?? ((t: string) => t === token);
   const { key, cert } = selfSignedCert();
   const fixture = { nodes: [] as Json[], pods: [] as Json[], replicaSets: [] as Json[] };
 
   const route = (req: RecordedRequest): JsonAnswer => {
-    if (req.headers.authorization !== `Bearer ${token}`) return fail(401, 'Unauthorized');
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (bearer === undefined || !accepts(bearer)) return fail(401, 'Unauthorized');
     const url = new URL(req.url, 'https://x');
     if (req.method !== 'GET') return fail(405, 'method not allowed');
     if (url.pathname === '/api/v1/nodes') return list('nodes', fixture.nodes, url.searchParams);
@@ -178,6 +181,18 @@ function selfSignedCert(): { key: string; cert: string } {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A kubeconfig file's text (context `fake`) for a client of this server, as `kubectl` would use it. */
+export function kubeconfigFor(kube: Pick<FakeKubernetes, 'server' | 'caCert' | 'token'>): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    `clusters:\n- name: fake\n  cluster:\n    server: ${kube.server}\n    certificate-authority-data: ${Buffer.from(kube.caCert).toString('base64')}`,
+    `users:\n- name: me\n  user:\n    token: ${kube.token}`,
+    'contexts:\n- name: fake\n  context: {cluster: fake, user: me}',
+    'current-context: fake',
+  ].join('\n');
 }
 
 // Fixture builders: Kubernetes wire JSON with only the fields binderwatch reads.

@@ -1,10 +1,11 @@
 // Runs the packaged functions the way Cloud Functions does: the archive unpacked
-// into an empty directory, only its declared dependencies beside it, and the
-// Functions Framework's main.js with --target. Used by the package test and the
-// cold-start benchmark.
-import { spawn, type ChildProcess } from 'node:child_process';
+// into an empty directory, `npm ci --omit=dev` in it (the build step Cloud
+// Functions runs for a package-lock.json), and the Functions Framework's main.js
+// with --target, under the deploy runtime's Node. Used by the package tests and
+// the cold-start benchmark.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readZip } from './zip.ts';
@@ -25,18 +26,46 @@ http.Server.prototype.listen = function (...args) {
 };
 `);
 
-/** Unpacks the archive into a new directory with its declared dependencies linked from `root`'s node_modules. */
-export function unpackArchive(archive: string, root: string): string {
+// Counts module files as they load, ES modules and require()d CommonJS alike
+// (module.registerHooks, Node >= 22.15), and prints the total and the CPU time
+// used (which, unlike wall time, a busy machine does not inflate) when the process exits.
+const MODULE_COUNT_PRELOAD =
+  'data:text/javascript,' +
+  encodeURIComponent(`
+import { registerHooks } from 'node:module';
+import { statSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+const seen = new Map();
+registerHooks({
+  load(url, context, next) {
+    if (url.startsWith('file:') && !seen.has(url)) seen.set(url, statSync(fileURLToPath(url)).size);
+    return next(url, context);
+  },
+});
+process.on('exit', () => {
+  let bytes = 0;
+  for (const b of seen.values()) bytes += b;
+  const { userCPUTime, systemCPUTime } = process.resourceUsage();
+  writeSync(2, 'MODULES ' + seen.size + ' ' + bytes + ' CPU ' + Math.round((userCPUTime + systemCPUTime) / 1000) + '\\n');
+});
+`);
+
+/**
+ * Unpacks the archive into a new directory and installs what its package-lock.json
+ * names, as Cloud Functions' build does. `--offline`: from the npm cache that the
+ * repository's own `npm ci` filled, so a test never reaches the registry.
+ */
+export function unpackArchive(archive: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'bw-function-source-'));
   for (const entry of readZip(readFileSync(archive))) {
     mkdirSync(dirname(join(dir, entry.name)), { recursive: true });
     writeFileSync(join(dir, entry.name), entry.data);
   }
-  // What Cloud Functions' npm install provides: the declared dependencies, nothing else.
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  for (const name of Object.keys(manifest.dependencies)) {
-    mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
-    symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
+  try {
+    execFileSync('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe' });
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    throw new Error(`npm ci in the unpacked archive failed (run \`npm ci\` in the repository first to fill the npm cache):\n${err.stderr?.toString() ?? err.message}`);
   }
   return dir;
 }
@@ -47,12 +76,24 @@ export interface StartedFunction {
   output: () => string;
 }
 
+export interface StartOptions {
+  /** The Node binary: the deploy runtime's (infra/node22.ts) for what ships; this process's by default. */
+  node?: string;
+  /** More environment: secrets, Google endpoints, the metadata server. */
+  env?: Record<string, string>;
+  /** Print `MODULES <count> <bytes> CPU <ms>` on exit: every module file the process loaded, their size, and the CPU time used. */
+  countModules?: boolean;
+}
+
 /** Starts one function of an unpacked archive; resolves once it listens, rejects if it exits first. */
-export function startFunction(dir: string, target: string, config: string, env: Record<string, string> = {}): Promise<StartedFunction> {
+export function startFunction(dir: string, target: string, config: string, opts: StartOptions = {}): Promise<StartedFunction> {
   const framework = join(dir, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
-  const child = spawn(process.execPath, ['--import', LOOPBACK_PRELOAD, framework, `--target=${target}`, `--source=${dir}`, '--port=0'], {
+  const preloads = ['--import', LOOPBACK_PRELOAD, ...(opts.countModules ? ['--import', MODULE_COUNT_PRELOAD] : [])];
+  const node = opts.node ?? process.execPath;
+  const child = spawn(node, [...preloads, framework, `--target=${target}`, `--source=${dir}`, '--port=0'], {
     cwd: dir,
-    env: { PATH: process.env.PATH, BINDERWATCH_CONFIG: config, NODE_ENV: 'production', ...env },
+    // PATH holds Node alone, as in the Cloud Run container: no gcloud for google-auth-library to shell out to.
+    env: { PATH: dirname(node), BINDERWATCH_CONFIG: config, NODE_ENV: 'production', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -67,6 +108,7 @@ export function startFunction(dir: string, target: string, config: string, env: 
       }
     };
     child.stderr!.on('data', onData);
+    child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${target} exited with ${code} before listening:\n${out}`)));
   });
 }

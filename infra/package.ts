@@ -1,5 +1,5 @@
 // Builds the one source archive every Cloud Function deploys from:
-//   dist/function-source/      index.js, <check>.js per entry point, chunks/, package.json
+//   dist/function-source/      index.js, <check>.js per entry point, chunks/, package.json, package-lock.json
 //   dist/function-source.zip   the same files, zipped reproducibly
 // Usage: npm run package [-- --sourcemap]
 //
@@ -11,19 +11,24 @@
 // carries each module once, and a chunk is only reachable from the checks that
 // use all of it. Dynamic imports (shared/wiring.ts loads each check's clients
 // that way) stay separate chunks, read on first use rather than at cold start.
-import { build, type Metafile } from 'esbuild';
-import { readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+//
+// Why only our own code is bundled: with code splitting, esbuild turns a dynamic
+// import() of a CommonJS package into a chunk that exports only `default`
+// (evanw/esbuild#3245, open), so `const { GoogleAuth } = await import(
+// 'google-auth-library')` got undefined and clusterHealth answered 500 "e is not
+// a constructor". Every npm package stays external instead: Node loads it from
+// node_modules with its own CommonJS interop, and the archive's package.json
+// declares it with the repository's range, for Cloud Functions' npm install.
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { isBuiltin } from 'node:module';
+import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createZip } from './zip.ts';
 
-/** Packages left out of the bundles and installed by Cloud Functions from package.json. */
-// The framework must stay external: the entry points register with its
-// registry (`http('name', …)`), and the framework process that loads them must
-// see that same registry, not a bundled copy. resvg (alert charts) is a native
-// module whose binary comes from a per-platform package: Cloud Functions' npm
-// install picks the one for its Linux; it is loaded only when a chart is sent.
-export const EXTERNAL_PACKAGES = ['@google-cloud/functions-framework', '@resvg/resvg-js'] as const;
+/** The deploy runtime: Cloud Run functions' nodejs22 (nodejs20 was decommissioned on 2026-10-30). */
+export const DEPLOY_NODE_MAJOR = 22;
 
 export interface FunctionEntry {
   /** Registered name, the Cloud Functions entry point, e.g. "launchProbe". */
@@ -83,17 +88,6 @@ await import(bundle);
 `;
 }
 
-// CommonJS dependencies bundled into ESM still call require() for Node
-// built-ins and read __dirname; give every output file real ones.
-const ESM_CJS_SHIM = [
-  "import { createRequire as __bwCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __bwFileURLToPath } from 'node:url';",
-  "import { dirname as __bwDirname } from 'node:path';",
-  'const require = __bwCreateRequire(import.meta.url);',
-  'const __filename = __bwFileURLToPath(import.meta.url);',
-  'const __dirname = __bwDirname(__filename);',
-].join('\n');
-
 // Metafile paths are relative to esbuild's working directory, the repository root.
 function reportBundles(metafile: Metafile, root: string, outDir: string, entries: FunctionEntry[]): BundleReport[] {
   const outputs = metafile.outputs;
@@ -120,6 +114,92 @@ function reportBundles(metafile: Metafile, root: string, outDir: string, entries
   });
 }
 
+/**
+ * Packages bundled into the chunks after all, with everything they import:
+ * @kubernetes/client-node is 826 ES module files (14 MiB), zod and yaml 170 more,
+ * that Node otherwise resolves and reads one by one at each cold start. None is
+ * imported dynamically (refuseSplitCommonJs checks the CommonJS ones).
+ */
+export const BUNDLED_PACKAGES = ['@kubernetes/client-node', 'zod', 'yaml', 'eventsource-parser'];
+
+/**
+ * Our imports of npm packages stay external (their names are added to `externalized`),
+ * except BUNDLED_PACKAGES; whatever those import is bundled with them.
+ */
+function externalPackages(bundled: readonly string[], externalized: Set<string>): Plugin {
+  return {
+    name: 'external-packages',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (isBuiltin(args.path) || bundled.includes(packageName(args.path))) return undefined;
+        const fromPackage = args.importer.split(sep).includes('node_modules');
+        if (fromPackage) return undefined;
+        externalized.add(packageName(args.path));
+        return { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * Refuses a dynamic import() of a bundled CommonJS module: with code splitting
+ * esbuild makes its chunk export only `default` (evanw/esbuild#3245), so named
+ * exports read from it are undefined at run time.
+ */
+function refuseSplitCommonJs(metafile: Metafile): void {
+  for (const [out, meta] of Object.entries(metafile.outputs)) {
+    for (const imp of meta.imports) {
+      if (imp.kind !== 'dynamic-import' || imp.external) continue;
+      const entry = metafile.outputs[imp.path]?.entryPoint;
+      if (entry && metafile.inputs[entry]?.format === 'cjs') {
+        throw new Error(`package: ${out} dynamically imports the CommonJS module ${entry}; keep its package external (esbuild#3245)`);
+      }
+    }
+  }
+}
+
+// CommonJS modules bundled into ESM (the dependencies of BUNDLED_PACKAGES) still
+// call require() for Node built-ins and read __dirname; give every output file real ones.
+const ESM_CJS_SHIM = [
+  "import { createRequire as __bwCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __bwFileURLToPath } from 'node:url';",
+  "import { dirname as __bwDirname } from 'node:path';",
+  'const require = __bwCreateRequire(import.meta.url);',
+  'const __filename = __bwFileURLToPath(import.meta.url);',
+  'const __dirname = __bwDirname(__filename);',
+].join('\n');
+
+/** Package name of a bare import specifier: `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
+export const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+
+/**
+ * The npm packages our code imports, each with the repository's range; the
+ * Functions Framework always (Cloud Functions starts it). A package imported but
+ * not in package.json's dependencies fails the build: it would be missing at run time.
+ */
+function declaredDependencies(externalized: Set<string>, ranges: Record<string, string>): Record<string, string> {
+  const names = new Set(['@google-cloud/functions-framework', ...externalized]);
+  const missing = [...names].filter((name) => !ranges[name]);
+  if (missing.length) throw new Error(`package: imported but not in package.json dependencies: ${missing.join(', ')}`);
+  return Object.fromEntries([...names].sort().map((name) => [name, ranges[name]]));
+}
+
+/**
+ * The archive's package-lock.json: the repository's lock pruned to the archive's
+ * dependencies, so Cloud Functions' build (`npm ci` when a lock is present)
+ * installs exactly the versions the tests ran. `--offline`: the repository's
+ * `npm ci` already cached every package in the lock.
+ */
+function writeArchiveLock(root: string, outDir: string): void {
+  copyFileSync(join(root, 'package-lock.json'), join(outDir, 'package-lock.json'));
+  try {
+    execFileSync('npm', ['install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: outDir, stdio: 'pipe' });
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    throw new Error(`package: pruning package-lock.json failed (run \`npm ci\` first):\n${err.stderr?.toString() ?? err.message}`);
+  }
+}
+
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => statSync(join(dir, f)).isFile())
@@ -141,6 +221,7 @@ export async function buildPackage(options: { root: string; sourcemap?: boolean 
 
   rmSync(outDir, { recursive: true, force: true });
   rmSync(archive, { force: true });
+  const externalized = new Set<string>();
   const { metafile } = await build({
     absWorkingDir: root,
     entryPoints: Object.fromEntries(entries.map((e) => [e.name, e.source])),
@@ -150,22 +231,17 @@ export async function buildPackage(options: { root: string; sourcemap?: boolean 
     splitting: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: `node${DEPLOY_NODE_MAJOR}`,
     minify: true,
     sourcemap: options.sourcemap ? 'linked' : false,
-    external: [...EXTERNAL_PACKAGES],
+    plugins: [externalPackages(BUNDLED_PACKAGES, externalized)],
     banner: { js: ESM_CJS_SHIM },
     metafile: true,
     logLevel: 'warning',
   });
 
-  const dependencies = Object.fromEntries(
-    EXTERNAL_PACKAGES.map((name) => {
-      const range = rootPackage.dependencies[name];
-      if (!range) throw new Error(`package: external ${name} is not a dependency in package.json`);
-      return [name, range];
-    }),
-  );
+  refuseSplitCommonJs(metafile);
+  const dependencies = declaredDependencies(externalized, rootPackage.dependencies);
   writeFileSync(join(outDir, 'index.js'), indexSource(entries));
   writeFileSync(
     join(outDir, 'package.json'),
@@ -176,13 +252,15 @@ export async function buildPackage(options: { root: string; sourcemap?: boolean 
         private: true,
         type: 'module',
         main: 'index.js',
-        engines: { node: '>=20' },
+        engines: { node: `${DEPLOY_NODE_MAJOR}.x` },
         dependencies,
       },
       null,
       2,
     ) + '\n',
   );
+
+  writeArchiveLock(root, outDir);
 
   const zip = createZip(listFiles(outDir).map((name) => ({ name, data: readFileSync(join(outDir, name)) })));
   mkdirSync(dirname(archive), { recursive: true });

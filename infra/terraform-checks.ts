@@ -3,7 +3,9 @@
 // library compiled to WebAssembly); each check returns readable violations, so
 // tests can show a check both passes the module and catches a broken copy.
 import { parse } from '@cdktf/hcl2json';
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -202,4 +204,32 @@ export function checkProjectRoles(module: TfModule, allowed: string[]): string[]
     }
   }
   return violations;
+}
+
+/**
+ * Evaluates `expression` with `terraform console` over the module's inputs and its
+ * resource-free locals (variables.tf + locals.tf): no provider is needed, so this
+ * runs where `terraform validate` cannot. Variable validation runs too; a refused
+ * value comes back as `{ error }` with Terraform's message.
+ */
+export function terraformEval(moduleDir: string, vars: Record<string, unknown>, expression: string): { value?: unknown; error?: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-tf-eval-'));
+  try {
+    for (const f of ['variables.tf', 'locals.tf']) copyFileSync(join(moduleDir, f), join(dir, f));
+    writeFileSync(join(dir, 'test.auto.tfvars.json'), JSON.stringify(vars));
+    const r = spawnSync('terraform', ['console', '-no-color'], {
+      cwd: dir,
+      input: `jsonencode(${expression})\n`,
+      encoding: 'utf8',
+      env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1' },
+    });
+    // A refused variable is printed as an Error, yet the console exits 0.
+    const output = `${r.stderr}${r.stdout}`;
+    if (r.status !== 0 || /^Error: /m.test(output)) return { error: output };
+    // The console prints the JSON text as an HCL string literal, on the last line.
+    const literal = r.stdout.trim().split('\n').at(-1) ?? '';
+    return { value: JSON.parse(JSON.parse(literal) as string) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -11,10 +11,23 @@ import { notifiersFromEnv } from './alerting/notifiers/index.ts';
 import type { ThreadStore } from './alerting/notifiers/slack-thread.ts';
 import { FileStore, MemoryStore, updateWithRetry, type StateStore } from './alerting/store.ts';
 import type { CheckDeps } from './run-check.ts';
+import type { GkeClient } from './sources/gke.ts';
 import type { Sources } from './sources/source.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
 
 export type Env = Record<string, string | undefined>;
+
+/**
+ * Google API endpoints other than the public ones, e.g. a Private Service Connect
+ * endpoint (docs/deploy.md), or the loopback servers of the packaged-functions tests.
+ */
+export const ENDPOINT_ENV = {
+  container: 'BINDERWATCH_CONTAINER_API_URL',
+  analyticsdata: 'BINDERWATCH_ANALYTICSDATA_API_URL',
+  storage: 'BINDERWATCH_STORAGE_API_URL',
+} as const;
+
+const endpoint = (env: Env, api: keyof typeof ENDPOINT_ENV) => env[ENDPOINT_ENV[api]]?.trim() || undefined;
 
 /** A kubeconfig the config names but that cannot be read is a config mistake (exit 2), named by its field. */
 function readKubeconfig<T>(path: string, load: (path: string) => T): T {
@@ -25,12 +38,15 @@ function readKubeconfig<T>(path: string, load: (path: string) => T): T {
   }
 }
 
-async function buildStore(config: Config, logger: Logger): Promise<StateStore> {
+async function buildStore(config: Config, env: Env, logger: Logger): Promise<StateStore> {
   const state = config.alerting.state;
   if (state.type === 'memory') return new MemoryStore();
   if (state.type === 'file') return new FileStore(state.dir, logger);
   const [{ Storage }, { GcsStore }] = await Promise.all([import('@google-cloud/storage'), import('./alerting/stores/gcs.ts')]);
-  return new GcsStore({ storage: new Storage(), bucket: state.bucket, prefix: state.prefix, logger });
+  const apiEndpoint = endpoint(env, 'storage');
+  // A custom endpoint still gets the Google credential (the library leaves it out by default).
+  const storage = new Storage(apiEndpoint ? { apiEndpoint, useAuthWithCustomEndpoint: true } : {});
+  return new GcsStore({ storage, bucket: state.bucket, prefix: state.prefix, logger });
 }
 
 /** Slack threads remember their parent message in the state store. */
@@ -91,6 +107,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
             dimensionFilter: d.dimensionFilter,
             auth: await googleAuth(),
             store,
+            rootUrl: endpoint(env, 'analyticsdata'),
           });
     sources.trafficVsPods = trafficSource({ pods: { client: prom, query: trafficVsPods.podsQuery }, demand });
   }
@@ -99,9 +116,11 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
   // With a kubeconfig (the CLI) the cluster is the kubeconfig's; otherwise it is named in the config.
   const clusterRef = clusterHealth.cluster ?? nodeHeadroom.pools[0] ?? (kubeconfig ? { project: '-', location: '-', cluster: 'kubeconfig' } : undefined);
   if ((want('nodeHeadroom') && nodeHeadroom.pools.length) || (want('clusterHealth') && clusterRef)) {
-    const [{ GkeClient }, k8s] = await Promise.all([import('./sources/gke.ts'), import('./sources/kubernetes.ts')]);
-    const gkeAuth = await googleAuth();
-    const gke = new GkeClient({ auth: gkeAuth });
+    const k8s = await import('./sources/kubernetes.ts');
+    // The GKE API (and its client library) only when a pool or a cluster without kubeconfig needs it.
+    let gkeClient: Promise<GkeClient> | undefined;
+    const gke = () =>
+      (gkeClient ??= (async () => new (await import('./sources/gke.ts')).GkeClient({ auth: await googleAuth(), rootUrl: endpoint(env, 'container') }))());
     const readers = new Map<string, Promise<InstanceType<typeof k8s.KubernetesReader>>>();
     // One Kubernetes reader per cluster, shared by its pools and by clusterHealth.
     const kubeFor = (ref: { project: string; location: string; cluster: string }) => {
@@ -110,9 +129,15 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
       if (!reader) {
         reader = (async () => {
           if (kubeconfig) return new k8s.KubernetesReader(readKubeconfig(kubeconfig, k8s.kubeConfigFromFile));
-          const { server, caCert } = await gke.clusterAccess(ref);
-          const token = await gkeAuth.getAccessToken();
-          if (!token) throw new UpstreamError('gke', 'no access token for the cluster');
+          const { server, caCert } = await (await gke()).clusterAccess(ref);
+          const gkeAuth = await googleAuth();
+          // Asked per request: the library caches the token and renews it before it expires,
+          // so a warm instance never sends a stale one.
+          const token = async () => {
+            const t = await gkeAuth.getAccessToken();
+            if (!t) throw new UpstreamError('gke', 'no access token for the cluster');
+            return t;
+          };
           return new k8s.KubernetesReader(k8s.kubeConfigForGke({ endpoint: server, caCert, token }));
         })();
         readers.set(id, reader);
@@ -121,7 +146,8 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
     };
     if (want('nodeHeadroom') && nodeHeadroom.pools.length) {
       const { nodeHeadroomSource } = await import('./sources/node-headroom.ts');
-      const pools = await Promise.all(nodeHeadroom.pools.map(async (ref) => ({ ref, gke, kube: await kubeFor(ref) })));
+      const client = await gke();
+      const pools = await Promise.all(nodeHeadroom.pools.map(async (ref) => ({ ref, gke: client, kube: await kubeFor(ref) })));
       sources.nodeHeadroom = nodeHeadroomSource({ pools, store });
     }
     if (want('clusterHealth') && clusterRef) {
@@ -147,7 +173,7 @@ async function newGoogleAuth() {
 }
 
 export async function buildLiveDeps(config: Config, env: Env, logger: Logger, checks: CheckName[] = [...CHECK_NAMES]): Promise<CheckDeps> {
-  const store = await buildStore(config, logger);
+  const store = await buildStore(config, env, logger);
   const [sources, telemetry] = await Promise.all([buildSources(config, env, store, checks, logger), buildTelemetry(env, logger)]);
   const notifiers = notifiersFromEnv(env, { logger, threadStore: storeThreads(store), timeZone: config.displayTimeZone });
   return { config, sources, store, notifiers, logger, telemetry };

@@ -27,6 +27,7 @@ resource "google_project_iam_member" "runtime" {
   member  = "serviceAccount:${google_service_account.runtime.email}"
 }
 
+# One grant per secret, on that secret only: never project-wide secret access.
 resource "google_secret_manager_secret_iam_member" "runtime" {
   for_each = google_secret_manager_secret.this
 
@@ -44,12 +45,12 @@ resource "google_storage_bucket_iam_member" "runtime_state" {
 
 # A gen2 function is served by the Cloud Run service of the same name, and
 # invoking it takes roles/run.invoker on that service.
-resource "google_cloud_run_service_iam_member" "invoker" {
+resource "google_cloud_run_v2_service_iam_member" "invoker" {
   for_each = local.enabled_checks
 
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.check[each.key].name
+  name     = google_cloudfunctions2_function.check[each.key].name
   role     = "roles/run.invoker"
   member   = "serviceAccount:${google_service_account.invoker.email}"
 }

@@ -33,5 +33,5 @@ resource "google_cloud_scheduler_job" "check" {
     }
   }
 
-  depends_on = [google_cloud_run_service_iam_member.invoker]
+  depends_on = [google_cloud_run_v2_service_iam_member.invoker]
 }

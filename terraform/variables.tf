@@ -81,13 +81,32 @@ variable "source_archive" {
 }
 
 variable "runtime" {
-  description = "Cloud Functions runtime of every function."
+  description = "Cloud Run functions runtime of every function. The archive is built and tested for Node 22 (its package.json engines say 22.x)."
   type        = string
-  default     = "nodejs20"
+  default     = "nodejs22"
 
   validation {
-    condition     = can(regex("^nodejs(20|22|24)$", var.runtime))
-    error_message = "runtime must be nodejs20, nodejs22 or nodejs24 (the bundles target Node 20)."
+    condition     = var.runtime == "nodejs22"
+    error_message = "runtime must be nodejs22: nodejs20 and older were decommissioned by Cloud Run functions on 2026-10-30 (creating or updating such a function is refused), and nodejs24 is not supported yet (@google-cloud/storage streams hit googleapis/google-cloud-node#8670 on Node 24)."
+  }
+}
+
+variable "secret_env" {
+  description = "More environment variables read from Secret Manager, as variable name => secret short name (the secret is \"<name_prefix>-<short name>\"). Secrets the config names (launchProbe.targets[*].hubApiTokenEnv; sources.prometheus passwordEnv for auth basic, bearerTokenEnv for auth bearer) and the Slack / SMTP ones are added without listing them here; an entry here renames the secret of such a variable. Values are added outside Terraform (docs/deploy.md)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for env in keys(var.secret_env) : can(regex("^[A-Z_][A-Z0-9_]*$", env))])
+    error_message = "secret_env keys must be environment variable names: upper-case letters, digits and _, not starting with a digit (e.g. HUB_API_TOKEN)."
+  }
+  validation {
+    condition     = alltrue([for name in values(var.secret_env) : can(regex("^[a-z][a-z0-9-]{0,40}[a-z0-9]$", name))])
+    error_message = "secret_env values must be secret short names: 2-42 lowercase letters, digits or hyphens, starting with a letter (e.g. \"hub-api-token\")."
+  }
+  validation {
+    condition     = length(distinct(values(var.secret_env))) == length(var.secret_env)
+    error_message = "secret_env values must be distinct: two variables cannot share one secret name."
   }
 }
 

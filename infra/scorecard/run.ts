@@ -180,11 +180,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // exitCode, not exit(): a piped stdout still holds the table when main returns.
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => (process.exitCode = code),
     (e: Error) => {
       process.stderr.write(`scorecard: ${e.message}\n`);
-      process.exit(2);
+      process.exitCode = 2;
     },
   );
 }

@@ -248,11 +248,11 @@ export const CASES: NamedCase[] = [
   {
     name: 'headroom-crossing-80',
     seed: 1104,
-    what: 'demand climbs 6 → 15/min between 09:00 and 13:00; nodes cross 80 % of the max (15) and stay: warn within 5 min of the crossing',
+    what: 'demand climbs 6 → 15/min between 09:00 and 13:00; nodes cross 80 % of the max (16) and stay: warn within 5 min of the crossing',
     shape: (o) => {
       const spec = baseSpec(at(6), 10 * 60, caseProbe(o));
       spec.arrivals = (t) => 6 * ramp([[at(9), 1], [at(13), 2.5]])(t);
-      spec.pool.maxNodes = 15;
+      spec.pool.maxNodes = 16;
       return { spec, tags: ['surge'] };
     },
   },

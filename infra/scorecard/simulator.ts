@@ -157,6 +157,10 @@ interface CrashLoop {
 
 export function simulateDay(spec: DaySpec, seed: number): SimResult {
   const rng = new Rng(seed);
+  // Own streams for what the sources see and for the probes, so changing GA's share or the
+  // probe's attempts leaves the cluster's day the same (paired comparisons).
+  const seen = new Rng(seed ^ 0x5bd1e995);
+  const probeRng = new Rng(seed ^ 0x27d4eb2f);
   const t0 = spec.start - spec.historyMin * MIN;
   const first = -BURN_IN_MIN;
   const total = spec.historyMin + spec.minutes + 1;
@@ -286,7 +290,7 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
           // Without room the probe's pod waits like any other: it times out only when no node can come (the pool is at its max).
           const node = placeOn();
           const full = node === undefined && nodes.length + scaleUps.length >= spec.pool.maxNodes;
-          ok = !full && rng.bernoulli(spec.platform(t) * (1 - spec.probe.flake)) && !(node?.sick === true && rng.bernoulli(SICK_NODE_FAILS));
+          ok = !full && probeRng.bernoulli(spec.platform(t) * (1 - spec.probe.flake)) && !(node?.sick === true && probeRng.bernoulli(SICK_NODE_FAILS));
         }
         s.push({ t, v: ok ? 1 : 0 });
       }
@@ -295,10 +299,10 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
     if (m < 0) continue;
     // What the sources see.
     const up = pods.filter((p) => p.failsAt === undefined && p.readyAt <= m).length;
-    if (gaGapUntil < m && rng.bernoulli(spec.gaGapRate)) gaGapUntil = m + 1 + Math.floor(rng.uniform() * 12);
-    const seen = binomial(rng, arrivals, spec.gaShare);
-    if (m >= gaGapUntil && !inSpans(spec.gaOutages, t)) demand.push({ t, v: seen });
-    if (!rng.bernoulli(spec.podScrapeGapRate)) running.push({ t, v: up });
+    if (gaGapUntil < m && seen.bernoulli(spec.gaGapRate)) gaGapUntil = m + 1 + Math.floor(seen.uniform() * 12);
+    const counted = binomial(seen, arrivals, spec.gaShare);
+    if (m >= gaGapUntil && !inSpans(spec.gaOutages, t)) demand.push({ t, v: counted });
+    if (!seen.bernoulli(spec.podScrapeGapRate)) running.push({ t, v: up });
     nodeCount.push({ t, v: nodes.length });
     cordonedCount.push({ t, v: nodes.filter((n) => n.cordoned).length });
     maxNodes.push({ t, v: spec.pool.maxNodes });

@@ -39,17 +39,36 @@ export function kubeConfigFromFile(path: string, context?: string): KubeConfig {
   return kc;
 }
 
+const GOOGLE_TOKEN_PROVIDER = 'binderwatch-google-token';
+
 /**
  * A GKE control plane reached with a Google access token (production): `endpoint` as the
  * Container API gives it (an IP) or a URL, `caCert` base64 PEM as GKE gives it (or PEM).
+ * `token` as a function is asked before every request, so a long-lived reader follows
+ * the credential's renewals instead of keeping the first token past its expiry.
  */
-export function kubeConfigForGke(opts: { endpoint: string; caCert: string; token: string }): KubeConfig {
-  // Fetched once when the reader is built, and kept for its life.
-  registerSecret(opts.token, 'instance');
+export function kubeConfigForGke(opts: { endpoint: string; caCert: string; token: string | (() => Promise<string>) }): KubeConfig {
   const server = /^https?:\/\//.test(opts.endpoint) ? opts.endpoint : `https://${opts.endpoint}`;
   const caData = opts.caCert.includes('-----BEGIN') ? Buffer.from(opts.caCert).toString('base64') : opts.caCert;
   const kc = new KubeConfig();
-  kc.loadFromClusterAndUser({ name: 'gke', server, caData, skipTLSVerify: false }, { name: 'binderwatch', token: opts.token });
+  const cluster = { name: 'gke', server, caData, skipTLSVerify: false };
+  if (typeof opts.token === 'string') {
+    // Given once when the reader is built, and kept for its life.
+    registerSecret(opts.token, 'instance');
+    kc.loadFromClusterAndUser(cluster, { name: 'binderwatch', token: opts.token });
+    return kc;
+  }
+  const token = opts.token;
+  kc.loadFromClusterAndUser(cluster, { name: 'binderwatch', authProvider: { name: GOOGLE_TOKEN_PROVIDER, config: {} } });
+  kc.addAuthenticator({
+    isAuthProvider: (user) => user.authProvider?.name === GOOGLE_TOKEN_PROVIDER,
+    applyAuthentication: async (_user, req) => {
+      const t = await token();
+      // Renewed while the instance lives: masked by the run that fetched it.
+      registerSecret(t);
+      req.headers = { ...req.headers, Authorization: `Bearer ${t}` };
+    },
+  });
   return kc;
 }
 

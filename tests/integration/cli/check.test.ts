@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureNode, fixturePod, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fake-kubernetes.ts';
+import { fixtureNode, fixturePod, kubeconfigFor, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fake-kubernetes.ts';
 import { runCli } from '../../helpers/cli.ts';
 
 const SICK = 'gke-prod-a-ssd-pool-972e4826-2fhq';
@@ -18,17 +18,7 @@ describe('binderwatch check', () => {
     kube = await startFakeKubernetes();
     dir = mkdtempSync(join(tmpdir(), 'bw-check-'));
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        `clusters:\n- name: fake\n  cluster:\n    server: ${kube.server}\n    certificate-authority-data: ${Buffer.from(kube.caCert).toString('base64')}`,
-        `users:\n- name: me\n  user:\n    token: ${kube.token}`,
-        'contexts:\n- name: fake\n  context: {cluster: fake, user: me}',
-        'current-context: fake',
-      ].join('\n'),
-    );
+    writeFileSync(kubeconfig, kubeconfigFor(kube));
     config = join(dir, 'binderwatch.yaml');
     writeFileSync(config, `sources:\n  kubernetes:\n    kubeconfig: ${kubeconfig}\nalerting:\n  state: { type: file, dir: ${join(dir, 'state')} }\n`);
   });

@@ -128,6 +128,25 @@ describe('Kubernetes reads through @kubernetes/client-node over TLS', () => {
     expect(err.message).not.toContain(wrong);
   });
 
+  it('asks a token function before every request, so a renewed token replaces an expired one', async () => {
+    const live = new Set(['token-one-abcdef-123456']);
+    const rotating = await startFakeKubernetes({ accepts: (t) => live.has(t) });
+    try {
+      rotating.nodes = [fixtureNode('n1', { pool: 'user' })];
+      let current = 'token-one-abcdef-123456';
+      const r = new KubernetesReader(kubeConfigForGke({ endpoint: rotating.server, caCert: rotating.caCert, token: async () => current }));
+      expect(await r.nodes()).toHaveLength(1);
+      // The first token expires and the credential renews it.
+      live.clear();
+      current = 'token-two-abcdef-654321';
+      live.add(current);
+      expect(await r.nodes()).toHaveLength(1);
+      expect(rotating.requests.map((q) => q.headers.authorization)).toEqual(['Bearer token-one-abcdef-123456', 'Bearer token-two-abcdef-654321']);
+    } finally {
+      await rotating.close();
+    }
+  });
+
   it('refuses a server whose certificate the configured CA did not sign', async () => {
     const other = await startFakeKubernetes({ token: kube.token });
     try {

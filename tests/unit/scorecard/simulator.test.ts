@@ -117,3 +117,14 @@ describe('the scorecard simulator', () => {
 function randomDayScenario(index: number, seed: number) {
   return simulateDay(randomDay(index, seed, { probeAttempts: 2 }).spec, seed + index).data;
 }
+
+describe('paired days', () => {
+  it('keeps the cluster’s day when only the probe’s attempts change', () => {
+    const { spec } = randomDay(3, 99, { probeAttempts: 1 });
+    const one = simulateDay(spec, 5);
+    const two = simulateDay({ ...spec, probe: { ...spec.probe, attempts: 2 } }, 5);
+    const without = (r: ReturnType<typeof simulateDay>) => r.data.series.filter((s) => s.metric !== 'binderwatch_launch_probe_ok');
+    expect(without(two)).toEqual(without(one));
+    expect(two.truth).toEqual(one.truth);
+  });
+});

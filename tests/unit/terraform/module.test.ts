@@ -13,6 +13,7 @@ import {
   checkVariables,
   parseModule,
   readModule,
+  terraformEval,
   type TfSource,
 } from '../../../infra/terraform-checks.ts';
 import { parseConfigYaml } from '../../../shared/config/load.ts';
@@ -83,9 +84,11 @@ describe('terraform module, parsed with a real HCL parser', () => {
 
   it('gives the invoker account run.invoker on each function and the runtime account access only to its own secrets and bucket', async () => {
     const { resources } = await parseModule(sources);
-    const invoker = resources.google_cloud_run_service_iam_member?.invoker;
+    // The v2 resource: the gen2 function's service is a Cloud Run v2 service.
+    expect(resources.google_cloud_run_service_iam_member).toBeUndefined();
+    const invoker = resources.google_cloud_run_v2_service_iam_member?.invoker;
     expect(invoker).toMatchObject({ role: 'roles/run.invoker', member: expect.stringContaining('google_service_account.invoker.email') });
-    expect(invoker.service).toContain('google_cloudfunctions2_function.check[each.key]');
+    expect(invoker.name).toContain('google_cloudfunctions2_function.check[each.key]');
     expect(resources.google_secret_manager_secret_iam_member?.runtime).toMatchObject({
       for_each: '${google_secret_manager_secret.this}',
       role: 'roles/secretmanager.secretAccessor',
@@ -157,7 +160,7 @@ resource "google_cloud_run_service_iam_member" "public" {
   });
 
   it('reports an entry point that no function serves', async () => {
-    const broken = await parseModule(mutate('main.tf', (t) => t.replace(/^\s*launchProbe\s+= \{.*\}\n/m, '\n')));
+    const broken = await parseModule(mutate('locals.tf', (t) => t.replace(/^\s*launchProbe\s+= \{.*\}\n/m, '\n')));
     expect(checkEntryPoints(broken, targets)).toEqual(['entry point launchProbe has no google_cloudfunctions2_function']);
   });
 
@@ -240,5 +243,64 @@ describe.skipIf(!terraform)('terraform fmt', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe.skipIf(!terraform)('terraform console over the module inputs', () => {
+  const required = { project_id: 'binder-prod', watchdog_email: 'oncall@example.org' };
+  const evaluate = (vars: Record<string, unknown>, expression: string) => terraformEval(MODULE_DIR, { ...required, ...vars }, expression);
+
+  it('deploys nodejs22 by default and refuses nodejs20, saying why', () => {
+    expect(evaluate({}, 'var.runtime')).toEqual({ value: 'nodejs22' });
+    const refused = evaluate({ runtime: 'nodejs20' }, 'var.runtime');
+    expect(refused.error).toContain('decommissioned');
+    expect(refused.error).toContain('2026-10-30');
+    expect(evaluate({ runtime: 'nodejs24' }, 'var.runtime').error).toContain('google-cloud-node#8670');
+  });
+
+  it('makes a secret, with its own accessor grant, for every variable the config names and every secret_env entry', () => {
+    const config = [
+      'checks:',
+      '  launchProbe:',
+      '    targets:',
+      '      - { binderUrl: "https://mybinder.org", repos: [], hubApiTokenEnv: HUB_TOKEN_MYBINDER }',
+      '      - { binderUrl: "https://gke.mybinder.org", repos: [] }',
+      'sources:',
+      '  prometheus: { url: "https://prometheus.mybinder.org", auth: basic, username: bw, passwordEnv: PROM_PASSWORD }',
+    ].join('\n');
+    const { value } = evaluate({ config_yaml: config, email: { from: 'bw@example.org', to: ['ops@example.org'] }, secret_env: { GRAFANA_TOKEN: 'grafana-token' } }, 'local.secrets');
+    expect(value).toEqual({
+      'slack-webhook-url': { env: 'BINDERWATCH_SLACK_WEBHOOK_URL', secret_id: 'binderwatch-slack-webhook-url' },
+      'smtp-url': { env: 'BINDERWATCH_SMTP_URL', secret_id: 'binderwatch-smtp-url' },
+      'hub-token-mybinder': { env: 'HUB_TOKEN_MYBINDER', secret_id: 'binderwatch-hub-token-mybinder' },
+      'prom-password': { env: 'PROM_PASSWORD', secret_id: 'binderwatch-prom-password' },
+      'grafana-token': { env: 'GRAFANA_TOKEN', secret_id: 'binderwatch-grafana-token' },
+    });
+    const bearer = evaluate({ config_yaml: 'sources: { prometheus: { url: "https://p.example.org", auth: bearer } }', slack: null }, 'keys(local.secrets)');
+    expect(bearer.value).toEqual(['prometheus-token']);
+    expect(evaluate({ secret_env: { 'hub-token': 'x' } }, 'local.secrets').error).toContain('environment variable names');
+  });
+
+  it('feeds each secret to its variable and grants the runtime account each secret alone', async () => {
+    const { resources } = await parseModule(sources);
+    const fn = JSON.stringify(resources.google_cloudfunctions2_function?.check);
+    expect(fn).toContain('"for_each":"${local.secrets}"');
+    expect(fn).toContain('${secret_environment_variables.value.env}');
+    expect(resources.google_secret_manager_secret?.this).toMatchObject({ for_each: '${local.secrets}' });
+    expect(resources.google_secret_manager_secret_iam_member?.runtime).toMatchObject({ secret_id: '${each.value.secret_id}' });
+  });
+
+  it('puts the deployed schedule and enabled flag of each check into the config the function reads', () => {
+    const { value } = evaluate(
+      { config_yaml: 'checks: { nodeHeadroom: { schedule: "*/10 * * * *", pools: [] }, clusterHealth: { enabled: false } }', checks: { nodeHeadroom: { schedule: '*/3 * * * *' }, binderHealth: { enabled: false } } },
+      'local.config_checks',
+    );
+    const checks = value as Record<string, { schedule: string; enabled: boolean }>;
+    expect(checks.nodeHeadroom).toEqual({ schedule: '*/3 * * * *', enabled: true, pools: [] });
+    expect(checks.binderHealth).toMatchObject({ enabled: false });
+    expect(checks.clusterHealth).toMatchObject({ enabled: false, schedule: '*/5 * * * *' });
+    expect(checks.launchProbe).toMatchObject({ enabled: true, schedule: '*/10 * * * *' });
+    // And that is what the function is given.
+    expect(readFileSync(join(MODULE_DIR, 'main.tf'), 'utf8')).toMatch(/effective_config = merge\(local\.config, \{\s*checks\s*=\s*local\.config_checks/);
   });
 });

@@ -163,21 +163,26 @@ export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSetting
   return result;
 }
 
+/**
+ * Phases whose failure is confirmed by a second launch: those before a server exists.
+ * Not after a server was handed over (contact, stop): its clean-up may still be under
+ * way, and launching again beside it leaked a server on a real JupyterHub in tests.
+ * Not a timeout: a hang is the finding, and a second one would double the run.
+ */
+const CONFIRMED_PHASES = new Set<string>(['resolve', 'build', 'launch']);
 /** The confirmation gets what is left of the first launch's timeout, but at least this. */
 const CONFIRMATION_MIN_MS = 60_000;
 
 /**
- * One probe run: a launch that fails is launched once more at once, as Checkly and
- * Datadog retry inside a run, so a one-off blip is not a failed run. Both attempts
- * are recorded; the run's result is the confirmation's. Not retried: a failed stop
- * (launching again could leak a second server) and a timeout (a hang is the finding,
- * and a second one would double the run). Both attempts together stay within one
- * probe timeout plus a minute, well inside the function's own deadline.
+ * One probe run: a launch that fails before a server exists is launched once more at
+ * once, as Checkly and Datadog retry inside a run, so a one-off blip is not a failed
+ * run. Both attempts are recorded; the run's result is the confirmation's. Both
+ * together stay within one probe timeout plus a minute, inside the function's deadline.
  */
 export async function runConfirmedProbe(target: ProbeTarget, settings: ProbeSettings, opts: ProbeOptions = {}): Promise<ProbeResult> {
   const started = performance.now();
   const first = await runLaunchProbe(target, settings, opts);
-  if (first.ok || first.unknownReason || first.failedPhase === 'stop' || first.failedPhase === 'timeout' || opts.signal?.aborted) return first;
+  if (first.ok || first.unknownReason || !CONFIRMED_PHASES.has(first.failedPhase!) || opts.signal?.aborted) return first;
   const left = Math.max(CONFIRMATION_MIN_MS, settings.timeoutMs - (performance.now() - started));
   const second = await runLaunchProbe(target, { ...settings, timeoutMs: Math.min(settings.timeoutMs, left) }, opts);
   const attempt = (r: ProbeResult): ProbeAttempt => ({ at: r.at, ok: r.ok, failedPhase: r.failedPhase, error: r.error });

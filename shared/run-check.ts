@@ -118,7 +118,7 @@ async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): 
     const result = detector.detect(observation as never, cfg as never, now, memory?.value);
     findings = result.findings;
     band = result.band;
-    if (CHART_CHECKS.has(check)) await chartsFor(deps, check, observation, band, findings, now, charts);
+    if (CHART_CHECKS.has(check) && deps.notifiers.some((n) => n.drawsCharts)) await chartsFor(deps, check, observation, band, findings, now, charts);
     if (result.memory !== undefined) {
       await store.put(`memory/${check}`, result.memory, memory?.version ?? null).catch(() => {
         // Another overlapping run updated the model first; theirs is as good.
@@ -176,11 +176,15 @@ async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): 
 /** The checks whose alerts carry a picture (see alerting/chart.ts). */
 const CHART_CHECKS = new Set<CheckName>(['trafficVsPods', 'nodeHeadroom', 'launchProbe']);
 
+// Loaded on the first run of a charted check, not at every function's start; once, since each
+// dynamic import goes through the module loader again.
+let chartModule: Promise<typeof import('./alerting/chart.ts')> | undefined;
+const loadChartModule = () => (chartModule ??= import('./alerting/chart.ts'));
+
 /** Records this run's chart points; each finding gets its chart (attached to its firing and repeat notifications). A failure costs the picture only, never the alert. */
 async function chartsFor(deps: CheckDeps, check: CheckName, observation: unknown, band: BandPoint[] | undefined, findings: Finding[], now: number, out: Map<string, AlertChart>) {
   try {
-    // Loaded on the first run of a charted check, not at every function's start.
-    const { alertChart, chartPoints, recordChartHistory } = await import('./alerting/chart.ts');
+    const { alertChart, chartPoints, recordChartHistory } = await loadChartModule();
     const points: ChartPoints = chartPoints(check, observation, band, now);
     const history = await recordChartHistory(deps.store, check, points, now);
     for (const f of findings) {

@@ -34,6 +34,8 @@ export interface AlertNotification {
 export interface Notifier {
   /** Channel name as used in routes (`slack`, `email`, `console`). */
   readonly name: string;
+  /** Draws `chart` into the message (email, threaded Slack); runs record chart history only when some channel does. */
+  readonly drawsCharts?: boolean;
   /**
    * Delivers one notification. Throws NotifyError with `retryable` set
    * (5xx, 429, network: true; other 4xx: false). Never retries by itself.

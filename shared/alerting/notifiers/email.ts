@@ -178,6 +178,7 @@ export function emailNotifier(props: EmailProps): Notifier {
     ));
   return {
     name: 'email',
+    drawsCharts: true,
     async send(n) {
       // The chart's renderer is loaded only for a notification that has a chart.
       const png = n.chart ? await (await import('./chart-png.ts')).pictureOf(n, props.timeZone, props.logger) : undefined;

@@ -138,6 +138,7 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
 
   return {
     name: 'slack',
+    drawsCharts: true,
     async send(n) {
       const id = threadId(n);
       // The parent stays the incident's record: a resolve keeps its numbers and commands there.

@@ -26,12 +26,12 @@ const TOKEN = 'xoxb-1111-2222-charttesttoken';
 const CHANNEL = 'C0123456789';
 
 /** Every notification the 2018 replay sends, as a channel receives it. */
-async function notificationsOf2018(): Promise<AlertNotification[]> {
+async function notificationsOf2018(drawsCharts = true): Promise<AlertNotification[]> {
   const got: AlertNotification[] = [];
   const config = parseConfig({
     alerting: { state: { type: 'memory' }, routes: [{ severity: 'critical', channels: ['email'] }, { severity: 'warning', channels: ['email'] }] },
   });
-  await replay(parseScenario(readFileSync(FILE, 'utf8'), FILE), config, { notifiers: [{ name: 'email', send: async (n) => void got.push(n) }] });
+  await replay(parseScenario(readFileSync(FILE, 'utf8'), FILE), config, { notifiers: [{ name: 'email', drawsCharts, send: async (n) => void got.push(n) }] });
   return got;
 }
 
@@ -58,6 +58,12 @@ const GREEN: [number, number, number] = [0x1a, 0x7f, 0x37];
 const BAND: [number, number, number] = [246, 230, 219];
 
 describe('alert charts', () => {
+  it('are not recorded when no channel draws them (webhook, console, the plain replay)', async () => {
+    const got = await notificationsOf2018(false);
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.filter((n) => n.chart)).toEqual([]);
+  });
+
   let notifications: AlertNotification[];
   let traffic: AlertNotification;
   beforeAll(async () => {

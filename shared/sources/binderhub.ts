@@ -6,7 +6,7 @@ import { createParser } from 'eventsource-parser';
 import type { HubHealth, HubHealthCheck, LaunchPhase } from '../model.ts';
 import { formatBytes, LIMITS } from '../limits.ts';
 import { cleanText, redact, redactUrl, registerSecret } from '../redact.ts';
-import { fetchSameOrigin, readHead, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
+import { deadlineSignal, fetchSameOrigin, readHead, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
 
 export type { FetchLike } from './bounded-http.ts';
 
@@ -366,7 +366,7 @@ export function parseHealth(binderUrl: string, body: unknown): HubHealth {
  * both are read; anything unreadable becomes a HubHealth with `error` and no checks.
  */
 export async function fetchHealth(binderUrl: string, opts: { timeoutMs: number; fetch?: FetchLike; signal?: AbortSignal }): Promise<HubHealth> {
-  const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
+  const signal = deadlineSignal(opts.timeoutMs, opts.signal);
   let res: Response;
   try {
     res = await fetchSameOrigin(joinUrl(binderUrl, 'health'), { headers: { Accept: 'application/json' }, signal }, opts.fetch);

@@ -6,6 +6,35 @@ import { redactUrl } from '../redact.ts';
 
 export type FetchLike = typeof fetch;
 
+/**
+ * Aborts after `timeoutMs` (a TimeoutError, like AbortSignal.timeout) or when `parent`
+ * does. Not `AbortSignal.any([parent, AbortSignal.timeout(ms)])`: Node may collect the
+ * inner timeout signal before it fires (nodejs/node#57736), and a request to a server
+ * that never answers then waits for the parent's deadline; seen here as a probe whose
+ * stop used its whole budget on one attempt and leaked the server. The timer holds the
+ * controller, so it always fires; unref'd, it never keeps a process alive by itself.
+ */
+export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  if (parent?.aborted) {
+    controller.abort(parent.reason);
+    return controller.signal;
+  }
+  const onParentAbort = () => controller.abort(parent!.reason);
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
+  timer.unref();
+  parent?.addEventListener('abort', onParentAbort, { once: true });
+  controller.signal.addEventListener(
+    'abort',
+    () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParentAbort);
+    },
+    { once: true },
+  );
+  return controller.signal;
+}
+
 /** An answer past its byte limit; the message is the sentence a finding shows. */
 export class TooLargeError extends Error {
   constructor(public readonly limitBytes: number) {

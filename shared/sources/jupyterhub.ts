@@ -6,7 +6,7 @@ import { UpstreamError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
 import { redact, redactUrl } from '../redact.ts';
 import { joinUrl } from './binderhub.ts';
-import { discard, fetchSameOrigin, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
+import { deadlineSignal, discard, fetchSameOrigin, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
 
 /** A launched server as BinderHub's `ready` event hands it over. */
 export interface ServerRef {
@@ -27,8 +27,7 @@ const withSlash = (url: string) => (url.endsWith('/') ? url : url + '/');
 const tokenHeader = (token: string) => ({ Authorization: `token ${token}` });
 
 /** The request's deadline: its own timeout, or the caller's, whichever comes first. */
-const requestSignal = (opts: HttpOptions) =>
-  opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
+const requestSignal = (opts: HttpOptions) => deadlineSignal(opts.timeoutMs, opts.signal);
 
 /** Waits `ms`, or less if the caller's deadline comes first. */
 const pause = (ms: number, signal?: AbortSignal) =>

@@ -7,7 +7,7 @@ import { ConfigError, UpstreamError } from '../errors.ts';
 import type { Series } from '../model.ts';
 import { LIMITS } from '../limits.ts';
 import { cleanText, redact, redactUrl, registerSecret } from '../redact.ts';
-import { fetchSameOrigin, readText, TooLargeError } from './bounded-http.ts';
+import { deadlineSignal, fetchSameOrigin, readText, TooLargeError } from './bounded-http.ts';
 import { parseDuration } from '../duration.ts';
 import type { Config } from '../config/schema.ts';
 
@@ -64,8 +64,7 @@ export function promqlClient(options: PromqlClientOptions): PromqlClient {
 
   async function get(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<unknown> {
     const url = `${base}${path}?${new URLSearchParams(params)}`;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const combined = deadlineSignal(timeoutMs, signal);
     let status: number | undefined;
     let text: string;
     let retryAfter: string | null = null;
@@ -78,8 +77,8 @@ export function promqlClient(options: PromqlClientOptions): PromqlClient {
       text = await readText(res, LIMITS.prometheusBodyBytes);
     } catch (e) {
       if (e instanceof TooLargeError) throw fail(e.message, status, e);
-      if (deadline.aborted) throw fail(`no answer within ${timeoutMs} ms`, status, e);
       if (signal?.aborted) throw fail('request aborted', status, e);
+      if (combined.aborted) throw fail(`no answer within ${timeoutMs} ms`, status, e);
       throw fail(`request failed: ${(e as Error).message}`, status, e);
     }
     let body: { status?: unknown; data?: unknown; error?: unknown; errorType?: unknown } | undefined;

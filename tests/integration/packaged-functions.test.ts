@@ -167,6 +167,9 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
 
   it('trafficVsPods reads GA4 realtime demand through the Data API with the runtime credential', async () => {
     up.google.realtime.set('123456', { metric: 'activeUsers', perMinute: Array.from({ length: 30 }, () => 10) });
+    // With no remembered model the check reads the last day of minutes through the core report.
+    const dayAgo = Math.floor(Date.now() / MIN) * MIN - 26 * 60 * MIN;
+    up.google.core.set('123456', { metric: 'activeUsers', timeZone: 'UTC', perMinute: new Map(Array.from({ length: 26 * 60 }, (_, k) => [dayAgo + k * MIN, 10])) });
     const before = up.google.requests.length;
     const f = await start(
       'trafficVsPods',
@@ -176,8 +179,11 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     expect(answer.status, f.output()).toBe(200);
     // The report was read (a refused credential or a failed read would make the source "unknown").
     expect(answer.body.findings.filter((x: { status: string }) => x.status === 'unknown'), JSON.stringify(answer.body)).toEqual([]);
-    const report = up.google.requests.slice(before).find((r) => r.url === '/v1beta/properties/123456:runRealtimeReport');
-    expect(up.metadata.issued.map((t) => `Bearer ${t.token}`)).toContain(report?.headers.authorization);
+    const issued = up.metadata.issued.map((t) => `Bearer ${t.token}`);
+    for (const method of ['runRealtimeReport', 'runReport']) {
+      const report = up.google.requests.slice(before).find((r) => r.url === `/v1beta/properties/123456:${method}`);
+      expect(issued, method).toContain(report?.headers.authorization);
+    }
   });
 
   it('launchProbe launches through BinderHub onto the real JupyterHub and fires for the repo whose server cannot be reached', async () => {
@@ -192,14 +198,19 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
         },
       }),
     );
+    // One confirmed failure (the in-run second launch failed too) is not yet an incident; the second run's is.
+    const first = await schedulerPost(f.port, 'launchProbe');
+    expect(first.body, JSON.stringify(first.body)).toMatchObject({ check: 'launchProbe', notifications: [] });
     const { answer, slack: posted, mail } = await runAndDeliver(f, 'launchProbe');
     expect(answer.body, JSON.stringify(answer.body)).toMatchObject({ check: 'launchProbe', outcome: 'problem', undelivered: [] });
     expect(answer.body.findings.map((x: { key: string }) => x.key)).toEqual([`launch:${new URL(binder.url).host}:gh/binderwatch-fault/unreachable/HEAD`]);
+    // A failing probe that the traffic check does not corroborate is a warning: Slack only, by the default routes.
+    expect(answer.body.notifications).toMatchObject([{ state: 'firing', severity: 'warning' }]);
     expect(posted.length).toBeGreaterThan(0);
-    expect(mail.length).toBeGreaterThan(0);
+    expect(mail).toEqual([]);
     await sleep((hub.pollIntervalS + 1) * 1000);
     expect(await hub.activeServers()).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   it('binderHealth reads /health and fires when BinderHub reports its hub down', async () => {
     binder.setHealth({ status: 503, contentType: 'application/json', body: JSON.stringify({ ok: false, checks: [{ service: 'JupyterHub API', ok: false }] }) });

@@ -12,6 +12,9 @@ import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../serie
 import { STEP_MS, fitModel, podsNear, predict, type ModelCandidate, type TrafficModel } from './traffic-model.ts';
 import { TUNING } from './traffic-tuning.ts';
 
+/** A time in a summary, to the minute: the detector knows no display zone, so UTC, said so. */
+const utcMinute = (t: number) => `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
 export { fitModel, type ModelCandidate, type TrafficModel } from './traffic-model.ts';
 
 /** A shortfall that held on consecutive runs; only evidence of recovery closes it. */
@@ -364,13 +367,13 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     // Demand too patchy to judge any horizon now: the incident is not over for that.
     return result(
       'problem',
-      `Running pods short of demand since ${new Date(incident.since).toISOString().slice(11, 16)} UTC; demand patchy`,
-      `Running pods fell short of demand since ${new Date(incident.since).toISOString()}; demand too patchy to judge right now (${Math.round(g.observed)} pods running), not resolved without evidence`,
+      `Running pods short of demand since ${utcMinute(incident.since)}; demand patchy`,
+      `Running pods fell short of demand since ${utcMinute(incident.since)}; demand too patchy to judge right now (${Math.round(g.observed)} pods running), not resolved without evidence`,
     );
   }
   const implied = impliedOf(worst);
   const flatSince = flatSinceIndex(p, lastP);
-  const flatText = flatSince < lastP - 5 ? `, flat since ${new Date(from + flatSince * STEP_MS).toISOString()}` : '';
+  const flatText = flatSince < lastP - 5 ? `, flat since ${utcMinute(from + flatSince * STEP_MS)}` : '';
   const perMin = meanOf(a, last - 9, last + 1);
   const holding =
     incident.inBandSince !== undefined
@@ -388,7 +391,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
       details:
         `Model dp/dt = s·a − p/W fitted on ${model.fittedAt <= incident.since ? 'history before the shortfall' : 'the baseline'}: s=${worst.model.s.toFixed(3)}, W=${Math.round(worst.model.W)} min ` +
         `(the most cautious of ${model.candidates.length} that fit). ` +
-        `Shortfall ${Math.round(worst.shortfall)} pods = ${z(worst).toFixed(1)}σ over ${worst.horizon} min; shortfall since ${new Date(incident.since).toISOString()}.`,
+        `Shortfall ${Math.round(worst.shortfall)} pods = ${z(worst).toFixed(1)}σ over ${worst.horizon} min; shortfall since ${utcMinute(incident.since)}.`,
       evidence: {
         demandPerMin: Number(perMin.toFixed(1)),
         expectedPods: Math.round(worst.expected),
@@ -414,7 +417,7 @@ function learningFinding(g: Grid, a: Float64Array, fitTo: number, windowMin: num
     title: shortTitle(`Traffic vs pods still learning what normal is (${left} min more)`),
     summary:
       `still learning what normal is: ${seen} min of usable history before the last ${windowMin} min, a fit needs ${TUNING.minFitMin}; ` +
-      `judging from about ${new Date(g.from + (g.a.length - 1 + left) * STEP_MS).toISOString()} (${Math.round(g.observed)} pods running now, not judged)`,
+      `judging from about ${utcMinute(g.from + (g.a.length - 1 + left) * STEP_MS)} (${Math.round(g.observed)} pods running now, not judged)`,
     evidence: { learningMinutesLeft: left },
     runbook: [],
   };

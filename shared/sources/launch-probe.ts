@@ -183,7 +183,8 @@ export async function runConfirmedProbe(target: ProbeTarget, settings: ProbeSett
   const started = performance.now();
   const first = await runLaunchProbe(target, settings, opts);
   if (first.ok || first.unknownReason || !CONFIRMED_PHASES.has(first.failedPhase!) || opts.signal?.aborted) return first;
-  const left = Math.max(CONFIRMATION_MIN_MS, settings.timeoutMs - (performance.now() - started));
+  // Whole milliseconds: AbortSignal.timeout refuses a fraction.
+  const left = Math.max(CONFIRMATION_MIN_MS, Math.floor(settings.timeoutMs - (performance.now() - started)));
   const second = await runLaunchProbe(target, { ...settings, timeoutMs: Math.min(settings.timeoutMs, left) }, opts);
   const attempt = (r: ProbeResult): ProbeAttempt => ({ at: r.at, ok: r.ok, failedPhase: r.failedPhase, error: r.error });
   return { ...second, at: first.at, attempts: [attempt(first), attempt(second)] };

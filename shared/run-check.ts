@@ -12,7 +12,7 @@ import { LIMITS } from './limits.ts';
 import { cleanText, withSecretScope } from './redact.ts';
 import type { Sources } from './sources/source.ts';
 import { CLAIM_TTL_MS, defaultRetryPolicy, deliverOwed, type DeliveryReport, type RetryPolicy } from './alerting/deliver.ts';
-import { initialAlertState, nextAlertState, type AlertState } from './alerting/lifecycle.ts';
+import { asAlertState, initialAlertState, nextAlertState } from './alerting/lifecycle.ts';
 import type { AlertNotification, Notifier } from './alerting/notifier.ts';
 import type { AlertChart, ChartPoints } from './alerting/chart.ts';
 import { updateWithRetry, type StateStore } from './alerting/store.ts';
@@ -151,11 +151,11 @@ async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): 
   if (!findings.some((f) => f.status === 'unknown')) {
     for (const key of known) {
       if (touched.has(key)) continue;
-      const st = await store.get<AlertState>(key);
-      if (st && st.value.phase === 'ok' && st.value.owed.length === 0) continue;
+      const st = asAlertState((await store.get<unknown>(key))?.value);
+      if (st && st.phase === 'ok' && st.owed.length === 0) continue;
       // An unreadable state (st undefined) is rewritten as a fresh one: nothing is known to have fired, so nothing resolves.
-      const findingKey = st?.value.key ?? key.slice(alertKey(check, '').length);
-      const last = st?.value.last;
+      const findingKey = st?.key ?? key.slice(alertKey(check, '').length);
+      const last = st?.last;
       await apply({ check, key: findingKey, status: 'ok', severity: last?.severity ?? 'warning', title: last?.title ?? findingKey, summary: 'no longer reported', runbook: [] });
     }
   }
@@ -198,7 +198,7 @@ async function chartsFor(deps: CheckDeps, check: CheckName, observation: unknown
 
 /** `dependsOn` names alerts as `<check>/<key>`, e.g. `binderHealth/health:mybinder.org`. */
 async function anyFiring(store: StateStore, deps: string[]): Promise<boolean> {
-  for (const dep of deps) if ((await store.get<AlertState>(`alert/${dep}`))?.value.phase === 'firing') return true;
+  for (const dep of deps) if (asAlertState((await store.get<unknown>(`alert/${dep}`))?.value)?.phase === 'firing') return true;
   return false;
 }
 
@@ -226,8 +226,10 @@ async function applyFinding(
   const configured = new Set(deps.notifiers.map((n) => n.name));
   const rule = ruleFor(deps.config, f.check);
   return (
-    (await updateWithRetry<AlertState, AlertNotification[]>(deps.store, storeKey, (current) => {
-      const prev = current ?? initialAlertState(f.key, f.check);
+    (await updateWithRetry<unknown, AlertNotification[]>(deps.store, storeKey, (current) => {
+      const stored = asAlertState(current);
+      if (current !== undefined && !stored) deps.logger.log('ERROR', 'state object is not an alert state: starting it afresh', { key: storeKey });
+      const prev = stored ?? initialAlertState(f.key, f.check);
       const t = nextAlertState(prev, withConfigLinks(f, deps.config), { rule, now, silences: deps.config.alerting.silences, dependencyFiring });
       for (const n of t.notifications) {
         if (chart && n.state !== 'resolved') n.chart = chart;

@@ -4,7 +4,7 @@
 import { NotifyError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redact } from '../redact.ts';
-import type { AlertState, OwedNotification } from './lifecycle.ts';
+import { asAlertState, type OwedNotification } from './lifecycle.ts';
 import type { AlertNotification, Notifier } from './notifier.ts';
 import { updateWithRetry, type StateStore } from './store.ts';
 
@@ -72,7 +72,8 @@ export async function deliverOwed(opts: {
 }): Promise<DeliveryReport> {
   const { store, storeKey, notifiers, runId, now, policy, logger } = opts;
   const report: DeliveryReport = { delivered: [], failed: [] };
-  const claimed = await updateWithRetry<AlertState, OwedNotification[]>(store, storeKey, (state) => {
+  const claimed = await updateWithRetry<unknown, OwedNotification[]>(store, storeKey, (stored) => {
+    const state = asAlertState(stored);
     if (!state?.owed.some((o) => claimable(o, runId, now))) return undefined;
     const owed = state.owed.map((o) => (claimable(o, runId, now) ? { ...o, claimedBy: runId, claimedUntil: now + CLAIM_TTL_MS } : o));
     return { value: { ...state, owed }, result: owed.filter((o) => o.claimedBy === runId) };
@@ -109,7 +110,8 @@ export async function deliverOwed(opts: {
     );
   }
 
-  await updateWithRetry<AlertState, true>(store, storeKey, (state) => {
+  await updateWithRetry<unknown, true>(store, storeKey, (stored) => {
+    const state = asAlertState(stored);
     if (!state) return undefined;
     const owed: OwedNotification[] = [];
     for (const o of state.owed) {

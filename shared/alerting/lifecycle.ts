@@ -67,6 +67,19 @@ export interface Transition {
 
 const SEVERITY_RANK: Record<Severity, number> = { warning: 1, critical: 2 };
 
+const PHASES = new Set<unknown>(['ok', 'pending', 'firing']);
+
+/**
+ * What was stored, if it is an alert state; undefined for JSON of another shape (edited
+ * by hand, written by some other program). Treated like an unreadable object: as absent.
+ */
+export function asAlertState(value: unknown): AlertState | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as Partial<AlertState>;
+  const counts = [v.seq, v.consecutiveOk, v.consecutiveUnknown].every((n) => typeof n === 'number' && Number.isFinite(n));
+  return typeof v.key === 'string' && PHASES.has(v.phase) && typeof v.recent === 'string' && Array.isArray(v.owed) && counts ? (value as AlertState) : undefined;
+}
+
 export function initialAlertState(key: string, check: CheckName): AlertState {
   return { key, check, phase: 'ok', recent: '', consecutiveOk: 0, consecutiveUnknown: 0, owed: [], seq: 0 };
 }

@@ -266,3 +266,28 @@ describe('owed notifications', () => {
     expect(lines.some((l) => l.includes('"severity":"ERROR"') && l.includes('undeliverable for a day'))).toBe(true);
   });
 });
+
+describe('runCheck over state objects of another shape', () => {
+  it.each([
+    ['an empty object', {}],
+    ['an array', []],
+    ['a string', 'firing'],
+    ['a state whose owed list is not a list', { key: `node:${SICK}`, phase: 'firing', recent: 'pp', owed: 'x', seq: 1, consecutiveOk: 0, consecutiveUnknown: 0 }],
+  ])('starts an alert stored as %s afresh, logged at ERROR, and keeps firing and resolving', async (_, stored) => {
+    const state = { obs: { problems: [fluentd], notReadyNodes: [] } as ClusterHealthObservation };
+    const logs: { severity: string; key?: string }[] = [];
+    const d = { ...clusterDeps(state), logger: jsonLogger((l) => logs.push(JSON.parse(l) as { severity: string; key?: string })) };
+    const key = `alert/clusterHealth/node:${SICK}`;
+    await d.store.put(key, stored, null);
+    // A blind run delivers what every known alert owes: the odd object must not stop it.
+    expect((await runCheck('clusterHealth', { ...d, sources: { clusterHealth: { observe: async () => Promise.reject(new UpstreamError('kubernetes', 'down')) } } }, T0)).outcome).toBe('unknown');
+    await runCheck('clusterHealth', d, T0 + 5 * MIN);
+    await runCheck('clusterHealth', d, T0 + 10 * MIN);
+    expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`]);
+    expect(logs.filter((l) => l.severity === 'ERROR').map((l) => l.key)).toEqual([key]);
+    state.obs = { problems: [], notReadyNodes: [] };
+    await runCheck('clusterHealth', d, T0 + 15 * MIN);
+    await runCheck('clusterHealth', d, T0 + 20 * MIN);
+    expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`, `resolved:node:${SICK}`]);
+  });
+});

@@ -2,15 +2,7 @@
 // the incident's current state (updated in place), reminders and the resolution are
 // replies under it. The parent's `ts` lives in an injected ThreadStore, so the next run
 // (another function instance) finds the same thread.
-import {
-  LogLevel,
-  WebAPIHTTPError,
-  WebAPIPlatformError,
-  WebAPIRateLimitedError,
-  WebAPIRequestError,
-  WebClient,
-  type Logger as SlackLogger,
-} from '@slack/web-api';
+import type { Logger as SlackLogger, WebClient } from '@slack/web-api';
 import { httpRetryable, NotifyError } from '../../errors.ts';
 import type { Logger, LogSeverity } from '../../log.ts';
 import { redact, registerSecret } from '../../redact.ts';
@@ -72,27 +64,34 @@ const RETRYABLE_PLATFORM_ERRORS = new Set(['ratelimited', 'rate_limited', 'inter
 
 export function slackThreadNotifier(props: SlackThreadProps): Notifier {
   registerSecret(props.botToken, 'instance');
-  const client = new WebClient(props.botToken, {
-    slackApiUrl: props.apiUrl,
-    timeout: props.timeoutMs ?? 10_000,
-    // The delivery stage owns retries; a 429 must come back to it with its Retry-After.
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    logger: slackLogger(props.logger),
-    ...(props.fetch ? { fetch: props.fetch } : {}),
-  });
+  // The Web API client (some 60 modules) is loaded on the first send, not at every cold start.
+  let sdk: Promise<SlackSdk> | undefined;
+  const loadSdk = () =>
+    (sdk ??= import('@slack/web-api').then((m) => ({
+      m,
+      client: new m.WebClient(props.botToken, {
+        slackApiUrl: props.apiUrl,
+        timeout: props.timeoutMs ?? 10_000,
+        // The delivery stage owns retries; a 429 must come back to it with its Retry-After.
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+        logger: slackLogger(props.logger, m.LogLevel.WARN),
+        ...(props.fetch ? { fetch: props.fetch } : {}),
+      }),
+    })));
   const { channel, threadStore } = props;
 
-  async function call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+  async function call<T>(method: string, fn: (client: WebClient) => Promise<T>): Promise<T> {
+    const { m, client } = await loadSdk();
     try {
-      return await fn();
+      return await fn(client);
     } catch (e) {
-      throw webApiError(method, e);
+      throw webApiError(m, method, e);
     }
   }
 
   async function postParent(id: string, message: SlackMessage): Promise<string> {
-    const res = await call('chat.postMessage', () => client.chat.postMessage({ channel, ...message }));
+    const res = await call('chat.postMessage', (client) => client.chat.postMessage({ channel, ...message }));
     if (!res.ts) throw new NotifyError('slack', 'chat.postMessage answered without a message ts', true);
     await threadStore.set(id, res.ts);
     return res.ts;
@@ -100,12 +99,13 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
 
   /** False when the parent is gone (someone deleted it): then a new thread starts. */
   async function updateParent(ts: string, message: SlackMessage): Promise<boolean> {
+    const { m, client } = await loadSdk();
     try {
       await client.chat.update({ channel, ts, ...message });
       return true;
     } catch (e) {
-      if (e instanceof WebAPIPlatformError && e.data.error === 'message_not_found') return false;
-      throw webApiError('chat.update', e);
+      if (e instanceof m.WebAPIPlatformError && e.data.error === 'message_not_found') return false;
+      throw webApiError(m, 'chat.update', e);
     }
   }
 
@@ -118,7 +118,7 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
     const png = await (await import('./chart-png.ts')).pictureOf(n, props.timeZone, props.logger);
     if (!png) return;
     const title = `${n.chart!.title} (${n.key})`;
-    const { upload_url: uploadUrl, file_id: fileId } = await call('files.getUploadURLExternal', () =>
+    const { upload_url: uploadUrl, file_id: fileId } = await call('files.getUploadURLExternal', (client) =>
       client.files.getUploadURLExternal({ filename: 'chart.png', length: png.length, alt_text: n.chart!.title }),
     );
     if (!uploadUrl || !fileId) throw new NotifyError('slack', 'files.getUploadURLExternal answered without an upload URL', false);
@@ -133,7 +133,7 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
     });
     await res.body?.cancel();
     if (!res.ok) throw new NotifyError('slack', `chart upload answered HTTP ${res.status}`, httpRetryable(res.status));
-    await call('files.completeUploadExternal', () => client.files.completeUploadExternal({ files: [{ id: fileId, title }], channel_id: channel, thread_ts: threadTs }));
+    await call('files.completeUploadExternal', (client) => client.files.completeUploadExternal({ files: [{ id: fileId, title }], channel_id: channel, thread_ts: threadTs }));
   }
 
   return {
@@ -148,7 +148,7 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
       if (n.state !== 'firing') {
         const reply = buildThreadReply(n, props);
         // The resolution also shows in the channel, so nobody has to open the thread to see it.
-        await call('chat.postMessage', () =>
+        await call('chat.postMessage', (client) =>
           client.chat.postMessage({ channel, thread_ts: ts, reply_broadcast: n.state === 'resolved', ...reply }),
         );
       }
@@ -163,7 +163,10 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
 }
 
 /** Rebuilt from secret-free parts: the client's errors can hold the request and its headers. */
-function webApiError(method: string, e: unknown): NotifyError {
+type SlackSdk = { m: typeof import('@slack/web-api'); client: WebClient };
+
+function webApiError(m: SlackSdk['m'], method: string, e: unknown): NotifyError {
+  const { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } = m;
   if (e instanceof WebAPIRateLimitedError) return new NotifyError('slack', `${method}: rate limited`, true, e.retryAfter * 1000);
   if (e instanceof WebAPIPlatformError) {
     const code = String(e.data.error);
@@ -179,7 +182,7 @@ function webApiError(method: string, e: unknown): NotifyError {
 }
 
 /** The client's warnings and errors into our structured (and redacting) log. */
-function slackLogger(logger: Logger): SlackLogger {
+function slackLogger(logger: Logger, level: ReturnType<SlackLogger['getLevel']>): SlackLogger {
   const to = (severity: LogSeverity) => (...msg: unknown[]) => logger.log(severity, msg.map(String).join(' '), { component: 'slack-web-api' });
   return {
     debug() {},
@@ -187,7 +190,7 @@ function slackLogger(logger: Logger): SlackLogger {
     warn: to('WARNING'),
     error: to('ERROR'),
     setLevel() {},
-    getLevel: () => LogLevel.WARN,
+    getLevel: () => level,
     setName() {},
   };
 }

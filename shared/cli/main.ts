@@ -14,7 +14,7 @@ import { reportData, type ReportRun } from '../report/data.ts';
 import { replay, type ReplayAlert } from '../replay/replay.ts';
 import { parseTruth, score, type Score, type Truth } from '../replay/score.ts';
 import { formatDuration } from '../duration.ts';
-import { formatTime } from '../alerting/notifiers/format.ts';
+import { formatTimeWithUtc } from '../alerting/notifiers/format.ts';
 import { jsonLogger } from '../log.ts';
 import { redactingStream, withSecretScope } from '../redact.ts';
 import type { Notifier } from '../alerting/notifier.ts';
@@ -46,14 +46,12 @@ Usage:
   binderwatch schema                       Prints the config's JSON Schema (for editors).
 `;
 
-const utcTime = (iso: string | number) => new Date(iso).toISOString().slice(11, 16) + ' UTC';
-
 function alertLine(a: ReplayAlert, tz: string): string {
   const state = a.state === 'repeat' ? 'STILL FIRING' : a.state.toUpperCase();
   const blind = a.status === 'unknown' ? ' (blind)' : '';
   // The title, then the why once when it fires; a reminder needs only the title, a resolve says it all in its summary.
   const text = a.state === 'resolved' || !a.title ? [a.summary] : a.state === 'firing' ? [a.title, a.summary] : [a.title];
-  return `${formatTime(a.at, tz)} (${utcTime(a.at)})  ${state.padEnd(12)} ${a.severity.padEnd(8)} ${a.check}${blind}  ${a.key}${text.map((t) => `\n      ${t}`).join('')}`;
+  return `${formatTimeWithUtc(a.at, tz)}  ${state.padEnd(12)} ${a.severity.padEnd(8)} ${a.check}${blind}  ${a.key}${text.map((t) => `\n      ${t}`).join('')}`;
 }
 
 function scoreText(s: Score): string {
@@ -138,7 +136,7 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   io.stdout.write('\n');
   const events = [
     ...alerts.map((a) => ({ t: Date.parse(a.at), text: alertLine(a, tz) })),
-    ...facts.map((f) => ({ t: Date.parse(f.at), text: `${formatTime(f.at, tz)} (${utcTime(f.at)})  » humans: ${f.what}` })),
+    ...facts.map((f) => ({ t: Date.parse(f.at), text: `${formatTimeWithUtc(f.at, tz)}  » humans: ${f.what}` })),
   ].sort((x, y) => x.t - y.t);
   for (const e of events) io.stdout.write(e.text + '\n');
   if (!alerts.length) io.stdout.write('(no alerts)\n');

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
 import type { ReportData } from './data.ts';
+import { formatTimeWithUtc } from '../alerting/notifiers/format.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -74,11 +75,6 @@ table.timeline td.when { white-space: nowrap; color: var(--muted); }
 table.timeline tr.human td.what { font-style: italic; }
 `;
 
-function fmt(ms: number, timeZone: string): string {
-  const local = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' }).format(ms);
-  return `${local} (${new Date(ms).toISOString().slice(11, 16)} UTC)`;
-}
-
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The timeline as plain HTML under the charts: readable without the script, and printable. */
@@ -91,7 +87,7 @@ function timelineTable(data: ReportData): string {
     ...data.facts.map((f, i) => ({ at: f.at, cls: 'human', what: `» humans (${i + 1}): ${f.what}` })),
   ].sort((x, y) => x.at - y.at);
   if (!rows.length) return '<p class="note">No alerts in this range.</p>';
-  return `<table class="timeline">${rows.map((r) => `<tr class="${r.cls}"><td class="when">${escapeHtml(fmt(r.at, data.timeZone))}</td><td class="what">${escapeHtml(r.what)}</td></tr>`).join('')}</table>`;
+  return `<table class="timeline">${rows.map((r) => `<tr class="${r.cls}"><td class="when">${escapeHtml(formatTimeWithUtc(r.at, data.timeZone))}</td><td class="what">${escapeHtml(r.what)}</td></tr>`).join('')}</table>`;
 }
 
 export async function reportHtml(data: ReportData): Promise<string> {
@@ -112,7 +108,7 @@ export async function reportHtml(data: ReportData): Promise<string> {
 <main>
 <header>
 <h1>${escapeHtml(data.title)}</h1>
-<p class="sub">${escapeHtml(fmt(start, data.timeZone))} → ${escapeHtml(fmt(end, data.timeZone))} · times in ${escapeHtml(data.timeZone)} (UTC in brackets) · ${firing} alert${firing === 1 ? '' : 's'} fired
+<p class="sub">${escapeHtml(formatTimeWithUtc(start, data.timeZone))} → ${escapeHtml(formatTimeWithUtc(end, data.timeZone))} · times in ${escapeHtml(data.timeZone)} (UTC in brackets) · ${firing} alert${firing === 1 ? '' : 's'} fired
 <span class="key" style="background:var(--pending)"></span>pending<span class="key" style="background:var(--critical)"></span>firing (critical)<span class="key" style="background:var(--warning)"></span>firing (warning)
 <button id="reset-zoom" hidden>Zoom out</button></p>
 <div id="lane"></div>

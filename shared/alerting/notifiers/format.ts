@@ -48,6 +48,12 @@ export function formatTime(iso: string, timeZone = 'UTC'): string {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
 }
 
+/** `2018-01-18 05:50 PST (13:50 UTC)`: the display zone, with UTC beside it (timelines, the report page). */
+export function formatTimeWithUtc(at: string | number, timeZone = 'UTC'): string {
+  const iso = new Date(at).toISOString();
+  return `${formatTime(iso, timeZone)} (${iso.slice(11, 16)} UTC)`;
+}
+
 /**
  * One sentence on where the alert stands. A blind check (`unknown`) says so instead of
  * sounding like a problem was measured.

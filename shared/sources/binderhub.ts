@@ -6,7 +6,7 @@ import { createParser } from 'eventsource-parser';
 import type { HubHealth, HubHealthCheck, LaunchPhase } from '../model.ts';
 import { formatBytes, LIMITS } from '../limits.ts';
 import { cleanText, redact, redactUrl, registerSecret } from '../redact.ts';
-import { deadlineSignal, fetchSameOrigin, readHead, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
+import { deadlineSignal, noAnswerWithin, fetchSameOrigin, readHead, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
 
 export type { FetchLike } from './bounded-http.ts';
 
@@ -372,7 +372,7 @@ export async function fetchHealth(binderUrl: string, opts: { timeoutMs: number; 
     res = await fetchSameOrigin(joinUrl(binderUrl, 'health'), { headers: { Accept: 'application/json' }, signal }, opts.fetch);
   } catch (e) {
     const timedOut = (e as Error).name === 'TimeoutError';
-    return { binderUrl, error: timedOut ? `no answer within ${Math.round(opts.timeoutMs / 100) / 10} s` : describeFetchError(e) };
+    return { binderUrl, error: timedOut ? noAnswerWithin(opts.timeoutMs) : describeFetchError(e) };
   }
   if (res.status !== 200 && res.status !== 503) return { binderUrl, error: `HTTP ${res.status}: ${await bodySnippet(res)}` };
   let text: string;

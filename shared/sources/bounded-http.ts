@@ -35,6 +35,9 @@ export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSi
   return controller.signal;
 }
 
+/** What a request that hit its deadline reports, e.g. `no answer within 2 s`. */
+export const noAnswerWithin = (timeoutMs: number) => `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
+
 /** An answer past its byte limit; the message is the sentence a finding shows. */
 export class TooLargeError extends Error {
   constructor(public readonly limitBytes: number) {

@@ -114,7 +114,8 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
 
   const kubeconfig = config.sources.kubernetes?.kubeconfig;
   // With a kubeconfig (the CLI) the cluster is the kubeconfig's; otherwise it is named in the config.
-  const clusterRef = clusterHealth.cluster ?? nodeHeadroom.pools[0] ?? (kubeconfig ? { project: '-', location: '-', cluster: 'kubeconfig' } : undefined);
+  const configuredCluster = clusterHealth.cluster ?? nodeHeadroom.pools[0];
+  const clusterRef = configuredCluster ?? (kubeconfig ? { project: '-', location: '-', cluster: 'kubeconfig' } : undefined);
   if ((want('nodeHeadroom') && nodeHeadroom.pools.length) || (want('clusterHealth') && clusterRef)) {
     const k8s = await import('./sources/kubernetes.ts');
     // The GKE API (and its client library) only when a pool or a cluster without kubeconfig needs it.
@@ -158,7 +159,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
         pendingForMs: parseDuration(clusterHealth.pendingFor),
         store,
         cluster: clusterRef.cluster,
-        clusterRef: clusterHealth.cluster ?? nodeHeadroom.pools[0],
+        clusterRef: configuredCluster,
       });
     }
   }

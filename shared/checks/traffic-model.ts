@@ -185,14 +185,33 @@ export function fitModel(input: FitInput): TrafficModel | undefined {
   return { candidates, modelError: calibrate(input, best.trusted, candidates), fittedAt: input.now };
 }
 
-/** How far off the candidates are over each horizon on the segments the fit trusted, beyond the Poisson noise `predict` already expects. */
+/** Adjacent segments joined: a prediction may run across the boundary of two trusted hours. */
+function contiguous(segments: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of [...segments].sort((x, y) => x[0] - y[0])) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/**
+ * How far off the candidates are over each horizon on the stretches the fit trusted,
+ * beyond the Poisson noise `predict` already expects. A horizon longer than any
+ * trusted stretch is not left at 0 (as sure as Poisson noise): the longest calibrated
+ * error is scaled up in proportion, as an error in s or W grows with the horizon.
+ */
 function calibrate(input: FitInput, segments: [number, number][], candidates: ModelCandidate[]): Record<number, number> {
   const modelError: Record<number, number> = {};
+  const stretches = contiguous(segments);
+  let longest: [number, number] | undefined;
   for (const h of TUNING.horizonsMin) {
     let worst = 0;
+    let seen = false;
     for (const m of candidates) {
       const errors: number[] = [];
-      for (const [from, to] of segments) {
+      for (const [from, to] of stretches) {
         for (let j = from + 1; j + h < to; j += TUNING.calibrateEveryMin) {
           const start = podsNear(input.pods, j);
           const end = input.pods[j + h];
@@ -201,9 +220,12 @@ function calibrate(input: FitInput, segments: [number, number][], candidates: Mo
           errors.push(Math.max(0, (end - p) ** 2 - variance));
         }
       }
-      if (errors.length) worst = Math.max(worst, Math.sqrt(errors.reduce((x, y) => x + y, 0) / errors.length));
+      if (errors.length < TUNING.minCalibrationStarts) continue;
+      seen = true;
+      worst = Math.max(worst, Math.sqrt(errors.reduce((x, y) => x + y, 0) / errors.length));
     }
-    modelError[h] = worst;
+    if (seen) longest = [h, worst];
+    modelError[h] = seen || !longest ? worst : (longest[1] * h) / longest[0];
   }
   return modelError;
 }

@@ -26,8 +26,10 @@ export const TUNING = {
   trustedSegmentShare: 0.75,
   /** A fit whose loss is within this factor of the best explains the history as well (residuals of an integrated model are strongly correlated, so few are independent). */
   fitTolerance: 1.25,
-  /** Calibration starts a prediction every this many minutes: neighbouring starts overlap almost entirely anyway. */
-  calibrateEveryMin: 5,
+  /** Calibration starts a prediction every minute: every phase of the culler's sawtooth (its period is 2–10 min; z2jh's cull.every is 10) counts as often as it occurs. */
+  calibrateEveryMin: 1,
+  /** Fewer predictions than this at a horizon is no calibration: scale a shorter horizon's error instead. */
+  minCalibrationStarts: 4,
   /** A fit over hours changes little in minutes: refit at most this often. */
   refitEveryMs: 5 * MIN,
   /** Pods must be within this many σ of the model at every horizon… */

@@ -45,6 +45,15 @@ describe('traffic model', () => {
     expect(Math.abs(central.s - s) / s).toBeLessThan(0.15);
   });
 
+  it('calibrates every horizon on a 2-hour baseline, the 60-minute one included, with the culler\'s sawtooth in it', () => {
+    const sim = simulateTraffic({ minutes: 121, W: 30, cullEveryMin: 10, seed: 4, demand: () => 12 });
+    const end = T0 + 120 * MIN;
+    const raw = onGrid(sim.demand, T0, end, MIN);
+    const model = fitModel({ demand: fillGaps(raw), rawDemand: raw, pods: onGrid(sim.pods, T0, end, MIN), ranges: [[0, 121]], sessionLength: { min: 5, max: 180 }, now: end })!;
+    // Pods ~12·0.95·(30 + 5): a sawtooth of about 12·0.95·10 pods is far beyond Poisson noise at every horizon.
+    for (const h of [5, 10, 15, 20, 30, 45, 60]) expect(model.modelError[h], `${h} min`).toBeGreaterThan(10);
+  });
+
   it('learns normal from a long history in which a few hours were an incident', () => {
     const minutes = 12 * 60;
     const sim = simulateTraffic({ minutes, W: 30, seed: 9, success: (m) => (m >= 300 && m < 420 ? 0.2 : 0.9), demand: (m) => 10 + 4 * Math.sin((2 * Math.PI * m) / 300) });

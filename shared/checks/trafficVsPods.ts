@@ -26,6 +26,12 @@ export interface TrafficIncident {
   runs: number;
   /** Since when the pods have been back within the model's band. */
   inBandSince?: number;
+  /**
+   * An older model the pods ran well above when the shortfall began: the frozen one
+   * may have learnt a fault (sessions that never end, under a stuck culler), so the
+   * pods back within this one's band, on both sides, is recovery too.
+   */
+  reference?: TrafficModel;
 }
 
 export interface TrafficMemory {
@@ -144,6 +150,22 @@ function launchesWork(g: Grid, m: ModelCandidate, firstStart: number): boolean {
   let launches = 0;
   for (let k = k0; k < g.lastP; k++) launches += m.s * g.af[k];
   return launches > 0 && g.observed - start >= TUNING.recoveryGrowthShare * launches;
+}
+
+/**
+ * Recovery is evidence, not the absence of a shortfall: the pods back within the
+ * model's band at every horizon. A prediction that starts inside the incident, from
+ * few pods, climbs back to what demand implies exactly as pods do when launches work
+ * again, so the long horizons hold a recovery to the level. Judged by the central
+ * candidate: the most cautious one, a very long session, barely depends on launches
+ * at all and would call any flat line a recovery. Evidence needs launches to test: at
+ * night, with a handful expected, any pods are "in band". `twoSided`: pods above the
+ * band are no recovery either.
+ */
+function withinBand(g: Grid, model: TrafficModel, firstStart: number, twoSided: boolean): boolean {
+  const checks = evaluate(g, { ...model, candidates: [medianCandidate(model)] }, TUNING.horizonsMin, firstStart);
+  const informative = checks.some((e) => e.horizon >= TUNING.recoveryHorizonMin && e.arrivals >= TUNING.informativeSigmas * e.sigma);
+  return informative && checks.every((e) => z(e) <= TUNING.recoverySigmas && (!twoSided || -z(e) <= TUNING.recoverySigmas));
 }
 
 /** The candidate with the median session length. */
@@ -283,7 +305,8 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const firstStart = judgeFrom === undefined ? 1 : idx(judgeFrom);
   const own = evaluate(g, model, TUNING.horizonsMin, firstStart);
   const usableReference = reference && !incidentOpen && (judgeFrom === undefined || reference.fittedAt > judgeFrom);
-  const evaluations = [...own, ...(usableReference ? evaluate(g, reference, TUNING.horizonsMin.filter((h) => h >= 30), firstStart) : [])];
+  const againstReference = usableReference ? evaluate(g, reference, TUNING.horizonsMin.filter((h) => h >= 30), firstStart) : [];
+  const evaluations = [...own, ...againstReference];
   // Failing launches can take from the pods at most the launches expected over the
   // horizon; a bigger drop is sessions ending (a culler catching up, a node deleted
   // with its pods), which is not this check's incident.
@@ -298,21 +321,14 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const shortfall = significant.length > 0 && !demandFalling(a, last);
   const band = bandOf(g, model, windowMin, cfg.sigmas);
 
-  // Recovery is evidence, not the absence of a shortfall: the pods back within the
-  // model's band at every horizon, for a stated time. A prediction that starts inside
-  // the incident, from few pods, climbs back to what demand implies exactly as pods
-  // do when launches work again, so the long horizons hold a recovery to the level.
-  // Judged by the central candidate: the most cautious one, a very long session,
-  // barely depends on launches at all and would call any flat line a recovery.
-  const central = { ...model, candidates: [medianCandidate(model)] };
-  const recoveryChecks = evaluate(g, central, TUNING.horizonsMin, firstStart);
+  // Recovery: the pods back within the model's band (withinBand) for a stated time.
   // A model learnt before the incident may no longer describe the world after the
   // fix (a restarted culler ends sessions sooner); pods growing by most of the
   // launches it expects, departures not even counted, is evidence that holds anyway.
-  // Evidence needs launches to test: at night, with a handful expected, any pods are "in band".
-  const informative = recoveryChecks.some((e) => e.horizon >= TUNING.recoveryHorizonMin && e.arrivals >= TUNING.informativeSigmas * e.sigma);
-  const inBand =
-    (informative && recoveryChecks.every((e) => z(e) <= TUNING.recoverySigmas)) || launchesWork(g, medianCandidate(model), firstStart);
+  const frozenReference = memory.incident?.reference;
+  // Every candidate of it, not the central one: a shortfall and sessions that outlast it would cancel under one of them.
+  const backToReference = frozenReference !== undefined && frozenReference.candidates.every((c) => withinBand(g, { ...frozenReference, candidates: [c] }, firstStart, true));
+  const inBand = withinBand(g, model, firstStart, false) || launchesWork(g, medianCandidate(model), firstStart) || backToReference;
   let incident: TrafficIncident | undefined = memory.incident;
   let nextExcluded = excluded;
   let recovered = false;
@@ -332,7 +348,9 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
       }
     }
   } else if (shortfall) {
-    incident = { since: now, model, runs: 1 };
+    // Pods far above an older model: what the current one learnt since may be a fault.
+    const exceeded = againstReference.some((e) => -z(e) > cfg.sigmas);
+    incident = { since: now, model, runs: 1, ...(exceeded ? { reference } : {}) };
   }
 
   const worst = [...(shortfall ? significant : evaluations)].sort((x, y) => z(y) - z(x))[0];
@@ -340,7 +358,8 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const snapshots = nextSnapshots(memory.snapshots ?? [], model, now, !incident && fullBaseline && model.fittedAt === now);
   const nextMemory: TrafficMemory = {
     // A model learnt before the incident stays the model after it, until clean data refits it.
-    model: incident ? (memory.model ?? model) : model,
+    // Back to the older model's band: the model learnt since was the fault; the older one describes normal.
+    model: incident ? (memory.model ?? model) : recovered && backToReference ? frozenReference : model,
     incident,
     excluded: nextExcluded,
     judgeFrom: nextJudgeFrom,

@@ -175,6 +175,21 @@ describe('trafficVsPods on the days of issue 11', () => {
     expect(central.s * central.W).toBeGreaterThan(0.85 * 0.97 * 25);
   });
 
+  it('resolves after a fix when the model before the incident had learnt a stuck culler: back within the band of the model from before it', () => {
+    // The culler gets stuck at minute 300 (sessions last 150 min instead of 40), launches fail from 450, both are fixed at 700.
+    const W = (m: number) => (m >= 300 && m < 700 ? 150 : 40);
+    const series = simulateTraffic({ minutes: 900, W, demand: () => 10, success: (m) => (m >= 450 && m < 700 ? 0.1 : 0.95), seed: 4 });
+    const runs = runOver(series);
+    const fired = problems(runs).find((m) => m >= 450)!;
+    expect(fired - 450).toBeLessThanOrEqual(20);
+    expect(problems(runs).filter((m) => m < 450)).toEqual([]);
+    const okAgain = runs.find((r) => r.minute > fired && r.findings[0].status === 'ok')!;
+    expect(okAgain.minute).toBeGreaterThan(700);
+    // The predictions of the last hour start after the fix, then the 10-minute hold.
+    expect(okAgain.minute).toBeLessThanOrEqual(700 + 60 + 20);
+    expect(problems(runs).filter((m) => m > okAgain.minute)).toEqual([]);
+  });
+
   it('fires on its first or second run after a cold start 90 min into a degradation, learning from the history the source brings', () => {
     const series = gradualDegradation(5, ONSET_MIN + 91);
     const now = T0 + (ONSET_MIN + 90) * MIN;

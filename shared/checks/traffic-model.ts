@@ -59,13 +59,19 @@ export function sessionLengthGrid(minMin: number, maxMin: number, size = TUNING.
  * Anything more (GA's scale drifting, bursts) shows in the calibrated model error.
  */
 export function predict(p0: number, a: ArrayLike<number>, k0: number, n: number, m: ModelCandidate): Prediction {
+  return predictEach(p0, a, k0, n, m);
+}
+
+/** `predict`, telling `visit` the prediction after each minute 1..n on the way: one pass serves every horizon. */
+export function predictEach(p0: number, a: ArrayLike<number>, k0: number, n: number, m: ModelCandidate, visit?: (minutes: number, p: number, variance: number) => void): Prediction {
   const q = Math.exp(-1 / m.W);
   let p = p0;
   let variance = 0;
-  for (let k = k0; k < k0 + n; k++) {
-    const launches = m.s * a[k];
+  for (let i = 1; i <= n; i++) {
+    const launches = m.s * a[k0 + i - 1];
     variance = variance * q * q + p * q * (1 - q) + TUNING.arrivalNoise * launches;
     p = p * q + launches * m.W * (1 - q);
+    visit?.(i, p, variance);
   }
   return { p, variance };
 }
@@ -203,29 +209,40 @@ function contiguous(segments: [number, number][]): [number, number][] {
  * error is scaled up in proportion, as an error in s or W grows with the horizon.
  */
 function calibrate(input: FitInput, segments: [number, number][], candidates: ModelCandidate[]): Record<number, number> {
-  const modelError: Record<number, number> = {};
+  const horizons = TUNING.horizonsMin;
+  const longestHorizon = horizons[horizons.length - 1];
+  const horizonAt = new Map<number, number>(horizons.map((h, i) => [h, i]));
   const stretches = contiguous(segments);
-  let longest: [number, number] | undefined;
-  for (const h of TUNING.horizonsMin) {
-    let worst = 0;
-    let seen = false;
-    for (const m of candidates) {
-      const errors: number[] = [];
-      for (const [from, to] of stretches) {
-        for (let j = from + 1; j + h < to; j += TUNING.calibrateEveryMin) {
-          const start = podsNear(input.pods, j);
+  const worst = horizons.map(() => 0);
+  const seen = horizons.map(() => false);
+  for (const m of candidates) {
+    const sum = horizons.map(() => 0);
+    const count = horizons.map(() => 0);
+    for (const [from, to] of stretches) {
+      for (let j = from + 1; j + horizons[0] < to; j += TUNING.calibrateEveryMin) {
+        const start = podsNear(input.pods, j);
+        if (!Number.isFinite(start)) continue;
+        // Every horizon h with j + h < to, from one prediction.
+        predictEach(start, input.demand, j, Math.min(longestHorizon, to - 1 - j), m, (h, p, variance) => {
+          const i = horizonAt.get(h);
           const end = input.pods[j + h];
-          if (!Number.isFinite(start) || !Number.isFinite(end)) continue;
-          const { p, variance } = predict(start, input.demand, j, h, m);
-          errors.push(Math.max(0, (end - p) ** 2 - variance));
-        }
+          if (i === undefined || !Number.isFinite(end)) return;
+          sum[i] += Math.max(0, (end - p) ** 2 - variance);
+          count[i]++;
+        });
       }
-      if (errors.length < TUNING.minCalibrationStarts) continue;
-      seen = true;
-      worst = Math.max(worst, Math.sqrt(errors.reduce((x, y) => x + y, 0) / errors.length));
     }
-    if (seen) longest = [h, worst];
-    modelError[h] = seen || !longest ? worst : (longest[1] * h) / longest[0];
+    horizons.forEach((_, i) => {
+      if (count[i] < TUNING.minCalibrationStarts) return;
+      seen[i] = true;
+      worst[i] = Math.max(worst[i], Math.sqrt(sum[i] / count[i]));
+    });
   }
+  const modelError: Record<number, number> = {};
+  let longest: [number, number] | undefined;
+  horizons.forEach((h, i) => {
+    if (seen[i]) longest = [h, worst[i]];
+    modelError[h] = seen[i] || !longest ? worst[i] : (longest[1] * h) / longest[0];
+  });
   return modelError;
 }

@@ -9,7 +9,7 @@ import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { parseDuration, formatDuration } from '../duration.ts';
 import { shortTitle, type BandPoint, type Finding, type Series, type TrafficObservation } from '../model.ts';
 import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../series.ts';
-import { STEP_MS, fitModel, podsNear, predict, type ModelCandidate, type TrafficModel } from './traffic-model.ts';
+import { STEP_MS, fitModel, podsNear, predict, predictEach, type ModelCandidate, type Prediction, type TrafficModel } from './traffic-model.ts';
 import { TUNING } from './traffic-tuning.ts';
 
 /** A time in a summary, to the minute: the detector knows no display zone, so UTC, said so. */
@@ -178,9 +178,16 @@ export function bandOf(g: Grid, model: TrafficModel, windowMin: number, sigmas: 
   const k0 = Math.max(1, g.lastP - windowMin);
   const start = podsNear(g.p, k0);
   if (!Number.isFinite(start)) return [];
+  const n = g.lastP - k0;
+  // paths[c][j − 1]: candidate c's prediction j minutes on, one pass each.
+  const paths = model.candidates.map((m) => {
+    const path: Prediction[] = [];
+    predictEach(start, g.af, k0, n, m, (_, p, variance) => path.push({ p, variance }));
+    return path;
+  });
   const out: BandPoint[] = [];
-  for (let j = 1; j <= g.lastP - k0; j++) {
-    const ps = model.candidates.map((m) => ({ ...predict(start, g.af, k0, j, m) }));
+  for (let j = 1; j <= n; j++) {
+    const ps = paths.map((path) => path[j - 1]);
     const err = modelErrorAt(model, j) ** 2;
     const sorted = ps.map((x) => x.p).sort((x, y) => x - y);
     out.push({

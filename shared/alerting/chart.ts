@@ -6,8 +6,8 @@
 // Pure except `recordChartHistory`, which reads and writes the store.
 import type { BandPoint, CheckName, LaunchProbeObservation, NodeHeadroomObservation, Series, TrafficObservation } from '../model.ts';
 import { lastSample } from '../series.ts';
-import { launchKey } from '../checks/launchProbe.ts';
-import { updateWithRetry, type StateStore } from './store.ts';
+import { launchKey } from '../detectors/launch-probe.ts';
+import { updateWithRetry, type StateStore } from '../state/store.ts';
 
 export const CHART_SPAN_MS = 3 * 3_600_000;
 const FRESH_MS = 5 * 60_000;

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { jsonLogger } from '../log.ts';
 import { CHECK_NAMES, type CheckName } from '../model.ts';
-import { runCheck } from '../run-check.ts';
+import { runCheck } from '../pipeline/run-check.ts';
 import { buildLiveDeps } from '../wiring.ts';
 import { EXIT } from './exit-codes.ts';
 import type { CliIO } from './main.ts';

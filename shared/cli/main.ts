@@ -110,8 +110,8 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
 
   if (values.prometheus) {
     // The file only sets the time range and step; every series is read back through PromQL.
-    const { promqlClient } = await import('../sources/promql.ts');
-    const { scenarioFromPrometheus, scenarioRangeOf } = await import('../sources/prometheus-scenario.ts');
+    const { promqlClient } = await import('../clients/promql.ts');
+    const { scenarioFromPrometheus, scenarioRangeOf } = await import('../scenario/prometheus.ts');
     data = await scenarioFromPrometheus(promqlClient({ url: values.prometheus }), scenarioRangeOf(data));
   }
   const tz = config.displayTimeZone;

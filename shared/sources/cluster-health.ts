@@ -6,9 +6,9 @@
 // ContainerWaiting.since). With a store, the first time each problem was seen is
 // remembered across runs, so `since` does not reset at every restart.
 import type { ClusterHealthObservation, ClusterRef, PodProblem, PodProblemReason } from '../model.ts';
-import { updateWithRetry, type StateStore } from '../alerting/store.ts';
+import { updateWithRetry, type StateStore } from '../state/store.ts';
 import type { ObservationSource, ObserveRequest } from './source.ts';
-import type { KubernetesReader, PodSummary } from './kubernetes.ts';
+import type { KubernetesReader, PodSummary } from '../clients/kubernetes.ts';
 
 export interface ClusterHealthSourceOptions {
   /** With `replicaSetController`, problem pods are named by their ReplicaSet's real owner. */

@@ -7,8 +7,8 @@ import { LIMITS } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { LaunchPhase, ProbeAttempt, ProbeResult } from '../model.ts';
 import { redact, registerSecret } from '../redact.ts';
-import { buildUrl, fetchHealth, MessageLog, streamLaunch, type FetchLike, type LaunchEvent } from './binderhub.ts';
-import { contactServer, ensureServerGone, serverLocation, shutdownServer, type ServerRef } from './jupyterhub.ts';
+import { buildUrl, fetchHealth, MessageLog, streamLaunch, type FetchLike, type LaunchEvent } from '../clients/binderhub.ts';
+import { contactServer, ensureServerGone, serverLocation, shutdownServer, type ServerRef } from '../clients/jupyterhub.ts';
 import type { ObservationSource } from './source.ts';
 
 /** Progress of one probe, for live display. `phase` is a BinderHub phase, or contact / stop / done. */

@@ -3,12 +3,12 @@
 // Kubernetes API. Kubernetes only knows "now", so the node count is kept as a
 // rolling history in the state store for the time-to-max forecast.
 import type { NodeHeadroomObservation, NodePoolObservation } from '../model.ts';
-import type { StateStore } from '../alerting/store.ts';
+import type { StateStore } from '../state/store.ts';
 import type { ObservationSource, ObserveRequest } from './source.ts';
-import type { GkeClient, NodePoolRef } from './gke.ts';
-import { NODE_POOL_LABEL, type KubernetesReader, type PodSummary } from './kubernetes.ts';
+import type { GkeClient, NodePoolRef } from '../clients/gke.ts';
+import { NODE_POOL_LABEL, type KubernetesReader, type PodSummary } from '../clients/kubernetes.ts';
 import { sliceSeries } from '../series.ts';
-import { appendHistory } from './history.ts';
+import { appendHistory } from '../state/history.ts';
 
 export interface NodePoolTarget {
   ref: NodePoolRef;

@@ -9,11 +9,14 @@ import type { Logger } from './log.ts';
 import { CHECK_NAMES, type CheckName } from './model.ts';
 import { notifiersFromEnv } from './alerting/notifiers/index.ts';
 import type { ThreadStore } from './alerting/notifiers/slack-thread.ts';
-import { FileStore, MemoryStore, updateWithRetry, type StateStore } from './state/store.ts';
+import { FileStore } from './state/file.ts';
+import { MemoryStore } from './state/memory.ts';
+import { updateWithRetry, type StateStore } from './state/store.ts';
 import type { CheckDeps } from './pipeline/run-check.ts';
 import type { GkeClient } from './clients/gke.ts';
 import type { Sources } from './sources/source.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
+import { stateKeys } from './state/keys.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -53,10 +56,10 @@ async function buildStore(config: Config, env: Env, logger: Logger): Promise<Sta
 function storeThreads(store: StateStore): ThreadStore {
   return {
     async get(id) {
-      return (await store.get<string>(`slack-thread/${id}`))?.value;
+      return (await store.get<string>(stateKeys.slackThread(id)))?.value;
     },
     async set(id, ts) {
-      await updateWithRetry<string, true>(store, `slack-thread/${id}`, () => ({ value: ts, result: true }));
+      await updateWithRetry<string, true>(store, stateKeys.slackThread(id), () => ({ value: ts, result: true }));
     },
   };
 }
@@ -79,16 +82,17 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
   const want = (c: CheckName) => checks.includes(c) && config.checks[c].enabled;
   const { launchProbe, binderHealth, trafficVsPods, nodeHeadroom, clusterHealth } = config.checks;
 
-  if (want('launchProbe') || want('binderHealth')) {
-    const { launchProbeSource, binderHealthSource } = await import('./sources/launch-probe.ts');
+  if (want('launchProbe') && launchProbe.targets.length) {
+    const { launchProbeSource } = await import('./sources/launch-probe.ts');
     const hubApiTokens = Object.fromEntries(
       launchProbe.targets.flatMap((t) => (t.hubApiTokenEnv && env[t.hubApiTokenEnv] ? [[t.binderUrl, env[t.hubApiTokenEnv]!]] : [])),
     );
-    if (want('launchProbe') && launchProbe.targets.length) sources.launchProbe = launchProbeSource(launchProbe, { hubApiTokens, logger });
-    const defaultBinderUrls = launchProbe.targets.map((t) => t.binderUrl);
-    if (want('binderHealth') && (binderHealth.binderUrls.length || defaultBinderUrls.length)) {
-      sources.binderHealth = binderHealthSource(binderHealth, { defaultBinderUrls });
-    }
+    sources.launchProbe = launchProbeSource(launchProbe, { hubApiTokens, logger });
+  }
+  const defaultBinderUrls = launchProbe.targets.map((t) => t.binderUrl);
+  if (want('binderHealth') && (binderHealth.binderUrls.length || defaultBinderUrls.length)) {
+    const { binderHealthSource } = await import('./sources/binder-health.ts');
+    sources.binderHealth = binderHealthSource(binderHealth, { defaultBinderUrls });
   }
 
   if (want('trafficVsPods') && trafficVsPods.demand && config.sources.prometheus) {

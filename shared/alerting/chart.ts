@@ -8,6 +8,7 @@ import type { BandPoint, CheckName, LaunchProbeObservation, NodeHeadroomObservat
 import { lastSample } from '../series.ts';
 import { launchKey } from '../detectors/launch-probe.ts';
 import { updateWithRetry, type StateStore } from '../state/store.ts';
+import { stateKeys } from '../state/keys.ts';
 
 export const CHART_SPAN_MS = 3 * 3_600_000;
 const FRESH_MS = 5 * 60_000;
@@ -137,7 +138,7 @@ export function alertChart(check: CheckName, key: string, history: ChartHistory)
 /** Appends this run's points to `chart/<check>` and returns the history (I/O: the state store). */
 export async function recordChartHistory(store: StateStore, check: CheckName, points: ChartPoints, now: number): Promise<ChartHistory> {
   return (
-    (await updateWithRetry<ChartHistory, ChartHistory>(store, `chart/${check}`, (current) => {
+    (await updateWithRetry<ChartHistory, ChartHistory>(store, stateKeys.chart(check), (current) => {
       const next = appendChartPoints(current && typeof current === 'object' ? current : {}, points, now);
       return { value: next, result: next };
     })) ?? {}

@@ -12,7 +12,7 @@ import { writeReport } from '../report/html.ts';
 import { SCENARIO_METRICS } from '../scenario/openmetrics.ts';
 import { scenarioFromPrometheus } from '../scenario/prometheus.ts';
 import { promqlClient, promqlClientFromConfig } from '../clients/promql.ts';
-import type { CliIO } from './main.ts';
+import type { CliIO } from './io.ts';
 
 const MAX_RANGE_MS = 7 * 24 * 3_600_000;
 

@@ -15,8 +15,8 @@ import type { StateStore } from '../state/store.ts';
 import { UpstreamError } from '../errors.ts';
 import { sliceSeries } from '../series.ts';
 import { appendHistory, mergeSamples, readHistory, resample } from '../state/history.ts';
-import type { DemandReader } from '../sources/traffic-vs-pods.ts';
 import { googleRequestOptions, googleUpstreamError, malformed, type GoogleApiAuth } from './google-api.ts';
+import { stateKeys } from '../state/keys.ts';
 
 export interface Ga4DemandOptions {
   /** Numeric GA4 property id. */
@@ -46,7 +46,7 @@ const HISTORY_COVERAGE = 0.8;
 /** Rows of one core report: three days of minutes (the range and a day either side) fit. */
 const CORE_ROW_LIMIT = 5_000;
 
-export class Ga4RealtimeDemand implements DemandReader {
+export class Ga4RealtimeDemand {
   private readonly client: analyticsdata_v1beta.Analyticsdata;
   private readonly metric: string;
   /** Store key of the rolling history; metric and filter are part of it so a config change starts a fresh history. */
@@ -62,7 +62,7 @@ export class Ga4RealtimeDemand implements DemandReader {
     const filter = opts.dimensionFilter
       ? '/' + createHash('sha256').update(JSON.stringify(opts.dimensionFilter)).digest('hex').slice(0, 12)
       : '';
-    this.historyKey = `history/demand/ga4/${opts.propertyId}/${this.metric}${filter}`;
+    this.historyKey = stateKeys.ga4Demand(opts.propertyId, this.metric, filter);
   }
 
   async read(fromMs: number, toMs: number, stepMs: number): Promise<Series> {

@@ -220,3 +220,15 @@ export function promqlClientFromConfig(config: PrometheusSourceConfig, env: Reco
     upstream: config.auth === 'google' ? 'cloud-monitoring-promql' : 'prometheus',
   });
 }
+
+/**
+ * Runs a range query that must yield one series (aggregate it with `sum(...)`).
+ * No series at all means no data: an empty series, which the detector reads as a gap.
+ */
+export async function readSingleSeries(client: PromqlClient, query: string, fromMs: number, toMs: number, stepMs: number): Promise<Series> {
+  const result = await client.range(query, fromMs, toMs, stepMs);
+  if (result.length > 1) {
+    throw new UpstreamError('prometheus', `"${query}" returned ${result.length} series; aggregate it to one, e.g. sum(${query})`, undefined, false);
+  }
+  return result[0]?.samples ?? [];
+}

@@ -17,6 +17,7 @@ import type { AlertNotification, Notifier } from '../alerting/notifier.ts';
 import type { AlertChart, ChartPoints } from '../alerting/chart.ts';
 import { updateWithRetry, type StateStore } from '../state/store.ts';
 import type { RunOutcome, Telemetry } from '../telemetry/telemetry.ts';
+import { stateKeys } from '../state/keys.ts';
 
 export interface CheckDeps {
   config: Config;
@@ -42,7 +43,6 @@ export interface CheckRunResult {
   band?: BandPoint[];
 }
 
-const alertKey = (check: CheckName, key: string) => `alert/${check}/${key}`;
 const CHANNEL_KEY_PREFIX = 'channel:';
 
 export function ruleFor(config: Config, check: CheckName): AlertRule {
@@ -96,8 +96,8 @@ async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): 
   const detector = detectors[check];
   const runId = deps.runId ?? randomUUID();
 
-  const memo = await store.get<RunMemo>(`run/${check}`);
-  const memory = await store.get<unknown>(`memory/${check}`);
+  const memo = await store.get<RunMemo>(stateKeys.lastRun(check));
+  const memory = await store.get<unknown>(stateKeys.memory(check));
   let findings: Finding[];
   let band: BandPoint[] | undefined;
   const charts = new Map<string, AlertChart>();
@@ -113,14 +113,14 @@ async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): 
       const probes = observation as ObservationByCheck['launchProbe'];
       if (deps.telemetry) for (const r of probes.results) await deps.telemetry.recordProbe(r);
       // The traffic check's last verdict corroborates a failing probe (critical) or not (warning).
-      probes.traffic ??= (await store.get<TrafficMemory>('memory/trafficVsPods'))?.value.implied;
+      probes.traffic ??= (await store.get<TrafficMemory>(stateKeys.memory('trafficVsPods')))?.value.implied;
     }
     const result = detector.detect(observation as never, cfg as never, now, memory?.value);
     findings = result.findings;
     band = result.band;
     if (CHART_CHECKS.has(check) && deps.notifiers.some((n) => n.drawsCharts)) await chartsFor(deps, check, observation, band, findings, now, charts);
     if (result.memory !== undefined) {
-      await store.put(`memory/${check}`, result.memory, memory?.version ?? null).catch(() => {
+      await store.put(stateKeys.memory(check), result.memory, memory?.version ?? null).catch(() => {
         // Another overlapping run updated the model first; theirs is as good.
       });
     }
@@ -136,10 +136,10 @@ async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): 
 
   const notifications: AlertNotification[] = [];
   // Listed once: the keys that reported before feed both the "absent means ok" pass and delivery.
-  const known = await store.list(`alert/${check}/`);
+  const known = await store.list(stateKeys.alertsOf(check));
   const touched = new Set<string>();
   const apply = async (f: Finding) => {
-    const key = alertKey(check, f.key);
+    const key = stateKeys.alert(check, f.key);
     touched.add(key);
     const dependencyFiring = f.dependsOn?.length ? await anyFiring(store, f.dependsOn) : false;
     const created = await applyFinding(deps, key, f, runId, now, dependencyFiring, charts.get(f.key));
@@ -154,14 +154,14 @@ async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): 
       const st = asAlertState((await store.get<unknown>(key))?.value);
       if (st && st.phase === 'ok' && st.owed.length === 0) continue;
       // An unreadable state (st undefined) is rewritten as a fresh one: nothing is known to have fired, so nothing resolves.
-      const findingKey = st?.key ?? key.slice(alertKey(check, '').length);
+      const findingKey = st?.key ?? key.slice(stateKeys.alert(check, '').length);
       const last = st?.last;
       await apply({ check, key: findingKey, status: 'ok', severity: last?.severity ?? 'warning', title: last?.title ?? findingKey, summary: 'no longer reported', runbook: [] });
     }
   }
 
   const delivery = await deliverAll(deps, check, [...new Set([...known, ...touched])], runId, now);
-  await updateWithRetry<RunMemo, true>(store, `run/${check}`, () => ({ value: { lastRunAt: now }, result: true }));
+  await updateWithRetry<RunMemo, true>(store, stateKeys.lastRun(check), () => ({ value: { lastRunAt: now }, result: true }));
   const outcome = outcomeOf(findings);
   await deps.telemetry?.recordRun(check, outcome, now);
   logger.log(outcome === 'ok' ? 'INFO' : 'WARNING', 'check ran', {
@@ -198,7 +198,7 @@ async function chartsFor(deps: CheckDeps, check: CheckName, observation: unknown
 
 /** `dependsOn` names alerts as `<check>/<key>`, e.g. `binderHealth/health:mybinder.org`. */
 async function anyFiring(store: StateStore, deps: string[]): Promise<boolean> {
-  for (const dep of deps) if (asAlertState((await store.get<unknown>(`alert/${dep}`))?.value)?.phase === 'firing') return true;
+  for (const dep of deps) if (asAlertState((await store.get<unknown>(stateKeys.alertNamed(dep)))?.value)?.phase === 'firing') return true;
   return false;
 }
 
@@ -259,7 +259,7 @@ async function deliverAll(deps: CheckDeps, check: CheckName, alertKeys: string[]
   for (const channel of attempted) {
     const failure = report.failed.find((d) => d.channel === channel);
     const key = `${CHANNEL_KEY_PREFIX}${channel}`;
-    const storeKey = `channel/${channel}`;
+    const storeKey = stateKeys.channel(channel);
     await applyFinding(
       deps,
       storeKey,
@@ -279,6 +279,6 @@ async function deliverAll(deps: CheckDeps, check: CheckName, alertKeys: string[]
     );
   }
   // Notices about a channel that failed may themselves be owed from earlier runs.
-  await deliver(await deps.store.list('channel/'));
+  await deliver(await deps.store.list(stateKeys.channels));
   return report;
 }

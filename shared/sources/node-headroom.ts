@@ -9,6 +9,7 @@ import type { GkeClient, NodePoolRef } from '../clients/gke.ts';
 import { NODE_POOL_LABEL, type KubernetesReader, type PodSummary } from '../clients/kubernetes.ts';
 import { sliceSeries } from '../series.ts';
 import { appendHistory } from '../state/history.ts';
+import { stateKeys } from '../state/keys.ts';
 
 export interface NodePoolTarget {
   ref: NodePoolRef;
@@ -56,7 +57,7 @@ async function observePool(
   ]);
   const history = await appendHistory(
     opts.store,
-    `history/nodes/${ref.project}/${ref.location}/${ref.cluster}/${ref.pool}`,
+    stateKeys.nodeCounts(ref),
     [{ t: req.now, v: nodes.length }],
     { now: req.now, retentionMs: Math.max(opts.retentionMs ?? 26 * 3_600_000, req.lookbackMs) },
   );

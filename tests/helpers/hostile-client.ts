@@ -6,7 +6,7 @@
 // miss it.
 //   node --import tsx tests/helpers/hostile-client.ts '<json: HostileCall>'
 import { OAuth2Client } from 'google-auth-library';
-import { MemoryStore } from '../../shared/state/store.ts';
+import { MemoryStore } from '../../shared/state/memory.ts';
 import { fetchHealth, streamLaunch } from '../../shared/clients/binderhub.ts';
 import { Ga4RealtimeDemand } from '../../shared/clients/ga4.ts';
 import { GkeClient } from '../../shared/clients/gke.ts';

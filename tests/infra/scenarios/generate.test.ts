@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCENARIO_DIR, renderAll, scenarioSpecs, type RenderedScenario } from '../../../infra/scenarios/generate.ts';
-import { HUMAN_TIMELINE, TIMES, pst } from '../../../infra/scenarios/mybinder-2018-01-18.facts.ts';
+import { SCENARIO_DIR, TIMES, pst, renderAll, scenarioSpecs, type RenderedScenario } from '../../../infra/scenarios/generate.ts';
+import { readFactsOf } from '../../../shared/scenario/facts.ts';
 import { constant, hours, piecewise, simulate, type SimParams } from '../../../infra/scenarios/simulate.ts';
 import { formatScenario, parseScenario, SCENARIO_METRICS, type ScenarioSeries } from '../../../shared/scenario/openmetrics.ts';
 
@@ -286,7 +286,8 @@ describe('mybinder-2018-01-18 reconstruction', () => {
     expect(probes.every((s) => s.t % (10 * MIN) === 0)).toBe(true);
   });
 
-  it('puts the human timeline in order, the team noticing at 04:19 PST', () => {
+  it('puts the human timeline in order, the team noticing at 04:19 PST', async () => {
+    const HUMAN_TIMELINE = (await readFactsOf(join(SCENARIO_DIR, 'mybinder-2018-01-18.om')))!.timeline;
     const times = HUMAN_TIMELINE.map((e) => Date.parse(e.at));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(HUMAN_TIMELINE.find((e) => e.at === '2018-01-18T12:19:00Z')?.timeIs).toBe('fact');

@@ -5,7 +5,8 @@ import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
 import { freePort } from '../../harnesses/jupyterhub.ts';
 import { buildUrl, fetchHealth, MessageLog, parseHealth, streamLaunch, type LaunchEvent } from '../../../shared/clients/binderhub.ts';
 import { registerSecret } from '../../../shared/redact.ts';
-import { binderHealthSource, mapLimit } from '../../../shared/sources/launch-probe.ts';
+import { binderHealthSource } from '../../../shared/sources/binder-health.ts';
+import { mapLimit } from '../../../shared/sources/launch-probe.ts';
 import { binderHealthSchema } from '../../../shared/config/schema.ts';
 
 let binder: FakeBinderHub;

@@ -5,7 +5,7 @@ import { fixtureNode, fixturePod, startFakeKubernetes, type FakeKubernetes } fro
 import { GkeClient, type NodePoolRef } from '../../../shared/clients/gke.ts';
 import { KubernetesReader, kubeConfigForGke } from '../../../shared/clients/kubernetes.ts';
 import { nodeHeadroomSource } from '../../../shared/sources/node-headroom.ts';
-import { MemoryStore } from '../../../shared/state/store.ts';
+import { MemoryStore } from '../../../shared/state/memory.ts';
 import { UpstreamError } from '../../../shared/errors.ts';
 import { parseConfig } from '../../../shared/config/load.ts';
 import { detectNodeHeadroom, nodeHeadroomLookbackMs } from '../../../shared/detectors/node-headroom.ts';

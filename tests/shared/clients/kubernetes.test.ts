@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fixtureNode, fixturePod, fixtureReplicaSet, startFakeKubernetes, type FakeKubernetes } from '../../fakes/kubernetes.ts';
 import { KubernetesReader, kubeConfigForGke, kubeConfigFromFile } from '../../../shared/clients/kubernetes.ts';
 import { clusterHealthSource } from '../../../shared/sources/cluster-health.ts';
-import { MemoryStore } from '../../../shared/state/store.ts';
+import { MemoryStore } from '../../../shared/state/memory.ts';
 import { UpstreamError } from '../../../shared/errors.ts';
 import { parseConfig } from '../../../shared/config/load.ts';
 import { detectClusterHealth } from '../../../shared/detectors/cluster-health.ts';

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { HUMAN_TIMELINE } from '../../../infra/scenarios/mybinder-2018-01-18.facts.ts';
+import { readFactsOf } from '../../../shared/scenario/facts.ts';
 import { parseScenario, type ScenarioData } from '../../../shared/scenario/openmetrics.ts';
 import { chromiumAvailable, launchChromium } from '../../helpers/browser.ts';
 import { runCli } from '../../helpers/cli.ts';
@@ -86,7 +86,7 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
 
     // One firing region per alert the replay fired, with its summary on hover.
     expect(await page.locator('.alert-region.firing').count()).toBe(firing.length);
-    expect(await page.locator('.fact').count()).toBe(HUMAN_TIMELINE.length);
+    expect(await page.locator('.fact').count()).toBe((await readFactsOf(SCENARIO))!.timeline.length);
     const traffic = firing.find((a) => a.check === 'trafficVsPods')!;
     const region = page.locator(`.alert-region.firing[data-tip*="${traffic.key}"]`);
     await region.hover();

@@ -9,7 +9,7 @@ import { startPrometheus, type PrometheusServer } from '../../harnesses/promethe
 import { parseConfig } from '../../../shared/config/load.ts';
 import { jsonLogger } from '../../../shared/log.ts';
 import type { AlertNotification, Notifier } from '../../../shared/alerting/notifier.ts';
-import { MemoryStore } from '../../../shared/state/store.ts';
+import { MemoryStore } from '../../../shared/state/memory.ts';
 import { runCheck, type CheckDeps } from '../../../shared/pipeline/run-check.ts';
 import { clusterHealthSource } from '../../../shared/sources/cluster-health.ts';
 import { Ga4RealtimeDemand } from '../../../shared/clients/ga4.ts';

@@ -9,7 +9,8 @@ import { probeCommand } from '../../../shared/cli/probe.ts';
 import { stackAvailable } from '../../helpers/stack.ts';
 import { binderHealthSchema, launchProbeSchema } from '../../../shared/config/schema.ts';
 import type { LaunchPhase, ProbeResult } from '../../../shared/model.ts';
-import { binderHealthSource, launchProbeSource, runLaunchProbe, type ProbeSettings } from '../../../shared/sources/launch-probe.ts';
+import { binderHealthSource } from '../../../shared/sources/binder-health.ts';
+import { launchProbeSource, runLaunchProbe, type ProbeSettings } from '../../../shared/sources/launch-probe.ts';
 
 let hub: JupyterHubHandle;
 let binder: FakeBinderHub;

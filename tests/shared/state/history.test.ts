@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { appendHistory, mergeSamples, resample } from '../../../shared/state/history.ts';
 import { sliceSeries } from '../../../shared/series.ts';
-import { MemoryStore, type StateStore } from '../../../shared/state/store.ts';
+import { MemoryStore } from '../../../shared/state/memory.ts';
+import { type StateStore } from '../../../shared/state/store.ts';
 import { ConflictError } from '../../../shared/errors.ts';
 
 const M = 60_000;

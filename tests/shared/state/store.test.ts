@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileStore, MemoryStore } from '../../../shared/state/store.ts';
+import { FileStore } from '../../../shared/state/file.ts';
+import { MemoryStore } from '../../../shared/state/memory.ts';
 import { describeStoreContract } from '../../helpers/store-contract.ts';
 
 describeStoreContract('MemoryStore', async () => ({ store: new MemoryStore() }));

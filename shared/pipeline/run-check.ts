@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config, AlertRule } from '../config/schema.ts';
 import { detectors } from '../detectors/index.ts';
 import type { TrafficMemory } from '../detectors/traffic-vs-pods.ts';
-import { UpstreamError } from '../errors.ts';
+import { ConflictError, UpstreamError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { shortTitle, type BandPoint, type CheckName, type Finding, type FindingStatus, type ObservationByCheck } from '../model.ts';
 import { LIMITS } from '../limits.ts';
@@ -100,6 +100,7 @@ async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): 
   const memory = await store.get<unknown>(stateKeys.memory(check));
   let findings: Finding[];
   let band: BandPoint[] | undefined;
+  let remember: unknown;
   const charts = new Map<string, AlertChart>();
   try {
     const observation = await (source as { observe: (r: object) => Promise<unknown> }).observe({
@@ -119,14 +120,17 @@ async function runCheckInScope(check: CheckName, deps: CheckDeps, now: number): 
     findings = result.findings;
     band = result.band;
     if (CHART_CHECKS.has(check) && deps.notifiers.some((n) => n.drawsCharts)) await chartsFor(deps, check, observation, band, findings, now, charts);
-    if (result.memory !== undefined) {
-      await store.put(stateKeys.memory(check), result.memory, memory?.version ?? null).catch(() => {
-        // Another overlapping run updated the model first; theirs is as good.
-      });
-    }
+    remember = result.memory;
   } catch (e) {
     logger.log('WARNING', 'check could not observe', { check, error: cleanText(e instanceof Error ? e.message : String(e), LIMITS.errorTextChars) });
     findings = [blindFinding(check, e)];
+  }
+  // Outside the try: a store that fails is the run's error, not the source's blindness.
+  if (remember !== undefined) {
+    await store.put(stateKeys.memory(check), remember, memory?.version ?? null).catch((e: unknown) => {
+      // Another overlapping run updated the model first; theirs is as good.
+      if (!(e instanceof ConflictError)) throw e;
+    });
   }
   // A fresh observation that works clears the "cannot see" alert of the source.
   if (!findings.some((f) => f.key === `${check}:source`)) {

@@ -20,7 +20,7 @@ export interface Detected<C extends CheckName> {
 }
 
 /** The key of a check's "cannot see its sources" alert. */
-export const sourceKey = (check: CheckName) => `${check}:source`;
+const sourceKey = (check: CheckName) => `${check}:source`;
 
 export async function detect<C extends CheckName>(run: Run<C>, observed: Observed<C>): Promise<Detected<C>> {
   const { check, deps } = run;

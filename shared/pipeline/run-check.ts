@@ -44,8 +44,10 @@ async function runStages<C extends CheckName>(check: C, deps: CheckDeps, now: nu
   const run = { check, deps, now, runId: deps.runId ?? randomUUID() };
   const observed = await observe(run, source);
   const detected = await detect(run, observed);
-  const { notifications, alertKeys } = await transition(run, detected.findings, await charts(run, detected));
-  const delivery = await channelHealth(run, await deliver(run, alertKeys));
+  const pictures = await charts(run, detected);
+  const { notifications, alertKeys } = await transition(run, detected.findings, pictures);
+  const alertDelivery = await deliver(run, alertKeys);
+  const delivery = await channelHealth(run, alertDelivery);
   const outcome = await recordRun(run, detected.findings, notifications);
   return { check, outcome, findings: detected.findings, notifications, delivery, band: detected.band };
 }

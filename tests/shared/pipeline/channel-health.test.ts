@@ -26,7 +26,7 @@ describe('channelHealth', () => {
     expect(email.sent).toEqual([]);
     expect(report.delivered).toEqual([...refused.delivered, { channel: 'slack', id: slack.sent[0].id }]);
     expect(report.failed).toEqual(refused.failed);
-    expect(await store.list('channel/')).toEqual([stateKeys.channel('email'), stateKeys.channel('slack')]);
+    expect(await store.list(stateKeys.channels)).toEqual([stateKeys.channel('email'), stateKeys.channel('slack')]);
 
     await channelHealth(run(5), accepted);
     expect(slack.sent.map((n) => `${n.state}:${n.key}`)).toEqual(['firing:channel:email', 'resolved:channel:email']);

@@ -22,7 +22,7 @@ describe('charts', () => {
     expect(chart.title).toBe('Nodes in pool user-pool');
     expect(chart.t).toEqual([0, 300]);
     expect(chart.series.find((s) => s.label === 'nodes')!.values).toEqual([13, 14]);
-    expect(await store.list('chart/')).toEqual([stateKeys.chart('nodeHeadroom')]);
+    expect(await store.list('')).toEqual([stateKeys.chart('nodeHeadroom')]);
   });
 
   it('records nothing when no channel shows pictures, when the run was blind, or for a check without charts', async () => {

@@ -45,6 +45,8 @@ interface ChartFrame {
   chart: (title: string, yLabel: string, series: AlertChart['series'], more?: Partial<AlertChart>) => AlertChart;
 }
 
+const round = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10) / 10);
+
 /** A sample from long ago is not this run's value: the chart shows a gap, as the source had one. */
 function freshValue(s: Series, now: number): number | undefined {
   const last = lastSample(s, now);
@@ -138,8 +140,6 @@ export function appendChartPoints(history: ChartHistory, points: ChartPoints, no
   }
   return out;
 }
-
-const round = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10) / 10);
 
 /** The chart for one finding from its history; undefined when there is nothing to draw. */
 export function alertChart(check: CheckName, key: string, history: ChartHistory): AlertChart | undefined {

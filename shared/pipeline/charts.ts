@@ -18,10 +18,9 @@ export async function charts<C extends CheckName>(run: Run<C>, { observation, ba
   const out = new Map<string, AlertChart>();
   if (observation === undefined || !deps.notifiers.some((n) => n.drawsCharts)) return out;
   try {
-    const { alertChart, chartSpecs, recordChartHistory } = await loadChartModule();
-    const spec = chartSpecs[check];
-    if (!spec) return out;
-    const history = await recordChartHistory(deps.store, check, spec.points(observation, band, now), now);
+    const { alertChart, chartPoints, chartSpecs, recordChartHistory } = await loadChartModule();
+    if (!chartSpecs[check]) return out;
+    const history = await recordChartHistory(deps.store, check, chartPoints(check, observation, band, now), now);
     for (const f of findings) {
       const chart = alertChart(check, f.key, history);
       if (chart) out.set(f.key, chart);

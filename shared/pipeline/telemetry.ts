@@ -2,11 +2,13 @@
 // on), its heartbeat sent, and one log line says what it found and notified.
 import type { AlertNotification } from '../alerting/notifier.ts';
 import type { Finding, FindingStatus } from '../model.ts';
+import type { RunOutcome } from '../telemetry/telemetry.ts';
 import { updateWithRetry } from '../state/store.ts';
 import { stateKeys } from '../state/keys.ts';
 import type { Run, RunMemo } from './run.ts';
 
-export type Outcome = 'ok' | 'problem' | 'unknown';
+/** How a run that checked something ended (see RunOutcome). */
+export type Outcome = Exclude<RunOutcome, 'skipped' | 'error'>;
 
 /** A run's outcome is its worst finding. */
 export function outcomeOf(findings: Finding[]): Outcome {

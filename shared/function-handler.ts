@@ -5,7 +5,7 @@ import type { HttpFunction } from '@google-cloud/functions-framework';
 import { parseConfigYaml, loadConfig } from './config/load.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import type { CheckName } from './model.ts';
-import { runCheck, type CheckDeps } from './run-check.ts';
+import { runCheck, type CheckDeps } from './pipeline/run-check.ts';
 import { buildLiveDeps, type Env } from './wiring.ts';
 
 export async function depsFromEnv(check: CheckName, env: Env, logger: Logger): Promise<CheckDeps> {

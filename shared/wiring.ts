@@ -9,11 +9,14 @@ import type { Logger } from './log.ts';
 import { CHECK_NAMES, type CheckName } from './model.ts';
 import { notifiersFromEnv } from './alerting/notifiers/index.ts';
 import type { ThreadStore } from './alerting/notifiers/slack-thread.ts';
-import { FileStore, MemoryStore, updateWithRetry, type StateStore } from './alerting/store.ts';
-import type { CheckDeps } from './run-check.ts';
-import type { GkeClient } from './sources/gke.ts';
+import { FileStore } from './state/file.ts';
+import { MemoryStore } from './state/memory.ts';
+import { updateWithRetry, type StateStore } from './state/store.ts';
+import type { CheckDeps } from './pipeline/run-check.ts';
+import type { GkeClient } from './clients/gke.ts';
 import type { Sources } from './sources/source.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
+import { stateKeys } from './state/keys.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -42,7 +45,7 @@ async function buildStore(config: Config, env: Env, logger: Logger): Promise<Sta
   const state = config.alerting.state;
   if (state.type === 'memory') return new MemoryStore();
   if (state.type === 'file') return new FileStore(state.dir, logger);
-  const [{ Storage }, { GcsStore }] = await Promise.all([import('@google-cloud/storage'), import('./alerting/stores/gcs.ts')]);
+  const [{ Storage }, { GcsStore }] = await Promise.all([import('@google-cloud/storage'), import('./state/gcs.ts')]);
   const apiEndpoint = endpoint(env, 'storage');
   // A custom endpoint still gets the Google credential (the library leaves it out by default).
   const storage = new Storage(apiEndpoint ? { apiEndpoint, useAuthWithCustomEndpoint: true } : {});
@@ -53,10 +56,10 @@ async function buildStore(config: Config, env: Env, logger: Logger): Promise<Sta
 function storeThreads(store: StateStore): ThreadStore {
   return {
     async get(id) {
-      return (await store.get<string>(`slack-thread/${id}`))?.value;
+      return (await store.get<string>(stateKeys.slackThread(id)))?.value;
     },
     async set(id, ts) {
-      await updateWithRetry<string, true>(store, `slack-thread/${id}`, () => ({ value: ts, result: true }));
+      await updateWithRetry<string, true>(store, stateKeys.slackThread(id), () => ({ value: ts, result: true }));
     },
   };
 }
@@ -79,29 +82,30 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
   const want = (c: CheckName) => checks.includes(c) && config.checks[c].enabled;
   const { launchProbe, binderHealth, trafficVsPods, nodeHeadroom, clusterHealth } = config.checks;
 
-  if (want('launchProbe') || want('binderHealth')) {
-    const { launchProbeSource, binderHealthSource } = await import('./sources/launch-probe.ts');
+  if (want('launchProbe') && launchProbe.targets.length) {
+    const { launchProbeSource } = await import('./sources/launch-probe.ts');
     const hubApiTokens = Object.fromEntries(
       launchProbe.targets.flatMap((t) => (t.hubApiTokenEnv && env[t.hubApiTokenEnv] ? [[t.binderUrl, env[t.hubApiTokenEnv]!]] : [])),
     );
-    if (want('launchProbe') && launchProbe.targets.length) sources.launchProbe = launchProbeSource(launchProbe, { hubApiTokens, logger });
-    const defaultBinderUrls = launchProbe.targets.map((t) => t.binderUrl);
-    if (want('binderHealth') && (binderHealth.binderUrls.length || defaultBinderUrls.length)) {
-      sources.binderHealth = binderHealthSource(binderHealth, { defaultBinderUrls });
-    }
+    sources.launchProbe = launchProbeSource(launchProbe, { hubApiTokens, logger });
+  }
+  const defaultBinderUrls = launchProbe.targets.map((t) => t.binderUrl);
+  if (want('binderHealth') && (binderHealth.binderUrls.length || defaultBinderUrls.length)) {
+    const { binderHealthSource } = await import('./sources/binder-health.ts');
+    sources.binderHealth = binderHealthSource(binderHealth, { defaultBinderUrls });
   }
 
   if (want('trafficVsPods') && trafficVsPods.demand && config.sources.prometheus) {
     const [{ promqlClientFromConfig }, { promqlDemand, trafficSource }] = await Promise.all([
-      import('./sources/promql.ts'),
-      import('./sources/traffic.ts'),
+      import('./clients/promql.ts'),
+      import('./sources/traffic-vs-pods.ts'),
     ]);
     const prom = promqlClientFromConfig(config.sources.prometheus, env);
     const d = trafficVsPods.demand;
     const demand =
       d.source === 'promql'
         ? promqlDemand(prom, d.query)
-        : new (await import('./sources/ga4.ts')).Ga4RealtimeDemand({
+        : new (await import('./clients/ga4.ts')).Ga4RealtimeDemand({
             propertyId: d.propertyId,
             metric: d.metric,
             dimensionFilter: d.dimensionFilter,
@@ -117,11 +121,11 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
   const configuredCluster = clusterHealth.cluster ?? nodeHeadroom.pools[0];
   const clusterRef = configuredCluster ?? (kubeconfig ? { project: '-', location: '-', cluster: 'kubeconfig' } : undefined);
   if ((want('nodeHeadroom') && nodeHeadroom.pools.length) || (want('clusterHealth') && clusterRef)) {
-    const k8s = await import('./sources/kubernetes.ts');
+    const k8s = await import('./clients/kubernetes.ts');
     // The GKE API (and its client library) only when a pool or a cluster without kubeconfig needs it.
     let gkeClient: Promise<GkeClient> | undefined;
     const gke = () =>
-      (gkeClient ??= (async () => new (await import('./sources/gke.ts')).GkeClient({ auth: await googleAuth(), rootUrl: endpoint(env, 'container') }))());
+      (gkeClient ??= (async () => new (await import('./clients/gke.ts')).GkeClient({ auth: await googleAuth(), rootUrl: endpoint(env, 'container') }))());
     const readers = new Map<string, Promise<InstanceType<typeof k8s.KubernetesReader>>>();
     // One Kubernetes reader per cluster, shared by its pools and by clusterHealth.
     const kubeFor = (ref: { project: string; location: string; cluster: string }) => {

@@ -41,10 +41,10 @@
 // Truth: headroom 12:27Z (≥ 80 % of 15) → 13:12Z (max 20); levelling-off and
 // launch-failure 13:45Z → 16:40Z; sick-node 13:45Z → 17:30Z.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { TIMES, pst } from './mybinder-2018-01-18.facts.ts';
+import { parseFacts } from '../../shared/scenario/facts.ts';
 import {
   constant,
   diurnal,
@@ -121,6 +121,13 @@ const firstFullAtMax = (trace: Trace): number =>
   firstTime(trace, (i) => [0, 1, 2, 3, 4].every((d) => trace.nodes[i + d] >= trace.max[i + d] && trace.pending[i + d] > 0));
 
 // --- mybinder.org 2018-01-18 -------------------------------------------------------
+
+/** A wall-clock time in US Pacific Standard Time (UTC−8, no DST in January). */
+export const pst = (local: string): number => Date.parse(`${local.replace(' ', 'T')}:00-08:00`);
+
+const FACTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'mybinder-2018-01-18.facts.json');
+/** The night's named times (epoch ms), from the facts file the CLI prints beside the alerts. */
+export const TIMES = parseFacts(readFileSync(FACTS_FILE, 'utf8'), FACTS_FILE).times;
 
 const SICK_NODE = 'gke-prod-a-ssd-pool-972e4826-2fhq';
 /** assumption: the sick node came with the night's scale-up (its pods' series start here). */

@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import { redact } from '../redact.ts';
 import { asAlertState, type OwedNotification } from './lifecycle.ts';
 import type { AlertNotification, Notifier } from './notifier.ts';
-import { updateWithRetry, type StateStore } from './store.ts';
+import { updateWithRetry, type StateStore } from '../state/store.ts';
 
 export interface RetryPolicy {
   attempts: number;

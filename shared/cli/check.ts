@@ -5,10 +5,10 @@ import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { jsonLogger } from '../log.ts';
 import { CHECK_NAMES, type CheckName } from '../model.ts';
-import { runCheck } from '../run-check.ts';
+import { runCheck } from '../pipeline/run-check.ts';
 import { buildLiveDeps } from '../wiring.ts';
 import { EXIT } from './exit-codes.ts';
-import type { CliIO } from './main.ts';
+import type { CliIO } from './io.ts';
 
 export async function checkCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean', default: false } } });

@@ -18,13 +18,8 @@ import { formatTimeWithUtc } from '../alerting/notifiers/format.ts';
 import { jsonLogger } from '../log.ts';
 import { redactingStream, withSecretScope } from '../redact.ts';
 import type { Notifier } from '../alerting/notifier.ts';
-
-export interface CliIO {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  isTTY: boolean;
-  env: Record<string, string | undefined>;
-}
+import { readFactsOf } from '../scenario/facts.ts';
+import type { CliIO } from './io.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_SCENARIO = join(ROOT, 'infra/scenarios/mybinder-2018-01-18.om');
@@ -65,18 +60,6 @@ function scoreText(s: Score): string {
   return lines.join('\n') + '\n';
 }
 
-interface HumanFact {
-  at: string;
-  what: string;
-}
-
-export async function loadFacts(scenario: string): Promise<HumanFact[]> {
-  const factsFile = scenario.replace(/\.om$/, '.facts.ts');
-  if (!existsSync(factsFile)) return [];
-  const mod = (await import(factsFile)) as { HUMAN_TIMELINE?: HumanFact[] };
-  return mod.HUMAN_TIMELINE ?? [];
-}
-
 /** A scenario or truth file; an unreadable one is an invalid input (exit 2) naming the file. */
 async function readInput(file: string): Promise<string> {
   try {
@@ -110,8 +93,8 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
 
   if (values.prometheus) {
     // The file only sets the time range and step; every series is read back through PromQL.
-    const { promqlClient } = await import('../sources/promql.ts');
-    const { scenarioFromPrometheus, scenarioRangeOf } = await import('../sources/prometheus-scenario.ts');
+    const { promqlClient } = await import('../clients/promql.ts');
+    const { scenarioFromPrometheus, scenarioRangeOf } = await import('../scenario/prometheus.ts');
     data = await scenarioFromPrometheus(promqlClient({ url: values.prometheus }), scenarioRangeOf(data));
   }
   const tz = config.displayTimeZone;
@@ -121,7 +104,7 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   const writePage = async (out: NodeJS.WritableStream) => {
     if (!values.html) return;
     const { writeReport } = await import('../report/html.ts');
-    const page = reportData(data, runs, { title: `Incident report: ${basename(file)}`, timeZone: tz, facts: await loadFacts(file) });
+    const page = reportData(data, runs, { title: `Incident report: ${basename(file)}`, timeZone: tz, facts: (await readFactsOf(file))?.timeline });
     out.write(`Incident report page: ${await writeReport(resolve(values.html), page)}\n`);
   };
   if (values.format === 'jsonl') {
@@ -130,7 +113,7 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const alerts = await replay(data, config, { notifiers, onRun });
-  const facts = values.timeline ? await loadFacts(file) : [];
+  const facts = (values.timeline && (await readFactsOf(file))?.timeline) || [];
   io.stdout.write(`Replaying ${file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file} (${new Date(data.start).toISOString()} → ${new Date(data.end).toISOString()})\n`);
   if (facts.length) io.stdout.write('Alerts from binderwatch, interleaved with what the humans noticed (» lines):\n');
   io.stdout.write('\n');

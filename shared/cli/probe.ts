@@ -7,7 +7,7 @@ import { launchProbeSchema } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import type { ProbeResult } from '../model.ts';
 import { cleanText } from '../redact.ts';
-import { buildUrl } from '../sources/binderhub.ts';
+import { buildUrl } from '../clients/binderhub.ts';
 import { EXIT } from './exit-codes.ts';
 import { probeSettings, runLaunchProbe, type ProbeProgress } from '../sources/launch-probe.ts';
 

@@ -5,14 +5,14 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
-import { trafficLookbackMs } from '../checks/trafficVsPods.ts';
+import { trafficLookbackMs } from '../detectors/traffic-vs-pods.ts';
 import { replay } from '../replay/replay.ts';
 import { reportData, type ReportRun } from '../report/data.ts';
 import { writeReport } from '../report/html.ts';
 import { SCENARIO_METRICS } from '../scenario/openmetrics.ts';
-import { scenarioFromPrometheus } from '../sources/prometheus-scenario.ts';
-import { promqlClient, promqlClientFromConfig } from '../sources/promql.ts';
-import type { CliIO } from './main.ts';
+import { scenarioFromPrometheus } from '../scenario/prometheus.ts';
+import { promqlClient, promqlClientFromConfig } from '../clients/promql.ts';
+import type { CliIO } from './io.ts';
 
 const MAX_RANGE_MS = 7 * 24 * 3_600_000;
 

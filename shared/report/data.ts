@@ -2,7 +2,7 @@
 // on one minute grid, the detector's own expected band, alert spans (pending → firing
 // → resolved) and, for the 2018 night, what the humans noticed. Pure: no I/O.
 import type { BandPoint, Series } from '../model.ts';
-import type { CheckRunResult } from '../run-check.ts';
+import type { CheckRunResult } from '../pipeline/run-check.ts';
 import type { ScenarioData } from '../scenario/openmetrics.ts';
 import { onGrid } from '../series.ts';
 

@@ -3,7 +3,7 @@
 // the file is missing here too.
 import { sliceSeries, upperBound } from '../series.ts';
 import type { ClusterRef, LaunchProbeObservation, NodePoolObservation, PodProblem, ProbeResult, Sample, Series } from '../model.ts';
-import { personOwnerOf } from '../sources/owner.ts';
+import { personOwnerOf } from '../clients/pod-owner.ts';
 import type { ObserveRequest, Sources } from '../sources/source.ts';
 import { seriesId, type ScenarioData, type ScenarioSeries } from './openmetrics.ts';
 

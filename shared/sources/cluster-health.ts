@@ -6,9 +6,10 @@
 // ContainerWaiting.since). With a store, the first time each problem was seen is
 // remembered across runs, so `since` does not reset at every restart.
 import type { ClusterHealthObservation, ClusterRef, PodProblem, PodProblemReason } from '../model.ts';
-import { updateWithRetry, type StateStore } from '../alerting/store.ts';
+import { updateWithRetry, type StateStore } from '../state/store.ts';
 import type { ObservationSource, ObserveRequest } from './source.ts';
-import type { KubernetesReader, PodSummary } from './kubernetes.ts';
+import type { KubernetesReader, PodSummary } from '../clients/kubernetes.ts';
+import { stateKeys } from '../state/keys.ts';
 
 export interface ClusterHealthSourceOptions {
   /** With `replicaSetController`, problem pods are named by their ReplicaSet's real owner. */
@@ -43,7 +44,7 @@ export function clusterHealthSource(opts: ClusterHealthSourceOptions): Observati
         opts.kube.pods({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }),
       ]);
       let problems = await withRealOwners(opts.kube, pods, pods.flatMap((p) => problemOf(p, req.now, opts.pendingForMs ?? 0)));
-      if (opts.store) problems = await rememberFirstSeen(opts.store, `history/pod-problems/${opts.cluster ?? 'default'}`, problems, req.now, opts.forgetAfterMs ?? 15 * 60_000);
+      if (opts.store) problems = await rememberFirstSeen(opts.store, stateKeys.podProblems(opts.cluster ?? 'default'), problems, req.now, opts.forgetAfterMs ?? 15 * 60_000);
       const userAges = pods.filter((p) => p.labels[userKey] === userValue).map((p) => req.now - p.startedAt);
       return {
         ...(opts.clusterRef ? { cluster: opts.clusterRef } : {}),

@@ -1,14 +1,14 @@
-// The launch probe (DESIGN §3) and BinderHub's /health as observation sources.
+// The launch probe (DESIGN §3) as an observation source.
 // A probe launches a repo through BinderHub, contacts the server, and always stops it
 // again once BinderHub handed it over — also when contact failed.
-import type { BinderHealthConfig, LaunchProbeConfig } from '../config/schema.ts';
+import type { LaunchProbeConfig } from '../config/schema.ts';
 import { parseDuration } from '../duration.ts';
 import { LIMITS } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { LaunchPhase, ProbeAttempt, ProbeResult } from '../model.ts';
 import { redact, registerSecret } from '../redact.ts';
-import { buildUrl, fetchHealth, MessageLog, streamLaunch, type FetchLike, type LaunchEvent } from './binderhub.ts';
-import { contactServer, ensureServerGone, serverLocation, shutdownServer, type ServerRef } from './jupyterhub.ts';
+import { buildUrl, MessageLog, streamLaunch, type FetchLike, type LaunchEvent } from '../clients/binderhub.ts';
+import { contactServer, ensureServerGone, serverLocation, shutdownServer, type ServerRef } from '../clients/jupyterhub.ts';
 import type { ObservationSource } from './source.ts';
 
 /** Progress of one probe, for live display. `phase` is a BinderHub phase, or contact / stop / done. */
@@ -221,22 +221,8 @@ export function launchProbeSource(cfg: LaunchProbeConfig, opts: LaunchProbeSourc
       );
       return { results: await mapLimit(targets, cfg.concurrency, (t) => runConfirmedProbe(t, settings, opts)) };
     },
-  };
-}
-
-export interface BinderHealthSourceOptions {
-  fetch?: FetchLike;
-  /** Hubs to read when `cfg.binderUrls` is empty (the launch probe's targets). */
-  defaultBinderUrls?: string[];
-}
-
-/** BinderHub's /health of each hub; unreadable ones come back with `error` (→ unknown). */
-export function binderHealthSource(cfg: BinderHealthConfig, opts: BinderHealthSourceOptions = {}): ObservationSource<'binderHealth'> {
-  const timeoutMs = parseDuration(cfg.timeout);
-  const urls = [...new Set(cfg.binderUrls.length ? cfg.binderUrls : (opts.defaultBinderUrls ?? []))];
-  return {
-    async observe() {
-      return { hubs: await Promise.all(urls.map((u) => fetchHealth(u, { timeoutMs, fetch: opts.fetch }))) };
+    async recordTelemetry({ results }, telemetry) {
+      for (const r of results) await telemetry.recordProbe(r);
     },
   };
 }

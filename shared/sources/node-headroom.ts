@@ -3,12 +3,13 @@
 // Kubernetes API. Kubernetes only knows "now", so the node count is kept as a
 // rolling history in the state store for the time-to-max forecast.
 import type { NodeHeadroomObservation, NodePoolObservation } from '../model.ts';
-import type { StateStore } from '../alerting/store.ts';
+import type { StateStore } from '../state/store.ts';
 import type { ObservationSource, ObserveRequest } from './source.ts';
-import type { GkeClient, NodePoolRef } from './gke.ts';
-import { NODE_POOL_LABEL, type KubernetesReader, type PodSummary } from './kubernetes.ts';
+import type { GkeClient, NodePoolRef } from '../clients/gke.ts';
+import { NODE_POOL_LABEL, type KubernetesReader, type PodSummary } from '../clients/kubernetes.ts';
 import { sliceSeries } from '../series.ts';
-import { appendHistory } from './history.ts';
+import { appendHistory } from '../state/history.ts';
+import { stateKeys } from '../state/keys.ts';
 
 export interface NodePoolTarget {
   ref: NodePoolRef;
@@ -56,7 +57,7 @@ async function observePool(
   ]);
   const history = await appendHistory(
     opts.store,
-    `history/nodes/${ref.project}/${ref.location}/${ref.cluster}/${ref.pool}`,
+    stateKeys.nodeCounts(ref),
     [{ t: req.now, v: nodes.length }],
     { now: req.now, retentionMs: Math.max(opts.retentionMs ?? 26 * 3_600_000, req.lookbackMs) },
   );

@@ -6,13 +6,13 @@
 // miss it.
 //   node --import tsx tests/helpers/hostile-client.ts '<json: HostileCall>'
 import { OAuth2Client } from 'google-auth-library';
-import { MemoryStore } from '../../shared/alerting/store.ts';
-import { fetchHealth, streamLaunch } from '../../shared/sources/binderhub.ts';
-import { Ga4RealtimeDemand } from '../../shared/sources/ga4.ts';
-import { GkeClient } from '../../shared/sources/gke.ts';
-import { KubernetesReader, kubeConfigForGke } from '../../shared/sources/kubernetes.ts';
+import { MemoryStore } from '../../shared/state/memory.ts';
+import { fetchHealth, streamLaunch } from '../../shared/clients/binderhub.ts';
+import { Ga4RealtimeDemand } from '../../shared/clients/ga4.ts';
+import { GkeClient } from '../../shared/clients/gke.ts';
+import { KubernetesReader, kubeConfigForGke } from '../../shared/clients/kubernetes.ts';
 import { runLaunchProbe, type ProbeSettings } from '../../shared/sources/launch-probe.ts';
-import { promqlClient } from '../../shared/sources/promql.ts';
+import { promqlClient } from '../../shared/clients/promql.ts';
 
 export type HostileCall =
   | { kind: 'launch'; binderUrl: string; repo: string; timeoutMs: number; idleTimeoutMs: number }

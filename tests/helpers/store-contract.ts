@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/errors.ts';
 import { jsonLogger, type Logger } from '../../shared/log.ts';
-import { updateWithRetry, type StateStore } from '../../shared/alerting/store.ts';
+import { updateWithRetry, type StateStore } from '../../shared/state/store.ts';
 
 export interface OpenedStore {
   store: StateStore;

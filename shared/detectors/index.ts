@@ -1,0 +1,44 @@
+// The detectors by check name, with how much history each needs.
+import type { CheckConfigs } from '../config/schema.ts';
+import type { BandPoint, CheckName, Finding, ObservationByCheck } from '../model.ts';
+import { detectBinderHealth } from './binder-health.ts';
+import { detectClusterHealth } from './cluster-health.ts';
+import { detectLaunchProbe, type LaunchMemory } from './launch-probe.ts';
+import { detectNodeHeadroom, nodeHeadroomLookbackMs } from './node-headroom.ts';
+import { detectTrafficVsPods, trafficHistoryRanges, trafficLookbackMs, type TrafficMemory } from './traffic-vs-pods.ts';
+
+export interface Detector<C extends CheckName> {
+  lookbackMs(cfg: CheckConfigs[C]): number;
+  /** Older ranges to read as well, given what the last run remembered (none by default). */
+  historyRanges?(cfg: CheckConfigs[C], now: number, memory?: unknown): [number, number][] | undefined;
+  /** Another check whose memory this detector reads besides its own (its latest, as `peerMemory`). */
+  reads?: CheckName;
+  /** Pure. `memory` is what the previous run returned (a fitted model, say). */
+  detect(obs: ObservationByCheck[C], cfg: CheckConfigs[C], now: number, memory?: unknown, peerMemory?: unknown): DetectorResult;
+}
+
+export interface DetectorResult {
+  findings: Finding[];
+  memory?: unknown;
+  /** The model's expected running pods and noise band per minute over this run's evaluation window (trafficVsPods). */
+  band?: BandPoint[];
+}
+
+const HOUR = 3_600_000;
+
+export const detectors: { [C in CheckName]: Detector<C> } = {
+  launchProbe: {
+    lookbackMs: () => HOUR,
+    // The traffic check's last verdict corroborates a failing probe (critical) or not (warning).
+    reads: 'trafficVsPods',
+    detect: (o, c, n, m, traffic) => detectLaunchProbe({ ...o, traffic: o.traffic ?? (traffic as TrafficMemory | undefined)?.implied }, c, n, m as LaunchMemory | undefined),
+  },
+  binderHealth: { lookbackMs: () => 0, detect: detectBinderHealth },
+  trafficVsPods: {
+    lookbackMs: trafficLookbackMs,
+    historyRanges: (c, n, m) => trafficHistoryRanges(c, n, m as TrafficMemory | undefined),
+    detect: (o, c, n, m) => detectTrafficVsPods(o, c, n, m as TrafficMemory | undefined),
+  },
+  nodeHeadroom: { lookbackMs: nodeHeadroomLookbackMs, detect: detectNodeHeadroom },
+  clusterHealth: { lookbackMs: () => HOUR, detect: detectClusterHealth },
+};

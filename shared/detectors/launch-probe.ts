@@ -1,0 +1,157 @@
+// Launch probe outcomes (DESIGN §3) as findings: one per hub and repo, naming the
+// phase that failed. The launch itself is I/O and lives in sources/launch-probe.ts.
+import type { LaunchProbeConfig } from '../config/schema.ts';
+import { formatDuration } from '../duration.ts';
+import { shortTitle, type Finding, type LaunchProbeObservation, type ProbeResult } from '../model.ts';
+
+const PHASE_TEXT: Record<string, string> = {
+  resolve: 'could not resolve the repo',
+  build: 'the build failed',
+  launch: 'the server did not start ("waiting for server to launch")',
+  contact: 'the server started but does not answer (pod up, unreachable)',
+  stop: 'the probe could not stop its server (it may be leaking)',
+  timeout: 'it timed out',
+};
+
+export function hubOf(binderUrl: string): string {
+  try {
+    return new URL(binderUrl).host;
+  } catch {
+    return binderUrl;
+  }
+}
+
+export function launchKey(r: Pick<ProbeResult, 'binderUrl' | 'repo'>): string {
+  return `launch:${hubOf(r.binderUrl)}:${r.repo}`;
+}
+
+/**
+ * Evidence per probe run that launches fail at 30 % (≤ 70 % success) rather than
+ * 3 % at random, as log-likelihood ratios; a failed launch is retried once in the run:
+ * first attempt ok ln(0.70/0.97); failed, confirmation ok ln(0.3·0.7 / (0.03·0.97));
+ * both failed ln(0.3² / 0.03²). Summed per hub as a CUSUM (Page 1954).
+ */
+const EVIDENCE = { ok: Math.log(0.7 / 0.97), retried: Math.log((0.3 * 0.7) / (0.03 * 0.97)), failed: Math.log(0.09 / 0.0009) };
+/**
+ * Fire at this much evidence: measured with the default config (2 repos every 10 min,
+ * 900 simulated days, as in tests/shared/detectors/launch-probe.test.ts), 3 % random failures
+ * page 0.8 times per 30 days; at 70 % success the median time to fire is 50 min
+ * (72 % within the hour). A run counts at most one confirmed failure (4.6), so one
+ * bad moment never fires alone; two failed runs in a row do.
+ */
+const FIRE_AT = 6.5;
+/** Evidence is capped here, and a failing hub counts as failing until it fell to half: ~13 good runs. */
+const CAP = FIRE_AT;
+/** A repo speaks for a failing hub while it failed within this long (the last three runs of the default schedule). */
+const RECENT_FAILURE_MS = 30 * 60_000;
+/** A traffic verdict older than this says nothing about launches now. */
+const CORROBORATION_MAX_AGE_MS = 20 * 60_000;
+
+export interface LaunchMemory {
+  /** Evidence per hub. */
+  evidence: Record<string, number>;
+  /** Hubs whose launches count as failing. */
+  failing: string[];
+  /** Probe times already counted, per key. */
+  counted: Record<string, number>;
+  /** When each key last had a failed attempt. */
+  lastFailed?: Record<string, number>;
+}
+
+function runEvidence(r: ProbeResult): number {
+  if (r.ok && !r.attempts?.some((a) => !a.ok)) return EVIDENCE.ok;
+  return r.ok ? EVIDENCE.retried : EVIDENCE.failed;
+}
+
+function attemptsText(r: ProbeResult): string {
+  if (!r.attempts) return '';
+  return r.ok ? ' (first launch failed, the confirmation worked)' : ' (confirmed: the immediate second launch failed too)';
+}
+
+function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservation, now: number, evidence: number): Finding {
+  const hub = hubOf(r.binderUrl);
+  const base = {
+    check: 'launchProbe' as const,
+    key: launchKey(r),
+    severity: (r.failedPhase === 'stop' ? 'warning' : 'critical') as Finding['severity'],
+    dependsOn: [`binderHealth/health:${hub}`],
+    evidence: Object.fromEntries(Object.entries(r.durations ?? {}).map(([phase, ms]) => [`${phase}Sec`, Math.round(ms / 100) / 10])),
+    links: [{ title: `launch ${r.repo}`, url: `${r.binderUrl.replace(/\/$/, '')}/v2/${r.repo}` }],
+  };
+  if (r.unknownReason) {
+    return { ...base, status: 'unknown', title: shortTitle(`Launch probe of ${r.repo}`, ' cannot run'), summary: `launch probe of ${r.repo} on ${hub} could not run: ${r.unknownReason}`, runbook: [] };
+  }
+  const stopFailed = !r.ok && r.failedPhase === 'stop';
+  // The probe alone is a warning; with the pods falling short of demand too, users are failing: critical.
+  const traffic = obs.traffic && now - obs.traffic.at <= CORROBORATION_MAX_AGE_MS ? obs.traffic : undefined;
+  const corroborated = !stopFailed && traffic?.shortfall === true;
+  if (!hubFailing && !stopFailed) {
+    const note = r.ok && !r.attempts ? '' : `; one failure${attemptsText(r)} is not yet an incident (evidence ${evidence.toFixed(1)} of ${FIRE_AT})`;
+    return { ...base, severity: 'warning', status: 'ok', title: shortTitle(r.repo, ` launches on ${hub}`), summary: `${r.repo} launches on ${hub}${note}`, runbook: [] };
+  }
+  const total = Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0);
+  const messages = r.messages?.length ? ` Last hub messages: ${r.messages.slice(-3).join(' | ')}` : '';
+  const why = stopFailed
+    ? ''
+    : corroborated
+      ? ` Corroborated: running pods imply launch success ≈ ${Math.round(traffic!.launchSuccess * 100)} %.`
+      : ` Probe evidence only${traffic ? `: running pods follow demand (implied launch success ≈ ${Math.round(traffic.launchSuccess * 100)} %)` : ''}.`;
+  return {
+    ...base,
+    severity: stopFailed ? 'warning' : corroborated ? 'critical' : 'warning',
+    status: 'problem',
+    title: r.ok ? shortTitle(`Launches on ${hub}`, ' keep failing') : shortTitle(`Launch of ${r.repo}`, ` fails on ${hub}${r.failedPhase ? ` (${r.failedPhase})` : ''}`),
+    // The title names the repo and hub; the why says what went wrong.
+    summary:
+      (r.ok ? `The latest launch of ${r.repo} worked${attemptsText(r)}` : r.failedPhase ? `Phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}${attemptsText(r)}` : `Failed${attemptsText(r)}${r.error ? `: ${r.error}` : ''}`) +
+      (!r.ok && total ? `, after ${formatDuration(total)}` : '') +
+      (stopFailed ? '' : `; failing probes on ${hub} add up to ${evidence.toFixed(1)} (fires at ${FIRE_AT}).${why}`),
+    details: `${r.error ?? ''}${messages}`.trim() || undefined,
+    runbook: [
+      `binderwatch probe ${r.binderUrl} ${r.repo}   # watch the phases live`,
+      'kubectl get pods --all-namespaces -o wide | grep -v Running',
+      'kubectl logs deploy/binder --tail=200   # in the hub namespace',
+      'kubectl logs deploy/hub --tail=200',
+    ],
+  };
+}
+
+export function detectLaunchProbe(obs: LaunchProbeObservation, _cfg: LaunchProbeConfig, now: number, memory?: LaunchMemory): { findings: Finding[]; memory: LaunchMemory } {
+  // The newest result per hub and repo speaks for it.
+  const latest = new Map<string, ProbeResult>();
+  for (const r of obs.results) {
+    const prev = latest.get(launchKey(r));
+    if (!prev || r.at >= prev.at) latest.set(launchKey(r), r);
+  }
+  const evidence = { ...(memory?.evidence ?? {}) };
+  const counted = { ...(memory?.counted ?? {}) };
+  const failing = new Set(memory?.failing ?? []);
+  const lastFailed = { ...(memory?.lastFailed ?? {}) };
+  // One run's results per hub count as one step: the repos of one run fail together
+  // when the hub has a bad moment (a full pool, a restart), which is not yet a trend.
+  const perHub = new Map<string, number>();
+  const confirmedFailure = new Set<string>();
+  for (const r of obs.results) {
+    const key = launchKey(r);
+    if (r.unknownReason || (r.failedPhase === 'stop' && !r.ok) || r.at <= (counted[key] ?? -Infinity)) continue;
+    counted[key] = r.at;
+    perHub.set(hubOf(r.binderUrl), (perHub.get(hubOf(r.binderUrl)) ?? 0) + runEvidence(r));
+    if (!r.ok) confirmedFailure.add(hubOf(r.binderUrl));
+    if (!r.ok || r.attempts?.some((a) => !a.ok)) lastFailed[key] = r.at;
+  }
+  const corroborating = obs.traffic?.shortfall === true && now - obs.traffic.at <= CORROBORATION_MAX_AGE_MS;
+  for (const [hub, step] of perHub) {
+    evidence[hub] = Math.min(CAP, Math.max(0, (evidence[hub] ?? 0) + Math.min(step, EVIDENCE.failed)));
+    // A confirmed failure the pods corroborate is two independent signals agreeing: failing at once.
+    if (evidence[hub] >= FIRE_AT || (corroborating && confirmedFailure.has(hub))) failing.add(hub);
+    else if (evidence[hub] <= FIRE_AT / 2) failing.delete(hub);
+  }
+  return {
+    // A failing hub is reported by the repos that failed lately, not by one that keeps working.
+    findings: [...latest.values()].map((r) => {
+      const failedLately = now - (lastFailed[launchKey(r)] ?? -Infinity) <= RECENT_FAILURE_MS;
+      return finding(r, failing.has(hubOf(r.binderUrl)) && failedLately, obs, now, evidence[hubOf(r.binderUrl)] ?? 0);
+    }),
+    memory: { evidence, failing: [...failing], counted, lastFailed },
+  };
+}

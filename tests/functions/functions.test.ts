@@ -1,0 +1,80 @@
+// The Cloud Function entry points as Cloud Scheduler calls them: a POST to the
+// registered function (functions-framework's own test server), which runs the check
+// through runCheck against real upstreams and answers with what happened.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { startBinderHub, type FakeBinderHub } from '../fakes/binderhub.ts';
+import { startJupyterHub, type JupyterHubHandle } from '../harnesses/jupyterhub.ts';
+import { stackAvailable } from '../helpers/stack.ts';
+
+const available = stackAvailable('jupyterhub', 'jupyterhub-singleuser');
+
+describe.skipIf(!available)('functions/launch-probe.ts', () => {
+  let hub: JupyterHubHandle;
+  let binder: FakeBinderHub;
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    hub = await startJupyterHub({ pollIntervalS: 1 });
+    binder = await startBinderHub({ hub });
+    // What Terraform sets: the config as YAML, the hub token from Secret Manager.
+    process.env.BINDERWATCH_CONFIG = [
+      'checks:',
+      '  launchProbe:',
+      '    targets:',
+      `      - binderUrl: ${binder.url}`,
+      '        repos: [gh/binderwatch-fault/ok/HEAD, gh/binderwatch-fault/unreachable/HEAD]',
+      `        hubUrl: ${hub.url}`,
+      '        hubApiTokenEnv: BW_TEST_HUB_TOKEN',
+      '    timeout: 60s',
+      '    contactTimeout: 2s',
+      '    alert: { failuresToFire: 1 }',
+      'alerting:',
+      '  state: { type: memory }',
+    ].join('\n');
+    process.env.BW_TEST_HUB_TOKEN = hub.adminToken;
+    await import('../../functions/launch-probe.ts');
+    server = getTestServer('launchProbe');
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server?.close(r));
+    await binder?.close();
+    await hub?.stop();
+    delete process.env.BINDERWATCH_CONFIG;
+    delete process.env.BW_TEST_HUB_TOKEN;
+  });
+
+  it('answers Scheduler POSTs after launching both repos, firing on the second failed run of the one whose server cannot be reached', async () => {
+    type Body = { outcome: string; findings: { key: string; title: string; summary: string }[]; notifications: { key: string; state: string; severity: string }[] };
+    const post = async (): Promise<Body> => {
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Google-Cloud-Scheduler' }, body: '{}' });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Body;
+    };
+    // One failed run is not yet an incident (a contact failure is not relaunched: its server is being cleaned up).
+    expect((await post()).notifications).toEqual([]);
+    // Runs are minutes apart in production: let the hub finish stopping the first run's server.
+    await new Promise((r) => setTimeout(r, (hub.pollIntervalS + 2) * 1000));
+    const body = await post();
+    expect(body.outcome).toBe('problem');
+    expect(body.findings.map((f) => f.key)).toEqual([`launch:${new URL(binder.url).host}:gh/binderwatch-fault/unreachable/HEAD`]);
+    // At most 80 characters: a long repo name is cut, the hub and the phase always show.
+    const title = body.findings[0].title;
+    expect(title.startsWith('Launch of gh/binderwatch-fault/')).toBe(true);
+    expect(title.endsWith(` fails on ${new URL(binder.url).host} (contact)`)).toBe(true);
+    expect([...title].length).toBeLessThanOrEqual(80);
+    expect(body.findings[0].summary).toContain('Phase contact: the server started but does not answer');
+    // Probe evidence alone (no traffic check corroborating it): a warning.
+    expect(body.notifications).toEqual([{ key: body.findings[0].key, state: 'firing', severity: 'warning' }]);
+  }, 240_000);
+
+  it('leaves no server running on the real hub', async () => {
+    await new Promise((r) => setTimeout(r, (hub.pollIntervalS + 1) * 1000));
+    expect(await hub.activeServers()).toEqual([]);
+  });
+});

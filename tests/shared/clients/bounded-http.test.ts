@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { fetchSameOrigin, readBytes, readHead, redirectAllowed, RedirectRefusedError, TooLargeError } from '../../../shared/clients/bounded-http.ts';
+
+const body = (chunks: string[], headers: Record<string, string> = {}, status = 200) =>
+  new Response(
+    new ReadableStream<Uint8Array>({
+      start(ctl) {
+        for (const c of chunks) ctl.enqueue(new TextEncoder().encode(c));
+        ctl.close();
+      },
+    }),
+    { status, headers },
+  );
+
+describe('bounded reads', () => {
+  it('reads a body up to its limit and fails past it, whether declared or streamed', async () => {
+    expect(new TextDecoder().decode(await readBytes(body(['ab', 'cd']), 4))).toBe('abcd');
+    await expect(readBytes(body(['ab', 'cde']), 4)).rejects.toThrow(new TooLargeError(4));
+    await expect(readBytes(body(['a'], { 'content-length': String(2 ** 31) }), 1024)).rejects.toThrow('answer larger than 1 KiB');
+  });
+
+  it('reads the head of a body for a message, never failing', async () => {
+    expect(await readHead(body(['hello ', 'world', '!'.repeat(100)]), 8)).toBe('hello wo');
+    const broken = new Response(new ReadableStream({ pull: (ctl) => ctl.error(new Error('reset')) }));
+    expect(await readHead(broken)).toBe('');
+  });
+});
+
+describe('redirects', () => {
+  const allowed = (from: string, to: string) => redirectAllowed(new URL(from), new URL(to));
+
+  it('follows within the origin and from http to https on the same host, nowhere else', () => {
+    expect(allowed('https://hub.example/a', 'https://hub.example/b')).toBe(true);
+    expect(allowed('http://hub.example/a', 'https://hub.example/b')).toBe(true);
+    expect(allowed('https://hub.example/a', 'http://hub.example/b')).toBe(false);
+    expect(allowed('https://hub.example/a', 'https://hub.example:8443/b')).toBe(false);
+    expect(allowed('https://hub.example/a', 'https://evil.example/b')).toBe(false);
+    expect(allowed('https://hub.example/a', 'https://hub.example.evil.example/b')).toBe(false);
+  });
+
+  it('fetchSameOrigin refuses a redirect elsewhere, and a chain longer than the limit', async () => {
+    const to = (location: string): typeof fetch => async () => new Response('', { status: 302, headers: { location } });
+    await expect(fetchSameOrigin('https://hub.example/a', {}, to('https://evil.example/x'))).rejects.toThrow(RedirectRefusedError);
+    await expect(fetchSameOrigin('https://hub.example/a', {}, to('/again'))).rejects.toThrow('more than 5 redirects');
+    const seen: string[] = [];
+    const once: typeof fetch = async (url) => (seen.push(String(url)), seen.length === 1 ? new Response('', { status: 301, headers: { location: '/b' } }) : new Response('ok'));
+    expect(await (await fetchSameOrigin('https://hub.example/a', {}, once)).text()).toBe('ok');
+    expect(seen).toEqual(['https://hub.example/a', 'https://hub.example/b']);
+  });
+
+  it('gives other methods the redirect as it is', async () => {
+    const res = await fetchSameOrigin('https://hub.example/a', { method: 'DELETE' }, async () => new Response('', { status: 302, headers: { location: 'https://evil.example/' } }));
+    expect(res.status).toBe(302);
+  });
+});

@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { trafficVsPodsSchema } from '../../../shared/config/schema.ts';
+import { detectTrafficVsPods, trafficHistoryRanges, trafficLookbackMs, type TrafficMemory } from '../../../shared/detectors/traffic-vs-pods.ts';
+import { ONSET_MIN, gradualDegradation, steepDrop } from '../../helpers/cases.ts';
+import type { Finding, Series } from '../../../shared/model.ts';
+import { MIN, T0, simulateTraffic, type TrafficSpec } from '../../helpers/traffic.ts';
+
+const cfg = trafficVsPodsSchema.parse({});
+
+/** Runs the detector every 2 minutes over the series, as the schedule would, carrying its memory. */
+function runOver(series: { demand: Series; pods: Series }, fromMinute = 0, toMinute = series.demand.length - 1) {
+  let memory: TrafficMemory | undefined;
+  const out: { minute: number; findings: Finding[] }[] = [];
+  for (let m = fromMinute; m <= toMinute; m += 2) {
+    const now = T0 + m * MIN;
+    const visible = (s: Series) => s.filter((x) => x.t <= now);
+    const r = detectTrafficVsPods({ demand: visible(series.demand), pods: visible(series.pods), stepMs: MIN }, cfg, now, memory);
+    memory = r.memory;
+    out.push({ minute: m, findings: r.findings });
+  }
+  return out;
+}
+
+const problems = (runs: ReturnType<typeof runOver>) => runs.filter((r) => r.findings.some((f) => f.status === 'problem')).map((r) => r.minute);
+const statusAt = (runs: ReturnType<typeof runOver>, minute: number) => runs.find((r) => r.minute >= minute)!.findings.map((f) => f.status);
+
+describe('trafficVsPods', () => {
+  const normal: [string, TrafficSpec][] = [
+    ['a long plateau with flat demand', { minutes: 600, demand: () => 8 }],
+    ['demand doubling over an hour, pods following', { minutes: 500, demand: (m) => (m < 240 ? 5 : Math.min(10, 5 + ((m - 240) * 5) / 60)) }],
+    ['demand falling away, pods falling with it', { minutes: 500, demand: (m) => (m < 240 ? 10 : Math.max(1, 10 - ((m - 240) * 9) / 90)) }],
+    ['a diurnal day', { minutes: 1440, demand: (m) => 6 + 4 * Math.sin((2 * Math.PI * m) / 1440) }],
+    ['zero demand for hours', { minutes: 400, demand: (m) => (m < 200 ? 3 : 0) }],
+  ];
+  it.each(normal)('stays quiet on %s', (_name, spec) => {
+    for (const seed of [1, 2, 3]) {
+      expect(problems(runOver(simulateTraffic({ ...spec, seed })))).toEqual([]);
+    }
+  });
+
+  it('stays quiet under a culler that runs every 10 minutes: its sawtooth in running pods is in the band at every horizon', () => {
+    for (const seed of [1, 2, 3]) {
+      const spec: TrafficSpec = { minutes: 720, W: 30, cullEveryMin: 10, demand: (m) => 10 + 6 * Math.sin((2 * Math.PI * m) / 1440), seed };
+      expect(problems(runOver(simulateTraffic(spec))), `seed ${seed}`).toEqual([]);
+    }
+  });
+
+  it('never holds a shortfall on two runs in a row for a 3-minute launch outage (too small to be an incident)', () => {
+    for (const seed of [1, 2, 3]) {
+      const runs = problems(runOver(simulateTraffic({ minutes: 500, demand: () => 8, success: (m) => (m >= 300 && m < 303 ? 0 : 0.95), seed })));
+      expect(runs.filter((m, i) => runs[i + 1] === m + 2)).toEqual([]);
+    }
+  });
+
+  it('finds pods levelling off while demand keeps arriving, within minutes of the onset', () => {
+    const series = simulateTraffic({ minutes: 400, demand: () => 10, success: (m) => (m >= 240 ? 0.1 : 0.95), seed: 7 });
+    const runs = runOver(series);
+    const first = problems(runs)[0];
+    expect(first).toBeGreaterThanOrEqual(240);
+    // At 4σ an 85 % drop in launches at ~9 launches a minute shows within about 7–12 minutes.
+    expect(first - 240).toBeLessThanOrEqual(12);
+    const f = runs.find((r) => r.minute === first)!.findings[0];
+    expect(f.summary).toMatch(/expected ~\d+ running pods, observed \d+/);
+    expect(f.summary).toMatch(/implied launch success ≈ \d+ %/);
+    expect(f.evidence?.shortfallPods).toBeGreaterThan(0);
+    expect(f.runbook.join('\n')).toContain('kubectl get pods --all-namespaces -o wide');
+  });
+
+  it('keeps seeing an incident that lasts for hours (the model does not learn the incident)', () => {
+    const series = simulateTraffic({ minutes: 600, demand: () => 10, success: (m) => (m >= 240 ? 0.1 : 0.95), seed: 3 });
+    const runs = runOver(series);
+    for (const m of [300, 400, 500, 598]) expect(statusAt(runs, m)).toContain('problem');
+  });
+
+  it('resolves once launches work again', () => {
+    const series = simulateTraffic({ minutes: 500, demand: () => 10, success: (m) => (m >= 240 && m < 300 ? 0.1 : 0.95), seed: 5 });
+    const runs = runOver(series);
+    expect(statusAt(runs, 270)).toContain('problem');
+    expect(statusAt(runs, 400)).toEqual(['ok']);
+  });
+
+  it('reports unknown, not ok, when demand data stops arriving', () => {
+    const series = simulateTraffic({ minutes: 300, demand: () => 8, seed: 2 });
+    const demand = series.demand.filter((s) => s.t < T0 + 280 * MIN);
+    const r = detectTrafficVsPods({ demand, pods: series.pods, stepMs: MIN }, cfg, T0 + 299 * MIN);
+    expect(r.findings.map((f) => [f.key, f.status])).toEqual([['trafficVsPods:source', 'unknown']]);
+    expect(r.findings[0].summary).toMatch(/no demand data for 20m/);
+  });
+
+  it('reports unknown when the pods series is missing', () => {
+    const series = simulateTraffic({ minutes: 300, demand: () => 8, seed: 2 });
+    const r = detectTrafficVsPods({ demand: series.demand, pods: [], stepMs: MIN }, cfg, T0 + 299 * MIN);
+    expect(r.findings[0]).toMatchObject({ status: 'unknown', summary: expect.stringMatching(/running-pods/) });
+  });
+
+  it('rides over short gaps and NaN samples in demand', () => {
+    const series = simulateTraffic({ minutes: 500, demand: () => 8, seed: 4 });
+    const demand = series.demand
+      .filter((s) => !(s.t >= T0 + 200 * MIN && s.t < T0 + 205 * MIN) && !(s.t >= T0 + 400 * MIN && s.t < T0 + 408 * MIN))
+      .map((s, i) => (i % 37 === 5 ? { t: s.t, v: NaN } : s));
+    const runs = runOver({ demand, pods: series.pods });
+    expect(problems(runs)).toEqual([]);
+    expect(runs.flatMap((r) => r.findings).some((f) => f.status === 'unknown')).toBe(false);
+  });
+
+  it('says it is still learning, and for how long, while there is not yet enough history', () => {
+    const series = simulateTraffic({ minutes: 60, demand: () => 8, seed: 4 });
+    const r = detectTrafficVsPods({ ...series, stepMs: MIN }, cfg, T0 + 59 * MIN);
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0].summary).toMatch(/^still learning what normal is: 29 min of usable history .* a fit needs 60; judging from about 2018-01-18 01:30 UTC/);
+    expect(r.findings[0].summary).not.toMatch(/follow demand/);
+    expect(r.findings[0].evidence).toEqual({ learningMinutesLeft: 31 });
+  });
+
+  it('handles a single sample without throwing', () => {
+    const r = detectTrafficVsPods({ demand: [{ t: T0, v: 5 }], pods: [{ t: T0, v: 100 }], stepMs: MIN }, cfg, T0);
+    expect(r.findings.map((f) => f.summary)).toEqual([expect.stringMatching(/^still learning/)]);
+  });
+
+  it('returns the model band over the evaluation window: one point a minute, ending now, the observed pods inside it', () => {
+    const series = simulateTraffic({ minutes: 400, demand: (m) => 8 + 2 * Math.sin(m / 40), seed: 6 });
+    let memory: TrafficMemory | undefined;
+    let inside = 0;
+    let total = 0;
+    for (let m = 200; m < 400; m += 10) {
+      const now = T0 + m * MIN;
+      const visible = (s: Series) => s.filter((x) => x.t <= now);
+      const r = detectTrafficVsPods({ demand: visible(series.demand), pods: visible(series.pods), stepMs: MIN }, cfg, now, memory);
+      memory = r.memory;
+      const band = r.band!;
+      expect(band).toHaveLength(30);
+      expect(band[band.length - 1].t).toBe(now);
+      expect(band.every((b, i) => i === 0 || b.t - band[i - 1].t === MIN)).toBe(true);
+      for (const b of band) {
+        expect(b.low).toBeLessThanOrEqual(b.expected);
+        expect(b.expected).toBeLessThanOrEqual(b.high);
+        const observed = series.pods.find((x) => x.t === b.t)!.v;
+        total++;
+        if (observed >= b.low && observed <= b.high) inside++;
+      }
+    }
+    expect(inside / total).toBeGreaterThan(0.95);
+  });
+});
+
+describe('trafficVsPods on the days of issue 11', () => {
+  const SUCCESS_BELOW_80 = ONSET_MIN + 18; // 0.97 → 0.30 over an hour crosses 80 % after ~15–18 min
+
+  it('finds a gradual degradation (97 % → 30 % over an hour) within 35 min, and never resolves while it lasts', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const runs = runOver(gradualDegradation(seed), 0, ONSET_MIN + 300);
+      const first = problems(runs).find((m) => m >= ONSET_MIN)!;
+      expect(first - SUCCESS_BELOW_80, `seed ${seed}`).toBeLessThanOrEqual(35);
+      expect(problems(runs).filter((m) => m < ONSET_MIN)).toEqual([]);
+      const after = runs.filter((r) => r.minute >= first);
+      expect(after.every((r) => r.findings.some((f) => f.status === 'problem')), `seed ${seed}`).toBe(true);
+    }
+  });
+
+  it('stays quiet when demand falls 80 % within an hour and launches are healthy', () => {
+    for (const seed of [1, 2, 3, 4]) expect(problems(runOver(steepDrop(seed)))).toEqual([]);
+  });
+
+  it('resolves only after the pods are back within the band for 10 minutes, and never learns from the incident', () => {
+    const series = simulateTraffic({ minutes: 700, W: 25, demand: () => 16, success: (m) => (m >= 300 && m < 420 ? 0.3 : 0.97), seed: 8 });
+    const runs = runOver(series);
+    const okAgain = runs.find((r) => r.minute > 300 && r.findings[0].status === 'ok' && problems(runs).some((m) => m < r.minute))!;
+    expect(okAgain.minute).toBeGreaterThan(420 + 10);
+    expect(okAgain.findings[0].summary).toMatch(/^launches work again: running pods \(\d+\) back within the model's band of what demand implies for 10m/);
+    expect(problems(runs).filter((m) => m > okAgain.minute)).toEqual([]);
+    // The window of the shortfall is kept out of every later fit, and the model after it is the healthy one.
+    const last = lastMemory(series);
+    expect(last.excluded!.some(([from, to]) => from <= T0 + 300 * MIN && to >= T0 + 430 * MIN)).toBe(true);
+    const central = last.model!.candidates[Math.floor(last.model!.candidates.length / 2)];
+    expect(central.s * central.W).toBeGreaterThan(0.85 * 0.97 * 25);
+  });
+
+  it('resolves after a fix when the model before the incident had learnt a stuck culler: back within the band of the model from before it', () => {
+    // The culler gets stuck at minute 300 (sessions last 150 min instead of 40), launches fail from 450, both are fixed at 700.
+    const W = (m: number) => (m >= 300 && m < 700 ? 150 : 40);
+    const series = simulateTraffic({ minutes: 900, W, demand: () => 10, success: (m) => (m >= 450 && m < 700 ? 0.1 : 0.95), seed: 4 });
+    const runs = runOver(series);
+    const fired = problems(runs).find((m) => m >= 450)!;
+    expect(fired - 450).toBeLessThanOrEqual(20);
+    expect(problems(runs).filter((m) => m < 450)).toEqual([]);
+    const okAgain = runs.find((r) => r.minute > fired && r.findings[0].status === 'ok')!;
+    expect(okAgain.minute).toBeGreaterThan(700);
+    // The predictions of the last hour start after the fix, then the 10-minute hold.
+    expect(okAgain.minute).toBeLessThanOrEqual(700 + 60 + 20);
+    expect(problems(runs).filter((m) => m > okAgain.minute)).toEqual([]);
+  });
+
+  it('fires on its first or second run after a cold start 90 min into a degradation, learning from the history the source brings', () => {
+    const series = gradualDegradation(5, ONSET_MIN + 91);
+    const now = T0 + (ONSET_MIN + 90) * MIN;
+    const lookback = trafficLookbackMs(cfg);
+    const split = (s: Series) => ({ recent: s.filter((x) => x.t > now - lookback && x.t <= now), older: s.filter((x) => x.t <= now - lookback) });
+    const d = split(series.demand);
+    const p = split(series.pods);
+    expect(trafficHistoryRanges(cfg, now)).toBeDefined();
+    const first = detectTrafficVsPods({ demand: d.recent, pods: p.recent, stepMs: MIN, history: { demand: d.older, pods: p.older } }, cfg, now);
+    expect(first.findings[0].status).toBe('problem');
+    // Without the history it cannot know what normal was: it says it is learning, never "ok".
+    const blind = detectTrafficVsPods({ demand: d.recent.filter((x) => x.t > now - 80 * MIN), pods: p.recent.filter((x) => x.t > now - 80 * MIN), stepMs: MIN }, cfg, now);
+    expect(blind.findings[0].summary).toMatch(/^still learning/);
+  });
+});
+
+function lastMemory(series: { demand: Series; pods: Series }): TrafficMemory {
+  let memory: TrafficMemory | undefined;
+  for (let m = 0; m < series.demand.length; m += 2) {
+    const now = T0 + m * MIN;
+    const visible = (s: Series) => s.filter((x) => x.t <= now);
+    memory = detectTrafficVsPods({ demand: visible(series.demand), pods: visible(series.pods), stepMs: MIN }, cfg, now, memory).memory;
+  }
+  return memory!;
+}

@@ -3,7 +3,6 @@
 // function's cold start builds just its own clients. The entry point passes the
 // environment in; nothing here reads process.env.
 import type { Config } from './config/schema.ts';
-import { parseDuration } from './duration.ts';
 import { ConfigError, UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { CHECK_NAMES, type CheckName } from './model.ts';
@@ -159,8 +158,8 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
       const { clusterHealthSource } = await import('./sources/cluster-health.ts');
       sources.clusterHealth = clusterHealthSource({
         kube: await kubeFor(clusterRef),
-        cullerMaxAgeMs: parseDuration(clusterHealth.cullerMaxAge),
-        pendingForMs: parseDuration(clusterHealth.pendingFor),
+        cullerMaxAgeMs: clusterHealth.cullerMaxAge,
+        pendingForMs: clusterHealth.pendingFor,
         store,
         cluster: clusterRef.cluster,
         clusterRef: configuredCluster,

@@ -8,7 +8,6 @@ import type { Series } from '../model.ts';
 import { LIMITS } from '../limits.ts';
 import { cleanText, redact, redactUrl, registerSecret } from '../redact.ts';
 import { deadlineSignal, fetchSameOrigin, readText, TooLargeError } from './bounded-http.ts';
-import { parseDuration } from '../duration.ts';
 import type { Config } from '../config/schema.ts';
 
 export const MONITORING_READ_SCOPE = 'https://www.googleapis.com/auth/monitoring.read';
@@ -216,7 +215,7 @@ export function promqlClientFromConfig(config: PrometheusSourceConfig, env: Reco
   return promqlClient({
     url: config.url,
     auth,
-    timeoutMs: parseDuration(config.timeout),
+    timeoutMs: config.timeout,
     upstream: config.auth === 'google' ? 'cloud-monitoring-promql' : 'prometheus',
   });
 }

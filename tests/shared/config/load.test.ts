@@ -17,9 +17,20 @@ function issues(yaml: string): string[] {
 describe('config', () => {
   it('accepts an empty file: every field has a default', () => {
     const c = parseConfig({});
-    expect(c.checks.trafficVsPods.window).toBe('30m');
+    expect(c.checks.trafficVsPods.window).toBe(30 * 60_000);
     expect(c.checks.nodeHeadroom.warnAt).toBe(0.8);
     expect(c.alerting.defaults.failuresToFire).toBe(2);
+  });
+
+  it('parses durations into milliseconds and schedules into a Cron, once, keeping the YAML text', () => {
+    const c = parseConfigYaml('checks:\n  launchProbe:\n    timeout: 2m30s\n    schedule: "0 9 * * MON-FRI"\n  trafficVsPods:\n    sessionLength: { min: 90s, max: 2h }\nalerting:\n  defaults: { pendingFor: 0s }\n');
+    expect(c.checks.launchProbe.timeout).toBe(150_000);
+    expect(c.checks.trafficVsPods.sessionLength).toEqual({ min: 90_000, max: 2 * 3_600_000 });
+    expect(c.alerting.defaults.pendingFor).toBe(0);
+    expect(c.checks.launchProbe.schedule.expr).toBe('0 9 * * MON-FRI');
+    // Thursday 2018-01-18 09:00 UTC, then the next weekday morning.
+    expect(c.checks.launchProbe.schedule.matches(Date.UTC(2018, 0, 18, 9))).toBe(true);
+    expect(c.checks.launchProbe.schedule.next(Date.UTC(2018, 0, 18, 9))).toBe(Date.UTC(2018, 0, 19, 9));
   });
 
   it('validates the documented example, which uses every section', () => {
@@ -110,7 +121,7 @@ describe('config', () => {
 
   it("takes what a check's alert override leaves out from alerting.defaults, not from the built-in values", () => {
     const c = parseConfigYaml('alerting:\n  defaults: { repeatInterval: 4h, unknownToFire: 3 }\nchecks:\n  nodeHeadroom:\n    alert: { failuresToFire: 3 }\n');
-    expect(ruleFor(c, 'nodeHeadroom')).toMatchObject({ failuresToFire: 3, repeatInterval: '4h', unknownToFire: 3, successesToResolve: 2 });
+    expect(ruleFor(c, 'nodeHeadroom')).toMatchObject({ failuresToFire: 3, repeatInterval: 4 * 3_600_000, unknownToFire: 3, successesToResolve: 2 });
   });
 
   it('reports every bad field at once, not just the first', () => {

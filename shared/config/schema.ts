@@ -272,7 +272,6 @@ export const clusterHealthSchema = z
     ...checkBase,
     schedule: schedule('*/5 * * * *'),
     cluster: nodePoolRef.omit({ pool: true }).optional().describe('The GKE cluster to watch; default: the first nodeHeadroom pool\'s cluster.'),
-    userNamespaces: z.array(z.string()).default([]).describe('Namespaces of user servers (informational; bare pods are user servers anywhere).'),
     infraCrashLoopFor: threshold('15m').describe('An infrastructure pod crash-looping this long is a warning on its own.'),
     pendingFor: threshold('15m').describe('A pod pending this long counts as a problem pod.'),
     suspectOwners: z.int().min(2).default(2).describe('Distinct crash-looping owners on one node that make it a suspect.'),

@@ -49,6 +49,10 @@ describe('config', () => {
     ['checks:\n  launchProbe:\n    targets:\n      - binderUrl: https://mybinder.org\n        repos: [binder-examples/requirements]\n', 'checks.launchProbe.targets[0].repos[0]: expected provider/spec like "gh/org/repo/ref"'],
     ['alerting:\n  silences:\n    - { match: "node:*", until: tomorrow, reason: x }\n', 'alerting.silences[0].until: expected an ISO time like "2018-01-18T12:00:00Z"'],
     ['checks:\n  trafficVsPod: {}\n', 'checks: unknown field(s) "trafficVsPod"'],
+    [
+      'checks:\n  clusterHealth:\n    userNamespaces: [prod]\n',
+      'checks.clusterHealth.userNamespaces: was removed: it never had an effect (a bare pod is a user server in any namespace); delete it',
+    ],
   ])('names the field and the reason: %j', (yaml, message) => {
     expect(issues(yaml)).toContain(message);
   });
@@ -122,6 +126,13 @@ describe('config', () => {
   it("takes what a check's alert override leaves out from alerting.defaults, not from the built-in values", () => {
     const c = parseConfigYaml('alerting:\n  defaults: { repeatInterval: 4h, unknownToFire: 3 }\nchecks:\n  nodeHeadroom:\n    alert: { failuresToFire: 3 }\n');
     expect(ruleFor(c, 'nodeHeadroom')).toMatchObject({ failuresToFire: 3, repeatInterval: 4 * 3_600_000, unknownToFire: 3, successesToResolve: 2 });
+  });
+
+  it('tells a removed field apart from a misspelt one beside it', () => {
+    expect(issues('checks:\n  clusterHealth:\n    userNamespace: [prod]\n    userNamespaces: [prod]\n')).toEqual([
+      expect.stringMatching(/^checks\.clusterHealth\.userNamespaces: was removed: /),
+      'checks.clusterHealth: unknown field(s) "userNamespace"',
+    ]);
   });
 
   it('reports every bad field at once, not just the first', () => {

@@ -29,13 +29,14 @@ interface DurationLimits {
 const duration = (def: string, { min = 1, max = MAX_SPAN_MS, maxText = '366d' }: DurationLimits = {}) =>
   z
     .string({ error: DURATION_FORMAT })
-    .superRefine((text, ctx) => {
-      if (!isDuration(text)) return void ctx.addIssue({ code: 'custom', message: DURATION_FORMAT });
+    .transform((text, ctx) => {
+      const refuse = (message: string) => (ctx.addIssue({ code: 'custom', message }), z.NEVER);
+      if (!isDuration(text)) return refuse(DURATION_FORMAT);
       const ms = parseDuration(text);
-      if (ms < min) ctx.addIssue({ code: 'custom', message: min === 1 ? 'must be longer than 0s' : `must be at least ${formatDuration(min)}` });
-      else if (ms > max) ctx.addIssue({ code: 'custom', message: `must be at most ${maxText}` });
+      if (ms < min) return refuse(min === 1 ? 'must be longer than 0s' : `must be at least ${formatDuration(min)}`);
+      if (ms > max) return refuse(`must be at most ${maxText}`);
+      return ms;
     })
-    .transform(parseDuration)
     .prefault(def);
 
 /** How long one request or one launch may take. */

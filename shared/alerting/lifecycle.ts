@@ -2,15 +2,9 @@
 // ok → pending → firing → (repeat …) → resolved, with `unknown` never counted as ok.
 // No I/O and no clock: the caller persists the state and passes `now`.
 import type { CheckName, Finding, FindingStatus, Severity } from '../model.ts';
-import type { AlertRule } from '../config/schema.ts';
+import type { AlertRule, Silence } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import type { AlertNotification, NotificationState } from './notifier.ts';
-
-export interface Silence {
-  match: string;
-  until: string;
-  reason: string;
-}
 
 /** A notification not yet accepted by every channel it is routed to. */
 export interface OwedNotification {
@@ -91,7 +85,7 @@ export function globMatch(pattern: string, text: string): boolean {
 }
 
 export function activeSilence(silences: Silence[], key: string, now: number): Silence | undefined {
-  return silences.find((s) => Date.parse(s.until) > now && globMatch(s.match, key));
+  return silences.find((s) => s.until > now && globMatch(s.match, key));
 }
 
 function windowSize(rule: AlertRule): number {

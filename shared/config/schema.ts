@@ -346,12 +346,15 @@ export const configSchema = z
             z
               .object({
                 match: z.string().min(1).describe('Alert key glob, e.g. "node:gke-prod-*".'),
-                until: z.iso.datetime({ offset: true, error: 'expected an ISO time like "2018-01-18T12:00:00Z"' }),
+                until: z.iso
+                  .datetime({ offset: true, error: 'expected an ISO time like "2018-01-18T12:00:00Z"' })
+                  // Epoch ms in the parsed Config, compared with `now` on every run.
+                  .transform((iso) => Date.parse(iso)),
                 reason: z.string().min(1),
               })
               .strict(),
           )
-          .default([]),
+          .prefault([]),
         state: z
           .discriminatedUnion('type', [
             z.object({ type: z.literal('memory') }).strict(),
@@ -398,3 +401,4 @@ export type TrafficVsPodsConfig = Config['checks']['trafficVsPods'];
 export type NodeHeadroomConfig = Config['checks']['nodeHeadroom'];
 export type ClusterHealthConfig = Config['checks']['clusterHealth'];
 export type CheckConfigs = Config['checks'];
+export type Silence = Config['alerting']['silences'][number];

@@ -22,8 +22,12 @@ describe('config', () => {
     expect(c.alerting.defaults.failuresToFire).toBe(2);
   });
 
-  it('parses durations into milliseconds and schedules into a Cron, once, keeping the YAML text', () => {
-    const c = parseConfigYaml('checks:\n  launchProbe:\n    timeout: 2m30s\n    schedule: "0 9 * * MON-FRI"\n  trafficVsPods:\n    sessionLength: { min: 90s, max: 2h }\nalerting:\n  defaults: { pendingFor: 0s }\n');
+  it('parses durations into milliseconds, silence ends into epoch ms and schedules into a Cron, once, keeping the YAML text', () => {
+    const c = parseConfigYaml(
+      'checks:\n  launchProbe:\n    timeout: 2m30s\n    schedule: "0 9 * * MON-FRI"\n  trafficVsPods:\n    sessionLength: { min: 90s, max: 2h }\n' +
+        'alerting:\n  defaults: { pendingFor: 0s }\n  silences:\n    - { match: "node:*", until: "2018-01-18T20:00:00+01:00", reason: pool replaced }\n',
+    );
+    expect(c.alerting.silences[0].until).toBe(Date.UTC(2018, 0, 18, 19));
     expect(c.checks.launchProbe.timeout).toBe(150_000);
     expect(c.checks.trafficVsPods.sessionLength).toEqual({ min: 90_000, max: 2 * 3_600_000 });
     expect(c.alerting.defaults.pendingFor).toBe(0);

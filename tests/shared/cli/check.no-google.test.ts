@@ -1,14 +1,16 @@
 // `binderwatch check` on a laptop with a production config: no Google credentials and the
 // state in GCS. The error stays the cause and a second line says how to run it here.
 // Run as a user runs it (bin/binderwatch.js in a child process), with the Google
-// libraries' environment pinned to loopback: the metadata server and the GKE and GCS
-// endpoints are closed ports, so nothing leaves 127.0.0.1.
+// libraries' environment pinned to loopback: the metadata server and the GKE API are
+// closed ports, GCS a loopback server that refuses every request for want of a
+// credential (401, as Google's does), so nothing leaves 127.0.0.1.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeGcs, type FakeGcs } from '../../fakes/gcs.ts';
 import { fixtureNode, fixturePod, kubeconfigFor, startFakeKubernetes, type FakeKubernetes } from '../../fakes/kubernetes.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -18,6 +20,7 @@ const SICK = 'gke-prod-a-ssd-pool-972e4826-2fhq';
 describe('binderwatch check without Google', { timeout: 60_000 }, () => {
   let dir: string;
   let kube: FakeKubernetes;
+  let gcs: FakeGcs;
   let env: Record<string, string>;
 
   /** The CLI as a user runs it; exit code, stdout, stderr. */
@@ -33,18 +36,18 @@ describe('binderwatch check without Google', { timeout: 60_000 }, () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bw-no-google-'));
-    kube = await startFakeKubernetes();
+    [kube, gcs] = await Promise.all([startFakeKubernetes(), startFakeGcs({ buckets: ['binderwatch-state'], accepts: () => false })]);
     env = {
       PATH: process.env.PATH ?? '',
       HOME: dir, // no ~/.config/gcloud credentials …
       CLOUDSDK_CONFIG: join(dir, 'gcloud'), // … wherever gcloud keeps them
       GCE_METADATA_HOST: CLOSED, // not on Google Cloud: no metadata server answers
       BINDERWATCH_CONTAINER_API_URL: `http://${CLOSED}`,
-      BINDERWATCH_STORAGE_API_URL: `http://${CLOSED}`,
+      BINDERWATCH_STORAGE_API_URL: gcs.url,
     };
   });
   afterAll(async () => {
-    await kube?.close();
+    await Promise.all([kube?.close(), gcs?.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 

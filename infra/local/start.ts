@@ -19,8 +19,8 @@ import { formatScenario, parseScenario } from '../../shared/scenario/openmetrics
 import { startBinderHub, type FakeBinderHub } from '../../tests/fakes/binderhub.ts';
 import { POOL_REF, startGoogleSide, type GoogleSide } from '../../tests/fakes/google-side.ts';
 import { fixtureNode, fixturePod } from '../../tests/fakes/kubernetes.ts';
-import { startJupyterHub, type JupyterHubHandle } from '../../tests/harnesses/jupyterhub.ts';
-import { startPrometheus, type PrometheusServer } from '../../tests/harnesses/prometheus.ts';
+import { startJupyterHub } from '../../tests/harnesses/jupyterhub.ts';
+import { startPrometheus } from '../../tests/harnesses/prometheus.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const LOCAL_CONFIG = 'infra/local/binderwatch.local.yaml';
@@ -111,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const started: { stop(): Promise<void> }[] = [];
   const stop = async () => {
-    // The BinderHub before the JupyterHub behind it; the rest at once.
+    // In reverse order of starting: the BinderHub before the JupyterHub behind it.
     for (const s of started.splice(0).reverse()) await s.stop();
   };
   try {
@@ -119,24 +119,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const google = await startGoogleSide();
     started.push({ stop: () => google.close() });
     nightOfTheIncident(google, now);
-    const [prometheus, hub] = await Promise.all([
-      startPrometheus({ openMetricsText: scenarioNowAndThen(await readFile(SCENARIO, 'utf8'), now), port: prometheusPort }).then((p: PrometheusServer) => {
-        started.push(p);
-        return p;
-      }),
-      startJupyterHub({ pollIntervalS: 5 }).then((h: JupyterHubHandle) => {
-        started.push(h);
-        return h;
-      }),
-    ]);
+    const starting = [
+      startPrometheus({ openMetricsText: scenarioNowAndThen(await readFile(SCENARIO, 'utf8'), now), port: prometheusPort }),
+      startJupyterHub({ pollIntervalS: 5 }),
+    ] as const;
+    // Both settled before going on, so a failure of one never leaves the other running unstopped.
+    const settled = await Promise.allSettled(starting);
+    for (const r of settled) if (r.status === 'fulfilled') started.push(r.value);
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    const [prometheus, hub] = await Promise.all(starting);
     const binder: FakeBinderHub = await startBinderHub({ hub, port: binderPort });
     started.push({ stop: () => binder.close() });
 
     const env = {
-      BINDERWATCH_CONFIG_FILE: configFile,
+      BINDERWATCH_CONFIG_FILE: resolve(ROOT, configFile),
       ...google.env,
       // Credentials of this machine's gcloud, if any, are never sent to the loopback servers.
-      CLOUDSDK_CONFIG: join(dir, 'gcloud'),
+      CLOUDSDK_CONFIG: join(absDir, 'gcloud'),
       GOOGLE_APPLICATION_CREDENTIALS: '',
     };
     const envFile = ['# Written by `npm run local:stack`: the loopback Google side; no real credentials.', ...Object.entries(env).map(([k, v]) => `export ${k}='${v}'`), ''];
@@ -144,8 +143,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return { prometheusUrl: prometheus.url, binderUrl: binder.url, hubUrl: hub.url, dir, env, steps: recipe({ configFile, dir, prometheusUrl: prometheus.url, binderUrl: binder.url }), stop };
   } catch (e) {
     await stop();
-    const missing = /ENOENT/.test(String(e)) ? '\n(a server is not installed: sudo bash infra/install-stack.sh)' : '';
-    throw new Error(`${(e as Error).message}${missing}`, { cause: e });
+    const text = String(e);
+    const why = /ENOENT/.test(text)
+      ? '\n(a server is not installed: sudo bash infra/install-stack.sh)'
+      : /EADDRINUSE|address already in use/.test(text)
+        ? `\n(a port ${configFile} names is taken: is a local stack already running?)`
+        : '';
+    throw new Error(`${(e as Error).message}${why}`, { cause: e });
   }
 }
 
@@ -172,23 +176,29 @@ function instructions(stack: LocalStack): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: 'string' }, dir: { type: 'string' } } });
-  process.stdout.write('starting Prometheus, JupyterHub, the loopback BinderHub and Google side …\n');
-  const stack = await startLocalStack({ configFile: values.config, dir: values.dir });
-  let stopping = false;
+  // Ctrl-C while starting waits for the start to finish, then stops: JupyterHub runs in a
+  // process group of its own and would outlive this process otherwise.
+  let stopRequested: string | undefined;
+  let stack: LocalStack | undefined;
   const stop = (signal: string) => {
-    if (stopping) return process.stdout.write('still stopping …\n');
-    stopping = true;
+    if (stopRequested) return void process.stdout.write('still stopping …\n');
+    stopRequested = signal;
     process.stdout.write(`\n${signal}: stopping the local stack …\n`);
-    stack.stop().then(
+    if (stack) stopAndExit(stack);
+  };
+  const stopAndExit = (s: LocalStack) =>
+    s.stop().then(
       () => process.exit(0),
       (e: unknown) => {
         process.stderr.write(`local stack: stopping failed: ${String(e)}\n`);
         process.exit(1);
       },
     );
-  };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.stdout.write('starting Prometheus, JupyterHub, the loopback BinderHub and Google side …\n');
+  stack = await startLocalStack({ configFile: values.config, dir: values.dir });
+  if (stopRequested) return void stopAndExit(stack);
   process.stdout.write(instructions(stack));
 }
 

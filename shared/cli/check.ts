@@ -62,7 +62,7 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
     }
   }
   // A source that could not see for want of Google credentials is a finding, not an error: the hint goes under it.
-  const blind = result.findings.find((f) => f.status === 'unknown' && localHint(f.summary, config, values.config!));
-  if (blind) io.stderr.write(`binderwatch: ${localHint(blind.summary, config, values.config)}\n`);
+  const blindHint = result.findings.map((f) => (f.status === 'unknown' ? localHint(f.summary, config, values.config!) : undefined)).find(Boolean);
+  if (blindHint) io.stderr.write(`binderwatch: ${blindHint}\n`);
   return result.outcome === 'problem' ? EXIT.problem : result.outcome === 'unknown' ? EXIT.unknown : EXIT.ok;
 }

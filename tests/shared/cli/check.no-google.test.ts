@@ -84,6 +84,19 @@ describe('binderwatch check without Google', { timeout: 60_000 }, () => {
     expect(inMemory.stdout).toContain(`PROBLEM  critical node:${SICK}`);
   });
 
+  it('a source blind for want of credentials: the "cannot see" finding, then the same hint', async () => {
+    writeFileSync(join(dir, 'kubeconfig'), kubeconfigFor(kube));
+    const config = join(dir, 'pool.yaml');
+    // Nodes through the kubeconfig, the pool's autoscaler max from the GKE API, which needs a Google credential.
+    writeFileSync(config, `checks:\n  nodeHeadroom:\n    pools: [{ project: p, location: l, cluster: c, pool: user }]\nsources:\n  kubernetes:\n    kubeconfig: ${join(dir, 'kubeconfig')}\nalerting:\n  state: { type: memory }\n`);
+    const r = await cli(['check', 'nodeHeadroom', '--config', config]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^UNKNOWN\s+warning\s+nodeHeadroom:source\n.*\n.*Could not load the default credentials/m);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'binderwatch: no Google credentials on this machine: gcloud auth application-default login; or try every check locally, without Google: README "Run it locally" (npm run local:stack, then --config infra/local/binderwatch.local.yaml)',
+    );
+  });
+
   it('refuses a --state it does not know', async () => {
     const r = await cli(['check', 'clusterHealth', '--config', join(ROOT, 'binderwatch.example.yaml'), '--state', 'gcs']);
     expect(r.code).toBe(2);

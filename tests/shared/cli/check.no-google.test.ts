@@ -82,6 +82,11 @@ describe('binderwatch check without Google', { timeout: 60_000 }, () => {
     expect(inMemory.stderr).not.toContain('gcs');
     expect(inMemory.code).toBe(1);
     expect(inMemory.stdout).toContain(`PROBLEM  critical node:${SICK}`);
+
+    // --state file: the file store's default directory, in the working directory.
+    const inFile = await cli(['check', 'clusterHealth', '--config', config, '--state', 'file']);
+    expect(inFile.code, inFile.stderr).toBe(1);
+    expect(existsSync(join(dir, '.binderwatch-state'))).toBe(true);
   });
 
   it('a source blind for want of credentials: the "cannot see" finding, then the same hint', async () => {

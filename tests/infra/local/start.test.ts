@@ -56,11 +56,14 @@ describe('the README recipe', () => {
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['local:stack']).toBe('node --import tsx infra/local/start.ts');
   });
 
-  it('names only config files that exist, everywhere in the README (c.yaml stands for yours)', () => {
+  it('names only config files and links that exist, everywhere in the README (c.yaml stands for yours)', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const named = [...readme.matchAll(/--config ([\w./-]+)/g)].map((m) => m[1]).filter((f) => f !== 'c.yaml');
-    expect(named.length).toBeGreaterThan(3);
-    for (const f of named) expect(existsSync(join(ROOT, f)), f).toBe(true);
+    const configs = [...readme.matchAll(/--config ([\w./-]+)/g)].map((m) => m[1]).filter((f) => f !== 'c.yaml');
+    const links = [...readme.matchAll(/\]\(([^)#:]+)\)/g)].map((m) => m[1]);
+    expect(configs.length).toBeGreaterThan(3);
+    expect(links.length).toBeGreaterThan(3);
+    for (const f of [...configs, ...links]) expect(existsSync(join(ROOT, f)), f).toBe(true);
+    for (const anchor of readme.matchAll(/\]\(#([^)]+)\)/g)) expect(readme, anchor[1]).toMatch(new RegExp(`^#+ ${anchor[1].replace(/-/g, '[ -]')}$`, 'im'));
   });
 });
 

@@ -139,7 +139,7 @@ export async function defaultUsage(seconds: Record<CheckName, number> = EXAMPLE_
   if (!memory) throw new Error('terraform/locals.tf has no check_defaults local');
   return (Object.keys(checks) as CheckName[]).map((check) => ({
     check,
-    schedule: checks[check].schedule,
+    schedule: checks[check].schedule.expr,
     memoryMiB: mib(memory[check].memory),
     meanSeconds: seconds[check],
   }));

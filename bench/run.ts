@@ -7,6 +7,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ['function cold start', async () => (await import('./cold-start.ts')).benchColdStart()],
   ['monthly cost', async () => (await import('./cost.ts')).benchCost()],
   ['scorecard', async () => (await import('./scorecard.ts')).benchScorecard()],
+  ['text cut', async () => (await import('./text.ts')).benchText()],
 ];
 
 const only = process.argv.slice(2);

@@ -18,12 +18,6 @@ const DAY_MS = 86_400_000;
 // February counts as 28 days: a schedule that only fires on the 29th runs once in four years.
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-export interface Cron {
-  matches(epochMs: number): boolean;
-  /** The first matching minute strictly after `epochMs`. */
-  next(epochMs: number): number;
-}
-
 /** Month and day names (JAN, mon …) as their numbers, case-insensitively. */
 function numbersForNames(part: string, f: Field): string {
   return part.replace(/[a-z]+/gi, (word) => {
@@ -53,37 +47,61 @@ function parseField(text: string, f: Field): Set<number> {
 export function parseCron(expr: string): Cron {
   const parts = expr.trim().split(/\s+/);
   if (parts.length !== 5) throw new Error('expected a 5-field cron schedule like "*/5 * * * *" (UTC)');
-  const [min, hour, dom, mon, dow] = parts.map((p, i) => parseField(p, FIELDS[i]));
+  const [minute, hour, dom, month, dow] = parts.map((p, i) => parseField(p, FIELDS[i]));
   const domAny = parts[2] === '*';
   const dowAny = parts[4] === '*';
   // Classic cron: when both day fields are restricted, either may match (and a weekday always comes).
   // Otherwise only the day of month can rule out a whole year: "* * 31 2 *" never runs.
-  if (dowAny && ![...mon].some((m) => [...dom].some((d) => d <= DAYS_IN_MONTH[m - 1]))) {
+  if (dowAny && ![...month].some((m) => [...dom].some((d) => d <= DAYS_IN_MONTH[m - 1]))) {
     throw new Error(`"${expr}" never fires: no month in "${parts[3]}" has a day "${parts[2]}" every year`);
   }
-  const dayMatches = (d: Date): boolean => {
-    if (!mon.has(d.getUTCMonth() + 1)) return false;
-    const domOk = dom.has(d.getUTCDate());
-    const dowOk = dow.has(d.getUTCDay());
-    return domAny || dowAny ? domOk && dowOk : domOk || dowOk;
-  };
-  const matches = (t: number): boolean => {
-    const d = new Date(t);
-    return min.has(d.getUTCMinutes()) && hour.has(d.getUTCHours()) && dayMatches(d);
-  };
-  return {
-    matches,
-    next(t) {
-      // Within a leap year plus a day: parseCron refused every schedule that does not fire in it.
-      // Days that cannot match are skipped whole, so a yearly schedule costs a year of days, not of minutes.
-      let m = Math.floor(t / 60_000) * 60_000 + 60_000;
-      const limit = m + 367 * DAY_MS;
-      while (m < limit) {
-        if (!dayMatches(new Date(m))) m = (Math.floor(m / DAY_MS) + 1) * DAY_MS;
-        else if (matches(m)) return m;
-        else m += 60_000;
-      }
-      throw new Error(`cron "${expr}" never matches`);
-    },
-  };
+  return new Cron(expr, { minute, hour, dom, month, dow, domAny, dowAny });
+}
+
+interface CronFields {
+  minute: Set<number>;
+  hour: Set<number>;
+  dom: Set<number>;
+  month: Set<number>;
+  dow: Set<number>;
+  /** Whether the day-of-month or day-of-week field is "*" (classic cron's either-or rule). */
+  domAny: boolean;
+  dowAny: boolean;
+}
+
+/** A parsed schedule; plain data with methods, so a Config holding one compares and prints like its other values. */
+export class Cron {
+  /** Built by parseCron, which checked the schedule. */
+  constructor(
+    /** The schedule as written, e.g. "0 9 * * MON-FRI". */
+    readonly expr: string,
+    private readonly fields: CronFields,
+  ) {}
+
+  private dayMatches(d: Date): boolean {
+    const f = this.fields;
+    if (!f.month.has(d.getUTCMonth() + 1)) return false;
+    const domOk = f.dom.has(d.getUTCDate());
+    const dowOk = f.dow.has(d.getUTCDay());
+    return f.domAny || f.dowAny ? domOk && dowOk : domOk || dowOk;
+  }
+
+  matches(epochMs: number): boolean {
+    const d = new Date(epochMs);
+    return this.fields.minute.has(d.getUTCMinutes()) && this.fields.hour.has(d.getUTCHours()) && this.dayMatches(d);
+  }
+
+  /** The first matching minute strictly after `epochMs`. */
+  next(epochMs: number): number {
+    // Within a leap year plus a day: parseCron refused every schedule that does not fire in it.
+    // Days that cannot match are skipped whole, so a yearly schedule costs a year of days, not of minutes.
+    let m = Math.floor(epochMs / 60_000) * 60_000 + 60_000;
+    const limit = m + 367 * DAY_MS;
+    while (m < limit) {
+      if (!this.dayMatches(new Date(m))) m = (Math.floor(m / DAY_MS) + 1) * DAY_MS;
+      else if (this.matches(m)) return m;
+      else m += 60_000;
+    }
+    throw new Error(`cron "${this.expr}" never matches`);
+  }
 }

@@ -10,6 +10,7 @@
 //   configuration names, however many runs there are.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LIMITS } from './limits.ts';
+import { fitText } from './text.ts';
 
 interface Scope {
   readonly secrets: Set<string>;
@@ -97,7 +98,6 @@ export function redactDeep(value: unknown): unknown {
 // (carriage returns, bells …) and the bidi overrides that reorder a line.
 const ESCAPES = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g;
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /**
  * Upstream text made fit for one line of a log, CLI or alert: redacted first (so a
@@ -105,15 +105,7 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * space, then cut to `maxChars` between graphemes with an ellipsis.
  */
 export function cleanText(text: string, maxChars: number = LIMITS.hubTextChars): string {
-  const line = redact(text).replace(ESCAPES, '').replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim();
-  if (line.length <= maxChars) return line;
-  let out = '';
-  // Segmenting costs time in the length of the whole string at every step: segment only a margin past the cut.
-  for (const { segment } of graphemes.segment(line.slice(0, maxChars + 64))) {
-    if (out.length + segment.length > maxChars - 1) break;
-    out += segment;
-  }
-  return out + '…';
+  return fitText(redact(text).replace(ESCAPES, '').replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim(), maxChars, '…');
 }
 
 /** Only the origin of a URL, for messages about it. */

@@ -3,7 +3,6 @@
 // function's cold start builds just its own clients. The entry point passes the
 // environment in; nothing here reads process.env.
 import type { Config } from './config/schema.ts';
-import { parseDuration } from './duration.ts';
 import { ConfigError, UpstreamError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { CHECK_NAMES, type CheckName } from './model.ts';
@@ -159,8 +158,8 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
       const { clusterHealthSource } = await import('./sources/cluster-health.ts');
       sources.clusterHealth = clusterHealthSource({
         kube: await kubeFor(clusterRef),
-        cullerMaxAgeMs: parseDuration(clusterHealth.cullerMaxAge),
-        pendingForMs: parseDuration(clusterHealth.pendingFor),
+        cullerMaxAgeMs: clusterHealth.cullerMaxAge,
+        pendingForMs: clusterHealth.pendingFor,
         store,
         cluster: clusterRef.cluster,
         clusterRef: configuredCluster,
@@ -168,6 +167,20 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
     }
   }
   return sources;
+}
+
+/** What buildSources needs in the config to wire each check, as a person sets it. */
+const CHECK_NEEDS: Record<CheckName, string> = {
+  launchProbe: 'checks.launchProbe.targets',
+  binderHealth: 'checks.binderHealth.binderUrls or checks.launchProbe.targets',
+  trafficVsPods: 'checks.trafficVsPods.demand and sources.prometheus',
+  nodeHeadroom: 'checks.nodeHeadroom.pools',
+  clusterHealth: 'checks.clusterHealth.cluster, checks.nodeHeadroom.pools or sources.kubernetes.kubeconfig',
+};
+
+/** Why buildSources wired no source for a check, naming the fields to set. */
+export function whyNotWired(check: CheckName, config: Config): string {
+  return config.checks[check].enabled ? `nothing to watch (set ${CHECK_NEEDS[check]})` : `disabled (checks.${check}.enabled: false)`;
 }
 
 async function newGoogleAuth() {

@@ -10,6 +10,7 @@
 
 import { formatScenario, type ScenarioSeries } from '../../shared/scenario/openmetrics.ts';
 import type { Series } from '../../shared/model.ts';
+import { Rng } from '../rng.ts';
 
 export type Schedule = (t: number) => number;
 
@@ -44,49 +45,6 @@ export const constant =
   (v: number): Schedule =>
   () =>
     v;
-
-/** mulberry32: a small, fast 32-bit PRNG; good enough for simulation, fully reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export class Rng {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  uniform(): number {
-    return this.next();
-  }
-  bernoulli(p: number): boolean {
-    return this.next() < p;
-  }
-  exponential(mean: number): number {
-    return -mean * Math.log(1 - this.next());
-  }
-  /** Knuth's method, in chunks so exp(-λ) never underflows. */
-  poisson(lambda: number): number {
-    let n = 0;
-    let rest = Math.max(0, lambda);
-    while (rest > 0) {
-      const chunk = Math.min(rest, 30);
-      rest -= chunk;
-      const limit = Math.exp(-chunk);
-      let p = this.next();
-      while (p > limit) {
-        n++;
-        p *= this.next();
-      }
-    }
-    return n;
-  }
-}
 
 export interface PoolParams {
   name: string;

@@ -2,7 +2,7 @@
 // named cases of issue 11, each a fixed seed. A shape is data plus the functions the
 // simulator samples; everything random comes from the day's own Rng, so day i is the
 // same whatever else runs.
-import { Rng } from '../scenarios/simulate.ts';
+import { Rng } from '../rng.ts';
 import { MIN, type DaySpec, type ProbeSpec } from './simulator.ts';
 
 const HOUR = 60 * MIN;

@@ -6,9 +6,9 @@
 // share of arrivals with gaps, probes launch twice when the first attempt fails.
 // Output: a scenario (DESIGN §8) and its truth file.
 //
-// Only the PRNG is shared with the other simulator (mulberry32 via its Rng), so runs
-// are reproducible from one seed; none of the model is.
-import { Rng } from '../scenarios/simulate.ts';
+// Only the seeded random source (infra/rng.ts) is shared with the other simulator, so
+// runs are reproducible from one seed; none of the model is.
+import { Rng } from '../rng.ts';
 import type { Sample, Series } from '../../shared/model.ts';
 import type { ScenarioData, ScenarioSeries } from '../../shared/scenario/openmetrics.ts';
 import type { IncidentKind, Truth } from '../../shared/replay/score.ts';

@@ -2,15 +2,9 @@
 // ok → pending → firing → (repeat …) → resolved, with `unknown` never counted as ok.
 // No I/O and no clock: the caller persists the state and passes `now`.
 import type { CheckName, Finding, FindingStatus, Severity } from '../model.ts';
-import type { AlertRule } from '../config/schema.ts';
-import { formatDuration, parseDuration } from '../duration.ts';
+import type { AlertRule, Silence } from '../config/schema.ts';
+import { formatDuration } from '../duration.ts';
 import type { AlertNotification, NotificationState } from './notifier.ts';
-
-export interface Silence {
-  match: string;
-  until: string;
-  reason: string;
-}
 
 /** A notification not yet accepted by every channel it is routed to. */
 export interface OwedNotification {
@@ -91,7 +85,7 @@ export function globMatch(pattern: string, text: string): boolean {
 }
 
 export function activeSilence(silences: Silence[], key: string, now: number): Silence | undefined {
-  return silences.find((s) => Date.parse(s.until) > now && globMatch(s.match, key));
+  return silences.find((s) => s.until > now && globMatch(s.match, key));
 }
 
 function windowSize(rule: AlertRule): number {
@@ -101,7 +95,7 @@ function windowSize(rule: AlertRule): number {
 function problemThresholdMet(state: AlertState, rule: AlertRule, now: number): boolean {
   const problems = [...state.recent.slice(-windowSize(rule))].filter((c) => c === 'p').length;
   if (problems >= rule.failuresToFire) return true;
-  const pendingFor = parseDuration(rule.pendingFor);
+  const pendingFor = rule.pendingFor;
   return pendingFor > 0 && state.problemSince !== undefined && now - state.problemSince >= pendingFor;
 }
 
@@ -230,7 +224,7 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
     // A silence ended while the alert kept firing: say it now.
     emit('firing', f);
     f.notified = true;
-  } else if (!silenced && f.lastNotifiedAt !== undefined && now - f.lastNotifiedAt >= parseDuration(rule.repeatInterval)) {
+  } else if (!silenced && f.lastNotifiedAt !== undefined && now - f.lastNotifiedAt >= rule.repeatInterval) {
     emit('repeat', f);
   }
   return { state: s, notifications: out };

@@ -5,8 +5,8 @@
 import { createParser } from 'eventsource-parser';
 import type { HubHealth, HubHealthCheck, LaunchPhase } from '../model.ts';
 import { formatBytes, LIMITS } from '../limits.ts';
-import { cleanText, redact, redactUrl, registerSecret } from '../redact.ts';
-import { deadlineSignal, noAnswerWithin, fetchSameOrigin, readHead, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
+import { cleanText, redactUrl, registerSecret } from '../redact.ts';
+import { deadlineSignal, describeFetchError, noAnswerWithin, fetchSameOrigin, readHead, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
 
 export type { FetchLike } from './bounded-http.ts';
 
@@ -139,12 +139,6 @@ export class MessageLog {
 }
 
 class Deadline extends Error {}
-
-function describeFetchError(e: unknown): string {
-  const err = e as { message?: string; cause?: { code?: string; message?: string } };
-  const cause = err.cause?.code ?? err.cause?.message;
-  return cleanText(`${err.message ?? String(e)}${cause ? ` (${cause})` : ''}`, LIMITS.errorTextChars);
-}
 
 async function bodySnippet(res: Response): Promise<string> {
   const plain = (await readHead(res)).replace(/<[^>]*>/g, ' ');

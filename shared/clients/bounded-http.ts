@@ -2,7 +2,7 @@
 // buffered whole first), and redirects are followed only within the same origin (or
 // from http to https on the same host), so a credential cannot be led elsewhere.
 import { formatBytes, LIMITS } from '../limits.ts';
-import { redactUrl } from '../redact.ts';
+import { cleanText, redactUrl } from '../redact.ts';
 
 export type FetchLike = typeof fetch;
 
@@ -33,6 +33,19 @@ export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSi
     { once: true },
   );
   return controller.signal;
+}
+
+/**
+ * A request that failed without an answer, in a few words on one line, redacted and
+ * bounded: fetch hides the useful part (`ECONNREFUSED`, `ENOTFOUND`) in `cause`, so it is
+ * named beside the message. Every client and notifier describes a transport failure here.
+ */
+export function describeFetchError(e: unknown): string {
+  const err = e as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | null | undefined;
+  const message = typeof err?.message === 'string' ? err.message : String(e);
+  const cause = err?.cause;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  return cleanText(detail ? `${message} (${detail})` : message, LIMITS.errorTextChars);
 }
 
 /** What a request that hit its deadline reports, e.g. `no answer within 2 s`. */

@@ -4,6 +4,7 @@
 import { UpstreamError } from '../errors.ts';
 import { formatBytes, LIMITS } from '../limits.ts';
 import { cleanText, redact } from '../redact.ts';
+import { describeFetchError } from './bounded-http.ts';
 
 /**
  * A google-auth-library client (GoogleAuth, OAuth2Client, an external account client …).
@@ -41,7 +42,7 @@ export function googleUpstreamError(upstream: string, e: unknown): UpstreamError
   if (g.type === 'max-redirect') return new UpstreamError(upstream, 'answered with a redirect, which is not followed', undefined, false);
   const status = g.response?.status ?? g.status;
   if (status === undefined) {
-    const what = g.code === 'TimeoutError' || g.code === 'AbortError' ? 'timed out' : `request failed: ${g.message ?? String(e)}`;
+    const what = g.code === 'TimeoutError' || g.code === 'AbortError' ? 'timed out' : `request failed: ${describeFetchError(e)}`;
     return new UpstreamError(upstream, redact(what), undefined, true);
   }
   const body = g.response?.data as { error?: { message?: string; status?: string } } | undefined;

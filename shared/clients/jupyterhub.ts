@@ -6,7 +6,7 @@ import { UpstreamError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
 import { redact, redactUrl } from '../redact.ts';
 import { joinUrl } from './binderhub.ts';
-import { deadlineSignal, noAnswerWithin, discard, fetchSameOrigin, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
+import { deadlineSignal, describeFetchError, noAnswerWithin, discard, fetchSameOrigin, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
 
 /** A launched server as BinderHub's `ready` event hands it over. */
 export interface ServerRef {
@@ -46,9 +46,8 @@ export const BUDGET_USED = 'the probe time budget ran out';
 
 function failure(e: unknown, opts: HttpOptions): string {
   if (opts.signal?.aborted) return BUDGET_USED;
-  const err = e as { name?: string; message?: string; cause?: { code?: string } };
-  if (err.name === 'TimeoutError') return noAnswerWithin(opts.timeoutMs);
-  return redact(`${err.message ?? String(e)}${err.cause?.code ? ` (${err.cause.code})` : ''}`);
+  if ((e as { name?: unknown } | null)?.name === 'TimeoutError') return noAnswerWithin(opts.timeoutMs);
+  return describeFetchError(e);
 }
 
 /** GET {url}api must answer 200 JSON with a `version`: the server is really reachable. */

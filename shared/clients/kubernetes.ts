@@ -24,8 +24,8 @@ import {
 } from '@kubernetes/client-node';
 import { UpstreamError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
-import { cleanText, redact, registerSecret } from '../redact.ts';
-import { TooLargeError } from './bounded-http.ts';
+import { cleanText, registerSecret } from '../redact.ts';
+import { describeFetchError, TooLargeError } from './bounded-http.ts';
 import { personOwner, POD_TEMPLATE_HASH_LABEL } from './pod-owner.ts';
 
 export const NODE_POOL_LABEL = 'cloud.google.com/gke-nodepool';
@@ -278,7 +278,7 @@ function kubernetesError(e: unknown): UpstreamError {
   }
   const err = e as { name?: string; message?: string };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return new UpstreamError(UPSTREAM, 'timed out', undefined, true);
-  return new UpstreamError(UPSTREAM, redact(`request failed: ${err?.message ?? String(e)}`), undefined, true);
+  return new UpstreamError(UPSTREAM, `request failed: ${describeFetchError(e)}`, undefined, true);
 }
 
 const ms = (d: Date | string | undefined): number | undefined => (d === undefined ? undefined : new Date(d).getTime());

@@ -7,8 +7,7 @@ import { ConfigError, UpstreamError } from '../errors.ts';
 import type { Series } from '../model.ts';
 import { LIMITS } from '../limits.ts';
 import { cleanText, redact, redactUrl, registerSecret } from '../redact.ts';
-import { deadlineSignal, fetchSameOrigin, readText, TooLargeError } from './bounded-http.ts';
-import { parseDuration } from '../duration.ts';
+import { deadlineSignal, describeFetchError, fetchSameOrigin, readText, TooLargeError } from './bounded-http.ts';
 import type { Config } from '../config/schema.ts';
 
 export const MONITORING_READ_SCOPE = 'https://www.googleapis.com/auth/monitoring.read';
@@ -79,7 +78,7 @@ export function promqlClient(options: PromqlClientOptions): PromqlClient {
       if (e instanceof TooLargeError) throw fail(e.message, status, e);
       if (signal?.aborted) throw fail('request aborted', status, e);
       if (combined.aborted) throw fail(`no answer within ${timeoutMs} ms`, status, e);
-      throw fail(`request failed: ${(e as Error).message}`, status, e);
+      throw fail(`request failed: ${describeFetchError(e)}`, status, e);
     }
     let body: { status?: unknown; data?: unknown; error?: unknown; errorType?: unknown } | undefined;
     try {
@@ -216,7 +215,7 @@ export function promqlClientFromConfig(config: PrometheusSourceConfig, env: Reco
   return promqlClient({
     url: config.url,
     auth,
-    timeoutMs: parseDuration(config.timeout),
+    timeoutMs: config.timeout,
     upstream: config.auth === 'google' ? 'cloud-monitoring-promql' : 'prometheus',
   });
 }

@@ -4,14 +4,28 @@ import { z } from 'zod';
 import { ConfigError, issuePath, type ConfigIssue } from '../errors.ts';
 import { configSchema, type Config } from './schema.ts';
 
+/**
+ * Fields that once were part of the config and why they went: a config written for an
+ * older binderwatch is told what to delete, not just that a field is unknown.
+ */
+const REMOVED_FIELDS: Record<string, string> = {
+  'checks.clusterHealth.userNamespaces': 'was removed: it never had an effect (a bare pod is a user server in any namespace); delete it',
+};
+
 /** Validates a parsed config object; throws ConfigError naming every bad field. */
 export function parseConfig(raw: unknown, source = 'config'): Config {
   const result = configSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
-  const issues: ConfigIssue[] = result.error.issues.map((i) => ({
-    path: issuePath(i.path),
-    message: i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message,
-  }));
+  const issues = result.error.issues.flatMap((i): ConfigIssue[] => {
+    const path = issuePath(i.path);
+    if (i.code !== 'unrecognized_keys') return [{ path, message: i.message }];
+    const removed = (key: string) => REMOVED_FIELDS[path ? `${path}.${key}` : key];
+    const unknown = i.keys.filter((k) => removed(k) === undefined);
+    return [
+      ...i.keys.filter((k) => removed(k) !== undefined).map((k) => ({ path: issuePath([...i.path, k]), message: removed(k)! })),
+      ...(unknown.length ? [{ path, message: `unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}` }] : []),
+    ];
+  });
   throw new ConfigError(issues, source);
 }
 

@@ -2,6 +2,8 @@
 // mybinder.org-sized hub, so `{}` is a valid config (the replay's). Settings that
 // would not mean what they say (a critical level below the warning one, a window of
 // 0s, a schedule that never fires) are refused here, naming the field and the reason.
+// Values are parsed here, once: a duration is written as text ("20m") and every
+// duration field of the parsed Config is a number of milliseconds.
 import { z } from 'zod';
 import { formatDuration, isDuration, parseDuration } from '../duration.ts';
 import { parseCron } from '../cron.ts';
@@ -23,33 +25,38 @@ interface DurationLimits {
   maxText?: string;
 }
 
+/** A duration as text in the YAML (and the JSON Schema), milliseconds in the parsed Config; `def` is text like the YAML. */
 const duration = (def: string, { min = 1, max = MAX_SPAN_MS, maxText = '366d' }: DurationLimits = {}) =>
   z
     .string({ error: DURATION_FORMAT })
-    .superRefine((text, ctx) => {
-      if (!isDuration(text)) return void ctx.addIssue({ code: 'custom', message: DURATION_FORMAT });
+    .transform((text, ctx) => {
+      const refuse = (message: string) => (ctx.addIssue({ code: 'custom', message }), z.NEVER);
+      if (!isDuration(text)) return refuse(DURATION_FORMAT);
       const ms = parseDuration(text);
-      if (ms < min) ctx.addIssue({ code: 'custom', message: min === 1 ? 'must be longer than 0s' : `must be at least ${formatDuration(min)}` });
-      else if (ms > max) ctx.addIssue({ code: 'custom', message: `must be at most ${maxText}` });
+      if (ms < min) return refuse(min === 1 ? 'must be longer than 0s' : `must be at least ${formatDuration(min)}`);
+      if (ms > max) return refuse(`must be at most ${maxText}`);
+      return ms;
     })
-    .default(def);
+    .prefault(def);
 
 /** How long one request or one launch may take. */
 const timeout = (def: string) => duration(def, { max: MAX_TIMEOUT_MS, maxText: '1h (a Cloud Function runs at most 60 minutes)' });
 /** An age past which something counts; 0s means "at once". */
 const threshold = (def: string) => duration(def, { min: 0 });
 
+/** A cron schedule as text in the YAML, a parsed Cron (its text kept as `expr`) in the Config. */
 const schedule = (def: string) =>
   z
     .string({ error: 'expected a cron schedule like "*/5 * * * *"' })
-    .superRefine((s, ctx) => {
+    .transform((s, ctx) => {
       try {
-        parseCron(s);
+        return parseCron(s);
       } catch (e) {
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
       }
     })
-    .default(def);
+    .prefault(def);
 
 /** Relations are checked once the object and these fields are valid: zod runs refinements past a field's own issues. */
 const onceValid = (...fields: string[]) => ({
@@ -124,7 +131,7 @@ export const alertRuleSchema = alertRuleFields.superRefine(failuresFitRuns, once
 export type AlertRule = z.output<typeof alertRuleSchema>;
 
 /** A rule field without its default, so what a check's override leaves out comes from alerting.defaults, not the built-in value. */
-const inherited = <T extends z.ZodType>(field: z.ZodDefault<T>) => field.unwrap().optional().describe(`${field.description ?? ''} Default: alerting.defaults.`.trim());
+const inherited = <T extends z.ZodType>(field: z.ZodDefault<T> | z.ZodPrefault<T>) => field.unwrap().optional().describe(`${field.description ?? ''} Default: alerting.defaults.`.trim());
 const f = alertRuleFields.shape;
 const ruleOverride = z
   .object({
@@ -180,7 +187,7 @@ export const launchProbeSchema = z
     ),
     concurrency: z.int().min(1).default(4),
     alert: ruleOverride
-      .default({ failuresToFire: 1, successesToResolve: 1 })
+      .prefault({ failuresToFire: 1, successesToResolve: 1 })
       .describe(
         'The detector weighs the evidence itself (each failed launch retried once in the run, failures summed per hub until they outweigh 3 % random failures): fire and resolve on its verdict.',
       ),
@@ -225,7 +232,7 @@ export const trafficVsPodsSchema = z
     sessionLength: z
       .object({ min: duration('5m'), max: duration('3h') })
       .strict()
-      .refine((w) => parseDuration(w.min) < parseDuration(w.max), { message: 'must be shorter than max', path: ['min'], ...onceValid('min', 'max') })
+      .refine((w) => w.min < w.max, { message: 'must be shorter than max', path: ['min'], ...onceValid('min', 'max') })
       .prefault({})
       .describe('Range the mean session length W is fitted in.'),
     maxDemandGap: duration('10m').describe('Demand or pods missing longer than this at the end of the window is "unknown".'),
@@ -251,7 +258,7 @@ export const nodeHeadroomSchema = z
     criticalAt: fraction(0.93),
     forecastWindow: duration('30m').describe('Recent window the time-to-max slope is read from.'),
     alert: ruleOverride
-      .default({ failuresToFire: 1 })
+      .prefault({ failuresToFire: 1 })
       .describe('Node counts are capacity facts, not noise: fire on the first run past the threshold (within one */5 schedule).'),
   })
   .strict()
@@ -266,7 +273,6 @@ export const clusterHealthSchema = z
     ...checkBase,
     schedule: schedule('*/5 * * * *'),
     cluster: nodePoolRef.omit({ pool: true }).optional().describe('The GKE cluster to watch; default: the first nodeHeadroom pool\'s cluster.'),
-    userNamespaces: z.array(z.string()).default([]).describe('Namespaces of user servers (informational; bare pods are user servers anywhere).'),
     infraCrashLoopFor: threshold('15m').describe('An infrastructure pod crash-looping this long is a warning on its own.'),
     pendingFor: threshold('15m').describe('A pod pending this long counts as a problem pod.'),
     suspectOwners: z.int().min(2).default(2).describe('Distinct crash-looping owners on one node that make it a suspect.'),
@@ -340,12 +346,15 @@ export const configSchema = z
             z
               .object({
                 match: z.string().min(1).describe('Alert key glob, e.g. "node:gke-prod-*".'),
-                until: z.iso.datetime({ offset: true, error: 'expected an ISO time like "2018-01-18T12:00:00Z"' }),
+                until: z.iso
+                  .datetime({ offset: true, error: 'expected an ISO time like "2018-01-18T12:00:00Z"' })
+                  // Epoch ms in the parsed Config, compared with `now` on every run.
+                  .transform((iso) => Date.parse(iso)),
                 reason: z.string().min(1),
               })
               .strict(),
           )
-          .default([]),
+          .prefault([]),
         state: z
           .discriminatedUnion('type', [
             z.object({ type: z.literal('memory') }).strict(),
@@ -392,3 +401,4 @@ export type TrafficVsPodsConfig = Config['checks']['trafficVsPods'];
 export type NodeHeadroomConfig = Config['checks']['nodeHeadroom'];
 export type ClusterHealthConfig = Config['checks']['clusterHealth'];
 export type CheckConfigs = Config['checks'];
+export type Silence = Config['alerting']['silences'][number];

@@ -2,7 +2,7 @@
 // node, to name the sick node. On 2018-01-18 a node with broken networking showed
 // itself only through fluentd and ingress pods crash-looping in other namespaces.
 import type { ClusterHealthConfig } from '../config/schema.ts';
-import { formatDuration, parseDuration } from '../duration.ts';
+import { formatDuration } from '../duration.ts';
 import { credentialsCommand } from './runbook.ts';
 import { shortTitle, type ClusterHealthObservation, type ClusterRef, type Finding, type PodProblem } from '../model.ts';
 
@@ -86,8 +86,8 @@ export function detectClusterHealth(obs: ClusterHealthObservation, cfg: ClusterH
   }
 
   // An infrastructure pod failing for long is worth a look even on a healthy node.
-  const crashFor = parseDuration(cfg.infraCrashLoopFor);
-  const pendingFor = parseDuration(cfg.pendingFor);
+  const crashFor = cfg.infraCrashLoopFor;
+  const pendingFor = cfg.pendingFor;
   for (const p of infra) {
     if (suspects.has(p.node) || spread.has(p.owner)) continue;
     const age = now - p.since;

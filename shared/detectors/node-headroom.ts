@@ -2,7 +2,7 @@
 // included, against the autoscaler's max, with a time-to-max forecast.
 // On 2018-01-18 the team read "12 of 15" off a dashboard that skipped a cordoned node.
 import type { NodeHeadroomConfig } from '../config/schema.ts';
-import { formatDuration, parseDuration } from '../duration.ts';
+import { formatDuration } from '../duration.ts';
 import { shortTitle, type Finding, type NodeHeadroomObservation, type NodePoolObservation, type Severity } from '../model.ts';
 import { credentialsCommand } from './runbook.ts';
 import { lastSample, slope } from '../series.ts';
@@ -11,7 +11,7 @@ import { lastSample, slope } from '../series.ts';
 const STALE_MS = 15 * 60_000;
 
 export function nodeHeadroomLookbackMs(cfg: NodeHeadroomConfig): number {
-  return parseDuration(cfg.forecastWindow) + 5 * 60_000;
+  return cfg.forecastWindow + 5 * 60_000;
 }
 
 /** The configured pool behind an observation (`cluster/pool` live, the bare pool in scenarios). */
@@ -65,7 +65,7 @@ function evaluatePool(p: NodePoolObservation, cfg: NodeHeadroomConfig, now: numb
   const atMaxWithPending = nodes >= p.max && p.pending > 0;
   const severity: Severity | undefined = ratio >= cfg.criticalAt || atMaxWithPending ? 'critical' : ratio >= cfg.warnAt ? 'warning' : undefined;
 
-  const recent = p.nodes.filter((s) => s.t > now - parseDuration(cfg.forecastWindow) && s.t <= now);
+  const recent = p.nodes.filter((s) => s.t > now - cfg.forecastWindow && s.t <= now);
   const perMs = slope(recent);
   const timeToMax = nodes >= p.max ? 0 : perMs > 0 ? (p.max - nodes) / perMs : Infinity;
   const forecast =

@@ -6,7 +6,7 @@
 // covered. Pure: observations, config, `now` and the last run's memory in;
 // findings, the model's band and the next memory out.
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
-import { parseDuration, formatDuration } from '../duration.ts';
+import { formatDuration } from '../duration.ts';
 import { shortTitle, type BandPoint, type Finding, type Series, type TrafficObservation } from '../model.ts';
 import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../series.ts';
 import { STEP_MS, fitModel, podsNear, predict, predictEach, type ModelCandidate, type Prediction, type TrafficModel } from './traffic-model.ts';
@@ -58,7 +58,7 @@ export interface TrafficDetection {
 const ESTABLISH_RUNS = 2;
 
 export function trafficLookbackMs(cfg: TrafficVsPodsConfig): number {
-  return parseDuration(cfg.baseline) + Math.max(parseDuration(cfg.window), TUNING.horizonsMin[TUNING.horizonsMin.length - 1] * STEP_MS) + 10 * STEP_MS;
+  return cfg.baseline + Math.max(cfg.window, TUNING.horizonsMin[TUNING.horizonsMin.length - 1] * STEP_MS) + 10 * STEP_MS;
 }
 
 /**
@@ -68,7 +68,7 @@ export function trafficLookbackMs(cfg: TrafficVsPodsConfig): number {
  */
 export function trafficHistoryRanges(cfg: TrafficVsPodsConfig, now: number, memory?: TrafficMemory): [number, number][] | undefined {
   if (memory?.model) return undefined;
-  const baseline = parseDuration(cfg.baseline);
+  const baseline = cfg.baseline;
   const week = now - TUNING.weekMs;
   return [
     [week - baseline, week + baseline],
@@ -262,7 +262,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const a = onGrid(demandSeries, from, end, STEP_MS);
   const p = onGrid(podSeries, from, end, STEP_MS);
   const last = a.length - 1;
-  const maxGap = parseDuration(cfg.maxDemandGap) / STEP_MS;
+  const maxGap = cfg.maxDemandGap / STEP_MS;
   const lastA = lastFiniteIndex(a);
   const lastP = lastFiniteIndex(p);
   for (const [what, lastSeen] of [['demand', lastA], ['running-pods', lastP]] as const) {
@@ -270,9 +270,9 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     const since = lastSeen < 0 ? 'in the whole window' : `for ${formatDuration((last - lastSeen) * STEP_MS)}`;
     return { findings: [unknownFinding(what, `no ${what} data ${since}`)], memory };
   }
-  const windowMs = parseDuration(cfg.window);
+  const windowMs = cfg.window;
   const windowMin = windowMs / STEP_MS;
-  const baselineMin = parseDuration(cfg.baseline) / STEP_MS;
+  const baselineMin = cfg.baseline / STEP_MS;
   const g: Grid = { from, a, af: fillGaps(a), p, lastP, observed: meanOf(p, lastP - 2, lastP + 1) };
   const idx = (t: number) => Math.round((t - from) / STEP_MS);
 
@@ -286,7 +286,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     rawDemand: a,
     pods: p,
     ranges: clean(ranges, avoid, from),
-    sessionLength: { min: parseDuration(cfg.sessionLength.min) / STEP_MS, max: parseDuration(cfg.sessionLength.max) / STEP_MS },
+    sessionLength: { min: cfg.sessionLength.min / STEP_MS, max: cfg.sessionLength.max / STEP_MS },
     now,
   });
   let model = incidentOpen ? memory.incident!.model : memory.model;

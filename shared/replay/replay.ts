@@ -2,7 +2,6 @@
 // schedule through the same runCheck path as the Cloud Functions, over a memory
 // state store. What comes out is every alert notification, in time order.
 import type { Config } from '../config/schema.ts';
-import { parseCron } from '../cron.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { CHECK_NAMES } from '../model.ts';
 import type { AlertNotification, Notifier } from '../alerting/notifier.ts';
@@ -38,7 +37,7 @@ export async function replay(data: ScenarioData, config: Config, opts: ReplayOpt
   const sources =
     opts.sources ?? scenarioSources(data, { binderUrl: config.checks.launchProbe.targets[0]?.binderUrl, cluster: clusterHealth.cluster ?? nodeHeadroom.pools[0] });
   const store = opts.store ?? new MemoryStore();
-  const schedules = CHECK_NAMES.filter((c) => config.checks[c].enabled && sources[c]).map((c) => ({ check: c, cron: parseCron(config.checks[c].schedule) }));
+  const schedules = CHECK_NAMES.filter((c) => config.checks[c].enabled && sources[c]).map((c) => ({ check: c, cron: config.checks[c].schedule }));
   const alerts: ReplayAlert[] = [];
   const deps = { config, sources, store, notifiers: opts.notifiers ?? [], logger: opts.logger ?? silentLogger, retryPolicy: replayRetry };
   for (let now = Math.ceil(data.start / MINUTE) * MINUTE; now <= data.end; now += MINUTE) {

@@ -1,6 +1,5 @@
 // BinderHub's /health as an observation source.
 import type { BinderHealthConfig } from '../config/schema.ts';
-import { parseDuration } from '../duration.ts';
 import { fetchHealth, type FetchLike } from '../clients/binderhub.ts';
 import type { ObservationSource } from './source.ts';
 
@@ -12,7 +11,7 @@ export interface BinderHealthSourceOptions {
 
 /** BinderHub's /health of each hub; unreadable ones come back with `error` (→ unknown). */
 export function binderHealthSource(cfg: BinderHealthConfig, opts: BinderHealthSourceOptions = {}): ObservationSource<'binderHealth'> {
-  const timeoutMs = parseDuration(cfg.timeout);
+  const timeoutMs = cfg.timeout;
   const urls = [...new Set(cfg.binderUrls.length ? cfg.binderUrls : (opts.defaultBinderUrls ?? []))];
   return {
     async observe() {

@@ -2,7 +2,6 @@
 // A probe launches a repo through BinderHub, contacts the server, and always stops it
 // again once BinderHub handed it over — also when contact failed.
 import type { LaunchProbeConfig } from '../config/schema.ts';
-import { parseDuration } from '../duration.ts';
 import { LIMITS } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { LaunchPhase, ProbeAttempt, ProbeResult } from '../model.ts';
@@ -54,11 +53,11 @@ export interface ProbeOptions {
 
 export function probeSettings(cfg: LaunchProbeConfig): ProbeSettings {
   return {
-    timeoutMs: parseDuration(cfg.timeout),
-    idleTimeoutMs: parseDuration(cfg.idleTimeout),
-    contactTimeoutMs: parseDuration(cfg.contactTimeout),
+    timeoutMs: cfg.timeout,
+    idleTimeoutMs: cfg.idleTimeout,
+    contactTimeoutMs: cfg.contactTimeout,
     stopRetries: cfg.stopRetries,
-    stopConfirmTimeoutMs: parseDuration(cfg.stopConfirmTimeout),
+    stopConfirmTimeoutMs: cfg.stopConfirmTimeout,
   };
 }
 

@@ -2,6 +2,7 @@
 // Each notifier renders the same `NotificationView`, so Slack, email and the console
 // say the same thing in their own markup, and each escapes upstream text in one place.
 import { formatDuration } from '../../duration.ts';
+import { fitText } from '../../text.ts';
 import type { AlertNotification, NotificationState } from '../notifier.ts';
 import { labelledEvidence } from './evidence.ts';
 
@@ -121,31 +122,12 @@ export function notificationView(n: AlertNotification, opts: ViewOptions = {}): 
   };
 }
 
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/**
- * Cuts `text` to at most `max` UTF-16 code units, note included, at a grapheme
- * boundary: no split surrogate pair or emoji sequence, whichever way the receiver counts.
- */
-export function truncate(text: string, max: number, note = TRUNCATION_NOTE): string {
-  return fitEscaped(text, max, (s) => s, note);
+/** Cuts `text` to at most `max` UTF-16 code units, note included, between graphemes (text.ts). */
+export function truncate(text: string, max: number): string {
+  return fitText(text, max, TRUNCATION_NOTE);
 }
 
-/**
- * Escapes `text` and cuts it to fit `max` after escaping, between graphemes, so no
- * entity such as `&amp;` is split. `escape` must work character by character.
- */
-export function fitEscaped(text: string, max: number, escape: (s: string) => string, note = TRUNCATION_NOTE): string {
-  const full = escape(text);
-  if (full.length <= max) return full;
-  const budget = max - note.length;
-  if (budget <= 0) return note.slice(0, max);
-  let out = '';
-  // The segment iterator is lazy: only the part that is kept gets segmented.
-  for (const { segment } of graphemes.segment(text)) {
-    const piece = escape(segment);
-    if (out.length + piece.length > budget) break;
-    out += piece;
-  }
-  return out + note;
+/** Escapes `text` and cuts it to fit `max` after escaping, so no entity such as `&amp;` is split (text.ts). */
+export function fitEscaped(text: string, max: number, escape: (s: string) => string): string {
+  return fitText(text, max, TRUNCATION_NOTE, escape);
 }

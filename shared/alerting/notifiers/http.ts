@@ -10,14 +10,6 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** A transport failure in a few words: fetch hides the useful part (`ECONNREFUSED`) in `cause`. */
-export function networkErrorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
-  const detail = cause && (typeof cause.code === 'string' ? cause.code : typeof cause.message === 'string' ? cause.message : undefined);
-  return detail ? `${err.message} (${detail})` : err.message;
-}
-
 /** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine, so clear text there exposes nothing. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');

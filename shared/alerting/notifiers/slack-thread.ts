@@ -8,7 +8,8 @@ import type { Logger, LogSeverity } from '../../log.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
 import { notificationView, type FormatOptions } from './format.ts';
-import { networkErrorText, parseRetryAfter } from './http.ts';
+import { describeFetchError } from '../../clients/bounded-http.ts';
+import { parseRetryAfter } from './http.ts';
 import { buildPayload, emojiFor, evidenceSections, fitMrkdwn, mrkdwn, SLACK_LIMITS, type SlackMessage } from './slack.ts';
 
 /** Where each incident's parent message is remembered between runs. */
@@ -177,7 +178,7 @@ function webApiError(m: SlackSdk['m'], method: string, e: unknown): NotifyError 
     const retryAfter = retryable ? parseRetryAfter(e.headers['retry-after'], Date.now()) : undefined;
     return new NotifyError('slack', `${method} answered HTTP ${e.statusCode}`, retryable, retryAfter);
   }
-  if (e instanceof WebAPIRequestError) return new NotifyError('slack', redact(`${method} request failed: ${networkErrorText(e.original)}`), true);
+  if (e instanceof WebAPIRequestError) return new NotifyError('slack', redact(`${method} request failed: ${describeFetchError(e.original)}`), true);
   return new NotifyError('slack', redact(`${method} failed: ${e instanceof Error ? e.message : String(e)}`), false);
 }
 

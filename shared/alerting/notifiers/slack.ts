@@ -6,7 +6,8 @@ import { httpRetryable, NotifyError } from '../../errors.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
 import { notificationView, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView, type ViewOptions } from './format.ts';
-import { networkErrorText, parseRetryAfter, webhookUrlProblem } from './http.ts';
+import { describeFetchError } from '../../clients/bounded-http.ts';
+import { parseRetryAfter, webhookUrlProblem } from './http.ts';
 
 export const SLACK_LIMITS = {
   headerText: 150,
@@ -205,6 +206,6 @@ function webhookError(e: unknown, retryAfter: string | null): NotifyError {
       retryable ? parseRetryAfter(retryAfter, Date.now()) : undefined,
     );
   }
-  if (e instanceof IncomingWebhookRequestError) return new NotifyError('slack', redact(`webhook request failed: ${networkErrorText(e.original)}`), true);
+  if (e instanceof IncomingWebhookRequestError) return new NotifyError('slack', redact(`webhook request failed: ${describeFetchError(e.original)}`), true);
   return new NotifyError('slack', redact(`webhook send failed: ${e instanceof Error ? e.message : String(e)}`), false);
 }

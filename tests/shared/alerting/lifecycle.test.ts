@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alertRuleSchema } from '../../../shared/config/schema.ts';
-import { initialAlertState, nextAlertState, globMatch, type AlertState, type Silence } from '../../../shared/alerting/lifecycle.ts';
+import { alertRuleSchema, type Silence } from '../../../shared/config/schema.ts';
+import { initialAlertState, nextAlertState, globMatch, type AlertState } from '../../../shared/alerting/lifecycle.ts';
 import type { Finding, FindingStatus } from '../../../shared/model.ts';
 
 const MIN = 60_000;
@@ -107,13 +107,13 @@ describe('alert lifecycle', () => {
   });
 
   it('sends nothing while silenced, and the FIRING once the silence ends if still firing', () => {
-    const silences = [{ match: 'launch:hub:*', until: new Date(T0 + 3 * MIN).toISOString(), reason: 'maintenance' }];
+    const silences = [{ match: 'launch:hub:*', until: T0 + 3 * MIN, reason: 'maintenance' }];
     const { steps } = run(['problem', 'problem', 'problem', 'problem', 'problem'], {}, { silences });
     expect(steps).toEqual([[], [], [], ['firing/problem/critical'], []]);
   });
 
   it('does not notify the resolution of an alert whose firing was silenced', () => {
-    const silences = [{ match: '*', until: new Date(T0 + 60 * MIN).toISOString(), reason: 'x' }];
+    const silences = [{ match: '*', until: T0 + 60 * MIN, reason: 'x' }];
     const { steps } = run(['problem', 'problem', 'ok', 'ok'], {}, { silences });
     expect(steps.flat()).toEqual([]);
   });

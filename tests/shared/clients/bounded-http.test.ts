@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { fetchSameOrigin, readBytes, readHead, redirectAllowed, RedirectRefusedError, TooLargeError } from '../../../shared/clients/bounded-http.ts';
+import { describeFetchError, fetchSameOrigin, readBytes, readHead, redirectAllowed, RedirectRefusedError, TooLargeError } from '../../../shared/clients/bounded-http.ts';
 
 const body = (chunks: string[], headers: Record<string, string> = {}, status = 200) =>
   new Response(
@@ -51,5 +53,23 @@ describe('redirects', () => {
   it('gives other methods the redirect as it is', async () => {
     const res = await fetchSameOrigin('https://hub.example/a', { method: 'DELETE' }, async () => new Response('', { status: 302, headers: { location: 'https://evil.example/' } }));
     expect(res.status).toBe(302);
+  });
+});
+
+describe('describeFetchError', () => {
+  it('names what fetch hides in `cause`: a refused connection says ECONNREFUSED', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await fetch(url).catch((e: unknown) => e);
+    expect(describeFetchError(error)).toBe('fetch failed (ECONNREFUSED)');
+  });
+
+  it('falls back to the cause\'s message, then the error\'s, and keeps a secret or a control character out', () => {
+    expect(describeFetchError(new Error('fetch failed', { cause: new Error('other side closed') }))).toBe('fetch failed (other side closed)');
+    expect(describeFetchError(new Error('connect failed to https://u:hunter2@x.test/\u001b[2J'))).toBe('connect failed to https://[redacted]@x.test/');
+    expect(describeFetchError('socket hang up')).toBe('socket hang up');
+    expect(describeFetchError(new Error('x'.repeat(2000))).length).toBeLessThanOrEqual(500);
   });
 });

@@ -175,7 +175,9 @@ describe('promqlClient faults', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise((resolve) => closed.close(resolve));
-    expect(await upstreamError(promqlClient({ url }).instant('up', 0))).toMatchObject({ status: undefined, retryable: true });
+    const error = await upstreamError(promqlClient({ url }).instant('up', 0));
+    expect(error).toMatchObject({ status: undefined, retryable: true });
+    expect(error.message).toBe(`prometheus: request failed: fetch failed (ECONNREFUSED) (${url})`);
   });
 });
 

@@ -17,9 +17,24 @@ function issues(yaml: string): string[] {
 describe('config', () => {
   it('accepts an empty file: every field has a default', () => {
     const c = parseConfig({});
-    expect(c.checks.trafficVsPods.window).toBe('30m');
+    expect(c.checks.trafficVsPods.window).toBe(30 * 60_000);
     expect(c.checks.nodeHeadroom.warnAt).toBe(0.8);
     expect(c.alerting.defaults.failuresToFire).toBe(2);
+  });
+
+  it('parses durations into milliseconds, silence ends into epoch ms and schedules into a Cron, once, keeping the YAML text', () => {
+    const c = parseConfigYaml(
+      'checks:\n  launchProbe:\n    timeout: 2m30s\n    schedule: "0 9 * * MON-FRI"\n  trafficVsPods:\n    sessionLength: { min: 90s, max: 2h }\n' +
+        'alerting:\n  defaults: { pendingFor: 0s }\n  silences:\n    - { match: "node:*", until: "2018-01-18T20:00:00+01:00", reason: pool replaced }\n',
+    );
+    expect(c.alerting.silences[0].until).toBe(Date.UTC(2018, 0, 18, 19));
+    expect(c.checks.launchProbe.timeout).toBe(150_000);
+    expect(c.checks.trafficVsPods.sessionLength).toEqual({ min: 90_000, max: 2 * 3_600_000 });
+    expect(c.alerting.defaults.pendingFor).toBe(0);
+    expect(c.checks.launchProbe.schedule.expr).toBe('0 9 * * MON-FRI');
+    // Thursday 2018-01-18 09:00 UTC, then the next weekday morning.
+    expect(c.checks.launchProbe.schedule.matches(Date.UTC(2018, 0, 18, 9))).toBe(true);
+    expect(c.checks.launchProbe.schedule.next(Date.UTC(2018, 0, 18, 9))).toBe(Date.UTC(2018, 0, 19, 9));
   });
 
   it('validates the documented example, which uses every section', () => {
@@ -38,6 +53,10 @@ describe('config', () => {
     ['checks:\n  launchProbe:\n    targets:\n      - binderUrl: https://mybinder.org\n        repos: [binder-examples/requirements]\n', 'checks.launchProbe.targets[0].repos[0]: expected provider/spec like "gh/org/repo/ref"'],
     ['alerting:\n  silences:\n    - { match: "node:*", until: tomorrow, reason: x }\n', 'alerting.silences[0].until: expected an ISO time like "2018-01-18T12:00:00Z"'],
     ['checks:\n  trafficVsPod: {}\n', 'checks: unknown field(s) "trafficVsPod"'],
+    [
+      'checks:\n  clusterHealth:\n    userNamespaces: [prod]\n',
+      'checks.clusterHealth.userNamespaces: was removed: it never had an effect (a bare pod is a user server in any namespace); delete it',
+    ],
   ])('names the field and the reason: %j', (yaml, message) => {
     expect(issues(yaml)).toContain(message);
   });
@@ -110,7 +129,14 @@ describe('config', () => {
 
   it("takes what a check's alert override leaves out from alerting.defaults, not from the built-in values", () => {
     const c = parseConfigYaml('alerting:\n  defaults: { repeatInterval: 4h, unknownToFire: 3 }\nchecks:\n  nodeHeadroom:\n    alert: { failuresToFire: 3 }\n');
-    expect(ruleFor(c, 'nodeHeadroom')).toMatchObject({ failuresToFire: 3, repeatInterval: '4h', unknownToFire: 3, successesToResolve: 2 });
+    expect(ruleFor(c, 'nodeHeadroom')).toMatchObject({ failuresToFire: 3, repeatInterval: 4 * 3_600_000, unknownToFire: 3, successesToResolve: 2 });
+  });
+
+  it('tells a removed field apart from a misspelt one beside it', () => {
+    expect(issues('checks:\n  clusterHealth:\n    userNamespace: [prod]\n    userNamespaces: [prod]\n')).toEqual([
+      expect.stringMatching(/^checks\.clusterHealth\.userNamespaces: was removed: /),
+      'checks.clusterHealth: unknown field(s) "userNamespace"',
+    ]);
   });
 
   it('reports every bad field at once, not just the first', () => {

@@ -5,7 +5,7 @@ import { binderHealthSchema, configSchema, launchProbeSchema } from '../../../sh
 import type { ProbeResult } from '../../../shared/model.ts';
 import { nextAlertState, initialAlertState, type AlertState } from '../../../shared/alerting/lifecycle.ts';
 import { ruleFor } from '../../../shared/pipeline/run-check.ts';
-import { rng } from '../../helpers/traffic.ts';
+import { mulberry32 } from '../../../infra/rng.ts';
 
 const NOW = Date.UTC(2018, 0, 18, 14, 0);
 const probe = (r: Partial<ProbeResult>): ProbeResult => ({ binderUrl: 'https://mybinder.org', repo: 'gh/binder-examples/requirements/HEAD', at: NOW, ok: false, ...r });
@@ -84,7 +84,7 @@ function run(t: number, failure: number, r: () => number): ProbeResult[] {
 
 /** Runs detector and lifecycle every 10 min; returns the times of FIRING notifications. */
 function firings(days: number, failure: (t: number) => number, seed: number, traffic?: (t: number) => { launchSuccess: number; shortfall: boolean }) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   let memory: LaunchMemory | undefined;
   const states = new Map<string, AlertState>();
   const fired: { at: number; severity: string; summary: string }[] = [];

@@ -1,7 +1,7 @@
 // The traffic model (DESIGN §4): Little's law as an ODE, dp/dt = s·a(t) − p/W.
 // Arrivals a(t) launch with success s (which also absorbs GA's scale) and stay a
 // mean session of W minutes. This file predicts pods forward and fits (s, W) on
-// history; trafficVsPods.ts decides what a shortfall means. Pure and I/O-free.
+// history; traffic-vs-pods.ts decides what a shortfall means. Pure and I/O-free.
 //
 // One-minute step. Holding a(t) constant within a minute, the ODE has the exact
 // solution p(t+1) = p(t)·e^(−1/W) + s·a·W·(1 − e^(−1/W)): what was running decays

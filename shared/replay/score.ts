@@ -1,7 +1,7 @@
 // Scores a replay against a truth file: time to detect each incident, and alerts
 // that fired outside every incident window (±15 min).
 import { z } from 'zod';
-import { issuePath, ScenarioError } from '../errors.ts';
+import { parseJsonFile } from '../scenario/json-file.ts';
 import type { CheckName } from '../model.ts';
 import type { ReplayAlert } from './replay.ts';
 
@@ -19,7 +19,6 @@ export const truthSchema = z.object({
 });
 
 /** Issues shown in the one-line error; a file wrong everywhere needs the first few to be fixed. */
-const MAX_ISSUES_SHOWN = 5;
 export type Truth = z.output<typeof truthSchema>;
 
 export const KIND_OF_CHECK: Record<CheckName, IncidentKind> = {
@@ -50,19 +49,7 @@ export interface Score {
 }
 
 export function parseTruth(text: string, file = 'truth'): Truth {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ScenarioError(`not JSON: ${(e as Error).message}`, undefined, file);
-  }
-  const r = truthSchema.safeParse(raw);
-  if (!r.success) {
-    const shown = r.error.issues.slice(0, MAX_ISSUES_SHOWN).map((i) => `${issuePath(i.path) || '(root)'}: ${i.message}`);
-    const more = r.error.issues.length - shown.length;
-    throw new ScenarioError(shown.join('; ') + (more > 0 ? `; and ${more} more` : ''), undefined, file);
-  }
-  return r.data;
+  return parseJsonFile(truthSchema, text, file);
 }
 
 export function score(alerts: ReplayAlert[], truth: Truth): Score {

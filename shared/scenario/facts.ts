@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ScenarioError } from '../errors.ts';
+import { parseJsonFile } from './json-file.ts';
 
 const factsFile = z.strictObject({
   about: z.string(),
@@ -32,18 +33,7 @@ export const factsFileOf = (scenario: string): string => scenario.replace(/\.om$
 
 /** Parses a facts file; a malformed one is a ScenarioError naming the file and the field. */
 export function parseFacts(text: string, file: string): ScenarioFacts {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ScenarioError(`not JSON: ${(e as Error).message}`, undefined, file);
-  }
-  const parsed = factsFile.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ScenarioError(`${issue.path.join('.') || '(top level)'}: ${issue.message}`, undefined, file);
-  }
-  const { times, timeline } = parsed.data;
+  const { times, timeline } = parseJsonFile(factsFile, text, file);
   return {
     times: Object.fromEntries(Object.entries(times).map(([name, t]) => [name, Date.parse(t.at)])),
     timeline: timeline.map((e, i) => {

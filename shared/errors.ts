@@ -2,6 +2,9 @@
 // URLs and tokens before they build an error (see redact.ts).
 
 export class BinderwatchError extends Error {
+  /** What to try, printed under the error by the CLI; the message itself stays the cause. */
+  hint?: string;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;

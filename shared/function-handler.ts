@@ -6,7 +6,13 @@ import { parseConfigYaml, loadConfig } from './config/load.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import type { CheckName } from './model.ts';
 import { runCheck, type CheckDeps } from './pipeline/run-check.ts';
-import { buildLiveDeps, type Env } from './wiring.ts';
+import { buildLiveDeps, whyNotWired, type Env } from './wiring.ts';
+
+/** A function started without a config watches nothing; this says how to give it one. */
+export const NO_CONFIG =
+  'no config: set BINDERWATCH_CONFIG_FILE (the path of a YAML config, e.g. infra/local/binderwatch.local.yaml) or BINDERWATCH_CONFIG (the YAML itself); see README "Run it locally"';
+
+const hasConfig = (env: Env) => Boolean(env.BINDERWATCH_CONFIG || env.BINDERWATCH_CONFIG_FILE);
 
 export async function depsFromEnv(check: CheckName, env: Env, logger: Logger): Promise<CheckDeps> {
   const config = env.BINDERWATCH_CONFIG
@@ -31,10 +37,15 @@ export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLo
         deps = undefined;
         throw e;
       });
-      const result = await runCheck(check, await deps, now);
+      const built = await deps;
+      const result = await runCheck(check, built, now);
+      // Still 200: Cloud Scheduler retrying would not make it watch anything; the answer and the log say what to set.
+      const reason = result.outcome !== 'skipped' ? undefined : hasConfig(env) ? `${check}: ${whyNotWired(check, built.config)}` : NO_CONFIG;
+      if (reason) logger.log('WARNING', 'check skipped', { check, reason });
       res.status(200).json({
         check,
         outcome: result.outcome,
+        ...(reason && { reason }),
         findings: result.findings.filter((f) => f.status !== 'ok').map((f) => ({ key: f.key, status: f.status, severity: f.severity, title: f.title, summary: f.summary })),
         notifications: result.notifications.map((n) => ({ key: n.key, state: n.state, severity: n.severity })),
         undelivered: result.delivery.failed.map((f) => ({ channel: f.channel, error: f.error.message })),

@@ -170,6 +170,20 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
   return sources;
 }
 
+/** What buildSources needs in the config to wire each check, as a person sets it. */
+const CHECK_NEEDS: Record<CheckName, string> = {
+  launchProbe: 'checks.launchProbe.targets',
+  binderHealth: 'checks.binderHealth.binderUrls or checks.launchProbe.targets',
+  trafficVsPods: 'checks.trafficVsPods.demand and sources.prometheus',
+  nodeHeadroom: 'checks.nodeHeadroom.pools',
+  clusterHealth: 'checks.clusterHealth.cluster, checks.nodeHeadroom.pools or sources.kubernetes.kubeconfig',
+};
+
+/** Why buildSources wired no source for a check, naming the fields to set. */
+export function whyNotWired(check: CheckName, config: Config): string {
+  return config.checks[check].enabled ? `nothing to watch (set ${CHECK_NEEDS[check]})` : `disabled (checks.${check}.enabled: false)`;
+}
+
 async function newGoogleAuth() {
   const { GoogleAuth } = await import('google-auth-library');
   return new GoogleAuth({

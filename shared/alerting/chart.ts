@@ -4,7 +4,7 @@
 // and a probe only sees its latest run); a problem finding's notifications carry the
 // chart as data (a few kB), drawn into a PNG only when a channel that shows images sends it.
 // Pure except `recordChartHistory`, which reads and writes the store.
-import type { BandPoint, CheckName, LaunchProbeObservation, NodeHeadroomObservation, Series, TrafficObservation } from '../model.ts';
+import type { BandPoint, CheckName, ObservationByCheck, Series } from '../model.ts';
 import { lastSample } from '../series.ts';
 import { launchKey } from '../detectors/launch-probe.ts';
 import { updateWithRetry, type StateStore } from '../state/store.ts';
@@ -32,45 +32,99 @@ export type ChartPoints = Record<string, Record<string, number>>;
 /** Stored per check: each key's points, oldest first, as [t, values]. */
 export type ChartHistory = Record<string, [number, Record<string, number>][]>;
 
-/** What this run saw, per finding key, from the observation the detector read (and its band). */
-export function chartPoints(check: CheckName, observation: unknown, band: BandPoint[] | undefined, now: number): ChartPoints {
-  // A sample from long ago is not this run's value: the chart shows a gap, as the source had one.
-  const fresh = (s: Series) => {
-    const last = lastSample(s, now);
-    return last && now - last.t <= FRESH_MS ? last.v : undefined;
-  };
-  switch (check) {
-    case 'trafficVsPods': {
-      const o = observation as TrafficObservation;
+/** A check whose alerts carry a picture: the points each run adds per finding key, and how a finding's history is drawn. */
+export interface ChartSpec<C extends CheckName> {
+  points(observation: ObservationByCheck[C], band: BandPoint[] | undefined, now: number): ChartPoints;
+  draw(key: string, frame: ChartFrame): AlertChart;
+}
+
+/** One finding's history (at least two points) as the columns a chart is drawn from. */
+interface ChartFrame {
+  points: [number, Record<string, number>][];
+  col: (name: string) => (number | null)[];
+  chart: (title: string, yLabel: string, series: AlertChart['series'], more?: Partial<AlertChart>) => AlertChart;
+}
+
+const round = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10) / 10);
+
+/** A sample from long ago is not this run's value: the chart shows a gap, as the source had one. */
+function freshValue(s: Series, now: number): number | undefined {
+  const last = lastSample(s, now);
+  return last && now - last.t <= FRESH_MS ? last.v : undefined;
+}
+
+/** The checks whose alerts carry a picture; the others have none. */
+export const chartSpecs: { [C in CheckName]?: ChartSpec<C> } = {
+  trafficVsPods: {
+    points(o, band, now) {
       const values: Record<string, number> = {};
-      const pods = fresh(o.pods);
-      const demand = fresh(o.demand);
+      const pods = freshValue(o.pods, now);
+      const demand = freshValue(o.demand, now);
       if (pods !== undefined) values.pods = pods;
       if (demand !== undefined) values.demand = demand;
       const b = band?.[band.length - 1];
       if (b) Object.assign(values, { expected: b.expected, low: b.low, high: b.high });
       return { 'trafficVsPods:levelling-off': values };
-    }
-    case 'nodeHeadroom': {
+    },
+    draw: (_key, { col, chart }) =>
+      chart(
+        'Running pods against the traffic model',
+        'pods',
+        [
+          { label: 'demand /min', values: col('demand'), style: 'line', color: 'demand', axis: 'right' },
+          { label: 'expected pods', values: col('expected'), style: 'dashed', color: 'expected' },
+          { label: 'running pods', values: col('pods'), style: 'line', color: 'observed' },
+        ],
+        { rightLabel: 'demand /min', band: { low: col('low'), high: col('high') } },
+      ),
+  },
+  nodeHeadroom: {
+    points(o, _band, now) {
       const out: ChartPoints = {};
-      for (const p of (observation as NodeHeadroomObservation).pools) {
-        const nodes = fresh(p.nodes);
+      for (const p of o.pools) {
+        const nodes = freshValue(p.nodes, now);
         out[`headroom:${p.pool}`] = { ...(nodes !== undefined ? { nodes } : {}), cordoned: p.cordoned, pending: p.pending, ...(Number.isFinite(p.max) && p.max !== null ? { max: p.max } : {}) };
       }
       return out;
-    }
-    case 'launchProbe': {
+    },
+    draw: (key, { col, chart }) =>
+      chart(
+        `Nodes in pool ${key.replace(/^headroom:/, '')}`,
+        'nodes',
+        [
+          { label: 'pending pods', values: col('pending'), style: 'step', color: 'muted', axis: 'right' },
+          { label: 'autoscaler max', values: col('max'), style: 'dashed', color: 'limit' },
+          { label: 'cordoned', values: col('cordoned'), style: 'step', color: 'expected' },
+          { label: 'nodes', values: col('nodes'), style: 'step', color: 'observed' },
+        ],
+        { rightLabel: 'pending pods' },
+      ),
+  },
+  launchProbe: {
+    points(o) {
       const out: ChartPoints = {};
-      for (const r of (observation as LaunchProbeObservation).results) {
+      for (const r of o.results) {
         if (r.unknownReason) continue;
         const seconds = Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0) / 1000;
         out[launchKey(r)] = { ok: r.ok ? 1 : 0, ...(seconds > 0 ? { seconds } : {}) };
       }
       return out;
-    }
-    default:
-      return {};
-  }
+    },
+    draw(key, { points, chart }) {
+      // With durations (live probes) the y axis is launch time; without, ok/failed rows.
+      const timed = points.some(([, v]) => v.seconds !== undefined);
+      const y = (ok: number) => points.map(([, v]) => (v.ok === ok ? (timed ? round(v.seconds ?? 0) : ok) : null));
+      return chart(`Launch probe ${key.replace(/^launch:/, '')}`, timed ? 'launch time (s)' : 'probe result', [
+        { label: 'ok', values: y(1), style: 'points', color: 'ok' },
+        { label: 'failed', values: y(0), style: 'points', color: 'failed' },
+      ]);
+    },
+  },
+};
+
+/** What this run saw, per finding key, from the observation the detector read (and its band). */
+export function chartPoints<C extends CheckName>(check: C, observation: ObservationByCheck[C], band: BandPoint[] | undefined, now: number): ChartPoints {
+  return chartSpecs[check]?.points(observation, band, now) ?? {};
 }
 
 /** Adds this run's points (a later point at the same time replaces the earlier) and forgets what is older than 3 h. */
@@ -87,52 +141,15 @@ export function appendChartPoints(history: ChartHistory, points: ChartPoints, no
   return out;
 }
 
-const round = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10) / 10);
-
 /** The chart for one finding from its history; undefined when there is nothing to draw. */
 export function alertChart(check: CheckName, key: string, history: ChartHistory): AlertChart | undefined {
+  const spec = chartSpecs[check];
   const points = history[key];
-  if (!points || points.length < 2) return undefined;
+  if (!spec || !points || points.length < 2) return undefined;
   const t0 = points[0][0];
   const t = points.map(([at]) => Math.round((at - t0) / 1000));
   const col = (name: string) => points.map(([, v]) => round(v[name]));
-  const chart = (title: string, yLabel: string, series: AlertChart['series'], more: Partial<AlertChart> = {}): AlertChart => ({ title, t0, t, yLabel, series, ...more });
-  switch (check) {
-    case 'trafficVsPods':
-      return chart(
-        'Running pods against the traffic model',
-        'pods',
-        [
-          { label: 'demand /min', values: col('demand'), style: 'line', color: 'demand', axis: 'right' },
-          { label: 'expected pods', values: col('expected'), style: 'dashed', color: 'expected' },
-          { label: 'running pods', values: col('pods'), style: 'line', color: 'observed' },
-        ],
-        { rightLabel: 'demand /min', band: { low: col('low'), high: col('high') } },
-      );
-    case 'nodeHeadroom':
-      return chart(
-        `Nodes in pool ${key.replace(/^headroom:/, '')}`,
-        'nodes',
-        [
-          { label: 'pending pods', values: col('pending'), style: 'step', color: 'muted', axis: 'right' },
-          { label: 'autoscaler max', values: col('max'), style: 'dashed', color: 'limit' },
-          { label: 'cordoned', values: col('cordoned'), style: 'step', color: 'expected' },
-          { label: 'nodes', values: col('nodes'), style: 'step', color: 'observed' },
-        ],
-        { rightLabel: 'pending pods' },
-      );
-    case 'launchProbe': {
-      // With durations (live probes) the y axis is launch time; without, ok/failed rows.
-      const timed = points.some(([, v]) => v.seconds !== undefined);
-      const y = (ok: number) => points.map(([, v]) => (v.ok === ok ? (timed ? round(v.seconds ?? 0) : ok) : null));
-      return chart(`Launch probe ${key.replace(/^launch:/, '')}`, timed ? 'launch time (s)' : 'probe result', [
-        { label: 'ok', values: y(1), style: 'points', color: 'ok' },
-        { label: 'failed', values: y(0), style: 'points', color: 'failed' },
-      ]);
-    }
-    default:
-      return undefined;
-  }
+  return spec.draw(key, { points, col, chart: (title, yLabel, series, more = {}) => ({ title, t0, t, yLabel, series, ...more }) });
 }
 
 /** Appends this run's points to `chart/<check>` and returns the history (I/O: the state store). */

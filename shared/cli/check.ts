@@ -1,32 +1,58 @@
 // `binderwatch check <name> --config c.yaml`: one run of one check against the live
 // systems in the config, through the same runCheck path as the Cloud Function.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load.ts';
-import { ConfigError } from '../errors.ts';
+import { loadConfig, parseConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { BinderwatchError, ConfigError } from '../errors.ts';
 import { jsonLogger } from '../log.ts';
 import { CHECK_NAMES, type CheckName } from '../model.ts';
 import { runCheck } from '../pipeline/run-check.ts';
-import { buildLiveDeps } from '../wiring.ts';
+import { buildLiveDeps, whyNotWired } from '../wiring.ts';
 import { EXIT } from './exit-codes.ts';
 import type { CliIO } from './io.ts';
 
+const STATE_TYPES = ['memory', 'file'];
+
+/**
+ * How to get past what a first run on a laptop meets with a production config (the state in
+ * GCS, no Google credentials): said under the error, which stays the cause.
+ */
+function localHint(error: string, config: Config, file: string): string | undefined {
+  const hints: string[] = [];
+  if (config.alerting.state.type === 'gcs' && error.startsWith('gcs:')) hints.push(`the state is in GCS (alerting.state in ${file}): --state memory keeps it in memory for this run`);
+  if (/default credentials/i.test(error)) hints.push('no Google credentials on this machine: gcloud auth application-default login');
+  if (!hints.length) return undefined;
+  return `${hints.join('; ')}; or try every check locally, without Google: README "Run it locally" (npm run local:stack, then --config infra/local/binderwatch.local.yaml)`;
+}
+
 export async function checkCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { config: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
   const check = positionals[0] as CheckName;
   if (!CHECK_NAMES.includes(check)) throw new ConfigError([{ path: '<check>', message: `expected one of ${CHECK_NAMES.join(', ')}` }], 'arguments');
   if (!values.config) throw new ConfigError([{ path: '--config', message: 'required' }], 'arguments');
-  const config = await loadConfig(values.config);
+  if (values.state !== undefined && !STATE_TYPES.includes(values.state)) throw new ConfigError([{ path: '--state', message: `expected ${STATE_TYPES.join(' or ')}` }], 'arguments');
+  const loaded = await loadConfig(values.config);
+  // The store's own defaults (the file store's directory) come from the schema.
+  const config: Config = values.state ? { ...loaded, alerting: { ...loaded.alerting, state: parseConfig({ alerting: { state: { type: values.state } } }).alerting.state } } : loaded;
   if (!config.checks[check].enabled) {
     io.stderr.write(`binderwatch: ${check} is disabled in ${values.config} (checks.${check}.enabled: false)\n`);
     return EXIT.invalid;
   }
   const logger = jsonLogger((line) => io.stderr.write(line + '\n'));
-  const deps = await buildLiveDeps(config, io.env, logger, [check]);
+  const hinted = (e: unknown) => {
+    if (e instanceof BinderwatchError) e.hint ??= localHint(e.message, config, values.config!);
+    throw e;
+  };
+  const deps = await buildLiveDeps(config, io.env, logger, [check]).catch(hinted);
   if (!deps.sources[check]) {
-    io.stderr.write(`binderwatch: ${check} has nothing to watch in ${values.config} (no targets, pools or sources configured)\n`);
+    io.stderr.write(`binderwatch: ${check} in ${values.config}: ${whyNotWired(check, config)}\n`);
     return EXIT.invalid;
   }
-  const result = await runCheck(check, deps, Date.now());
+  const result = await runCheck(check, deps, Date.now()).catch(hinted);
   if (values.json) {
     io.stdout.write(JSON.stringify(result.findings, null, 2) + '\n');
   } else {
@@ -35,5 +61,8 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
       for (const cmd of f.status === 'ok' ? [] : f.runbook) io.stdout.write(`    $ ${cmd}\n`);
     }
   }
+  // A source that could not see for want of Google credentials is a finding, not an error: the hint goes under it.
+  const blindHint = result.findings.map((f) => (f.status === 'unknown' ? localHint(f.summary, config, values.config!) : undefined)).find(Boolean);
+  if (blindHint) io.stderr.write(`binderwatch: ${blindHint}\n`);
   return result.outcome === 'problem' ? EXIT.problem : result.outcome === 'unknown' ? EXIT.unknown : EXIT.ok;
 }

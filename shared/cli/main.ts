@@ -35,8 +35,9 @@ Usage:
       The incident report page for a past range, read live from Prometheus (the series of a scenario file).
   binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--hub-token-env VAR] [--hub-url URL] [--json]
       Launches a repo like a user would, phase by phase, and stops the server again.
-  binderwatch check <launchProbe|binderHealth|trafficVsPods|nodeHeadroom|clusterHealth> --config c.yaml
+  binderwatch check <launchProbe|binderHealth|trafficVsPods|nodeHeadroom|clusterHealth> --config c.yaml [--state memory|file] [--json]
       Runs one check once against live systems and prints the findings.
+      --state keeps the alert state in memory (or the file default) instead of the config's store.
   binderwatch validate --config c.yaml     Validates a config file.
   binderwatch schema                       Prints the config's JSON Schema (for editors).
 `;
@@ -196,5 +197,6 @@ function reportError(e: unknown, io: CliIO): number {
   // Nothing was found wrong with what is watched: binderwatch could not look (an upstream, the state store) or broke.
   const what = e instanceof BinderwatchError ? '' : 'internal error (please report it): ';
   io.stderr.write(`binderwatch: ${what}${redact(message).split('\n')[0]}\n`);
+  if (e instanceof BinderwatchError && e.hint) io.stderr.write(`binderwatch: ${e.hint}\n`);
   return EXIT.unknown;
 }

@@ -11,8 +11,10 @@ export interface Detector<C extends CheckName> {
   lookbackMs(cfg: CheckConfigs[C]): number;
   /** Older ranges to read as well, given what the last run remembered (none by default). */
   historyRanges?(cfg: CheckConfigs[C], now: number, memory?: unknown): [number, number][] | undefined;
+  /** Another check whose memory this detector reads besides its own (its latest, as `peerMemory`). */
+  reads?: CheckName;
   /** Pure. `memory` is what the previous run returned (a fitted model, say). */
-  detect(obs: ObservationByCheck[C], cfg: CheckConfigs[C], now: number, memory?: unknown): DetectorResult;
+  detect(obs: ObservationByCheck[C], cfg: CheckConfigs[C], now: number, memory?: unknown, peerMemory?: unknown): DetectorResult;
 }
 
 export interface DetectorResult {
@@ -25,7 +27,12 @@ export interface DetectorResult {
 const HOUR = 3_600_000;
 
 export const detectors: { [C in CheckName]: Detector<C> } = {
-  launchProbe: { lookbackMs: () => HOUR, detect: (o, c, n, m) => detectLaunchProbe(o, c, n, m as LaunchMemory | undefined) },
+  launchProbe: {
+    lookbackMs: () => HOUR,
+    // The traffic check's last verdict corroborates a failing probe (critical) or not (warning).
+    reads: 'trafficVsPods',
+    detect: (o, c, n, m, traffic) => detectLaunchProbe({ ...o, traffic: o.traffic ?? (traffic as TrafficMemory | undefined)?.implied }, c, n, m as LaunchMemory | undefined),
+  },
   binderHealth: { lookbackMs: () => 0, detect: detectBinderHealth },
   trafficVsPods: {
     lookbackMs: trafficLookbackMs,

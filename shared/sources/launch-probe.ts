@@ -221,5 +221,8 @@ export function launchProbeSource(cfg: LaunchProbeConfig, opts: LaunchProbeSourc
       );
       return { results: await mapLimit(targets, cfg.concurrency, (t) => runConfirmedProbe(t, settings, opts)) };
     },
+    async recordTelemetry({ results }, telemetry) {
+      for (const r of results) await telemetry.recordProbe(r);
+    },
   };
 }

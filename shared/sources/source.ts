@@ -1,4 +1,5 @@
 import type { CheckName, ObservationByCheck } from '../model.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
 
 /** What a check asks its source for. */
 export interface ObserveRequest {
@@ -20,6 +21,8 @@ export interface ObserveRequest {
  */
 export interface ObservationSource<C extends CheckName> {
   observe(req: ObserveRequest): Promise<ObservationByCheck[C]>;
+  /** Reports what it observed to binderwatch's own telemetry (the launch probe's numbers for dashboards). */
+  recordTelemetry?(observation: ObservationByCheck[C], telemetry: Telemetry): Promise<void>;
 }
 
 export type Sources = { [C in CheckName]?: ObservationSource<C> };

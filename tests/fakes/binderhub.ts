@@ -110,6 +110,8 @@ export interface FakeBinderHubOptions {
   hub?: { url: string; adminToken: string };
   /** Pod quota reported by /health. */
   podQuota?: number;
+  /** Listen on this loopback port (the local stack's fixed one); default: a free one. */
+  port?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -340,7 +342,7 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

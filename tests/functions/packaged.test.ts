@@ -210,6 +210,13 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     await expect.poll(() => hub.activeServers(), { timeout: 30_000, interval: 250 }).toEqual([]);
   }, 240_000);
 
+  it('a function started without a config answers 200 skipped, naming the variables to set, in the answer and its log', async () => {
+    const f = await start('binderHealth', '');
+    const answer = await schedulerPost(f.port, 'binderHealth');
+    expect(answer, f.output()).toMatchObject({ status: 200, body: { check: 'binderHealth', outcome: 'skipped', reason: expect.stringMatching(/^no config: set BINDERWATCH_CONFIG_FILE .* or BINDERWATCH_CONFIG /) } });
+    expect(f.output()).toMatch(/"severity":"WARNING","message":"check skipped".*"reason":"no config: set BINDERWATCH_CONFIG_FILE/);
+  });
+
   it('binderHealth reads /health and fires when BinderHub reports its hub down', async () => {
     binder.setHealth({ status: 503, contentType: 'application/json', body: JSON.stringify({ ok: false, checks: [{ service: 'JupyterHub API', ok: false }] }) });
     try {

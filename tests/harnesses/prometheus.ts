@@ -16,6 +16,8 @@ export interface StartPrometheusOptions {
   promtoolBin?: string;
   /** How long to wait for readiness and for the backfilled blocks to be queryable. */
   readyTimeoutMs?: number;
+  /** Listen on this loopback port (the local stack's fixed one) instead of a free one. */
+  port?: number;
 }
 
 export interface PrometheusServer {
@@ -73,7 +75,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     // The port is free when picked; if another process takes it first, Prometheus exits and we try again.
     const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = options.port ?? (await freePort());
       const child = spawn(
         options.prometheusBin ?? 'prometheus',
         [
@@ -93,7 +95,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
         return { url, pid: child.pid!, stop: cleanup };
       }
       await stopChild(child);
-      if (attempt >= 3 || Date.now() > deadline) throw new Error(`prometheus did not become ready:\n${stderr}`);
+      if (options.port || attempt >= 3 || Date.now() > deadline) throw new Error(`prometheus did not become ready:\n${stderr}`);
     }
   } catch (e) {
     await cleanup();

@@ -1,6 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkHandler } from '../../shared/function-handler.ts';
-import { silentLogger } from '../../shared/log.ts';
+import { jsonLogger, silentLogger } from '../../shared/log.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Calls the handler as the framework would and returns status and JSON body. */
 async function call(handler: ReturnType<typeof checkHandler>, method = 'POST') {
@@ -30,6 +34,26 @@ describe('the Cloud Function handler', () => {
     env.BINDERWATCH_CONFIG = 'alerting:\n  state: { type: memory }\n';
     const good = await call(handler);
     expect(good).toMatchObject({ status: 200, body: { check: 'nodeHeadroom', outcome: 'skipped' } });
+  });
+
+  it('without a config answers 200 skipped naming the variables to set, in the answer and in a log line', async () => {
+    const lines: string[] = [];
+    const answer = await call(checkHandler('launchProbe', {}, jsonLogger((l) => lines.push(l))));
+    expect(answer).toMatchObject({ status: 200, body: { check: 'launchProbe', outcome: 'skipped' } });
+    const reason = String(answer.body.reason);
+    for (const hint of ['BINDERWATCH_CONFIG_FILE', 'BINDERWATCH_CONFIG ', 'infra/local/binderwatch.local.yaml', 'README "Run it locally"']) expect(reason).toContain(hint);
+    expect(existsSync(join(ROOT, 'infra/local/binderwatch.local.yaml'))).toBe(true);
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toMatch(/^## Run it locally$/m);
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toContainEqual(expect.objectContaining({ severity: 'WARNING', check: 'launchProbe', reason }));
+  });
+
+  it.each([
+    ['a check with nothing to watch names the fields it needs', 'alerting:\n  state: { type: memory }\n', 'nodeHeadroom: nothing to watch (set checks.nodeHeadroom.pools)'],
+    ['a disabled check says so', 'checks:\n  nodeHeadroom:\n    enabled: false\nalerting:\n  state: { type: memory }\n', 'nodeHeadroom: disabled (checks.nodeHeadroom.enabled: false)'],
+  ])('with a config, %s', async (_what, yaml, reason) => {
+    const answer = await call(checkHandler('nodeHeadroom', { BINDERWATCH_CONFIG: yaml }, silentLogger));
+    expect(answer).toMatchObject({ status: 200, body: { outcome: 'skipped', reason } });
   });
 
   it('refuses methods other than POST and GET', async () => {

@@ -12,6 +12,7 @@ import { FileStore } from '../../../shared/state/file.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
 import { sendWithRetry, type RetryPolicy } from '../../../shared/alerting/deliver.ts';
 import { runCheck, type CheckDeps } from '../../../shared/pipeline/run-check.ts';
+import { stateKeys } from '../../../shared/state/keys.ts';
 import type { Telemetry } from '../../../shared/telemetry/telemetry.ts';
 
 const T0 = Date.UTC(2018, 0, 18, 14, 0);
@@ -290,5 +291,43 @@ describe('runCheck over state objects of another shape', () => {
     await runCheck('clusterHealth', d, T0 + 15 * MIN);
     await runCheck('clusterHealth', d, T0 + 20 * MIN);
     expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`, `resolved:node:${SICK}`]);
+  });
+});
+
+describe("runCheck writing the detector's memory", () => {
+  const probeDeps = (store: MemoryStore): CheckDeps => ({
+    config: parseConfig({ checks: { launchProbe: { targets: [{ binderUrl: 'https://hub.example.org', repos: ['gh/a/b/HEAD'] }] } } }),
+    sources: { launchProbe: { async observe(r) { return { results: [{ binderUrl: 'https://hub.example.org', repo: 'gh/a/b/HEAD', at: r.now, ok: true }] }; } } },
+    store,
+    notifiers: [collector()],
+    logger: jsonLogger(() => {}),
+    retryPolicy: noWait,
+  });
+  const memoryKey = stateKeys.memory('launchProbe');
+
+  it('keeps the memory of an overlapping run that wrote first, and finishes the run', async () => {
+    const theirs = { evidence: {}, failing: [], counted: {}, lastFailed: {} };
+    class RacedStore extends MemoryStore {
+      override async put<T>(key: string, value: T, ifVersion: string | null): Promise<string> {
+        if (key === memoryKey && ifVersion === null) await super.put(key, theirs, null);
+        return super.put(key, value, ifVersion);
+      }
+    }
+    const store = new RacedStore();
+    expect((await runCheck('launchProbe', probeDeps(store), T0)).outcome).toBe('ok');
+    expect((await store.get(memoryKey))?.value).toEqual(theirs);
+    expect((await store.get(stateKeys.lastRun('launchProbe')))?.value).toEqual({ lastRunAt: T0 });
+  });
+
+  it('fails the run when the store fails otherwise, instead of reporting its source as blind', async () => {
+    class FailingStore extends MemoryStore {
+      override async put<T>(key: string, value: T, ifVersion: string | null): Promise<string> {
+        if (key === memoryKey) throw new Error('storage.googleapis.com answered 503');
+        return super.put(key, value, ifVersion);
+      }
+    }
+    const store = new FailingStore();
+    await expect(runCheck('launchProbe', probeDeps(store), T0)).rejects.toThrow('503');
+    expect(await store.list(stateKeys.alertsOf('launchProbe'))).toEqual([]);
   });
 });

@@ -334,6 +334,8 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 export function parseHealth(binderUrl: string, body: unknown): HubHealth {
   const checks = (body as { checks?: unknown })?.checks;
   if (!Array.isArray(checks)) throw new Error('no "checks" list');
+  // BinderHub always reports its hub and build checks; an empty list says nothing, so it is not "healthy".
+  if (checks.length === 0) throw new Error('an empty "checks" list');
   return {
     binderUrl,
     checks: checks.map((raw, i): HubHealthCheck => {

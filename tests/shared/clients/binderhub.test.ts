@@ -264,6 +264,7 @@ describe('fetchHealth', () => {
     ['an HTML page', 200, '<html><body>Bad Gateway</body></html>', 'text/html', /unreadable body: not JSON \(text\/html\)/],
     ['a 500', 500, 'oops', 'text/plain', /^HTTP 500: oops/],
     ['JSON without checks', 200, '{"ok": true}', 'application/json', /no "checks" list/],
+    ['an empty checks list', 200, '{"ok": true, "checks": []}', 'application/json', /an empty "checks" list/],
     ['a check without a service', 200, '{"ok": true, "checks": [{"ok": true}]}', 'application/json', /checks\[0\] lacks service or ok/],
     ['a cut-off body', 200, '{"ok": true, "checks": [', 'application/json', /not JSON/],
   ])('reports %s as an error with no checks', async (_what, status, body, type, error) => {

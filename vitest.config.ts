@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SkipSummary from './tests/helpers/skip-summary.ts';
 
 export default defineConfig({
   test: {
@@ -8,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // Integration suites start real servers (Prometheus, JupyterHub); two cores, so keep it modest.
     maxWorkers: 2,
+    // The run ends with one line naming suites skipped for a missing tool, and what installs it.
+    reporters: ['default', new SkipSummary()],
   },
 });

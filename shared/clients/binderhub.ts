@@ -6,6 +6,7 @@ import { createParser } from 'eventsource-parser';
 import type { HubHealth, HubHealthCheck, LaunchPhase } from '../model.ts';
 import { formatBytes, LIMITS } from '../limits.ts';
 import { cleanText, redactUrl, registerSecret } from '../redact.ts';
+import { realTimers, type Timers } from '../timers.ts';
 import { deadlineSignal, describeFetchError, noAnswerWithin, fetchSameOrigin, readHead, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
 
 export type { FetchLike } from './bounded-http.ts';
@@ -79,8 +80,8 @@ export interface LaunchStreamOptions {
   signal?: AbortSignal;
   /** Called for every event, as it arrives. */
   onEvent?: (event: LaunchEvent) => void;
-  /** Monotonic clock in ms. */
-  now?: () => number;
+  /** What the deadlines and phase durations run on; default the real clock. */
+  timers?: Timers;
   /** How many of the last hub messages to keep. */
   keepMessages?: number;
 }
@@ -198,8 +199,8 @@ function serverUrlProblem(binderUrl: string, serverUrl: string): string | undefi
  * names the phase it failed in.
  */
 export async function streamLaunch(binderUrl: string, repo: string, opts: LaunchStreamOptions): Promise<LaunchOutcome> {
-  const now = opts.now ?? (() => performance.now());
-  const clock = new PhaseClock('connect', now);
+  const timers = opts.timers ?? realTimers;
+  const clock = new PhaseClock('connect', () => timers.now());
   const log = new MessageLog(opts.keepMessages);
   const fail = (failedPhase: LaunchPhase, error: string): LaunchOutcome => {
     clock.close();
@@ -214,14 +215,11 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
   }
 
   const ctl = new AbortController();
-  const overall = setTimeout(() => ctl.abort(new Deadline(`no ready within ${Math.round(opts.timeoutMs / 100) / 10} s`)), opts.timeoutMs);
-  let idle: NodeJS.Timeout | undefined;
+  const cancelOverall = timers.after(opts.timeoutMs, () => ctl.abort(new Deadline(`no ready within ${Math.round(opts.timeoutMs / 100) / 10} s`)));
+  let cancelIdle = () => {};
   const armIdle = () => {
-    clearTimeout(idle);
-    idle = setTimeout(
-      () => ctl.abort(new Deadline(`no event for ${Math.round(opts.idleTimeoutMs / 100) / 10} s`)),
-      opts.idleTimeoutMs,
-    );
+    cancelIdle();
+    cancelIdle = timers.after(opts.idleTimeoutMs, () => ctl.abort(new Deadline(`no event for ${Math.round(opts.idleTimeoutMs / 100) / 10} s`)));
   };
   const onCallerAbort = () => ctl.abort(new Deadline('cancelled'));
   opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
@@ -324,8 +322,8 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
       reader.cancel().catch(() => {});
     }
   } finally {
-    clearTimeout(overall);
-    clearTimeout(idle);
+    cancelOverall();
+    cancelIdle();
     opts.signal?.removeEventListener('abort', onCallerAbort);
   }
 }
@@ -336,6 +334,8 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 export function parseHealth(binderUrl: string, body: unknown): HubHealth {
   const checks = (body as { checks?: unknown })?.checks;
   if (!Array.isArray(checks)) throw new Error('no "checks" list');
+  // BinderHub always reports its hub and build checks; an empty list says nothing, so it is not "healthy".
+  if (checks.length === 0) throw new Error('an empty "checks" list');
   return {
     binderUrl,
     checks: checks.map((raw, i): HubHealthCheck => {

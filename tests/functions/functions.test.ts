@@ -59,7 +59,7 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
     // One failed run is not yet an incident (a contact failure is not relaunched: its server is being cleaned up).
     expect((await post()).notifications).toEqual([]);
     // Runs are minutes apart in production: let the hub finish stopping the first run's server.
-    await new Promise((r) => setTimeout(r, (hub.pollIntervalS + 2) * 1000));
+    await expect.poll(() => hub.activeServers(), { timeout: 30_000, interval: 250 }).toEqual([]);
     const body = await post();
     expect(body.outcome).toBe('problem');
     expect(body.findings.map((f) => f.key)).toEqual([`launch:${new URL(binder.url).host}:gh/binderwatch-fault/unreachable/HEAD`]);
@@ -74,7 +74,7 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
   }, 240_000);
 
   it('leaves no server running on the real hub', async () => {
-    await new Promise((r) => setTimeout(r, (hub.pollIntervalS + 1) * 1000));
-    expect(await hub.activeServers()).toEqual([]);
+    // A server stopped through api/shutdown stays listed until the hub's next poll: polled for, never slept on.
+    await expect.poll(() => hub.activeServers(), { timeout: 30_000, interval: 250 }).toEqual([]);
   });
 });

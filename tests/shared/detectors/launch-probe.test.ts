@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { detectBinderHealth } from '../../../shared/detectors/binder-health.ts';
 import { detectLaunchProbe, type LaunchMemory } from '../../../shared/detectors/launch-probe.ts';
-import { binderHealthSchema, configSchema, launchProbeSchema } from '../../../shared/config/schema.ts';
-import type { ProbeResult } from '../../../shared/model.ts';
+import { configSchema, launchProbeSchema } from '../../../shared/config/schema.ts';
+import type { Finding, ProbeResult } from '../../../shared/model.ts';
 import { nextAlertState, initialAlertState, type AlertState } from '../../../shared/alerting/lifecycle.ts';
 import { ruleFor } from '../../../shared/pipeline/run-check.ts';
 import { mulberry32 } from '../../../infra/rng.ts';
@@ -43,16 +42,126 @@ describe('launch probe findings', () => {
   });
 });
 
-describe('hub health findings', () => {
-  const health = (checks: { service: string; ok: boolean; quota?: { used: number; total: number } }[] | undefined) =>
-    detectBinderHealth({ hubs: [{ binderUrl: 'https://mybinder.org', checks, error: checks ? undefined : 'HTTP 502' }] }, binderHealthSchema.parse({}), NOW).findings[0];
+describe('detectLaunchProbe, one run at a time', () => {
+  const REPO = 'gh/binder-examples/requirements/HEAD';
+  const KEY = `launch:mybinder.org:${REPO}`;
+  const MIN = 60_000;
+  const cfg = launchProbeSchema.parse({});
+  /** Memory after one failed run of REPO ten minutes ago: ln(0.3²/0.03²) = ln 100 ≈ 4.6 of evidence. */
+  const afterOneFailure: LaunchMemory = { evidence: { 'mybinder.org': 4.6 }, failing: [], counted: { [KEY]: NOW - 10 * MIN }, lastFailed: { [KEY]: NOW - 10 * MIN } };
+  /** Memory of a hub already failing, whose repo last failed an hour ago. */
+  const failingLongAgo: LaunchMemory = { evidence: { 'mybinder.org': 6.5 }, failing: ['mybinder.org'], counted: { [KEY]: NOW - 10 * MIN }, lastFailed: { [KEY]: NOW - 60 * MIN } };
+  const retried = [{ at: NOW, ok: false, failedPhase: 'launch' as const }, { at: NOW, ok: true }];
+  const RUNBOOK_START = `binderwatch probe https://mybinder.org ${REPO}   # watch the phases live`;
+
+  it.each<[string, Partial<ProbeResult>, LaunchMemory | undefined, { at: number; launchSuccess: number; shortfall: boolean } | undefined, Partial<Finding>]>([
+    ['a launch that works', { ok: true }, undefined, undefined, { status: 'ok', severity: 'warning', title: `${REPO} launches on mybinder.org`, summary: `${REPO} launches on mybinder.org`, runbook: [] }],
+    [
+      'one failed run: not yet an incident',
+      { failedPhase: 'build' },
+      undefined,
+      undefined,
+      { status: 'ok', severity: 'warning', summary: `${REPO} launches on mybinder.org; one failure is not yet an incident (evidence 4.6 of 6.5)` },
+    ],
+    [
+      'a failure the in-run confirmation did not repeat: ln(0.3·0.7 / (0.03·0.97)) ≈ 2.0',
+      { ok: true, attempts: retried },
+      undefined,
+      undefined,
+      { status: 'ok', summary: `${REPO} launches on mybinder.org; one failure (first launch failed, the confirmation worked) is not yet an incident (evidence 2.0 of 6.5)` },
+    ],
+    [
+      'the second failed run in a row: a warning on probe evidence alone',
+      { failedPhase: 'build', durations: { waiting: 1_000, building: 59_000 } },
+      afterOneFailure,
+      undefined,
+      {
+        status: 'problem',
+        severity: 'warning',
+        title: `Launch of ${REPO} fails on mybinder.org (build)`,
+        summary: 'Phase build: the build failed, after 1m; failing probes on mybinder.org add up to 6.5 (fires at 6.5). Probe evidence only.',
+        evidence: { waitingSec: 1, buildingSec: 59 },
+      },
+    ],
+    [
+      'the second failed run while the pods follow demand',
+      { failedPhase: 'launch' },
+      afterOneFailure,
+      { at: NOW - 5 * MIN, launchSuccess: 0.96, shortfall: false },
+      { status: 'problem', severity: 'warning', summary: expect.stringMatching(/Probe evidence only: running pods follow demand \(implied launch success ≈ 96 %\)\.$/) },
+    ],
+    [
+      'a first failure the pods corroborate: critical at once',
+      { failedPhase: 'launch' },
+      undefined,
+      { at: NOW - 5 * MIN, launchSuccess: 0.3, shortfall: true },
+      {
+        status: 'problem',
+        severity: 'critical',
+        summary: 'Phase launch: the server did not start ("waiting for server to launch"); failing probes on mybinder.org add up to 4.6 (fires at 6.5). Corroborated: running pods imply launch success ≈ 30 %.',
+      },
+    ],
+    ['a first failure with a traffic verdict 21 minutes old: it corroborates nothing', { failedPhase: 'launch' }, undefined, { at: NOW - 21 * MIN, launchSuccess: 0.3, shortfall: true }, { status: 'ok' }],
+    ['the same failed run read again: counted once', { failedPhase: 'build', at: NOW - 10 * MIN }, afterOneFailure, undefined, { status: 'ok', summary: expect.stringContaining('(evidence 4.6 of 6.5)') }],
+    [
+      'a stop that failed: a warning on its own, whatever the evidence',
+      { failedPhase: 'stop', error: 'api/shutdown failed 4 times' },
+      undefined,
+      { at: NOW, launchSuccess: 0.3, shortfall: true },
+      { status: 'problem', severity: 'warning', title: `Launch of ${REPO} fails on mybinder.org (stop)`, summary: 'Phase stop: the probe could not stop its server (it may be leaking)', details: 'api/shutdown failed 4 times' },
+    ],
+    [
+      'a failing hub whose repo works again and last failed an hour ago',
+      { ok: true },
+      failingLongAgo,
+      undefined,
+      { status: 'ok', title: `${REPO} launches on mybinder.org` },
+    ],
+    [
+      'a failing hub whose repo failed at first this run',
+      { ok: true, attempts: retried },
+      failingLongAgo,
+      undefined,
+      { status: 'problem', severity: 'warning', title: 'Launches on mybinder.org keep failing', summary: expect.stringMatching(/^The latest launch of .* worked \(first launch failed, the confirmation worked\); failing probes/) },
+    ],
+    [
+      'a probe that could not run',
+      { unknownReason: 'git specs are "<url-escaped repository URL>/<ref>"' },
+      afterOneFailure,
+      undefined,
+      { status: 'unknown', title: `Launch probe of ${REPO} cannot run`, summary: `launch probe of ${REPO} on mybinder.org could not run: git specs are "<url-escaped repository URL>/<ref>"`, runbook: [] },
+    ],
+    [
+      'a failure without a phase, with the hub\'s last messages',
+      { error: 'the scenario records a failed probe', messages: ['a', 'b', 'c', 'd'] },
+      afterOneFailure,
+      undefined,
+      { status: 'problem', summary: expect.stringMatching(/^Failed: the scenario records a failed probe; /), details: 'the scenario records a failed probe Last hub messages: b | c | d' },
+    ],
+  ])('%s', (_name, result, memory, traffic, expected) => {
+    const [f] = detectLaunchProbe({ results: [probe({ at: NOW, ...result })], traffic }, cfg, NOW, memory).findings;
+    expect(f).toMatchObject({
+      check: 'launchProbe',
+      key: KEY,
+      dependsOn: ['binderHealth/health:mybinder.org'],
+      links: [{ title: `launch ${REPO}`, url: `https://mybinder.org/v2/${REPO}` }],
+      ...expected,
+    });
+    if (f.status === 'problem') expect(f.runbook[0]).toBe(RUNBOOK_START);
+  });
 
   it.each([
-    [[{ service: 'Docker registry', ok: false }, { service: 'JupyterHub API', ok: false }], 'mybinder.org unhealthy: Docker registry, JupyterHub API'],
-    [[{ service: 'Pod quota', ok: true, quota: { used: 190, total: 200 } }], 'mybinder.org pod quota at 190 of 200'],
-    [undefined, 'Cannot read mybinder.org /health'],
-  ])('%#: title what is wrong with the hub', (checks, title) => {
-    expect(health(checks).title).toBe(title);
+    ['a hub on a port', 'http://127.0.0.1:8585/', `launch:127.0.0.1:8585:${'gh/o/r/HEAD'}`, 'http://127.0.0.1:8585/v2/gh/o/r/HEAD'],
+    ['a hub under a path', 'https://hub.example.org/binder', 'launch:hub.example.org:gh/o/r/HEAD', 'https://hub.example.org/binder/v2/gh/o/r/HEAD'],
+  ])('keys %s by host and repo and links its launch page', (_name, binderUrl, key, url) => {
+    const [f] = detectLaunchProbe({ results: [probe({ binderUrl, repo: 'gh/o/r/HEAD', ok: true })] }, cfg, NOW).findings;
+    expect(f.key).toBe(key);
+    expect(f.links).toEqual([{ title: 'launch gh/o/r/HEAD', url }]);
+  });
+
+  it('speaks for a repo with its newest result when a run holds two', () => {
+    const findings = detectLaunchProbe({ results: [probe({ at: NOW, ok: true }), probe({ at: NOW - 10 * MIN, failedPhase: 'build' })] }, cfg, NOW).findings;
+    expect(findings.map((f) => [f.key, f.title])).toEqual([[KEY, `${REPO} launches on mybinder.org`]]);
   });
 });
 

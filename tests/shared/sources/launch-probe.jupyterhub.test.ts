@@ -15,11 +15,17 @@ import { launchProbeSource, runLaunchProbe, type ProbeSettings } from '../../../
 let hub: JupyterHubHandle;
 let binder: FakeBinderHub;
 
-// Short deadlines; the confirm window outlasts the hub's 1 s poll.
-const settings: ProbeSettings = { timeoutMs: 30_000, idleTimeoutMs: 2_000, contactTimeoutMs: 1_000, stopRetries: 2, stopConfirmTimeoutMs: 4_000 };
+// A deadline a case is not meant to reach is generous: it costs nothing when the hub
+// answers, and a loaded machine cannot make it fire. The two a case is meant to reach
+// are short, against a stream or a server that never answers (they cannot fire early).
+const settings: ProbeSettings = { timeoutMs: 60_000, idleTimeoutMs: 20_000, contactTimeoutMs: 10_000, stopRetries: 2, stopConfirmTimeoutMs: 20_000 };
+const SILENT_STREAM = { idleTimeoutMs: 2_000 };
+const SILENT_SERVER = { contactTimeoutMs: 1_000 };
 const fault = (name: string, ref = 'HEAD') => `gh/binderwatch-fault/${name}/${ref}`;
-const probe = (repo: string, withToken = true) =>
-  runLaunchProbe({ binderUrl: binder.url, repo, hubUrl: hub.url, hubApiToken: withToken ? hub.adminToken : undefined }, settings, { stopBackoffMs: 50 });
+const probe = (repo: string, { withToken = true, deadlines = {} }: { withToken?: boolean; deadlines?: Partial<ProbeSettings> } = {}) =>
+  runLaunchProbe({ binderUrl: binder.url, repo, hubUrl: hub.url, hubApiToken: withToken ? hub.adminToken : undefined }, { ...settings, ...deadlines }, { stopBackoffMs: 50 });
+/** Until the hub has noticed: a poll, not a sleep, so a slow hub makes it wait longer, never fail. */
+const HUB_NOTICES_WITHIN = { timeout: 30_000, interval: 250 };
 /** The hub user BinderHub made for a probe of `repo`. */
 const userOf = (repo: string) => binder.launches.filter((l) => `${l.provider}/${l.spec}` === repo).at(-1)?.user;
 
@@ -52,11 +58,11 @@ suite('a launch that works', () => {
 
   it('stops its server without a hub token too: the notebook process exits', async () => {
     const repo = fault('ok', 'works-2');
-    const r = await probe(repo, false);
+    const r = await probe(repo, { withToken: false });
     expect(r.ok).toBe(true);
     const user = userOf(repo)!;
     // Without the token the probe cannot ask the hub; the hub notices on its next poll.
-    await expect.poll(async () => (await hub.activeServers()).includes(user), { timeout: 5_000, interval: 250 }).toBe(false);
+    await expect.poll(async () => (await hub.activeServers()).includes(user), HUB_NOTICES_WITHIN).toBe(false);
   });
 
   it('retries a stop that fails twice and then works, and stays ok', async () => {
@@ -77,7 +83,7 @@ suite('a spec that cannot be sent', () => {
 });
 
 suite.concurrent('each fault ends in its phase, and servers handed over are cleaned up', () => {
-  const cases: [string, LaunchPhase, RegExp][] = [
+  const cases: [string, LaunchPhase, RegExp, Partial<ProbeSettings>?][] = [
     ['resolve-failed', 'resolve', /hub reported failure: Could not resolve ref/],
     ['rate-limited', 'resolve', /HTTP 429/],
     ['server-error', 'resolve', /HTTP 500/],
@@ -85,15 +91,15 @@ suite.concurrent('each fault ends in its phase, and servers handed over are clea
     ['build-failed', 'build', /Build failed: step 3\/7/],
     ['cut', 'build', /event stream broke in phase building/],
     ['launch-failed', 'launch', /Image failed to launch/],
-    ['never-ready', 'timeout', /no event for 2 s \(last phase: building\)/],
-    ['keepalive-only', 'timeout', /no event for 2 s/],
+    ['never-ready', 'timeout', /no event for 2 s \(last phase: building\)/, SILENT_STREAM],
+    ['keepalive-only', 'timeout', /no event for 2 s/, SILENT_STREAM],
     // 2018-01-18: the pod is up but the hub cannot reach it.
-    ['unreachable', 'contact', /api: no answer within 1 s/],
+    ['unreachable', 'contact', /api: no answer within 1 s/, SILENT_SERVER],
     ['route-missing', 'contact', /server api answered HTTP 404 \(text\/html\)/],
     ['stop-broken', 'stop', /api\/shutdown failed 3 times, last: HTTP 500; the hub API deleted the server/],
   ];
-  it.each(cases)('%s → %s', async (name, phase, error) => {
-    const r = await probe(fault(name));
+  it.each(cases)('%s → %s', async (name, phase, error, deadlines) => {
+    const r = await probe(fault(name), { deadlines });
     expect(r.ok).toBe(false);
     expect(r.failedPhase).toBe(phase);
     expect(r.error).toMatch(error);
@@ -101,7 +107,7 @@ suite.concurrent('each fault ends in its phase, and servers handed over are clea
 
   it('cleans up through the hub API when the server it contacted cannot be reached to stop', async () => {
     const repo = fault('unreachable', 'cleanup');
-    const r = await probe(repo);
+    const r = await probe(repo, { deadlines: SILENT_SERVER });
     expect(r.failedPhase).toBe('contact');
     expect(r.messages).toContain(`stop: deleted ${userOf(repo)}'s server through the hub API`);
     expect((await hub.activeServers()).includes(userOf(repo)!)).toBe(false);
@@ -109,7 +115,7 @@ suite.concurrent('each fault ends in its phase, and servers handed over are clea
 
   it('reports a stop that never works without a hub token as a stop finding, and the server really is still running', async () => {
     const repo = fault('stop-broken', 'no-token');
-    const r = await probe(repo, false);
+    const r = await probe(repo, { withToken: false });
     expect(r).toMatchObject({ ok: false, failedPhase: 'stop' });
     expect(r.error).toMatch(/no hub API token configured, the server may be leaking/);
     const user = userOf(repo)!;
@@ -128,25 +134,25 @@ suite('launchProbeSource', () => {
       const cfg = launchProbeSchema.parse({
         targets: [
           { binderUrl: binder.url, hubUrl: hub.url, repos: [fault('ok', 'source-1'), fault('build-failed')] },
-          { binderUrl: second.url, hubUrl: hub.url, repos: [fault('ok', 'source-2'), fault('unreachable', 'source')] },
+          { binderUrl: second.url, hubUrl: hub.url, repos: [fault('ok', 'source-2'), fault('route-missing', 'source')] },
         ],
-        timeout: '30s',
-        idleTimeout: '2s',
-        contactTimeout: '1s',
+        timeout: '60s',
+        idleTimeout: '20s',
+        contactTimeout: '10s',
         stopRetries: 1,
-        stopConfirmTimeout: '4s',
+        stopConfirmTimeout: '20s',
         concurrency: 2,
       });
       const hubApiTokens = { [binder.url]: hub.adminToken, [second.url]: hub.adminToken };
       const launches = (b: typeof binder, repo: string) => b.launches.filter((l) => `${l.provider}/${l.spec}` === repo).length;
-      const counts = () => [launches(binder, fault('build-failed')), launches(second, fault('unreachable', 'source')), launches(binder, fault('ok', 'source-1'))];
+      const counts = () => [launches(binder, fault('build-failed')), launches(second, fault('route-missing', 'source')), launches(binder, fault('ok', 'source-1'))];
       const before = counts();
       const { results } = await launchProbeSource(cfg, { hubApiTokens, stopBackoffMs: 50 }).observe({ now: Date.now(), lookbackMs: 0, stepMs: 0 });
       expect(results.map((r: ProbeResult) => [r.binderUrl, r.repo, r.ok, r.failedPhase])).toEqual([
         [binder.url, fault('ok', 'source-1'), true, undefined],
         [binder.url, fault('build-failed'), false, 'build'],
         [second.url, fault('ok', 'source-2'), true, undefined],
-        [second.url, fault('unreachable', 'source'), false, 'contact'],
+        [second.url, fault('route-missing', 'source'), false, 'contact'],
       ]);
       // A launch failing before a server exists is confirmed by a second one in the same run, both recorded;
       // a good one is not repeated, nor one whose server was handed over (its clean-up may be under way).
@@ -172,7 +178,7 @@ suite('binderHealthSource', () => {
     expect((await hub.api('users/health-check-user', { method: 'POST' })).status).toBe(201);
     expect((await hub.api('users/health-check-user/server', { method: 'POST' })).status).toBeLessThan(300);
     try {
-      const cfg = binderHealthSchema.parse({ binderUrls: [binder.url], timeout: '5s' });
+      const cfg = binderHealthSchema.parse({ binderUrls: [binder.url], timeout: '20s' });
       const { hubs } = await binderHealthSource(cfg).observe({ now: Date.now(), lookbackMs: 0, stepMs: 0 });
       expect(hubs).toHaveLength(1);
       expect(hubs[0].checks?.find((c) => c.service === 'JupyterHub API')).toEqual({ service: 'JupyterHub API', ok: true });
@@ -255,7 +261,7 @@ suite('binderwatch probe', () => {
 suite('after the whole fault matrix', () => {
   it('the hub runs zero servers and no notebook process is left', async () => {
     // A server stopped through api/shutdown stays listed until the hub's next poll (1 s here).
-    await expect.poll(() => hub.activeServers(), { timeout: 3 * hub.pollIntervalS * 1000 + 2_000, interval: 250 }).toEqual([]);
+    await expect.poll(() => hub.activeServers(), HUB_NOTICES_WITHIN).toEqual([]);
     expect(await hub.singleuserPids()).toEqual([]);
     // And the probes did launch real servers: this is not zero because nothing ran.
     expect(binder.launches.filter((l) => l.user).length).toBeGreaterThanOrEqual(10);

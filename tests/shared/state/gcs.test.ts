@@ -29,7 +29,7 @@ describeStoreContract('GcsStore', async (logger) => {
       await client(fake).bucket(BUCKET).file(PREFIX + encodeURIComponent(key)).save(bytes, { resumable: false });
     },
   };
-});
+}, { persists: true });
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setTimeout(r, 5));

@@ -5,7 +5,7 @@ import { FileStore } from '../../../shared/state/file.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
 import { describeStoreContract } from '../../helpers/store-contract.ts';
 
-describeStoreContract('MemoryStore', async () => ({ store: new MemoryStore() }));
+describeStoreContract('MemoryStore', async () => ({ store: new MemoryStore() }), { persists: false });
 
 describeStoreContract('FileStore', async (logger) => {
   const dir = await mkdtemp(join(tmpdir(), 'binderwatch-filestore-'));
@@ -18,4 +18,4 @@ describeStoreContract('FileStore', async (logger) => {
       await writeFile(join(state, encodeURIComponent(key) + '.json'), bytes);
     },
   };
-});
+}, { persists: true });

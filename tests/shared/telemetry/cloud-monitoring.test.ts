@@ -30,7 +30,8 @@ describe('cloudMonitoringTelemetry', () => {
     });
     logs = [];
     const logger = jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>));
-    telemetry = cloudMonitoringTelemetry({ client, projectId: PROJECT, logger, timeoutMs: 500 });
+    // A deadline far beyond any loopback answer: only the hung case below is meant to reach one.
+    telemetry = cloudMonitoringTelemetry({ client, projectId: PROJECT, logger, timeoutMs: 10_000 });
   });
   afterEach(async () => {
     await client.close();
@@ -120,8 +121,10 @@ describe('cloudMonitoringTelemetry', () => {
   });
 
   it('gives up on a hung Cloud Monitoring after its timeout and logs a WARNING', async () => {
-    fake.fail({ delayMs: 5_000 });
-    await expect(telemetry.recordRun('trafficVsPods', 'unknown', AT)).resolves.toBeUndefined();
+    // No answer within the test (the fake drops it on close), so the short deadline cannot lose a race.
+    fake.fail({ delayMs: 600_000 });
+    const hasty = cloudMonitoringTelemetry({ client, projectId: PROJECT, logger: jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>)), timeoutMs: 500 });
+    await expect(hasty.recordRun('trafficVsPods', 'unknown', AT)).resolves.toBeUndefined();
     expect(logs).toEqual([expect.objectContaining({ severity: 'WARNING', code: grpc.status.DEADLINE_EXCEEDED })]);
   });
 });

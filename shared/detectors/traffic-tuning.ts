@@ -42,6 +42,8 @@ export const TUNING = {
   recoveryGrowthShare: 0.7,
   /** …for this long before an incident is over: one good minute is noise, ten in a row is launches working. */
   recoveryHoldMs: 10 * MIN,
+  /** Running pods exactly unchanged this long while launches are expected is a ceiling, never chance: a minute-level count of arrivals and departures stays put about one minute in three. */
+  pinnedMin: 15,
   /** Below this many pods a shortfall is a handful of sessions, never an incident. */
   minShortfallPods: 5,
   /** Demand falling: the last 10 minutes hold this share less than the 20 before them… */

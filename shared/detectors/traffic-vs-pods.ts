@@ -142,6 +142,29 @@ function evaluate(g: Grid, model: TrafficModel, horizons: readonly number[], fir
   return out;
 }
 
+/**
+ * Running pods pinned: every sample of the last `pinnedMin` minutes or more the same.
+ * Free traffic never holds a count exactly, as launches add and sessions end at random;
+ * a count that does not move while launches are expected is held at a ceiling (a full
+ * pool, a quota: launches wait for a slot), or nothing starts and nothing ends (a stuck
+ * culler). A model that learnt the long sessions of a stuck culler reads that level as
+ * equilibrium, so the model's band cannot see it. Judged by the usual test on the
+ * launches the most cautious candidate expects over the span, a Poisson count
+ * (σ = √launches): the count cannot have stayed put by chance while that many happened.
+ */
+function pinnedEvaluation(g: Grid, model: TrafficModel): Evaluation | undefined {
+  const level = g.p[g.lastP];
+  let k = g.lastP;
+  while (k > 0 && (!Number.isFinite(g.p[k - 1]) || g.p[k - 1] === level)) k--;
+  const h = Math.min(g.lastP - k, TUNING.horizonsMin[TUNING.horizonsMin.length - 1]);
+  const k0 = g.lastP - h;
+  if (h < TUNING.pinnedMin || finiteCount(g.p, k0, g.lastP + 1) < h * TUNING.minPodsCoverage || finiteCount(g.a, k0, g.lastP) < h * TUNING.minDemandCoverage) return undefined;
+  const m = model.candidates.reduce((x, y) => (y.s < x.s ? y : x));
+  let arrivals = 0;
+  for (let j = k0; j < g.lastP; j++) arrivals += m.s * g.af[j];
+  return { horizon: h, expected: g.observed + arrivals, shortfall: arrivals, sigma: Math.sqrt(arrivals), arrivals, model: m };
+}
+
 /** Have the pods grown, over the recovery horizon, by most of the launches `m` expects? */
 function launchesWork(g: Grid, m: ModelCandidate, firstStart: number): boolean {
   const k0 = g.lastP - TUNING.recoveryHorizonMin;
@@ -317,15 +340,16 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   // Failing launches can take from the pods at most the launches expected over the
   // horizon; a bigger drop is sessions ending (a culler catching up, a node deleted
   // with its pods), which is not this check's incident.
-  const significant = evaluations.filter(
-    (e) =>
-      e.expected >= cfg.minPods &&
-      z(e) > cfg.sigmas &&
-      e.shortfall >= cfg.minShortfall * e.expected &&
-      e.shortfall >= TUNING.minShortfallPods &&
-      e.shortfall <= e.arrivals + cfg.sigmas * e.sigma,
-  );
-  const shortfall = significant.length > 0 && !demandFalling(a, last);
+  const isSignificant = (e: Evaluation) =>
+    e.expected >= cfg.minPods &&
+    z(e) > cfg.sigmas &&
+    e.shortfall >= cfg.minShortfall * e.expected &&
+    e.shortfall >= TUNING.minShortfallPods &&
+    e.shortfall <= e.arrivals + cfg.sigmas * e.sigma;
+  const significant = evaluations.filter(isSignificant);
+  const pinnedSpan = pinnedEvaluation(g, model);
+  const pinned = pinnedSpan !== undefined && isSignificant(pinnedSpan) ? pinnedSpan : undefined;
+  const shortfall = (significant.length > 0 || pinned !== undefined) && !demandFalling(a, last);
   const band = bandOf(g, model, windowMin, cfg.sigmas);
 
   // Recovery: the pods back within the model's band (withinBand) for a stated time.
@@ -335,7 +359,8 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const frozenReference = memory.incident?.reference;
   // Every candidate of it, not the central one: a shortfall and sessions that outlast it would cancel under one of them.
   const backToReference = frozenReference !== undefined && frozenReference.candidates.every((c) => withinBand(g, { ...frozenReference, candidates: [c] }, firstStart, true));
-  const inBand = withinBand(g, model, firstStart, false) || launchesWork(g, medianCandidate(model), firstStart) || backToReference;
+  // Pinned pods are never evidence that launches work, whatever band they sit in.
+  const inBand = !pinnedSpan && (withinBand(g, model, firstStart, false) || launchesWork(g, medianCandidate(model), firstStart) || backToReference);
   let incident: TrafficIncident | undefined = memory.incident;
   let nextExcluded = excluded;
   let recovered = false;
@@ -360,7 +385,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     incident = { since: now, model, runs: 1, ...(exceeded ? { reference } : {}) };
   }
 
-  const worst = [...(shortfall ? significant : evaluations)].sort((x, y) => z(y) - z(x))[0];
+  const worst = [...(significant.length && shortfall ? significant : evaluations)].sort((x, y) => z(y) - z(x))[0];
   const impliedOf = (e: Evaluation) => Math.max(0, Math.min(1, 1 - e.shortfall / Math.max(e.arrivals, 1)));
   const snapshots = nextSnapshots(memory.snapshots ?? [], model, now, !incident && fullBaseline && model.fittedAt === now);
   const nextMemory: TrafficMemory = {
@@ -407,12 +432,17 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
       : shortfall
         ? ''
         : "; not yet back within the model's band";
+  const pinnedText = pinned
+    ? `; pinned at exactly ${Math.round(g.observed)} for ${pinned.horizon} min while ~${Math.round(pinned.arrivals)} launches were expected: a ceiling (a full pool, a quota) or nothing starting and nothing ending`
+    : '';
   return result(
     'problem',
-    `Running pods levelling off: ${Math.round(g.observed)} of ~${Math.round(worst.expected)} expected`,
+    pinned && !significant.length
+      ? `Running pods pinned at ${Math.round(g.observed)} while people keep arriving`
+      : `Running pods levelling off: ${Math.round(g.observed)} of ~${Math.round(worst.expected)} expected`,
     `Running pods are levelling off while people keep arriving: demand ~${perMin.toFixed(1)}/min; ` +
       `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(g.observed)}${flatText}; ` +
-      `implied launch success ≈ ${Math.round(implied * 100)} % over the last ${worst.horizon} min${holding}`,
+      `implied launch success ≈ ${Math.round(implied * 100)} % over the last ${worst.horizon} min${pinnedText}${holding}`,
     {
       details:
         `Model dp/dt = s·a − p/W fitted on ${model.fittedAt <= incident.since ? 'history before the shortfall' : 'the baseline'}: s=${worst.model.s.toFixed(3)}, W=${Math.round(worst.model.W)} min ` +

@@ -204,6 +204,27 @@ describe('trafficVsPods on the days of issue 11', () => {
     const blind = detectTrafficVsPods({ demand: d.recent.filter((x) => x.t > now - 80 * MIN), pods: p.recent.filter((x) => x.t > now - 80 * MIN), stepMs: MIN }, cfg, now);
     expect(blind.findings[0].summary).toMatch(/^still learning/);
   });
+
+  it('fires within minutes of a cold start while the pool is full under a stuck culler (pods frozen), and holds while they stay frozen', () => {
+    // The culler gets stuck at minute 300 (no session ends), the pool is full from 420: no launch finds room.
+    const series = simulateTraffic({ minutes: 600, W: (m) => (m >= 300 ? 1e9 : 40), demand: () => 10, success: (m) => (m >= 420 ? 0 : 0.95), seed: 5 });
+    const cold = 480;
+    const lookback = trafficLookbackMs(cfg);
+    let memory: TrafficMemory | undefined;
+    const statuses: string[] = [];
+    for (let m = cold; m < 600; m += 2) {
+      const now = T0 + m * MIN;
+      const seen = (s: Series) => s.filter((x) => x.t <= now);
+      const recent = (s: Series) => seen(s).filter((x) => x.t > now - lookback);
+      const older = (s: Series) => (memory?.model ? [] : seen(s).filter((x) => x.t <= now - lookback));
+      const r = detectTrafficVsPods({ demand: recent(series.demand), pods: recent(series.pods), stepMs: MIN, history: { demand: older(series.demand), pods: older(series.pods) } }, cfg, now, memory);
+      memory = r.memory;
+      statuses.push(r.findings[0].status);
+    }
+    expect(statuses.slice(0, 5)).toContain('problem');
+    const first = statuses.indexOf('problem');
+    expect(statuses.slice(first).every((s) => s === 'problem')).toBe(true);
+  });
 });
 
 function lastMemory(series: { demand: Series; pods: Series }): TrafficMemory {

@@ -43,6 +43,8 @@ export interface TrafficMemory {
   snapshots?: TrafficModel[];
   /** After a recovery: predictions starting before this time start inside the incident and are not judged. */
   judgeFrom?: number;
+  /** The model a cold start fitted on the long history: the reference for slow drifts while no snapshot is old enough. */
+  coldReference?: TrafficModel;
   /** Latest launch success the pods imply, for the launch probe to corroborate with. */
   implied?: { at: number; launchSuccess: number; shortfall: boolean };
 }
@@ -330,7 +332,10 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
 
   // Slow degradation hides from a model that keeps refitting: also hold today's pods
   // against a model fitted hours ago, over the longer horizons.
-  const reference = (memory.snapshots ?? []).find((m) => now - m.fittedAt >= TUNING.referenceAgeMs && now - m.fittedAt <= TUNING.snapshotsKeptMs);
+  // After a cold start the refits on the last hours learn whatever fault the check started
+  // in: the fit on the long history is the reference until the check has one of its own.
+  const coldReference = memory.coldReference && now - memory.coldReference.fittedAt < TUNING.referenceAgeMs ? memory.coldReference : undefined;
+  const reference = coldReference ?? (memory.snapshots ?? []).find((m) => now - m.fittedAt >= TUNING.referenceAgeMs && now - m.fittedAt <= TUNING.snapshotsKeptMs);
   const judgeFrom = memory.judgeFrom !== undefined && idx(memory.judgeFrom) > 0 ? memory.judgeFrom : undefined;
   const firstStart = judgeFrom === undefined ? 1 : idx(judgeFrom);
   const own = evaluate(g, model, TUNING.horizonsMin, firstStart);
@@ -397,6 +402,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     judgeFrom: nextJudgeFrom,
     // Snapshots from before a recovery describe the world before it.
     snapshots: recovered ? [] : snapshots,
+    coldReference: memory.model ? coldReference : model,
     // Only a shortfall that held (an established incident) corroborates a failing probe.
     implied: worst ? { at: now, launchSuccess: impliedOf(worst), shortfall: incident !== undefined && incident.runs >= ESTABLISH_RUNS } : undefined,
   };

@@ -208,24 +208,37 @@ describe('trafficVsPods on the days of issue 11', () => {
   it('fires within minutes of a cold start while the pool is full under a stuck culler (pods frozen), and holds while they stay frozen', () => {
     // The culler gets stuck at minute 300 (no session ends), the pool is full from 420: no launch finds room.
     const series = simulateTraffic({ minutes: 600, W: (m) => (m >= 300 ? 1e9 : 40), demand: () => 10, success: (m) => (m >= 420 ? 0 : 0.95), seed: 5 });
-    const cold = 480;
-    const lookback = trafficLookbackMs(cfg);
-    let memory: TrafficMemory | undefined;
-    const statuses: string[] = [];
-    for (let m = cold; m < 600; m += 2) {
-      const now = T0 + m * MIN;
-      const seen = (s: Series) => s.filter((x) => x.t <= now);
-      const recent = (s: Series) => seen(s).filter((x) => x.t > now - lookback);
-      const older = (s: Series) => (memory?.model ? [] : seen(s).filter((x) => x.t <= now - lookback));
-      const r = detectTrafficVsPods({ demand: recent(series.demand), pods: recent(series.pods), stepMs: MIN, history: { demand: older(series.demand), pods: older(series.pods) } }, cfg, now, memory);
-      memory = r.memory;
-      statuses.push(r.findings[0].status);
-    }
+    const statuses = coldRuns(series, 480, 2);
     expect(statuses.slice(0, 5)).toContain('problem');
     const first = statuses.indexOf('problem');
     expect(statuses.slice(first).every((s) => s === 'problem')).toBe(true);
   });
+
+  it('after a cold start 60 min into a drop to 60 % success, holds the pods against the fit on the long history while refits on the last hours absorb the drop', () => {
+    const day = (success: (m: number) => number, seed: number) => simulateTraffic({ minutes: 580, W: 40, demand: () => 10, success, seed });
+    const statuses = coldRuns(day((m) => (m < 400 ? 0.95 : 0.6), 3), 460, 1);
+    expect(statuses.indexOf('problem')).toBeGreaterThanOrEqual(0);
+    expect(statuses.indexOf('problem')).toBeLessThanOrEqual(20);
+    for (const seed of [1, 2, 3]) expect(coldRuns(day(() => 0.95, seed), 460, 1)).not.toContain('problem');
+  });
 });
+
+/** Statuses of runs every `everyMin` from a cold start at minute `cold` to the end: the first run gets everything before its lookback as history, as a source does with no model remembered. */
+function coldRuns(series: { demand: Series; pods: Series }, cold: number, everyMin: number): string[] {
+  const lookback = trafficLookbackMs(cfg);
+  let memory: TrafficMemory | undefined;
+  const statuses: string[] = [];
+  for (let m = cold; m < series.demand.length; m += everyMin) {
+    const now = T0 + m * MIN;
+    const seen = (s: Series) => s.filter((x) => x.t <= now);
+    const recent = (s: Series) => seen(s).filter((x) => x.t > now - lookback);
+    const older = (s: Series) => (memory?.model ? [] : seen(s).filter((x) => x.t <= now - lookback));
+    const r = detectTrafficVsPods({ demand: recent(series.demand), pods: recent(series.pods), stepMs: MIN, history: { demand: older(series.demand), pods: older(series.pods) } }, cfg, now, memory);
+    memory = r.memory;
+    statuses.push(r.findings[0].status);
+  }
+  return statuses;
+}
 
 function lastMemory(series: { demand: Series; pods: Series }): TrafficMemory {
   let memory: TrafficMemory | undefined;

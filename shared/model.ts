@@ -135,11 +135,17 @@ export interface ProbeResult {
   /** The last messages the hub sent. */
   messages?: string[];
   error?: string;
-  /** When the first launch failed and was confirmed by a second in the same run: both, first first. */
+  /**
+   * When the first launch failed and was confirmed by a second in the same run: both, first first;
+   * then any extra launches the detector asked for (`extra`). The run's `ok` is the first launch's or its confirmation's.
+   */
   attempts?: ProbeAttempt[];
 }
 
-export type ProbeAttempt = Pick<ProbeResult, 'at' | 'ok' | 'failedPhase' | 'error'>;
+export type ProbeAttempt = Pick<ProbeResult, 'at' | 'ok' | 'failedPhase' | 'error'> & {
+  /** A launch added while the detector's evidence was elevated (see extraLaunches in detectors/launch-probe.ts). */
+  extra?: true;
+};
 
 export interface LaunchProbeObservation {
   results: ProbeResult[];

@@ -9,6 +9,7 @@
 // Only the seeded random source (infra/rng.ts) is shared with the other simulator, so
 // runs are reproducible from one seed; none of the model is.
 import { Rng } from '../rng.ts';
+import { EXTRA_LAUNCHES } from '../../shared/detectors/launch-probe.ts';
 import type { Sample, Series } from '../../shared/model.ts';
 import type { ScenarioData, ScenarioSeries } from '../../shared/scenario/openmetrics.ts';
 import type { IncidentKind, Truth } from '../../shared/replay/score.ts';
@@ -161,6 +162,8 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
   // probe's attempts leaves the cluster's day the same (paired comparisons).
   const seen = new Rng(seed ^ 0x5bd1e995);
   const probeRng = new Rng(seed ^ 0x27d4eb2f);
+  // The extra launches adaptive probing may ask for, drawn for every run from a stream of their own.
+  const extraRng = new Rng(seed ^ 0x165667b1);
   const t0 = spec.start - spec.historyMin * MIN;
   const first = -BURN_IN_MIN;
   const total = spec.historyMin + spec.minutes + 1;
@@ -188,6 +191,7 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
   const maxNodes: Series = [];
   const pendingCount: Series = [];
   const probes = new Map<string, Series>(spec.probe.repos.map((r) => [r, []]));
+  const extraProbes = new Map<string, Series[]>(spec.probe.repos.map((r) => [r, Array.from({ length: EXTRA_LAUNCHES }, (): Series => [])]));
   const crashLoops: CrashLoop[] = [];
   const sickNodeOf = new Map<Span, Node>();
   let gaGapUntil = -1;
@@ -283,16 +287,20 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
     for (let i = 0; i < Math.min(need, room); i++) scaleUps.push(m + spec.pool.scaleUpLagMin);
 
     // Probes: each run launches, and launches again at once if the first attempt failed.
+    const probeLaunch = (r: Rng) => {
+      // Without room the probe's pod waits like any other: it times out only when no node can come (the pool is at its max).
+      const node = placeOn();
+      const full = node === undefined && nodes.length + scaleUps.length >= spec.pool.maxNodes;
+      return !full && r.bernoulli(spec.platform(t) * (1 - spec.probe.flake)) && !(node?.sick === true && r.bernoulli(SICK_NODE_FAILS));
+    };
     if (m >= 0 && t % (spec.probe.everyMin * MIN) === 0) {
       for (const [repo, s] of probes) {
         let ok = false;
         for (let k = 0; k < spec.probe.attempts && !ok; k++) {
-          // Without room the probe's pod waits like any other: it times out only when no node can come (the pool is at its max).
-          const node = placeOn();
-          const full = node === undefined && nodes.length + scaleUps.length >= spec.pool.maxNodes;
-          ok = !full && probeRng.bernoulli(spec.platform(t) * (1 - spec.probe.flake)) && !(node?.sick === true && probeRng.bernoulli(SICK_NODE_FAILS));
+          ok = probeLaunch(probeRng);
         }
         s.push({ t, v: ok ? 1 : 0 });
+        for (const extra of extraProbes.get(repo)!) extra.push({ t, v: probeLaunch(extraRng) ? 1 : 0 });
       }
     }
 
@@ -337,6 +345,7 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
     { metric: 'binderwatch_nodepool_pending_pods', labels: pool, samples: pendingCount },
     ...crashLoops.map((c) => ({ metric: 'binderwatch_pod_crashlooping', labels: c.labels, samples: crashLoopSamples(c, t0, end) })),
     ...[...probes].map(([repo, samples]) => ({ metric: 'binderwatch_launch_probe_ok', labels: { repo }, samples })),
+    ...[...extraProbes].flatMap(([repo, series]) => series.map((samples, i) => ({ metric: 'binderwatch_launch_probe_extra_ok', labels: { repo, attempt: String(i + 1) }, samples }))),
   ];
   const data: ScenarioData = { series, start: spec.start, end, stepMs: MIN };
   return { data, truth: truthOf(spec, trace), trace };

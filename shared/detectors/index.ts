@@ -3,7 +3,7 @@ import type { CheckConfigs } from '../config/schema.ts';
 import type { BandPoint, CheckName, Finding, ObservationByCheck } from '../model.ts';
 import { detectBinderHealth } from './binder-health.ts';
 import { detectClusterHealth } from './cluster-health.ts';
-import { detectLaunchProbe, type LaunchMemory } from './launch-probe.ts';
+import { detectLaunchProbe, extraLaunches, type LaunchMemory } from './launch-probe.ts';
 import { detectNodeHeadroom, nodeHeadroomLookbackMs } from './node-headroom.ts';
 import { detectTrafficVsPods, trafficHistoryRanges, trafficLookbackMs, type TrafficMemory } from './traffic-vs-pods.ts';
 
@@ -11,6 +11,8 @@ export interface Detector<C extends CheckName> {
   lookbackMs(cfg: CheckConfigs[C]): number;
   /** Older ranges to read as well, given what the last run remembered (none by default). */
   historyRanges?(cfg: CheckConfigs[C], now: number, memory?: unknown): [number, number][] | undefined;
+  /** Extra launches per hub the source should make this run, given what the last run remembered (adaptive probing). */
+  extraLaunches?(memory?: unknown): Record<string, number> | undefined;
   /** Another check whose memory this detector reads besides its own (its latest, as `peerMemory`). */
   reads?: CheckName;
   /** Pure. `memory` is what the previous run returned (a fitted model, say). */
@@ -31,6 +33,7 @@ export const detectors: { [C in CheckName]: Detector<C> } = {
     lookbackMs: () => HOUR,
     // The traffic check's last verdict corroborates a failing probe (critical) or not (warning).
     reads: 'trafficVsPods',
+    extraLaunches: (m) => extraLaunches(m as LaunchMemory | undefined),
     detect: (o, c, n, m, traffic) => detectLaunchProbe({ ...o, traffic: o.traffic ?? (traffic as TrafficMemory | undefined)?.implied }, c, n, m as LaunchMemory | undefined),
   },
   binderHealth: { lookbackMs: () => 0, detect: detectBinderHealth },

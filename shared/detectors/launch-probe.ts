@@ -32,6 +32,17 @@ export function launchKey(r: Pick<ProbeResult, 'binderUrl' | 'repo'>): string {
  * both failed ln(0.3² / 0.03²). Summed per hub as a CUSUM (Page 1954).
  */
 const EVIDENCE = { ok: Math.log(0.7 / 0.97), retried: Math.log((0.3 * 0.7) / (0.03 * 0.97)), failed: Math.log(0.09 / 0.0009) };
+/** The same ratios for one extra launch: ok ln(0.70/0.97), failed ln(0.3/0.03). */
+const EXTRA_EVIDENCE = { ok: Math.log(0.7 / 0.97), failed: Math.log(0.3 / 0.03) };
+/**
+ * Adaptive probing: while a hub's evidence is at least this (one run whose first launch
+ * failed, 2.0, and not yet worked off by ~2 good runs), each repo's next run launches
+ * EXTRA_LAUNCHES more times, so a real failure builds evidence sooner and a flake is
+ * cleared sooner. Measured in the scorecard (docs/scorecard.md).
+ */
+export const ELEVATED_AT = 1.5;
+/** Extra launches per repo and run while elevated: ~14 % more launches in the scorecard's mix of days. */
+export const EXTRA_LAUNCHES = 2;
 /**
  * Fire at this much evidence: measured with the default config (2 repos every 10 min,
  * 900 simulated days, as in tests/shared/detectors/launch-probe.test.ts), 3 % random failures
@@ -58,14 +69,27 @@ export interface LaunchMemory {
   lastFailed?: Record<string, number>;
 }
 
+/** Extra launches per hub the next run should make: EXTRA_LAUNCHES per repo of each hub whose evidence is elevated. */
+export function extraLaunches(memory: LaunchMemory | undefined): Record<string, number> | undefined {
+  const elevated = Object.entries(memory?.evidence ?? {}).filter(([, e]) => e >= ELEVATED_AT);
+  return elevated.length ? Object.fromEntries(elevated.map(([hub]) => [hub, EXTRA_LAUNCHES])) : undefined;
+}
+
+const extras = (r: ProbeResult) => r.attempts?.filter((a) => a.extra) ?? [];
+
 function runEvidence(r: ProbeResult): number {
-  if (r.ok && !r.attempts?.some((a) => !a.ok)) return EVIDENCE.ok;
-  return r.ok ? EVIDENCE.retried : EVIDENCE.failed;
+  const base = r.ok && !r.attempts?.some((a) => !a.extra && !a.ok) ? EVIDENCE.ok : r.ok ? EVIDENCE.retried : EVIDENCE.failed;
+  return extras(r).reduce((sum, a) => sum + (a.ok ? EXTRA_EVIDENCE.ok : EXTRA_EVIDENCE.failed), base);
 }
 
 function attemptsText(r: ProbeResult): string {
-  if (!r.attempts) return '';
-  return r.ok ? ' (first launch failed, the confirmation worked)' : ' (confirmed: the immediate second launch failed too)';
+  const confirmed = r.attempts?.some((a) => !a.extra);
+  const base = !confirmed ? '' : r.ok ? ' (first launch failed, the confirmation worked)' : ' (confirmed: the immediate second launch failed too)';
+  const more = extras(r);
+  if (!more.length) return base;
+  // Which of the extra launches failed, by number and phase, so the alert says what the evidence rests on.
+  const failed = more.flatMap((a, i) => (a.ok ? [] : [`#${i + 1}${a.failedPhase ? ` (${a.failedPhase})` : ''}`]));
+  return `${base} (extra launches: ${failed.length ? `${failed.join(', ')} of ${more.length} failed` : `all ${more.length} worked`})`;
 }
 
 function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservation, now: number, evidence: number): Finding {
@@ -86,7 +110,7 @@ function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservatio
   const traffic = obs.traffic && now - obs.traffic.at <= CORROBORATION_MAX_AGE_MS ? obs.traffic : undefined;
   const corroborated = !stopFailed && traffic?.shortfall === true;
   if (!hubFailing && !stopFailed) {
-    const note = r.ok && !r.attempts ? '' : `; one failure${attemptsText(r)} is not yet an incident (evidence ${evidence.toFixed(1)} of ${FIRE_AT})`;
+    const note = r.ok && !r.attempts?.some((a) => !a.ok) ? (extras(r).length ? attemptsText(r) : '') : `; one failure${attemptsText(r)} is not yet an incident (evidence ${evidence.toFixed(1)} of ${FIRE_AT})`;
     return { ...base, severity: 'warning', status: 'ok', title: shortTitle(r.repo, ` launches on ${hub}`), summary: `${r.repo} launches on ${hub}${note}`, runbook: [] };
   }
   const total = Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0);

@@ -24,6 +24,7 @@ export async function observe<C extends CheckName>(run: Run<C>, source: Observat
   // Store failures here are the run's, not the source's: they are not caught.
   const memo = await deps.store.get<RunMemo>(stateKeys.lastRun(check));
   const memory = await deps.store.get<unknown>(stateKeys.memory(check));
+  const extraLaunches = detector.extraLaunches?.(memory?.value);
   try {
     const observation = await source.observe({
       now,
@@ -31,6 +32,7 @@ export async function observe<C extends CheckName>(run: Run<C>, source: Observat
       stepMs: STEP_MS,
       previousRunAt: memo?.value.lastRunAt,
       historyRanges: detector.historyRanges?.(cfg, now, memory?.value),
+      ...(extraLaunches ? { extraLaunches } : {}),
     });
     if (deps.telemetry) await source.recordTelemetry?.(observation, deps.telemetry);
     // Read after observing (a probe takes minutes), so it is the other check's latest.

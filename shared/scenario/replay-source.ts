@@ -2,8 +2,9 @@
 // `now`: only samples at or before `now` are visible, and a sample missing from
 // the file is missing here too.
 import { sliceSeries, upperBound } from '../series.ts';
-import type { ClusterRef, LaunchProbeObservation, NodePoolObservation, PodProblem, ProbeResult, Sample, Series } from '../model.ts';
+import type { ClusterRef, LaunchProbeObservation, ProbeAttempt, NodePoolObservation, PodProblem, ProbeResult, Sample, Series } from '../model.ts';
 import { personOwnerOf } from '../clients/pod-owner.ts';
+import { hubOf } from '../detectors/launch-probe.ts';
 import type { ObserveRequest, Sources } from '../sources/source.ts';
 import { seriesId, type ScenarioData, type ScenarioSeries } from './openmetrics.ts';
 
@@ -55,8 +56,17 @@ export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOpti
   const pending = byLabel(data.series, 'binderwatch_nodepool_pending_pods', 'pool');
   const crashloops = data.series.filter((s) => s.metric === 'binderwatch_pod_crashlooping');
   const probes = byLabel(data.series, 'binderwatch_launch_probe_ok', 'repo');
+  // Extra launches, pre-drawn per repo and attempt number ("1", "2", …) at the probe run's time.
+  const extraProbes = data.series.filter((s) => s.metric === 'binderwatch_launch_probe_extra_ok');
   const binderUrl = opts.binderUrl ?? 'https://mybinder.org';
   const step = data.stepMs;
+
+  /** The extra launches the detector asked for, as far as the scenario drew them. */
+  const extraAttempts = (repo: string, t: number, n: number): ProbeAttempt[] =>
+    extraProbes
+      .filter((s) => s.labels.repo === repo && Number(s.labels.attempt) <= n)
+      .sort((x, y) => Number(x.labels.attempt) - Number(y.labels.attempt))
+      .flatMap((s) => s.samples.filter((p) => p.t === t).map((p): ProbeAttempt => ({ at: t, ok: p.v >= 1, extra: true, ...(p.v >= 1 ? {} : { error: 'the scenario records a failed launch' }) })));
 
   const sources: Sources = {
     trafficVsPods: {
@@ -109,7 +119,9 @@ export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOpti
           if (req.now - last.t > PROBE_STALE_MS) {
             results.push({ binderUrl, repo, at: req.now, ok: false, unknownReason: `no probe result since ${new Date(last.t).toISOString()}` });
           } else {
-            results.push({ binderUrl, repo, at: last.t, ok: last.v >= 1, error: last.v >= 1 ? undefined : 'the scenario records a failed probe' });
+            const result: ProbeResult = { binderUrl, repo, at: last.t, ok: last.v >= 1, error: last.v >= 1 ? undefined : 'the scenario records a failed probe' };
+            const extras = extraAttempts(repo, last.t, req.extraLaunches?.[hubOf(binderUrl)] ?? 0);
+            results.push(extras.length ? { ...result, attempts: extras } : result);
           }
         }
         return { results };

@@ -8,6 +8,7 @@ import type { LaunchPhase, ProbeAttempt, ProbeResult } from '../model.ts';
 import { redact, registerSecret } from '../redact.ts';
 import { buildUrl, MessageLog, streamLaunch, type FetchLike, type LaunchEvent } from '../clients/binderhub.ts';
 import { contactServer, ensureServerGone, serverLocation, shutdownServer, type ServerRef } from '../clients/jupyterhub.ts';
+import { hubOf } from '../detectors/launch-probe.ts';
 import type { ObservationSource } from './source.ts';
 
 /** Progress of one probe, for live display. `phase` is a BinderHub phase, or contact / stop / done. */
@@ -172,21 +173,34 @@ const CONFIRMED_PHASES = new Set<string>(['resolve', 'build', 'launch']);
 /** The confirmation gets what is left of the first launch's timeout, but at least this. */
 const CONFIRMATION_MIN_MS = 60_000;
 
+const attemptOf = (r: ProbeResult): ProbeAttempt => ({ at: r.at, ok: r.ok, failedPhase: r.failedPhase, error: r.error });
+
 /**
  * One probe run: a launch that fails before a server exists is launched once more at
  * once, as Checkly and Datadog retry inside a run, so a one-off blip is not a failed
  * run. Both attempts are recorded; the run's result is the confirmation's. Both
  * together stay within one probe timeout plus a minute, inside the function's deadline.
+ * `extra` more launches follow (adaptive probing, asked for by the detector), one after
+ * the other within what is left of that same budget, each recorded as an extra attempt.
  */
-export async function runConfirmedProbe(target: ProbeTarget, settings: ProbeSettings, opts: ProbeOptions = {}): Promise<ProbeResult> {
+export async function runConfirmedProbe(target: ProbeTarget, settings: ProbeSettings, opts: ProbeOptions = {}, extra = 0): Promise<ProbeResult> {
   const started = performance.now();
-  const first = await runLaunchProbe(target, settings, opts);
-  if (first.ok || first.unknownReason || !CONFIRMED_PHASES.has(first.failedPhase!) || opts.signal?.aborted) return first;
   // Whole milliseconds: AbortSignal.timeout refuses a fraction.
-  const left = Math.max(CONFIRMATION_MIN_MS, Math.floor(settings.timeoutMs - (performance.now() - started)));
-  const second = await runLaunchProbe(target, { ...settings, timeoutMs: Math.min(settings.timeoutMs, left) }, opts);
-  const attempt = (r: ProbeResult): ProbeAttempt => ({ at: r.at, ok: r.ok, failedPhase: r.failedPhase, error: r.error });
-  return { ...second, at: first.at, attempts: [attempt(first), attempt(second)] };
+  const left = () => Math.floor(settings.timeoutMs + CONFIRMATION_MIN_MS - (performance.now() - started));
+  const first = await runLaunchProbe(target, settings, opts);
+  // Launching again is safe only after a success or a failure before any server existed (see CONFIRMED_PHASES).
+  const relaunchable = (r: ProbeResult) => !r.unknownReason && !opts.signal?.aborted && (r.ok || CONFIRMED_PHASES.has(r.failedPhase!));
+  let run = first;
+  if (!first.ok && relaunchable(first)) {
+    const second = await runLaunchProbe(target, { ...settings, timeoutMs: Math.min(settings.timeoutMs, Math.max(CONFIRMATION_MIN_MS, left() - CONFIRMATION_MIN_MS)) }, opts);
+    run = { ...second, at: first.at, attempts: [attemptOf(first), attemptOf(second)] };
+  }
+  const extras: ProbeAttempt[] = [];
+  for (let last = run; extras.length < extra && relaunchable(last) && left() >= CONFIRMATION_MIN_MS; ) {
+    last = await runLaunchProbe(target, { ...settings, timeoutMs: Math.min(settings.timeoutMs, left()) }, opts);
+    extras.push({ ...attemptOf(last), extra: true });
+  }
+  return extras.length ? { ...run, attempts: [...(run.attempts ?? []), ...extras] } : run;
 }
 
 /** Runs `fn` over `items` with at most `limit` running at once, keeping the order. */
@@ -214,11 +228,11 @@ export function launchProbeSource(cfg: LaunchProbeConfig, opts: LaunchProbeSourc
   // Configured credentials: masked for the life of the instance, not only during a run.
   for (const token of Object.values(opts.hubApiTokens ?? {})) registerSecret(token, 'instance');
   return {
-    async observe() {
+    async observe(req) {
       const targets: ProbeTarget[] = cfg.targets.flatMap((t) =>
         t.repos.map((repo) => ({ binderUrl: t.binderUrl, repo, hubUrl: t.hubUrl, hubApiToken: opts.hubApiTokens?.[t.binderUrl] })),
       );
-      return { results: await mapLimit(targets, cfg.concurrency, (t) => runConfirmedProbe(t, settings, opts)) };
+      return { results: await mapLimit(targets, cfg.concurrency, (t) => runConfirmedProbe(t, settings, opts, req.extraLaunches?.[hubOf(t.binderUrl)] ?? 0)) };
     },
     async recordTelemetry({ results }, telemetry) {
       for (const r of results) await telemetry.recordProbe(r);

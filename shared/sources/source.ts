@@ -12,6 +12,8 @@ export interface ObserveRequest {
   previousRunAt?: number;
   /** Older ranges [from, to] (epoch ms) the detector wants besides the lookback, e.g. to learn what normal is after a cold start. */
   historyRanges?: [number, number][];
+  /** Extra launches per hub (host of the binderUrl) the detector asks for while its evidence of failing launches is elevated. */
+  extraLaunches?: Record<string, number>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectLaunchProbe, type LaunchMemory } from '../../../shared/detectors/launch-probe.ts';
+import { detectLaunchProbe, ELEVATED_AT, EXTRA_LAUNCHES, extraLaunches, type LaunchMemory } from '../../../shared/detectors/launch-probe.ts';
 import { configSchema, launchProbeSchema } from '../../../shared/config/schema.ts';
 import type { Finding, ProbeResult } from '../../../shared/model.ts';
 import { nextAlertState, initialAlertState, type AlertState } from '../../../shared/alerting/lifecycle.ts';
@@ -268,5 +268,41 @@ describe('launchProbe: pages only for real failures', () => {
     const both = firings(1, failing, 3, () => ({ launchSuccess: 0.4, shortfall: true }))[0];
     expect(both.severity).toBe('critical');
     expect(both.summary).toContain('Corroborated: running pods imply launch success ≈ 40 %');
+  });
+});
+
+describe('adaptive probing', () => {
+  const cfg = launchProbeSchema.parse({});
+  const HUB = 'mybinder.org';
+  const memoryAt = (evidence: number): LaunchMemory => ({ evidence: { [HUB]: evidence, 'other.example': 0 }, failing: [], counted: {} });
+
+  it('asks for extra launches on a hub only while its evidence is at least ELEVATED_AT', () => {
+    expect(extraLaunches(undefined)).toBeUndefined();
+    expect(extraLaunches(memoryAt(ELEVATED_AT - 0.01))).toBeUndefined();
+    expect(extraLaunches(memoryAt(ELEVATED_AT))).toEqual({ [HUB]: EXTRA_LAUNCHES });
+    // One run whose first launch failed and whose confirmation worked is enough to look closer.
+    const retried = detectLaunchProbe({ results: [probe({ at: 0, ok: true, attempts: [{ at: 0, ok: false, failedPhase: 'launch' }, { at: 0, ok: true }] })] }, cfg, 0);
+    expect(extraLaunches(retried.memory)).toEqual({ [HUB]: EXTRA_LAUNCHES });
+  });
+
+  it("counts each extra launch's evidence: good ones clear a flake, failed ones fire sooner, and the alert names them", () => {
+    const start = memoryAt(2);
+    const extra = (ok: boolean) => ({ at: NOW, ok, extra: true as const, ...(ok ? {} : { failedPhase: 'launch' as const }) });
+    const good = detectLaunchProbe({ results: [probe({ ok: true, attempts: [extra(true), extra(true)] })] }, cfg, NOW, start);
+    // Three good launches: 2 + 3·ln(0.7/0.97) ≈ 1.0, below the mark again.
+    expect(good.memory.evidence[HUB]).toBeCloseTo(2 + 3 * Math.log(0.7 / 0.97), 9);
+    expect(extraLaunches(good.memory)).toBeUndefined();
+    expect(good.findings[0]).toMatchObject({ status: 'ok' });
+    expect(good.findings[0].summary).toContain('(extra launches: all 2 worked)');
+
+    const plain = detectLaunchProbe({ results: [probe({ ok: true })] }, cfg, NOW, start);
+    const bad = detectLaunchProbe({ results: [probe({ ok: true, attempts: [extra(false), extra(true)] })] }, cfg, NOW, start);
+    // A failed extra launch adds ln(0.3/0.03) to what the run alone says.
+    expect(bad.memory.evidence[HUB] - plain.memory.evidence[HUB]).toBeCloseTo(Math.log(10) + Math.log(0.7 / 0.97), 9);
+    expect(bad.findings[0].summary).toContain('(extra launches: #1 (launch) of 2 failed)');
+
+    const worse = detectLaunchProbe({ results: [probe({ ok: false, failedPhase: 'launch', attempts: [{ at: NOW, ok: false, failedPhase: 'launch' }, { at: NOW, ok: false, failedPhase: 'launch' }, extra(false), extra(true)] })] }, cfg, NOW, memoryAt(4));
+    expect(worse.findings[0]).toMatchObject({ status: 'problem' });
+    expect(worse.findings[0].summary).toContain('confirmed: the immediate second launch failed too) (extra launches: #1 (launch) of 2 failed)');
   });
 });

@@ -11,6 +11,12 @@ import { binderHealthSchema, launchProbeSchema } from '../../../shared/config/sc
 import type { LaunchPhase, ProbeResult } from '../../../shared/model.ts';
 import { binderHealthSource } from '../../../shared/sources/binder-health.ts';
 import { launchProbeSource, runLaunchProbe, type ProbeSettings } from '../../../shared/sources/launch-probe.ts';
+import { ELEVATED_AT, EXTRA_LAUNCHES, type LaunchMemory } from '../../../shared/detectors/launch-probe.ts';
+import { parseConfig } from '../../../shared/config/load.ts';
+import { silentLogger } from '../../../shared/log.ts';
+import { runCheck } from '../../../shared/pipeline/run-check.ts';
+import { MemoryStore } from '../../../shared/state/memory.ts';
+import { stateKeys } from '../../../shared/state/keys.ts';
 
 let hub: JupyterHubHandle;
 let binder: FakeBinderHub;
@@ -169,6 +175,40 @@ suite('launchProbeSource', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+suite('adaptive probing through a check run', () => {
+  it('launches each repo 2 more times only while the evidence is elevated, and stops every server it launched', async () => {
+    const repos = [fault('ok', 'adaptive-1'), fault('ok', 'adaptive-2')];
+    const config = parseConfig({
+      checks: { launchProbe: { targets: [{ binderUrl: binder.url, hubUrl: hub.url, repos }], timeout: '60s', idleTimeout: '20s', contactTimeout: '10s', stopConfirmTimeout: '20s', concurrency: 2 } },
+    });
+    const store = new MemoryStore();
+    const deps = { config, sources: { launchProbe: launchProbeSource(config.checks.launchProbe, { hubApiTokens: { [binder.url]: hub.adminToken }, stopBackoffMs: 50 }) }, store, notifiers: [], logger: silentLogger };
+    const launched = () => binder.launches.filter((l) => repos.includes(`${l.provider}/${l.spec}`));
+    const runOnce = async (t: number) => {
+      const before = launched().length;
+      await runCheck('launchProbe', deps, t);
+      return launched().length - before;
+    };
+    const t0 = Date.now();
+    // Nothing remembered: one launch per repo.
+    expect(await runOnce(t0)).toBe(2);
+    // The last run left the hub's evidence elevated (a first launch failed, say): each repo launches 1 + EXTRA_LAUNCHES times, all recorded.
+    const hubKey = new URL(binder.url).host;
+    const memory = (await store.get<LaunchMemory>(stateKeys.memory('launchProbe')))!;
+    await store.put(stateKeys.memory('launchProbe'), { ...memory.value, evidence: { [hubKey]: ELEVATED_AT + 0.5 } }, memory.version);
+    expect(await runOnce(t0 + 600_000)).toBe(2 * (1 + EXTRA_LAUNCHES));
+    const after = (await store.get<LaunchMemory>(stateKeys.memory('launchProbe')))!.value;
+    // Six good launches are evidence that the hub works: below the mark again, so the next run is plain.
+    expect(after.evidence[hubKey]).toBeLessThan(ELEVATED_AT);
+    expect(await runOnce(t0 + 1_200_000)).toBe(2);
+    // Every server the probe was handed is gone from the hub.
+    const users = launched().map((l) => l.user);
+    expect(users.every(Boolean)).toBe(true);
+    const active = await hub.activeServers();
+    expect(users.filter((u) => active.includes(u!))).toEqual([]);
   });
 });
 

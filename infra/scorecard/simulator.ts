@@ -3,7 +3,8 @@
 // aggregates: each arrival is one user who launches, waits for a node, works for a
 // lognormal session, leaves, and is culled later. Nodes are individual (packing,
 // cordons, a sick node), the autoscaler acts on pending pods after a lag, GA sees a
-// share of arrivals with gaps, probes launch twice when the first attempt fails.
+// share of arrivals with gaps, probes launch twice when the first attempt fails (and
+// up to EXTRA_LAUNCHES more, drawn apart, for when adaptive probing asks for them).
 // Output: a scenario (DESIGN §8) and its truth file.
 //
 // Only the seeded random source (infra/rng.ts) is shared with the other simulator, so
@@ -287,13 +288,13 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
     for (let i = 0; i < Math.min(need, room); i++) scaleUps.push(m + spec.pool.scaleUpLagMin);
 
     // Probes: each run launches, and launches again at once if the first attempt failed.
-    const probeLaunch = (r: Rng) => {
-      // Without room the probe's pod waits like any other: it times out only when no node can come (the pool is at its max).
-      const node = placeOn();
-      const full = node === undefined && nodes.length + scaleUps.length >= spec.pool.maxNodes;
-      return !full && r.bernoulli(spec.platform(t) * (1 - spec.probe.flake)) && !(node?.sick === true && r.bernoulli(SICK_NODE_FAILS));
-    };
     if (m >= 0 && t % (spec.probe.everyMin * MIN) === 0) {
+      const probeLaunch = (r: Rng) => {
+        // Without room the probe's pod waits like any other: it times out only when no node can come (the pool is at its max).
+        const node = placeOn();
+        const full = node === undefined && nodes.length + scaleUps.length >= spec.pool.maxNodes;
+        return !full && r.bernoulli(spec.platform(t) * (1 - spec.probe.flake)) && !(node?.sick === true && r.bernoulli(SICK_NODE_FAILS));
+      };
       for (const [repo, s] of probes) {
         let ok = false;
         for (let k = 0; k < spec.probe.attempts && !ok; k++) {

@@ -44,6 +44,8 @@ export const SCENARIO_SERIES: Readonly<Record<string, readonly string[]>> = {
   binderwatch_nodepool_pending_pods: ['pool'],
   binderwatch_pod_crashlooping: ['namespace', 'pod', 'node', 'owner'],
   binderwatch_launch_probe_ok: ['repo'],
+  // Extra launches of a probe run (adaptive probing), numbered from 1 by `attempt`; 1 = worked. Optional.
+  binderwatch_launch_probe_extra_ok: ['repo', 'attempt'],
 };
 
 /** Timestamps are seconds; 1e11 s is the year 5138, while 2018 in milliseconds is 1.5e12. */

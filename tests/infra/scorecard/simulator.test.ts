@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EXTRA_LAUNCHES } from '../../../shared/detectors/launch-probe.ts';
 import { formatScenario, parseScenario } from '../../../shared/scenario/openmetrics.ts';
 import { baseSpec, CASES, randomDay, steadyPods } from '../../../infra/scorecard/shapes.ts';
 import { MIN, simulateDay, type DaySpec } from '../../../infra/scorecard/simulator.ts';
@@ -111,6 +112,18 @@ describe('the scorecard simulator', () => {
     expect(failed(probes(2))).toBeLessThan(0.15);
     // Probe results are at probe times only (every 10 min on the clock).
     expect(probes(2).every((s) => s.t % (10 * MIN) === 0)).toBe(true);
+  });
+
+  it('draws the extra launches adaptive probing may ask for, per repo and attempt, at every probe run', () => {
+    const day = simulateDay(healthy({ probe: { repos: REPOS, everyMin: 10, attempts: 2, flake: 0.3 } }), 4).data.series;
+    const runs = day.filter((s) => s.metric === 'binderwatch_launch_probe_ok');
+    const extras = day.filter((s) => s.metric === 'binderwatch_launch_probe_extra_ok');
+    expect(extras.map((s) => [s.labels.repo, s.labels.attempt]).sort()).toEqual(REPOS.flatMap((r) => Array.from({ length: EXTRA_LAUNCHES }, (_, i) => [r, String(i + 1)])).sort());
+    for (const s of extras) expect(s.samples.map((x) => x.t)).toEqual(runs[0].samples.map((x) => x.t));
+    // Each is one launch: it fails as often as one attempt does.
+    const failed = extras.flatMap((s) => s.samples).filter((x) => x.v === 0).length / extras.flatMap((s) => s.samples).length;
+    expect(failed).toBeGreaterThan(0.2);
+    expect(failed).toBeLessThan(0.4);
   });
 });
 

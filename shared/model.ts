@@ -5,6 +5,9 @@
 export const CHECK_NAMES = ['launchProbe', 'binderHealth', 'trafficVsPods', 'nodeHeadroom', 'clusterHealth'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
+/** The key of a check's own "cannot see its sources" finding. */
+export const sourceFindingKey = (check: CheckName) => `${check}:source`;
+
 export type FindingStatus = 'ok' | 'problem' | 'unknown';
 export type Severity = 'warning' | 'critical';
 

@@ -73,15 +73,30 @@ async function buildTelemetry(env: Env, logger: Logger): Promise<Telemetry | und
   return cloudMonitoringTelemetry({ client: new MetricServiceClient(), projectId, logger });
 }
 
+/** What each check's source needs in the config: buildSources wires it when `met`, whyNotWired names `fields`. */
+const SOURCE_NEEDS: Record<CheckName, { met: (config: Config) => boolean; fields: string }> = {
+  launchProbe: { met: (c) => c.checks.launchProbe.targets.length > 0, fields: 'checks.launchProbe.targets' },
+  binderHealth: {
+    met: (c) => c.checks.binderHealth.binderUrls.length > 0 || c.checks.launchProbe.targets.length > 0,
+    fields: 'checks.binderHealth.binderUrls or checks.launchProbe.targets',
+  },
+  trafficVsPods: { met: (c) => Boolean(c.checks.trafficVsPods.demand && c.sources.prometheus), fields: 'checks.trafficVsPods.demand and sources.prometheus' },
+  nodeHeadroom: { met: (c) => c.checks.nodeHeadroom.pools.length > 0, fields: 'checks.nodeHeadroom.pools' },
+  clusterHealth: {
+    met: (c) => Boolean(c.checks.clusterHealth.cluster ?? c.checks.nodeHeadroom.pools[0] ?? c.sources.kubernetes?.kubeconfig),
+    fields: 'checks.clusterHealth.cluster, checks.nodeHeadroom.pools or sources.kubernetes.kubeconfig',
+  },
+};
+
 async function buildSources(config: Config, env: Env, store: StateStore, checks: CheckName[], logger: Logger): Promise<Sources> {
   const sources: Sources = {};
   // One credential for every Google API of these deps, so its token is fetched and cached once.
   let auth: ReturnType<typeof newGoogleAuth> | undefined;
   const googleAuth = () => (auth ??= newGoogleAuth());
-  const want = (c: CheckName) => checks.includes(c) && config.checks[c].enabled;
+  const want = (c: CheckName) => checks.includes(c) && config.checks[c].enabled && SOURCE_NEEDS[c].met(config);
   const { launchProbe, binderHealth, trafficVsPods, nodeHeadroom, clusterHealth } = config.checks;
 
-  if (want('launchProbe') && launchProbe.targets.length) {
+  if (want('launchProbe')) {
     const { launchProbeSource } = await import('./sources/launch-probe.ts');
     const hubApiTokens = Object.fromEntries(
       launchProbe.targets.flatMap((t) => (t.hubApiTokenEnv && env[t.hubApiTokenEnv] ? [[t.binderUrl, env[t.hubApiTokenEnv]!]] : [])),
@@ -89,7 +104,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
     sources.launchProbe = launchProbeSource(launchProbe, { hubApiTokens, logger });
   }
   const defaultBinderUrls = launchProbe.targets.map((t) => t.binderUrl);
-  if (want('binderHealth') && (binderHealth.binderUrls.length || defaultBinderUrls.length)) {
+  if (want('binderHealth')) {
     const { binderHealthSource } = await import('./sources/binder-health.ts');
     sources.binderHealth = binderHealthSource(binderHealth, { defaultBinderUrls });
   }
@@ -119,7 +134,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
   // With a kubeconfig (the CLI) the cluster is the kubeconfig's; otherwise it is named in the config.
   const configuredCluster = clusterHealth.cluster ?? nodeHeadroom.pools[0];
   const clusterRef = configuredCluster ?? (kubeconfig ? { project: '-', location: '-', cluster: 'kubeconfig' } : undefined);
-  if ((want('nodeHeadroom') && nodeHeadroom.pools.length) || (want('clusterHealth') && clusterRef)) {
+  if (want('nodeHeadroom') || want('clusterHealth')) {
     const k8s = await import('./clients/kubernetes.ts');
     // The GKE API (and its client library) only when a pool or a cluster without kubeconfig needs it.
     let gkeClient: Promise<GkeClient> | undefined;
@@ -148,7 +163,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
       }
       return reader;
     };
-    if (want('nodeHeadroom') && nodeHeadroom.pools.length) {
+    if (want('nodeHeadroom')) {
       const { nodeHeadroomSource } = await import('./sources/node-headroom.ts');
       const client = await gke();
       const pools = await Promise.all(nodeHeadroom.pools.map(async (ref) => ({ ref, gke: client, kube: await kubeFor(ref) })));
@@ -169,18 +184,9 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
   return sources;
 }
 
-/** What buildSources needs in the config to wire each check, as a person sets it. */
-const CHECK_NEEDS: Record<CheckName, string> = {
-  launchProbe: 'checks.launchProbe.targets',
-  binderHealth: 'checks.binderHealth.binderUrls or checks.launchProbe.targets',
-  trafficVsPods: 'checks.trafficVsPods.demand and sources.prometheus',
-  nodeHeadroom: 'checks.nodeHeadroom.pools',
-  clusterHealth: 'checks.clusterHealth.cluster, checks.nodeHeadroom.pools or sources.kubernetes.kubeconfig',
-};
-
 /** Why buildSources wired no source for a check, naming the fields to set. */
 export function whyNotWired(check: CheckName, config: Config): string {
-  return config.checks[check].enabled ? `nothing to watch (set ${CHECK_NEEDS[check]})` : `disabled (checks.${check}.enabled: false)`;
+  return config.checks[check].enabled ? `nothing to watch (set ${SOURCE_NEEDS[check].fields})` : `disabled (checks.${check}.enabled: false)`;
 }
 
 async function newGoogleAuth() {

@@ -7,7 +7,7 @@
 // findings, the model's band and the next memory out.
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
-import { shortTitle, type BandPoint, type Finding, type Series, type TrafficObservation } from '../model.ts';
+import { shortTitle, sourceFindingKey, type BandPoint, type Finding, type Series, type TrafficObservation } from '../model.ts';
 import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../series.ts';
 import { STEP_MS, fitModel, podsNear, predict, predictEach, type ModelCandidate, type Prediction, type TrafficModel } from './traffic-model.ts';
 import { TUNING } from './traffic-tuning.ts';
@@ -228,7 +228,7 @@ export function bandOf(g: Grid, model: TrafficModel, windowMin: number, sigmas: 
 function unknownFinding(what: string, summary: string): Finding {
   return {
     check: 'trafficVsPods',
-    key: 'trafficVsPods:source',
+    key: sourceFindingKey('trafficVsPods'),
     status: 'unknown',
     severity: 'warning',
     title: shortTitle(`Traffic vs pods cannot see ${what}`),

@@ -4,7 +4,7 @@
 import { detectors, type DetectorResult } from '../detectors/index.ts';
 import { ConflictError, UpstreamError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
-import { shortTitle, type BandPoint, type CheckName, type Finding, type ObservationByCheck } from '../model.ts';
+import { shortTitle, sourceFindingKey, type BandPoint, type CheckName, type Finding, type ObservationByCheck } from '../model.ts';
 import { cleanText } from '../redact.ts';
 import { stateKeys } from '../state/keys.ts';
 import type { Observed } from './observe.ts';
@@ -19,9 +19,6 @@ export interface Detected<C extends CheckName> {
   observation?: ObservationByCheck[C];
 }
 
-/** The key of a check's "cannot see its sources" alert. */
-const sourceKey = (check: CheckName) => `${check}:source`;
-
 export async function detect<C extends CheckName>(run: Run<C>, observed: Observed<C>): Promise<Detected<C>> {
   const { check, deps } = run;
   const { findings, band, memory, observation } = detectOrBlind(run, observed);
@@ -32,9 +29,9 @@ export async function detect<C extends CheckName>(run: Run<C>, observed: Observe
     });
   }
   // A fresh observation that works clears the "cannot see" alert of the source.
-  if (!findings.some((f) => f.key === sourceKey(check))) {
+  if (!findings.some((f) => f.key === sourceFindingKey(check))) {
     const summary = `${check} can see its sources`;
-    findings.push({ check, key: sourceKey(check), status: 'ok', severity: 'warning', title: summary, summary, runbook: [] });
+    findings.push({ check, key: sourceFindingKey(check), status: 'ok', severity: 'warning', title: summary, summary, runbook: [] });
   }
   return { findings, band, observation };
 }
@@ -58,7 +55,7 @@ function blind({ check, deps }: Run, error: unknown): DetectorResult {
     findings: [
       {
         check,
-        key: sourceKey(check),
+        key: sourceFindingKey(check),
         status: 'unknown',
         severity: 'warning',
         title: shortTitle(`${check} cannot see ${upstream}`),

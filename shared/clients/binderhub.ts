@@ -7,7 +7,7 @@ import type { HubHealth, HubHealthCheck, LaunchPhase } from '../model.ts';
 import { formatBytes, LIMITS } from '../limits.ts';
 import { cleanText, redactUrl, registerSecret } from '../redact.ts';
 import { realTimers, type Timers } from '../timers.ts';
-import { deadlineSignal, describeFetchError, noAnswerWithin, fetchSameOrigin, readHead, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
+import { deadlineSignal, describeFetchError, noAnswerWithin, fetchSameOrigin, readHead, readText, seconds, TooLargeError, type FetchLike } from './bounded-http.ts';
 
 export type { FetchLike } from './bounded-http.ts';
 
@@ -215,11 +215,11 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
   }
 
   const ctl = new AbortController();
-  const cancelOverall = timers.after(opts.timeoutMs, () => ctl.abort(new Deadline(`no ready within ${Math.round(opts.timeoutMs / 100) / 10} s`)));
+  const cancelOverall = timers.after(opts.timeoutMs, () => ctl.abort(new Deadline(`no ready within ${seconds(opts.timeoutMs)}`)));
   let cancelIdle = () => {};
   const armIdle = () => {
     cancelIdle();
-    cancelIdle = timers.after(opts.idleTimeoutMs, () => ctl.abort(new Deadline(`no event for ${Math.round(opts.idleTimeoutMs / 100) / 10} s`)));
+    cancelIdle = timers.after(opts.idleTimeoutMs, () => ctl.abort(new Deadline(`no event for ${seconds(opts.idleTimeoutMs)}`)));
   };
   const onCallerAbort = () => ctl.abort(new Deadline('cancelled'));
   opts.signal?.addEventListener('abort', onCallerAbort, { once: true });

@@ -48,8 +48,11 @@ export function describeFetchError(e: unknown): string {
   return cleanText(detail ? `${message} (${detail})` : message, LIMITS.errorTextChars);
 }
 
+/** A deadline as people read it in a message: seconds to one decimal (`0.3 s`, `20 s`). */
+export const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
 /** What a request that hit its deadline reports, e.g. `no answer within 2 s`. */
-export const noAnswerWithin = (timeoutMs: number) => `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
+export const noAnswerWithin = (timeoutMs: number) => `no answer within ${seconds(timeoutMs)}`;
 
 /** An answer past its byte limit; the message is the sentence a finding shows. */
 export class TooLargeError extends Error {

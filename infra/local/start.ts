@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../shared/config/load.ts';
+import { CHECK_NAMES } from '../../shared/model.ts';
 import { formatScenario, parseScenario } from '../../shared/scenario/openmetrics.ts';
 import { startBinderHub, type FakeBinderHub } from '../../tests/fakes/binderhub.ts';
 import { POOL_REF, startGoogleSide, type GoogleSide } from '../../tests/fakes/google-side.ts';
@@ -46,9 +47,10 @@ export function recipe(o: { configFile: string; dir: string; prometheusUrl: stri
     { command: `npx binderwatch replay --prometheus ${o.prometheusUrl} --html ${o.dir}/replay.html` },
     { command: `npx binderwatch report ${config} --from 2018-01-18T02:00:00Z --to 2018-01-18T20:00:00Z --html ${o.dir}/report.html` },
     { command: `npx binderwatch probe ${o.binderUrl} gh/binder-examples/requirements/HEAD` },
-    ...['launchProbe', 'binderHealth', 'trafficVsPods', 'nodeHeadroom', 'clusterHealth'].map((check) => ({ command: `npx binderwatch check ${check} ${config}` })),
-    ...['launch-probe', 'binder-health', 'traffic-vs-pods', 'node-headroom', 'cluster-health'].map((fn) => ({
-      command: `npm run dev:${fn}`,
+    ...CHECK_NAMES.map((check) => ({ command: `npx binderwatch check ${check} ${config}` })),
+    // The dev scripts are named after functions/<check in kebab-case>.ts.
+    ...CHECK_NAMES.map((check) => ({
+      command: `npm run dev:${check.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
       then: 'curl -s -X POST localhost:8080',
     })),
   ];

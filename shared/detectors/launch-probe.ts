@@ -118,7 +118,8 @@ function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservatio
   const why = stopFailed
     ? ''
     : corroborated
-      ? ` Corroborated: running pods imply launch success ≈ ${Math.round(traffic!.launchSuccess * 100)} %.`
+      ? // The traffic incident outlives a run whose own evaluation is mild: say which reading the number is.
+        ` Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ ${Math.round(traffic!.launchSuccess * 100)} % on its latest run).`
       : ` Probe evidence only${traffic ? `: running pods follow demand (implied launch success ≈ ${Math.round(traffic.launchSuccess * 100)} %)` : ''}.`;
   return {
     ...base,

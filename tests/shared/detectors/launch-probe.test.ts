@@ -98,7 +98,7 @@ describe('detectLaunchProbe, one run at a time', () => {
       {
         status: 'problem',
         severity: 'critical',
-        summary: 'Phase launch: the server did not start ("waiting for server to launch"); failing probes on mybinder.org add up to 4.6 (fires at 6.5). Corroborated: running pods imply launch success ≈ 30 %.',
+        summary: 'Phase launch: the server did not start ("waiting for server to launch"); failing probes on mybinder.org add up to 4.6 (fires at 6.5). Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 30 % on its latest run).',
       },
     ],
     ['a first failure with a traffic verdict 21 minutes old: it corroborates nothing', { failedPhase: 'launch' }, undefined, { at: NOW - 21 * MIN, launchSuccess: 0.3, shortfall: true }, { status: 'ok' }],
@@ -267,7 +267,7 @@ describe('launchProbe: pages only for real failures', () => {
     expect(alone.summary).toContain('Probe evidence only');
     const both = firings(1, failing, 3, () => ({ launchSuccess: 0.4, shortfall: true }))[0];
     expect(both.severity).toBe('critical');
-    expect(both.summary).toContain('Corroborated: running pods imply launch success ≈ 40 %');
+    expect(both.summary).toContain('Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 40 % on its latest run)');
   });
 });
 

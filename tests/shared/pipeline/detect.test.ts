@@ -26,7 +26,7 @@ describe('detect', () => {
     const traffic = { implied: { at: T0 - MIN, launchSuccess: 0.4, shortfall: true } };
     const corroborated = await detect(run, { memory: undefined, observation: { results: [failed] }, peerMemory: traffic });
     expect(statuses(corroborated.findings)[0]).toBe('launch:hub.example.org:gh/a/b/HEAD problem critical');
-    expect(corroborated.findings[0].summary).toContain('Corroborated: running pods imply launch success ≈ 40 %');
+    expect(corroborated.findings[0].summary).toContain('Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 40 % on its latest run)');
   });
 
   it("keeps what the detector remembers, for its next run", async () => {

@@ -1,7 +1,7 @@
 // Aggregates day records into the scorecard table, one row per incident kind.
 // The text layout is what other tools and people diff: keep it stable.
 import { KIND_OF_CHECK, type IncidentKind } from '../../shared/replay/score.ts';
-import type { DayRecord } from './score-day.ts';
+import { LAUNCH_TARGET_SUCCESS, type DayRecord } from './score-day.ts';
 
 export const KINDS: IncidentKind[] = ['levelling-off', 'launch-failure', 'headroom', 'sick-node'];
 
@@ -24,6 +24,8 @@ export interface Scorecard {
   replayedDays: number;
   rows: KindRow[];
   blindPer30Days: number;
+  /** Launch-failure incidents whose success fell to LAUNCH_TARGET_SUCCESS or below, timed from that crossing. */
+  successDrops: { incidents: number; within60: number; ttdMedianMin?: number };
 }
 
 /** Nearest-rank quantile of sorted numbers. */
@@ -57,7 +59,16 @@ export function aggregate(days: DayRecord[]): Scorecard {
       coldTtdMedianMin: quantile(coldTtd, 0.5),
     };
   });
-  return { days: days.length, replayedDays, rows, blindPer30Days: per30(days.reduce((n, d) => n + d.blindAlerts, 0)) };
+  const drops = incidents.flatMap((i) => (i.successDrop ? [i.successDrop] : []));
+  // A firing before the crossing (the slide was caught early) counts as 0.
+  const dropTtd = drops.flatMap((d) => (d.ttdMin === undefined ? [] : [Math.max(0, d.ttdMin)])).sort((a, b) => a - b);
+  return {
+    days: days.length,
+    replayedDays,
+    rows,
+    blindPer30Days: per30(days.reduce((n, d) => n + d.blindAlerts, 0)),
+    successDrops: { incidents: drops.length, within60: dropTtd.filter((m) => m <= 60).length, ttdMedianMin: quantile(dropTtd, 0.5) },
+  };
 }
 
 const pct = (a: number, b: number) => (b === 0 ? '–' : `${Math.round((100 * a) / b)} %`);
@@ -82,6 +93,11 @@ export function formatTable(card: Scorecard): string {
       ].join(' | ')} |`,
     );
   }
-  lines.push('', `${card.days} days, ${card.replayedDays.toFixed(1)} replayed; "cannot see" alerts: ${card.blindPer30Days.toFixed(1)} / 30 d (not counted as false).`);
+  const drops = card.successDrops;
+  lines.push(
+    '',
+    `${card.days} days, ${card.replayedDays.toFixed(1)} replayed; "cannot see" alerts: ${card.blindPer30Days.toFixed(1)} / 30 d (not counted as false).`,
+    `Launch success down to ${Math.round(LAUNCH_TARGET_SUCCESS * 100)} % or less: ${drops.incidents} incidents; a launch alert within 60 min of the crossing: ${drops.within60} (${pct(drops.within60, drops.incidents)}), median ${mins(drops.ttdMedianMin)}.`,
+  );
   return lines.join('\n');
 }

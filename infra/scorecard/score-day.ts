@@ -26,6 +26,8 @@ export interface IncidentRecord {
   resolvedEarlyAt?: string;
   /** Replayed with a fresh state store from onset + 60 min (history before visible). */
   coldStart?: { at: string; ttdMin?: number };
+  /** Launch-failure only: when platform success first fell to LAUNCH_TARGET_SUCCESS or below, and minutes from then to the first firing. */
+  successDrop?: { at: string; ttdMin?: number };
 }
 
 export interface DayRecord {
@@ -64,6 +66,26 @@ export function incidentRecords(alerts: ReplayAlert[], truth: Truth): { incident
     return rec;
   });
   return { incidents, falseAlerts: s.falseAlerts, blindAlerts: s.blindAlerts.length };
+}
+
+/** Issue 11's launch target: a drop to this success or below fires within an hour. */
+export const LAUNCH_TARGET_SUCCESS = 0.7;
+
+/**
+ * Marks the launch-failure incidents whose platform success fell to the target or
+ * below, timed from that minute: the scorecard's onset is the crossing of 80 % (or a
+ * full pool), so a slow slide counts its first hour before the target is even reached.
+ */
+export function markSuccessDrops(day: DayRecord, platform: (t: number) => number): DayRecord {
+  for (const rec of day.incidents) {
+    if (rec.kind !== 'launch-failure') continue;
+    let at: number | undefined;
+    for (let t = ms(rec.onset); t <= ms(rec.end) && at === undefined; t += MIN) if (platform(t) <= LAUNCH_TARGET_SUCCESS) at = t;
+    if (at === undefined) continue;
+    const fired = rec.ttdMin === undefined ? undefined : ms(rec.onset) + rec.ttdMin * MIN;
+    rec.successDrop = { at: new Date(at).toISOString(), ttdMin: fired === undefined ? undefined : (fired - at) / MIN };
+  }
+  return day;
 }
 
 export async function scoreDay(index: number, tags: string[], data: ScenarioData, truth: Truth, config: Config): Promise<DayRecord> {

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { randomDay } from './shapes.ts';
 import { simulateDay } from './simulator.ts';
-import { defaultReplayConfig, scoreDay } from './score-day.ts';
+import { defaultReplayConfig, markSuccessDrops, scoreDay } from './score-day.ts';
 
 export interface WorkerInput {
   indices: number[];
@@ -15,5 +15,5 @@ const config = defaultReplayConfig();
 for (const index of input.indices) {
   const { spec, tags } = randomDay(index, input.seed, { probeAttempts: input.probeAttempts });
   const { data, truth } = simulateDay(spec, input.seed + index);
-  parentPort!.postMessage(await scoreDay(index, tags, data, truth, config));
+  parentPort!.postMessage(markSuccessDrops(await scoreDay(index, tags, data, truth, config), spec.platform));
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReplayAlert } from '../../../shared/replay/replay.ts';
 import { aggregate, formatTable, KINDS, quantile } from '../../../infra/scorecard/report.ts';
 import { CASES, randomDay } from '../../../infra/scorecard/shapes.ts';
-import { coldStartDetection, defaultReplayConfig, incidentRecords, replayFrom, scoreDay } from '../../../infra/scorecard/score-day.ts';
+import { coldStartDetection, defaultReplayConfig, incidentRecords, markSuccessDrops, replayFrom, scoreDay, type DayRecord } from '../../../infra/scorecard/score-day.ts';
 import { MIN, simulateDay } from '../../../infra/scorecard/simulator.ts';
 import { runDays } from '../../../infra/scorecard/run.ts';
 
@@ -55,6 +55,33 @@ describe('scoring a day', () => {
   });
 });
 
+describe('timing launch alerts from the drop to 70 % success', () => {
+  const onset = Date.parse('2026-03-03T09:00:00.000Z');
+  // 75 % from the onset, exactly 70 % from 09:10.
+  const platform = (t: number) => (t - onset < 10 * MIN ? 0.75 : 0.7);
+  const day = (incidents: DayRecord['incidents']): DayRecord => ({ index: 0, tags: [], minutes: 720, incidents, falseAlerts: [], blindAlerts: 0 });
+  const launch = (ttdMin?: number, end = '2026-03-03T12:00:00.000Z') => ({ kind: 'launch-failure' as const, onset: '2026-03-03T09:00:00.000Z', end, ttdMin });
+
+  it('times a launch alert from the first minute at or below 70 %, and leaves other kinds alone', () => {
+    const marked = markSuccessDrops(day([launch(40), { ...launch(40), kind: 'levelling-off' }]), platform);
+    expect(marked.incidents[0].successDrop).toEqual({ at: '2026-03-03T09:10:00.000Z', ttdMin: 30 });
+    expect(marked.incidents[1].successDrop).toBeUndefined();
+  });
+
+  it('records a missed drop without a time, and none for an incident that never reached 70 %', () => {
+    const marked = markSuccessDrops(day([launch(undefined), launch(3, '2026-03-03T09:05:00.000Z')]), platform);
+    expect(marked.incidents[0].successDrop).toEqual({ at: '2026-03-03T09:10:00.000Z', ttdMin: undefined });
+    expect(marked.incidents[1].successDrop).toBeUndefined();
+  });
+
+  it('counts within the hour from the crossing, an alert before it as 0', () => {
+    const card = aggregate([markSuccessDrops(day([launch(5), launch(75), launch(undefined), launch(40)]), platform)]);
+    // ttd from the crossing: −5 → 0, 65, missed, 30.
+    expect(card.successDrops).toEqual({ incidents: 4, within60: 2, ttdMedianMin: 30 });
+    expect(formatTable(card)).toContain('Launch success down to 70 % or less: 4 incidents; a launch alert within 60 min of the crossing: 2 (50 %), median 30m.');
+  });
+});
+
 describe('the scorecard table', () => {
   it('takes nearest-rank quantiles', () => {
     expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.5)).toBe(5);
@@ -78,7 +105,7 @@ describe('the scorecard table', () => {
     expect(days.map((d) => d.index)).toEqual([0, 1]);
     const { spec, tags } = randomDay(1, 7, { probeAttempts: 2 });
     const { data, truth } = simulateDay(spec, 7 + 1);
-    expect(days[1]).toEqual(await scoreDay(1, tags, data, truth, defaultReplayConfig()));
+    expect(days[1]).toEqual(markSuccessDrops(await scoreDay(1, tags, data, truth, defaultReplayConfig()), spec.platform));
     const table = formatTable(aggregate(days));
     for (const kind of KINDS) expect(table).toContain(`| ${kind} |`);
     expect(table).toContain('2 days, 2.0 replayed');

@@ -32,6 +32,11 @@ export interface TrafficIncident {
    * pods back within this one's band, on both sides, is recovery too.
    */
   reference?: TrafficModel;
+  /**
+   * Launch success (share of normal) the shortfall over its longest horizon implied when it began:
+   * the fault's own model. Recovery must tell the pods from it, not only fit normal.
+   */
+  faultSuccess?: number;
 }
 
 export interface TrafficMemory {
@@ -105,6 +110,14 @@ interface Evaluation {
   sigma: number;
   /** Expected successful launches over the horizon. */
   arrivals: number;
+  /**
+   * Launch success, as a share of the model's, that explains the observed pods under
+   * the central candidate. The model is linear in s, so it is the share of the pods
+   * from launches over the horizon (the start's sessions decayed out) still there; the
+   * least surprised candidate (often a very long session) or all launches, departures
+   * ignored, would read it too high.
+   */
+  implied: number;
   model: ModelCandidate;
 }
 
@@ -134,11 +147,15 @@ function evaluate(g: Grid, model: TrafficModel, horizons: readonly number[], fir
     let chosen: Evaluation | undefined;
     for (const m of model.candidates) {
       const { p: expected, variance } = predict(start, g.af, k0, h, m);
-      const e = { horizon: h, expected, shortfall: expected - g.observed, sigma: Math.sqrt(variance + modelErrorAt(model, h) ** 2), arrivals: 0, model: m };
+      const e = { horizon: h, expected, shortfall: expected - g.observed, sigma: Math.sqrt(variance + modelErrorAt(model, h) ** 2), arrivals: 0, implied: 1, model: m };
       if (!chosen || z(e) < z(chosen)) chosen = e;
     }
     if (!chosen) continue;
     for (let k = k0; k < g.lastP; k++) chosen.arrivals += chosen.model.s * g.af[k];
+    const central = medianCandidate(model);
+    const launched = predict(0, g.af, k0, h, central).p;
+    const decayed = start * Math.exp(-h / central.W);
+    chosen.implied = Math.max(0, Math.min(1, (g.observed - decayed) / Math.max(launched, 1)));
     out.push(chosen);
   }
   return out;
@@ -164,7 +181,7 @@ function pinnedEvaluation(g: Grid, model: TrafficModel): Evaluation | undefined 
   const m = model.candidates.reduce((x, y) => (y.s < x.s ? y : x));
   let arrivals = 0;
   for (let j = k0; j < g.lastP; j++) arrivals += m.s * g.af[j];
-  return { horizon: h, expected: g.observed + arrivals, shortfall: arrivals, sigma: Math.sqrt(arrivals), arrivals, model: m };
+  return { horizon: h, expected: g.observed + arrivals, shortfall: arrivals, sigma: Math.sqrt(arrivals), arrivals, implied: 0, model: m };
 }
 
 /** Have the pods grown, over the recovery horizon, by most of the launches `m` expects? */
@@ -191,6 +208,18 @@ function withinBand(g: Grid, model: TrafficModel, firstStart: number, twoSided: 
   const checks = evaluate(g, { ...model, candidates: [medianCandidate(model)] }, TUNING.horizonsMin, firstStart);
   const informative = checks.some((e) => e.horizon >= TUNING.recoveryHorizonMin && e.arrivals >= TUNING.informativeSigmas * e.sigma);
   return informative && checks.every((e) => z(e) <= TUNING.recoverySigmas && (!twoSided || -z(e) <= TUNING.recoverySigmas));
+}
+
+/**
+ * Pods above what launches at the fault's success would give, by `recoverySigmas` at
+ * some horizon of the recovery's length or more. A partial fault (launches at 60 %)
+ * under a wide band can sit within the normal model's band too; then the band says
+ * nothing, and only pods the fault cannot explain are evidence that launches work.
+ */
+function beyondFault(g: Grid, model: TrafficModel, firstStart: number, faultSuccess: number): boolean {
+  const m = medianCandidate(model);
+  const fault = { ...model, candidates: [{ ...m, s: m.s * faultSuccess }] };
+  return evaluate(g, fault, TUNING.horizonsMin.filter((h) => h >= TUNING.recoveryHorizonMin), firstStart).some((e) => -z(e) >= TUNING.recoverySigmas);
 }
 
 /** The candidate with the median session length. */
@@ -364,8 +393,10 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const frozenReference = memory.incident?.reference;
   // Every candidate of it, not the central one: a shortfall and sessions that outlast it would cancel under one of them.
   const backToReference = frozenReference !== undefined && frozenReference.candidates.every((c) => withinBand(g, { ...frozenReference, candidates: [c] }, firstStart, true));
+  const faultSuccess = memory.incident?.faultSuccess;
+  const bandSaysRecovered = withinBand(g, model, firstStart, false) && (faultSuccess === undefined || beyondFault(g, model, firstStart, faultSuccess));
   // Pinned pods are never evidence that launches work, whatever band they sit in.
-  const inBand = !pinnedSpan && (withinBand(g, model, firstStart, false) || launchesWork(g, medianCandidate(model), firstStart) || backToReference);
+  const inBand = !pinnedSpan && (bandSaysRecovered || launchesWork(g, medianCandidate(model), firstStart) || backToReference);
   let incident: TrafficIncident | undefined = memory.incident;
   let nextExcluded = excluded;
   let recovered = false;
@@ -387,11 +418,12 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   } else if (shortfall) {
     // Pods far above an older model: what the current one learnt since may be a fault.
     const exceeded = againstReference.some((e) => -z(e) > cfg.sigmas);
-    incident = { since: now, model, runs: 1, ...(exceeded ? { reference } : {}) };
+    // The longest horizon counts the most launches: the steadiest estimate of the fault (a 5-minute one can read 0 %).
+    const longest = [...significant, ...(pinned ? [pinned] : [])].sort((x, y) => y.arrivals - x.arrivals)[0];
+    incident = { since: now, model, runs: 1, faultSuccess: longest.implied, ...(exceeded ? { reference } : {}) };
   }
 
   const worst = [...(significant.length && shortfall ? significant : evaluations)].sort((x, y) => z(y) - z(x))[0];
-  const impliedOf = (e: Evaluation) => Math.max(0, Math.min(1, 1 - e.shortfall / Math.max(e.arrivals, 1)));
   const snapshots = nextSnapshots(memory.snapshots ?? [], model, now, !incident && fullBaseline && model.fittedAt === now);
   const nextMemory: TrafficMemory = {
     // A model learnt before the incident stays the model after it, until clean data refits it.
@@ -404,7 +436,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     snapshots: recovered ? [] : snapshots,
     coldReference: memory.model ? coldReference : model,
     // Only a shortfall that held (an established incident) corroborates a failing probe.
-    implied: worst ? { at: now, launchSuccess: impliedOf(worst), shortfall: incident !== undefined && incident.runs >= ESTABLISH_RUNS } : undefined,
+    implied: worst ? { at: now, launchSuccess: worst.implied, shortfall: incident !== undefined && incident.runs >= ESTABLISH_RUNS } : undefined,
   };
   const result = (status: 'ok' | 'problem', title: string, summary: string, more: Partial<Finding> = {}): TrafficDetection => ({
     findings: [{ check: 'trafficVsPods', key: KEY, status, severity: cfg.severity, title: shortTitle(title), summary, runbook: status === 'ok' ? [] : RUNBOOK, ...more }],
@@ -428,7 +460,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
       `Running pods fell short of demand since ${utcMinute(incident.since)}; demand too patchy to judge right now (${Math.round(g.observed)} pods running), not resolved without evidence`,
     );
   }
-  const implied = impliedOf(worst);
+  const implied = worst.implied;
   const flatSince = flatSinceIndex(p, lastP);
   const flatText = flatSince < lastP - 5 ? `, flat since ${utcMinute(from + flatSince * STEP_MS)}` : '';
   const perMin = meanOf(a, last - 9, last + 1);

@@ -419,8 +419,8 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     // Pods far above an older model: what the current one learnt since may be a fault.
     const exceeded = againstReference.some((e) => -z(e) > cfg.sigmas);
     // The longest horizon counts the most launches: the steadiest estimate of the fault (a 5-minute one can read 0 %).
-    const longest = [...significant, ...(pinned ? [pinned] : [])].sort((x, y) => y.arrivals - x.arrivals)[0];
-    incident = { since: now, model, runs: 1, faultSuccess: longest.implied, ...(exceeded ? { reference } : {}) };
+    const steadiest = [...significant, ...(pinned ? [pinned] : [])].sort((x, y) => y.arrivals - x.arrivals)[0];
+    incident = { since: now, model, runs: 1, faultSuccess: steadiest.implied, ...(exceeded ? { reference } : {}) };
   }
 
   const worst = [...(significant.length && shortfall ? significant : evaluations)].sort((x, y) => z(y) - z(x))[0];
@@ -443,13 +443,21 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     memory: nextMemory,
     band,
   });
+  // Pods far above the model over its longest horizon are no shortfall, but "following demand"
+  // would be untrue: sessions run longer than the model knows (a stuck culler, a day unlike its
+  // history). Short horizons start from the observed pods and cannot tell.
+  const longest = evaluations.reduce<Evaluation | undefined>((x, y) => (!x || y.horizon > x.horizon ? y : x), undefined);
+  const farAbove = longest !== undefined && -z(longest) > cfg.sigmas;
   if (!incident) {
     return result(
       'ok',
-      recovered ? 'Launches work again: running pods back within the band' : 'Running pods follow demand',
+      recovered ? 'Launches work again: running pods back within the band' : farAbove ? 'Running pods above what demand implies' : 'Running pods follow demand',
       recovered
         ? `launches work again: running pods (${Math.round(g.observed)}) back within the model's band of what demand implies for ${formatDuration(TUNING.recoveryHoldMs)}`
-        : `running pods follow demand (${Math.round(g.observed)} running)`,
+        : farAbove
+          ? `running pods (${Math.round(g.observed)}) well above what demand implies (~${Math.round(longest.expected)} over the last ${longest.horizon} min): ` +
+            'sessions last longer than the model learnt (a stuck culler, or a day unlike its history); no shortfall, and the next refits learn it'
+          : `running pods follow demand (${Math.round(g.observed)} running)`,
     );
   }
   if (!worst) {

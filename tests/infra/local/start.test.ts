@@ -160,7 +160,8 @@ describe.skipIf(!stackAvailable('prometheus', 'promtool', 'jupyterhub', 'jupyter
     expect(health.stdout).toMatch(/^OK\s+\S+\s+health:127\.0\.0\.1:\d+$/m);
 
     const traffic = await check('trafficVsPods');
-    expect(traffic.stdout).toMatch(/trafficVsPods:levelling-off\n.*\n.*running/);
+    // Cold: the fit on the evening before sees the surge day's longer sessions as pods above demand (README).
+    expect(traffic.stdout).toMatch(/trafficVsPods:levelling-off\n.*\n\s+running pods \(\d+\) well above what demand implies/);
 
     const headroom = await check('nodeHeadroom');
     expect(headroom.code, headroom.stdout + headroom.stderr).toBe(1);

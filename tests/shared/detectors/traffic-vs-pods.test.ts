@@ -79,6 +79,16 @@ describe('trafficVsPods', () => {
     expect(statusAt(runs, 400)).toEqual(['ok']);
   });
 
+  it('says the pods run well above what demand implies when sessions grow longer, instead of "follow demand"; never a problem', () => {
+    // Sessions of 30 min from minute 300 last 150 (a stuck culler, a day unlike the history).
+    const runs = runOver(simulateTraffic({ minutes: 480, W: (m) => (m < 300 ? 30 : 150), demand: () => 10, seed: 3 }));
+    expect(problems(runs)).toEqual([]);
+    const above = runs.filter((r) => /^running pods \(\d+\) well above what demand implies \(~\d+ over the last 60 min\)/.test(r.findings[0].summary));
+    expect(above.length).toBeGreaterThan(0);
+    expect(above.every((r) => r.minute > 300)).toBe(true);
+    expect(runs.filter((r) => r.minute < 300).every((r) => r.findings[0].summary.startsWith('running pods follow demand') || r.findings[0].summary.startsWith('still learning'))).toBe(true);
+  });
+
   it('reports unknown, not ok, when demand data stops arriving', () => {
     const series = simulateTraffic({ minutes: 300, demand: () => 8, seed: 2 });
     const demand = series.demand.filter((s) => s.t < T0 + 280 * MIN);

@@ -471,7 +471,10 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const implied = worst.implied;
   const flatSince = flatSinceIndex(p, lastP);
   const flatText = flatSince < lastP - 5 ? `, flat since ${utcMinute(from + flatSince * STEP_MS)}` : '';
-  const perMin = meanOf(a, last - 9, last + 1);
+  // A gap of up to maxDemandGap at the end is judged on the last demand seen, carried over it: say so.
+  const seenPerMin = meanOf(a, last - 9, last + 1);
+  const perMin = Number.isFinite(seenPerMin) ? seenPerMin : meanOf(g.af, last - 9, last + 1);
+  const demandText = `demand ~${perMin.toFixed(1)}/min${Number.isFinite(seenPerMin) ? '' : ` (none seen for ${formatDuration((last - lastA) * STEP_MS)}: the last seen, carried over)`}`;
   const holding =
     incident.inBandSince !== undefined
       ? `; back within the model's band for ${formatDuration(now - incident.inBandSince)}, resolving after ${formatDuration(TUNING.recoveryHoldMs)}`
@@ -486,7 +489,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     pinned && !significant.length
       ? `Running pods pinned at ${Math.round(g.observed)} while people keep arriving`
       : `Running pods levelling off: ${Math.round(g.observed)} of ~${Math.round(worst.expected)} expected`,
-    `Running pods are levelling off while people keep arriving: demand ~${perMin.toFixed(1)}/min; ` +
+    `Running pods are levelling off while people keep arriving: ${demandText}; ` +
       `expected ~${Math.round(worst.expected)} running pods, observed ${Math.round(g.observed)}${flatText}; ` +
       `implied launch success ≈ ${Math.round(implied * 100)} % over the last ${worst.horizon} min${pinnedText}${holding}`,
     {

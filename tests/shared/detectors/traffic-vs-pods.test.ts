@@ -113,6 +113,17 @@ describe('trafficVsPods', () => {
     expect(runs.flatMap((r) => r.findings).some((f) => f.status === 'unknown')).toBe(false);
   });
 
+  it('names demand carried over a gap at the end instead of printing NaN', () => {
+    // Launches stop at minute 280; demand is last seen at minute 320, and at 330 the gap is maxDemandGap (10 min).
+    const series = simulateTraffic({ minutes: 331, demand: () => 10, success: (m) => (m >= 280 ? 0 : 0.95), seed: 2 });
+    const demand = series.demand.filter((s) => s.t <= T0 + 320 * MIN);
+    const last = runOver({ demand, pods: series.pods }, 0, 330).at(-1)!;
+    expect(last.minute).toBe(330);
+    expect(last.findings[0].status).toBe('problem');
+    expect(last.findings[0].summary).toMatch(/demand ~\d+\.\d\/min \(none seen for 10m: the last seen, carried over\); expected ~\d+/);
+    expect(last.findings[0].evidence?.demandPerMin).toBeGreaterThan(5);
+  });
+
   it('says it is still learning, and for how long, while there is not yet enough history', () => {
     const series = simulateTraffic({ minutes: 60, demand: () => 8, seed: 4 });
     const r = detectTrafficVsPods({ ...series, stepMs: MIN }, cfg, T0 + 59 * MIN);

@@ -50,10 +50,14 @@ export const TUNING = {
   demandFallShare: 0.15,
   /** …and by more than this many σ of Poisson noise in the two means. */
   demandFallSigmas: 3,
-  /** A steep drop: demand in the last 10 minutes below this share of the busiest 10 minutes of the last hour… */
+  /** A steep drop: demand in the last 10 minutes below this share of the busiest 10 minutes of the lookback… */
   steepDropShare: 0.5,
-  /** …the hour over which pods still drain what came before: session-length uncertainty is large there, stay quiet. */
-  steepDropLookbackMin: 60,
+  /**
+   * …the two hours over which pods still drain what came before: session-length
+   * uncertainty is large there, stay quiet. One hour left 8 of the scorecard's 22
+   * false levelling-off alerts, after it; a launch fault in that time is the probe's.
+   */
+  steepDropLookbackMin: 120,
   /** A model this old serves as the reference against slow slides a refit would follow. */
   referenceAgeMs: 2 * HOUR,
   /** Snapshot a clean model this often… */

@@ -289,7 +289,7 @@ function clean(ranges: [number, number][], excluded: [number, number][], from: n
   return out;
 }
 
-/** Demand falling (pods follow it down, which is no shortfall): gently over the last half hour, or steeply within the hour. */
+/** Demand falling (pods follow it down, which is no shortfall): gently over the last half hour, or steeply within the last two hours (TUNING.steepDropLookbackMin). */
 function demandFalling(a: Float64Array, last: number): boolean {
   const recent = meanOf(a, last - 9, last + 1);
   const earlier = meanOf(a, last - 29, last - 9);

@@ -1,5 +1,14 @@
 // Notifications the notifier tests share: one incident through its states, and a blind check.
+import { expect } from 'vitest';
 import type { AlertNotification } from '../../shared/alerting/notifier.ts';
+import { NotifyError } from '../../shared/errors.ts';
+
+/** Awaits a send that must fail, and returns its NotifyError. */
+export async function sendError(p: Promise<void>): Promise<NotifyError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(NotifyError);
+  return e as NotifyError;
+}
 
 const key = 'launch:mybinder.org:gh/binder-examples/requirements/HEAD';
 const since = '2026-11-24T10:02:00.000Z';

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpServer, type TestSmtpServer } from '../../../harnesses/smtp.ts';
-import { NotifyError } from '../../../../shared/errors.ts';
 import { buildPayload, emailNotifier } from '../../../../shared/alerting/notifiers/email.ts';
-import { firing, resolved } from '../../../helpers/alerts.ts';
+import { firing, resolved, sendError } from '../../../helpers/alerts.ts';
 
 const USER = 'binderwatch';
 const PASS = 'smtp-pa55word-for-tests';
@@ -17,12 +16,6 @@ afterAll(async () => {
 });
 
 const notifier = (url = smtp.url) => emailNotifier({ smtpUrl: url, from: 'binderwatch <alerts@example.org>', to: TO, timeoutMs: 5000 });
-
-async function sendError(p: Promise<void>): Promise<NotifyError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(NotifyError);
-  return e as NotifyError;
-}
 
 describe('email notifier against a real SMTP server', () => {
   it('delivers one message with both bodies and the subject to every recipient, after AUTH', async () => {

@@ -3,9 +3,8 @@ import { startFakeSlack, type FakeSlack } from '../../../fakes/slack.ts';
 import type { AlertNotification } from '../../../../shared/alerting/notifier.ts';
 import { buildThreadReply, memoryThreadStore, slackThreadNotifier, threadId, type ThreadStore } from '../../../../shared/alerting/notifiers/slack-thread.ts';
 import { buildPayload } from '../../../../shared/alerting/notifiers/slack.ts';
-import { NotifyError } from '../../../../shared/errors.ts';
 import { jsonLogger } from '../../../../shared/log.ts';
-import { firing, repeat, resolved } from '../../../helpers/alerts.ts';
+import { firing, repeat, resolved, sendError } from '../../../helpers/alerts.ts';
 
 const TOKEN = 'xoxb-1111-2222-threadtesttoken';
 const CHANNEL = 'C0123456789';
@@ -27,12 +26,6 @@ beforeEach(() => {
 
 const notifier = (store: ThreadStore, token = TOKEN) =>
   slackThreadNotifier({ botToken: token, channel: CHANNEL, threadStore: store, logger: jsonLogger((l) => logs.push(l)), apiUrl: slack.apiUrl, timeoutMs: 5000 });
-
-async function sendError(p: Promise<void>): Promise<NotifyError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(NotifyError);
-  return e as NotifyError;
-}
 
 describe('threaded Slack notifier against a loopback Web API', () => {
   it('keeps one parent per incident, updates it in place and threads the reminder and the resolution', async () => {

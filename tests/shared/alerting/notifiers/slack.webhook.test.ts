@@ -2,8 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../../../fakes/slack.ts';
 import type { AlertNotification } from '../../../../shared/alerting/notifier.ts';
 import { buildPayload, slackWebhookNotifier } from '../../../../shared/alerting/notifiers/slack.ts';
-import { NotifyError } from '../../../../shared/errors.ts';
-import { blind, firing, repeat, resolved } from '../../../helpers/alerts.ts';
+import { blind, firing, repeat, resolved, sendError } from '../../../helpers/alerts.ts';
 
 let slack: FakeSlack;
 beforeAll(async () => {
@@ -18,12 +17,6 @@ beforeEach(() => {
 });
 
 const notifier = (url = slack.webhookUrl) => slackWebhookNotifier({ webhookUrl: url, timeoutMs: 5000 });
-
-async function sendError(p: Promise<void>): Promise<NotifyError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(NotifyError);
-  return e as NotifyError;
-}
 
 describe('Slack webhook notifier against a loopback Slack', () => {
   it('posts each notification as the Block Kit message buildPayload made, and Slack accepts it', async () => {

@@ -110,15 +110,11 @@ interface Evaluation {
   sigma: number;
   /** Expected successful launches over the horizon. */
   arrivals: number;
-  /**
-   * Launch success, as a share of the model's, that explains the observed pods under
-   * the central candidate. The model is linear in s, so it is the share of the pods
-   * from launches over the horizon (the start's sessions decayed out) still there; the
-   * least surprised candidate (often a very long session) or all launches, departures
-   * ignored, would read it too high.
-   */
-  implied: number;
+  /** Observed pods at the horizon's start. */
+  start: number;
   model: ModelCandidate;
+  /** The central candidate of the model judged, to read the implied launch success with; none for pinned pods (nothing starts). */
+  central?: ModelCandidate;
 }
 
 const z = (e: Evaluation) => e.shortfall / e.sigma;
@@ -139,6 +135,7 @@ function modelErrorAt(model: TrafficModel, h: number): number {
 /** For each horizon, the pods expected from the observed start (index `firstStart` or later) by the candidate least surprised by what is observed. */
 function evaluate(g: Grid, model: TrafficModel, horizons: readonly number[], firstStart: number): Evaluation[] {
   const out: Evaluation[] = [];
+  const central = medianCandidate(model);
   for (const h of horizons) {
     const k0 = g.lastP - h;
     const start = podsNear(g.p, k0);
@@ -147,18 +144,28 @@ function evaluate(g: Grid, model: TrafficModel, horizons: readonly number[], fir
     let chosen: Evaluation | undefined;
     for (const m of model.candidates) {
       const { p: expected, variance } = predict(start, g.af, k0, h, m);
-      const e = { horizon: h, expected, shortfall: expected - g.observed, sigma: Math.sqrt(variance + modelErrorAt(model, h) ** 2), arrivals: 0, implied: 1, model: m };
+      const e = { horizon: h, expected, shortfall: expected - g.observed, sigma: Math.sqrt(variance + modelErrorAt(model, h) ** 2), arrivals: 0, start, model: m, central };
       if (!chosen || z(e) < z(chosen)) chosen = e;
     }
     if (!chosen) continue;
     for (let k = k0; k < g.lastP; k++) chosen.arrivals += chosen.model.s * g.af[k];
-    const central = medianCandidate(model);
-    const launched = predict(0, g.af, k0, h, central).p;
-    const decayed = start * Math.exp(-h / central.W);
-    chosen.implied = Math.max(0, Math.min(1, (g.observed - decayed) / Math.max(launched, 1)));
     out.push(chosen);
   }
   return out;
+}
+
+/**
+ * Launch success, as a share of the model's, that explains the observed pods under
+ * the central candidate. The model is linear in s, so it is the share of the pods
+ * from launches over the horizon (the start's sessions decayed out) still there; the
+ * least surprised candidate (often a very long session) or all launches, departures
+ * ignored, would read it too high. Read only for the evaluations a run reports.
+ */
+function impliedSuccess(g: Grid, e: Evaluation): number {
+  if (!e.central) return 0;
+  const launched = predict(0, g.af, g.lastP - e.horizon, e.horizon, e.central).p;
+  const decayed = e.start * Math.exp(-e.horizon / e.central.W);
+  return Math.max(0, Math.min(1, (g.observed - decayed) / Math.max(launched, 1)));
 }
 
 /**
@@ -181,7 +188,7 @@ function pinnedEvaluation(g: Grid, model: TrafficModel): Evaluation | undefined 
   const m = model.candidates.reduce((x, y) => (y.s < x.s ? y : x));
   let arrivals = 0;
   for (let j = k0; j < g.lastP; j++) arrivals += m.s * g.af[j];
-  return { horizon: h, expected: g.observed + arrivals, shortfall: arrivals, sigma: Math.sqrt(arrivals), arrivals, implied: 0, model: m };
+  return { horizon: h, expected: g.observed + arrivals, shortfall: arrivals, sigma: Math.sqrt(arrivals), arrivals, start: level, model: m };
 }
 
 /** Have the pods grown, over the recovery horizon, by most of the launches `m` expects? */
@@ -420,10 +427,11 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     const exceeded = againstReference.some((e) => -z(e) > cfg.sigmas);
     // The longest horizon counts the most launches: the steadiest estimate of the fault (a 5-minute one can read 0 %).
     const steadiest = [...significant, ...(pinned ? [pinned] : [])].sort((x, y) => y.arrivals - x.arrivals)[0];
-    incident = { since: now, model, runs: 1, faultSuccess: steadiest.implied, ...(exceeded ? { reference } : {}) };
+    incident = { since: now, model, runs: 1, faultSuccess: impliedSuccess(g, steadiest), ...(exceeded ? { reference } : {}) };
   }
 
   const worst = [...(significant.length && shortfall ? significant : evaluations)].sort((x, y) => z(y) - z(x))[0];
+  const implied = worst ? impliedSuccess(g, worst) : 0;
   const snapshots = nextSnapshots(memory.snapshots ?? [], model, now, !incident && fullBaseline && model.fittedAt === now);
   const nextMemory: TrafficMemory = {
     // A model learnt before the incident stays the model after it, until clean data refits it.
@@ -436,7 +444,7 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     snapshots: recovered ? [] : snapshots,
     coldReference: memory.model ? coldReference : model,
     // Only a shortfall that held (an established incident) corroborates a failing probe.
-    implied: worst ? { at: now, launchSuccess: worst.implied, shortfall: incident !== undefined && incident.runs >= ESTABLISH_RUNS } : undefined,
+    implied: worst ? { at: now, launchSuccess: implied, shortfall: incident !== undefined && incident.runs >= ESTABLISH_RUNS } : undefined,
   };
   const result = (status: 'ok' | 'problem', title: string, summary: string, more: Partial<Finding> = {}): TrafficDetection => ({
     findings: [{ check: 'trafficVsPods', key: KEY, status, severity: cfg.severity, title: shortTitle(title), summary, runbook: status === 'ok' ? [] : RUNBOOK, ...more }],
@@ -468,7 +476,6 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
       `Running pods fell short of demand since ${utcMinute(incident.since)}; demand too patchy to judge right now (${Math.round(g.observed)} pods running), not resolved without evidence`,
     );
   }
-  const implied = worst.implied;
   const flatSince = flatSinceIndex(p, lastP);
   const flatText = flatSince < lastP - 5 ? `, flat since ${utcMinute(from + flatSince * STEP_MS)}` : '';
   // A gap of up to maxDemandGap at the end is judged on the last demand seen, carried over it: say so.

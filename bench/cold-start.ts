@@ -28,9 +28,16 @@ export async function benchColdStart(): Promise<BenchRow[]> {
   const pkg = await buildPackage({ root: ROOT });
   const dir = unpackArchive(pkg.archive);
   const google = await startGoogleSide();
-  const [binder, slack, smtp] = await Promise.all([startBinderHub({ podQuota: 100 }), startFakeSlack(), startSmtpServer('bw', 'bench-pass')]);
+  const [binder, slack, smtp] = await Promise.all([
+    startBinderHub({ podQuota: 100 }),
+    startFakeSlack(),
+    startSmtpServer('bw', 'bench-pass'),
+  ]);
   const now = Date.now();
-  const series = (name: string, v: number) => [`# TYPE ${name} gauge`, ...Array.from({ length: 180 }, (_, m) => `${name} ${v} ${(now - (179 - m) * 60_000) / 1000}`)];
+  const series = (name: string, v: number) => [
+    `# TYPE ${name} gauge`,
+    ...Array.from({ length: 180 }, (_, m) => `${name} ${v} ${(now - (179 - m) * 60_000) / 1000}`),
+  ];
   const prometheus = await startPrometheus({
     openMetricsText: [...series('binder_launch_requests', 10), ...series('jupyterhub_running_servers', 430), '# EOF', ''].join('\n'),
   });
@@ -63,7 +70,10 @@ export async function benchColdStart(): Promise<BenchRow[]> {
       const cpu: number[] = [];
       let loaded = '';
       for (let i = 0; i < REPEATS; i++) {
-        const config = JSON.stringify({ ...setup, alerting: { state: { type: 'gcs', bucket: STATE_BUCKET, prefix: `bench-${b.target}-${i}/` } } });
+        const config = JSON.stringify({
+          ...setup,
+          alerting: { state: { type: 'gcs', bucket: STATE_BUCKET, prefix: `bench-${b.target}-${i}/` } },
+        });
         const t0 = performance.now();
         const f = await startFunction(dir, b.target, config, { node, env, countModules: true });
         const answer = await schedulerPost(f.port, b.target);

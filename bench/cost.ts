@@ -26,7 +26,16 @@ export type Prices = typeof PRICES;
 
 /** vCPU Cloud Run functions allocate by default for a memory size (functions/docs/configuring/memory). */
 export function defaultVcpu(memoryMiB: number): number {
-  const tiers: [number, number][] = [[128, 0.083], [256, 0.167], [512, 0.333], [1024, 0.583], [2048, 1], [8192, 2], [16384, 4], [32768, 8]];
+  const tiers: [number, number][] = [
+    [128, 0.083],
+    [256, 0.167],
+    [512, 0.333],
+    [1024, 0.583],
+    [2048, 1],
+    [8192, 2],
+    [16384, 4],
+    [32768, 8],
+  ];
   const tier = tiers.find(([mib]) => memoryMiB <= mib);
   if (!tier) throw new Error(`no Cloud Run functions tier for ${memoryMiB} MiB`);
   return tier[1];
@@ -89,14 +98,46 @@ export function monthlyCost(usage: CheckUsage[], a: CostAssumptions, prices: Pri
   const secretAccesses = startsPerFunction * usage.length * a.secrets;
   const f = a.freeTier;
   const lines: CostLine[] = [
-    { item: 'functions CPU', usage: `${Math.round(vcpuSeconds)} vCPU-s`, dollars: billable(vcpuSeconds, prices.runFree.vcpuSeconds, f) * prices.run.perVcpuSecond },
-    { item: 'functions memory', usage: `${Math.round(gibSeconds)} GiB-s`, dollars: billable(gibSeconds, prices.runFree.gibSeconds, f) * prices.run.perGibSecond },
-    { item: 'functions requests', usage: `${requests} requests`, dollars: (billable(requests, prices.runFree.requests, f) / 1e6) * prices.run.perMillionRequests },
-    { item: 'scheduler jobs', usage: `${usage.length} jobs`, dollars: billable(usage.length, prices.scheduler.freeJobs, f) * prices.scheduler.perJobMonth },
-    { item: 'secret versions', usage: `${a.secrets} versions`, dollars: billable(a.secrets, prices.secrets.freeVersions, f) * prices.secrets.perVersionMonth },
-    { item: 'secret accesses', usage: `${secretAccesses} accesses`, dollars: (billable(secretAccesses, prices.secrets.freeAccesses, f) / 1e4) * prices.secrets.perTenThousandAccesses },
-    { item: 'state writes (class A)', usage: `${stateWrites} ops`, dollars: (billable(stateWrites, prices.storage.freeClassA, f) / 1e3) * prices.storage.perThousandClassA },
-    { item: 'state reads (class B)', usage: `${stateReads} ops`, dollars: (billable(stateReads, prices.storage.freeClassB, f) / 1e3) * prices.storage.perThousandClassB },
+    {
+      item: 'functions CPU',
+      usage: `${Math.round(vcpuSeconds)} vCPU-s`,
+      dollars: billable(vcpuSeconds, prices.runFree.vcpuSeconds, f) * prices.run.perVcpuSecond,
+    },
+    {
+      item: 'functions memory',
+      usage: `${Math.round(gibSeconds)} GiB-s`,
+      dollars: billable(gibSeconds, prices.runFree.gibSeconds, f) * prices.run.perGibSecond,
+    },
+    {
+      item: 'functions requests',
+      usage: `${requests} requests`,
+      dollars: (billable(requests, prices.runFree.requests, f) / 1e6) * prices.run.perMillionRequests,
+    },
+    {
+      item: 'scheduler jobs',
+      usage: `${usage.length} jobs`,
+      dollars: billable(usage.length, prices.scheduler.freeJobs, f) * prices.scheduler.perJobMonth,
+    },
+    {
+      item: 'secret versions',
+      usage: `${a.secrets} versions`,
+      dollars: billable(a.secrets, prices.secrets.freeVersions, f) * prices.secrets.perVersionMonth,
+    },
+    {
+      item: 'secret accesses',
+      usage: `${secretAccesses} accesses`,
+      dollars: (billable(secretAccesses, prices.secrets.freeAccesses, f) / 1e4) * prices.secrets.perTenThousandAccesses,
+    },
+    {
+      item: 'state writes (class A)',
+      usage: `${stateWrites} ops`,
+      dollars: (billable(stateWrites, prices.storage.freeClassA, f) / 1e3) * prices.storage.perThousandClassA,
+    },
+    {
+      item: 'state reads (class B)',
+      usage: `${stateReads} ops`,
+      dollars: (billable(stateReads, prices.storage.freeClassB, f) / 1e3) * prices.storage.perThousandClassB,
+    },
   ];
   return { total: lines.reduce((sum, l) => sum + l.dollars, 0), lines };
 }

@@ -33,7 +33,13 @@ const round = (n: number) => Math.round(n * 10) / 10;
 export async function benchProbeOverhead(): Promise<{ name: string; value: string }[]> {
   const stack = await startStack();
   try {
-    const settings: ProbeSettings = { timeoutMs: 120_000, idleTimeoutMs: 30_000, contactTimeoutMs: 10_000, stopRetries: 2, stopConfirmTimeoutMs: 10_000 };
+    const settings: ProbeSettings = {
+      timeoutMs: 120_000,
+      idleTimeoutMs: 30_000,
+      contactTimeoutMs: 10_000,
+      stopRetries: 2,
+      stopConfirmTimeoutMs: 10_000,
+    };
     const probe = (ref: string) => runLaunchProbe({ binderUrl: stack.binderUrl, repo: `gh/binderwatch-fault/proxied/${ref}` }, settings);
     await probe('warm-up'); // module loading and the first connections are not the steady cost
 
@@ -43,10 +49,14 @@ export async function benchProbeOverhead(): Promise<{ name: string; value: strin
     const wallAll = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
 
-    const stats = (await (await fetch(`${stack.binderUrl}/_binderwatch/stats`)).json()) as { launches: LaunchRecord[]; upstreamMs: Record<string, number> };
+    const stats = (await (await fetch(`${stack.binderUrl}/_binderwatch/stats`)).json()) as {
+      launches: LaunchRecord[];
+      upstreamMs: Record<string, number>;
+    };
     const overheads = results.map((r) => {
       const launch = stats.launches.find((l) => `${l.provider}/${l.spec}` === r.repo);
-      if (!r.ok || !launch?.user || launch.hubMs === undefined) throw new Error(`probe of ${r.repo} failed: ${r.error ?? 'no launch record'}`);
+      if (!r.ok || !launch?.user || launch.hubMs === undefined)
+        throw new Error(`probe of ${r.repo} failed: ${r.error ?? 'no launch record'}`);
       const wall = Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0);
       const hub = launch.hubMs + (stats.upstreamMs[launch.user] ?? 0);
       return { wall, hub, beyond: wall - hub };

@@ -20,7 +20,8 @@ async function timeReplay(file: string, repeats = 3): Promise<{ parseMs: number;
     const t1 = performance.now();
     const alerts = await replay(data, config);
     const t2 = performance.now();
-    if (t2 - t1 < best.replayMs) best = { parseMs: t1 - t0, replayMs: t2 - t1, alerts: alerts.length, runs: Math.round((data.end - data.start) / 60_000) };
+    if (t2 - t1 < best.replayMs)
+      best = { parseMs: t1 - t0, replayMs: t2 - t1, alerts: alerts.length, runs: Math.round((data.end - data.start) / 60_000) };
   }
   return best;
 }
@@ -33,7 +34,10 @@ export async function benchReplay(): Promise<BenchRow[]> {
   ]) {
     const r = await timeReplay(file);
     rows.push({ name: `replay ${label}: parse`, value: `${r.parseMs.toFixed(0)} ms` });
-    rows.push({ name: `replay ${label}: all checks, ${r.runs} simulated minutes`, value: `${r.replayMs.toFixed(0)} ms (goal ≤ 1000 ms), ${r.alerts} alerts` });
+    rows.push({
+      name: `replay ${label}: all checks, ${r.runs} simulated minutes`,
+      value: `${r.replayMs.toFixed(0)} ms (goal ≤ 1000 ms), ${r.alerts} alerts`,
+    });
   }
   return rows;
 }

@@ -16,7 +16,10 @@ export async function benchScorecard(): Promise<BenchRow[]> {
   const scale = DEFAULT_DAYS / SLICE_DAYS;
   return [
     { name: `${SLICE_DAYS} days, 2 workers: wall`, value: `${wallS.toFixed(1)} s` },
-    { name: `${SLICE_DAYS} days: CPU (all threads)`, value: `${cpuS.toFixed(1)} s (${(cpuS / SLICE_DAYS).toFixed(2)} s per day, cold starts included)` },
+    {
+      name: `${SLICE_DAYS} days: CPU (all threads)`,
+      value: `${cpuS.toFixed(1)} s (${(cpuS / SLICE_DAYS).toFixed(2)} s per day, cold starts included)`,
+    },
     { name: `${DEFAULT_DAYS} days on 2 free cores (CPU / 2)`, value: `≈ ${((cpuS * scale) / 2 / 60).toFixed(1)} min (goal ≤ 5 min)` },
   ];
 }

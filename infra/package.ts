@@ -170,7 +170,11 @@ const ESM_CJS_SHIM = [
 ].join('\n');
 
 /** Package name of a bare import specifier: `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
-export const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+export const packageName = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /**
  * The npm packages our code imports, each with the repository's range; the
@@ -193,7 +197,10 @@ function declaredDependencies(externalized: Set<string>, ranges: Record<string, 
 function writeArchiveLock(root: string, outDir: string): void {
   copyFileSync(join(root, 'package-lock.json'), join(outDir, 'package-lock.json'));
   try {
-    execFileSync('npm', ['install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: outDir, stdio: 'pipe' });
+    execFileSync('npm', ['install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: outDir,
+      stdio: 'pipe',
+    });
   } catch (e) {
     const err = e as { stderr?: Buffer; message: string };
     throw new Error(`package: pruning package-lock.json failed (run \`npm ci\` first):\n${err.stderr?.toString() ?? err.message}`);

@@ -31,7 +31,10 @@ const MAX_CONFIG_ISSUES_SHOWN = 50;
 
 /** The config file is invalid; `issues` names each bad field. */
 export class ConfigError extends BinderwatchError {
-  constructor(public readonly issues: ConfigIssue[], source = 'config') {
+  constructor(
+    public readonly issues: ConfigIssue[],
+    source = 'config',
+  ) {
     // One problem, one line (scripts and CI logs read it whole); several, one line each.
     const line = (i: ConfigIssue) => printable(i.path ? `${i.path}: ${i.message}` : i.message);
     const shown = issues.slice(0, MAX_CONFIG_ISSUES_SHOWN).map((i) => `  ${line(i)}`);
@@ -42,7 +45,11 @@ export class ConfigError extends BinderwatchError {
 
 /** A scenario or truth file is invalid; names the line. */
 export class ScenarioError extends BinderwatchError {
-  constructor(message: string, public readonly line?: number, file = 'scenario') {
+  constructor(
+    message: string,
+    public readonly line?: number,
+    file = 'scenario',
+  ) {
     super(printable(line === undefined ? `${file}: ${message}` : `${file}:${line}: ${message}`));
   }
 }

@@ -40,13 +40,16 @@ export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLo
       const built = await deps;
       const result = await runCheck(check, built, now);
       // Still 200: Cloud Scheduler retrying would not make it watch anything; the answer and the log say what to set.
-      const reason = result.outcome !== 'skipped' ? undefined : hasConfig(env) ? `${check}: ${whyNotWired(check, built.config)}` : NO_CONFIG;
+      const reason =
+        result.outcome !== 'skipped' ? undefined : hasConfig(env) ? `${check}: ${whyNotWired(check, built.config)}` : NO_CONFIG;
       if (reason) logger.log('WARNING', 'check skipped', { check, reason });
       res.status(200).json({
         check,
         outcome: result.outcome,
         ...(reason && { reason }),
-        findings: result.findings.filter((f) => f.status !== 'ok').map((f) => ({ key: f.key, status: f.status, severity: f.severity, title: f.title, summary: f.summary })),
+        findings: result.findings
+          .filter((f) => f.status !== 'ok')
+          .map((f) => ({ key: f.key, status: f.status, severity: f.severity, title: f.title, summary: f.summary })),
         notifications: result.notifications.map((n) => ({ key: n.key, state: n.state, severity: n.severity })),
         undelivered: result.delivery.failed.map((f) => ({ channel: f.channel, error: f.error.message })),
       });

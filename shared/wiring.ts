@@ -36,7 +36,9 @@ function readKubeconfig<T>(path: string, load: (path: string) => T): T {
   try {
     return load(path);
   } catch (e) {
-    throw new ConfigError([{ path: 'sources.kubernetes.kubeconfig', message: `cannot read ${path}: ${(e as Error).message.split('\n')[0]}` }]);
+    throw new ConfigError([
+      { path: 'sources.kubernetes.kubeconfig', message: `cannot read ${path}: ${(e as Error).message.split('\n')[0]}` },
+    ]);
   }
 }
 
@@ -80,7 +82,10 @@ const SOURCE_NEEDS: Record<CheckName, { met: (config: Config) => boolean; fields
     met: (c) => c.checks.binderHealth.binderUrls.length > 0 || c.checks.launchProbe.targets.length > 0,
     fields: 'checks.binderHealth.binderUrls or checks.launchProbe.targets',
   },
-  trafficVsPods: { met: (c) => Boolean(c.checks.trafficVsPods.demand && c.sources.prometheus), fields: 'checks.trafficVsPods.demand and sources.prometheus' },
+  trafficVsPods: {
+    met: (c) => Boolean(c.checks.trafficVsPods.demand && c.sources.prometheus),
+    fields: 'checks.trafficVsPods.demand and sources.prometheus',
+  },
   nodeHeadroom: { met: (c) => c.checks.nodeHeadroom.pools.length > 0, fields: 'checks.nodeHeadroom.pools' },
   clusterHealth: {
     met: (c) => Boolean(c.checks.clusterHealth.cluster ?? c.checks.nodeHeadroom.pools[0] ?? c.sources.kubernetes?.kubeconfig),
@@ -139,7 +144,8 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
     // The GKE API (and its client library) only when a pool or a cluster without kubeconfig needs it.
     let gkeClient: Promise<GkeClient> | undefined;
     const gke = () =>
-      (gkeClient ??= (async () => new (await import('./clients/gke.ts')).GkeClient({ auth: await googleAuth(), rootUrl: endpoint(env, 'container') }))());
+      (gkeClient ??= (async () =>
+        new (await import('./clients/gke.ts')).GkeClient({ auth: await googleAuth(), rootUrl: endpoint(env, 'container') }))());
     const readers = new Map<string, Promise<InstanceType<typeof k8s.KubernetesReader>>>();
     // One Kubernetes reader per cluster, shared by its pools and by clusterHealth.
     const kubeFor = (ref: { project: string; location: string; cluster: string }) => {
@@ -186,7 +192,9 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
 
 /** Why buildSources wired no source for a check, naming the fields to set. */
 export function whyNotWired(check: CheckName, config: Config): string {
-  return config.checks[check].enabled ? `nothing to watch (set ${SOURCE_NEEDS[check].fields})` : `disabled (checks.${check}.enabled: false)`;
+  return config.checks[check].enabled
+    ? `nothing to watch (set ${SOURCE_NEEDS[check].fields})`
+    : `disabled (checks.${check}.enabled: false)`;
 }
 
 async function newGoogleAuth() {

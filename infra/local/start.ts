@@ -60,7 +60,9 @@ export function recipe(o: { configFile: string; dir: string; prometheusUrl: stri
 export function scenarioNowAndThen(text: string, now: number): string {
   const offset = Math.floor(now / MIN) * MIN - NOW_IN_2018;
   const { series } = parseScenario(text, SCENARIO);
-  return formatScenario({ series: series.map((s) => ({ ...s, samples: [...s.samples, ...s.samples.map((p) => ({ t: p.t + offset, v: p.v }))] })) });
+  return formatScenario({
+    series: series.map((s) => ({ ...s, samples: [...s.samples, ...s.samples.map((p) => ({ t: p.t + offset, v: p.v }))] })),
+  });
 }
 
 /** That night's cluster: 13 of the pool's 15 nodes, one cordoned; DaemonSet pods crash-looping on one node. */
@@ -69,14 +71,25 @@ function nightOfTheIncident(google: GoogleSide, now: number): void {
   const sick = name(7);
   google.kube.nodes = Array.from({ length: 13 }, (_, i) => fixtureNode(name(i), { pool: POOL_REF.pool, cordoned: i === 3 }));
   const crashLooping = (pod: string, owner: string) =>
-    fixturePod({ namespace: 'kube-system', name: pod, node: sick, created: now - 60 * MIN, owner, waiting: { reason: 'CrashLoopBackOff', lastFinished: now - MIN, restarts: 9 } });
-  google.kube.pods = [crashLooping('fluentd-gcp-v2.0.9-68p79', 'DaemonSet/fluentd-gcp-v2.0.9'), crashLooping('kube-proxy-x1c2v', 'DaemonSet/kube-proxy')];
+    fixturePod({
+      namespace: 'kube-system',
+      name: pod,
+      node: sick,
+      created: now - 60 * MIN,
+      owner,
+      waiting: { reason: 'CrashLoopBackOff', lastFinished: now - MIN, restarts: 9 },
+    });
+  google.kube.pods = [
+    crashLooping('fluentd-gcp-v2.0.9-68p79', 'DaemonSet/fluentd-gcp-v2.0.9'),
+    crashLooping('kube-proxy-x1c2v', 'DaemonSet/kube-proxy'),
+  ];
 }
 
 /** The port of a loopback URL the config names; the stack listens there and nowhere else. */
 function loopbackPort(url: string | undefined, field: string, file: string): number {
   const u = url === undefined ? undefined : new URL(url);
-  if (!u || u.hostname !== '127.0.0.1' || !u.port) throw new Error(`${file}: ${field} must be http://127.0.0.1:<port> for the local stack (is ${url ?? 'not set'})`);
+  if (!u || u.hostname !== '127.0.0.1' || !u.port)
+    throw new Error(`${file}: ${field} must be http://127.0.0.1:<port> for the local stack (is ${url ?? 'not set'})`);
   return Number(u.port);
 }
 
@@ -140,9 +153,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CLOUDSDK_CONFIG: join(absDir, 'gcloud'),
       GOOGLE_APPLICATION_CREDENTIALS: '',
     };
-    const envFile = ['# Written by `npm run local:stack`: the loopback Google side; no real credentials.', ...Object.entries(env).map(([k, v]) => `export ${k}='${v}'`), ''];
+    const envFile = [
+      '# Written by `npm run local:stack`: the loopback Google side; no real credentials.',
+      ...Object.entries(env).map(([k, v]) => `export ${k}='${v}'`),
+      '',
+    ];
     await writeFile(join(absDir, 'env.sh'), envFile.join('\n'));
-    return { prometheusUrl: prometheus.url, binderUrl: binder.url, hubUrl: hub.url, dir, env, steps: recipe({ configFile, dir, prometheusUrl: prometheus.url, binderUrl: binder.url }), stop };
+    return {
+      prometheusUrl: prometheus.url,
+      binderUrl: binder.url,
+      hubUrl: hub.url,
+      dir,
+      env,
+      steps: recipe({ configFile, dir, prometheusUrl: prometheus.url, binderUrl: binder.url }),
+      stop,
+    };
   } catch (e) {
     await stop();
     const text = String(e);

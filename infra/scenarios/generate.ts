@@ -156,8 +156,10 @@ function mybinder2018(): SimParams {
       [end, 3 * V],
     ]),
   });
-  const during = (from: number, to: number, inside: number, outside: number): Schedule => (t) =>
-    t >= from && t < to ? inside : outside;
+  const during =
+    (from: number, to: number, inside: number, outside: number): Schedule =>
+    (t) =>
+      t >= from && t < to ? inside : outside;
   return {
     ...base,
     platformSuccess: during(TIMES.faultOnset, TIMES.fix, 0.1 / USER_SUCCESS, 1),
@@ -331,7 +333,12 @@ function sickNodeAmongHealthy(): SimParams {
         [at(1, 20), at(2, 15)],
         [at(1, 30), at(2, 10)],
       ),
-      userPodCrash('jupyter-norvig-2dpytudes-2dz8x7c6v5', 'gke-prod-a-user-pool-5b7e4a1c-t7rj', [at(3, 35), at(5, 0)], [at(3, 40), at(4, 50)]),
+      userPodCrash(
+        'jupyter-norvig-2dpytudes-2dz8x7c6v5',
+        'gke-prod-a-user-pool-5b7e4a1c-t7rj',
+        [at(3, 35), at(5, 0)],
+        [at(3, 40), at(4, 50)],
+      ),
     ],
     incidents: [incident('sick-node', onset, deleted)],
   };

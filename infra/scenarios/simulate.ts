@@ -203,7 +203,7 @@ export function simulate(params: SimParams, seed: number): SimResult {
 
   const removeWhere = (pred: (p: Pod) => boolean, limit = Infinity): void => {
     let removed = 0;
-    for (let k = 0; k < running.length && removed < limit; ) {
+    for (let k = 0; k < running.length && removed < limit;) {
       if (pred(running[k])) {
         running.splice(k, 1);
         removed++;
@@ -284,10 +284,7 @@ export function simulate(params: SimParams, seed: number): SimResult {
       nodes = Math.max(nodes, Math.min(scaleUp.target, max));
       scaleUp = undefined;
     }
-    const wanted = Math.min(
-      max,
-      Math.max(pool.minNodes, cordoned + Math.ceil((running.length + pending.length) / pool.podsPerNode)),
-    );
+    const wanted = Math.min(max, Math.max(pool.minNodes, cordoned + Math.ceil((running.length + pending.length) / pool.podsPerNode)));
     if (wanted > nodes && !scaleUp) scaleUp = { ready: i + pool.scaleUpLagMin, target: wanted };
     surplusFor = wanted < nodes && !scaleUp ? surplusFor + 1 : 0;
     if (surplusFor >= pool.scaleDownAfterMin) {
@@ -340,9 +337,7 @@ export function simulate(params: SimParams, seed: number): SimResult {
     ...params.crashLoops.map((c) => ({
       metric: 'binderwatch_pod_crashlooping',
       labels: { namespace: c.namespace, pod: c.pod, node: c.node, owner: c.owner },
-      samples: trace.t
-        .filter((t) => t >= c.exists[0] && t < c.exists[1])
-        .map((t) => ({ t, v: inWindows(t, c.crashing) ? 1 : 0 })),
+      samples: trace.t.filter((t) => t >= c.exists[0] && t < c.exists[1]).map((t) => ({ t, v: inWindows(t, c.crashing) ? 1 : 0 })),
     })),
     ...probeSeries,
   ];

@@ -76,7 +76,17 @@ const mins = (m?: number) => (m === undefined ? '–' : `${Math.round(m)}m`);
 
 /** The table as Markdown (docs/scorecard.md and the terminal print the same text). */
 export function formatTable(card: Scorecard): string {
-  const head = ['kind', 'incidents', 'detected', 'ttd median', 'ttd p90', 'false / 30 d', 'resolved early', 'cold start detected', 'cold ttd median'];
+  const head = [
+    'kind',
+    'incidents',
+    'detected',
+    'ttd median',
+    'ttd p90',
+    'false / 30 d',
+    'resolved early',
+    'cold start detected',
+    'cold ttd median',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   for (const r of card.rows) {
     lines.push(

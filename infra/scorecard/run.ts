@@ -52,7 +52,12 @@ export async function runDays(opts: RunOptions): Promise<DayRecord[]> {
 }
 
 /** One simulated day printed like `binderwatch replay`: every alert, then each incident's score. */
-async function printDay(title: string, data: ScenarioData, truth: Truth, opts: { coldStartAt?: number; outDir?: string; fileName: string }): Promise<void> {
+async function printDay(
+  title: string,
+  data: ScenarioData,
+  truth: Truth,
+  opts: { coldStartAt?: number; outDir?: string; fileName: string },
+): Promise<void> {
   const config = defaultReplayConfig();
   process.stdout.write(`${title}\n`);
   if (opts.outDir) {
@@ -62,24 +67,31 @@ async function printDay(title: string, data: ScenarioData, truth: Truth, opts: {
     process.stdout.write(`wrote ${join(opts.outDir, opts.fileName)}.om and .truth.json\n`);
   }
   const from = opts.coldStartAt ?? data.start;
-  if (opts.coldStartAt) process.stdout.write(`cold start at ${new Date(from).toISOString()} with a fresh state store; earlier data visible as history\n`);
+  if (opts.coldStartAt)
+    process.stdout.write(`cold start at ${new Date(from).toISOString()} with a fresh state store; earlier data visible as history\n`);
   const alerts = await replayFrom(data, config, from);
   process.stdout.write('\n');
-  for (const a of alerts) process.stdout.write(`${a.at}  ${a.state.toUpperCase().padEnd(9)} ${a.severity.padEnd(8)} ${a.check.padEnd(13)} ${a.key}\n      ${a.summary}\n`);
+  for (const a of alerts)
+    process.stdout.write(
+      `${a.at}  ${a.state.toUpperCase().padEnd(9)} ${a.severity.padEnd(8)} ${a.check.padEnd(13)} ${a.key}\n      ${a.summary}\n`,
+    );
   if (alerts.length === 0) process.stdout.write('(no alerts)\n');
   process.stdout.write('\nscore against the truth:\n');
   const scored = incidentRecords(alerts, truth);
   for (const i of scored.incidents) {
     let what: string;
     if (opts.coldStartAt) {
-      const cold = Date.parse(i.end) > from ? coldStartDetection(alerts, i.kind, from, coldStartUntil(data, from, Date.parse(i.end))) : undefined;
+      const cold =
+        Date.parse(i.end) > from ? coldStartDetection(alerts, i.kind, from, coldStartUntil(data, from, Date.parse(i.end))) : undefined;
       what = cold?.ttdMin === undefined ? 'missed within 60 min of the cold start' : `detected +${cold.ttdMin}m after the cold start`;
     } else what = i.ttdMin === undefined ? 'missed' : `detected +${i.ttdMin}m after onset`;
     const early = i.resolvedEarlyAt ? `; resolved at ${i.resolvedEarlyAt} while it went on` : '';
     process.stdout.write(`  ${i.kind.padEnd(15)} ${i.onset} → ${i.end}  ${what}${early}\n`);
   }
   if (scored.incidents.length === 0) process.stdout.write('  no incidents\n');
-  process.stdout.write(`  false alerts: ${scored.falseAlerts.length}${scored.falseAlerts.map((a) => `\n    ${a.at} ${a.check} ${a.key}`).join('')}\n`);
+  process.stdout.write(
+    `  false alerts: ${scored.falseAlerts.length}${scored.falseAlerts.map((a) => `\n    ${a.at} ${a.check} ${a.key}`).join('')}\n`,
+  );
 }
 
 async function runCase(name: string, probeAttempts: number, outDir?: string): Promise<number> {
@@ -96,7 +108,10 @@ async function runCase(name: string, probeAttempts: number, outDir?: string): Pr
 async function runOneDay(index: number, seed: number, probeAttempts: number, outDir?: string): Promise<number> {
   const { spec, tags } = randomDay(index, seed, { probeAttempts });
   const { data, truth } = simulateDay(spec, seed + index);
-  await printDay(`day ${index} of seed ${seed} (${new Date(spec.start).toISOString().slice(0, 10)}): ${tags.join(', ')}`, data, truth, { outDir, fileName: `day-${index}` });
+  await printDay(`day ${index} of seed ${seed} (${new Date(spec.start).toISOString().slice(0, 10)}): ${tags.join(', ')}`, data, truth, {
+    outDir,
+    fileName: `day-${index}`,
+  });
   return 0;
 }
 
@@ -107,7 +122,9 @@ function details(records: DayRecord[]): string[] {
     const notes = [
       ...d.incidents.filter((i) => i.ttdMin === undefined).map((i) => `missed ${i.kind} ${i.onset.slice(11, 16)}`),
       ...d.incidents.filter((i) => i.resolvedEarlyAt).map((i) => `${i.kind} resolved early at ${i.resolvedEarlyAt!.slice(11, 16)}`),
-      ...d.incidents.filter((i) => i.coldStart && i.coldStart.ttdMin === undefined).map((i) => `${i.kind} missed after a cold start at ${i.coldStart!.at.slice(11, 16)}`),
+      ...d.incidents
+        .filter((i) => i.coldStart && i.coldStart.ttdMin === undefined)
+        .map((i) => `${i.kind} missed after a cold start at ${i.coldStart!.at.slice(11, 16)}`),
       ...d.falseAlerts.map((a) => `false ${a.check} ${a.at.slice(11, 16)} ${a.key}`),
     ];
     if (notes.length) out.push(`day ${d.index} (${d.tags.join(', ')}): ${notes.join('; ')}`);

@@ -49,11 +49,16 @@ const ms = (iso: string) => Date.parse(iso);
 
 /** Firings of a problem of `kind` in [from, to]. */
 function firingsOf(alerts: ReplayAlert[], kind: IncidentKind, from: number, to: number): ReplayAlert[] {
-  return alerts.filter((a) => a.state === 'firing' && a.status === 'problem' && KIND_OF_CHECK[a.check] === kind && ms(a.at) >= from && ms(a.at) <= to);
+  return alerts.filter(
+    (a) => a.state === 'firing' && a.status === 'problem' && KIND_OF_CHECK[a.check] === kind && ms(a.at) >= from && ms(a.at) <= to,
+  );
 }
 
 /** Incidents scored from a replay's alerts: time to detect and early resolves (no cold starts yet). */
-export function incidentRecords(alerts: ReplayAlert[], truth: Truth): { incidents: IncidentRecord[]; falseAlerts: ReplayAlert[]; blindAlerts: number } {
+export function incidentRecords(
+  alerts: ReplayAlert[],
+  truth: Truth,
+): { incidents: IncidentRecord[]; falseAlerts: ReplayAlert[]; blindAlerts: number } {
   const s = score(alerts, truth);
   const incidents = s.incidents.map((inc): IncidentRecord => {
     const rec: IncidentRecord = { kind: inc.kind, onset: inc.onset, end: inc.end };

@@ -49,7 +49,12 @@ const product =
     fs.reduce((acc, f) => acc * f(t), 1);
 
 /** Pods the arrivals `a` per minute keep running in steady state (Little's law, culling delay included). */
-export function steadyPods(a: number, userOk: number, sessionMeanMin: number, culler: { everyMin: number; idleMin: number } = CULLER): number {
+export function steadyPods(
+  a: number,
+  userOk: number,
+  sessionMeanMin: number,
+  culler: { everyMin: number; idleMin: number } = CULLER,
+): number {
   return a * userOk * (sessionMeanMin + culler.idleMin + culler.everyMin / 2);
 }
 
@@ -94,7 +99,12 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
   const weekday = new Date(start).getUTCDay();
   const weekend = weekday === 0 || weekday === 6;
   const tags = [weekend ? 'weekend' : 'weekday'];
-  const spec = baseSpec(start, 24 * 60, { repos: REPOS, everyMin: 10, attempts: opts.probeAttempts, flake: [0, 0.01, 0.03][Math.floor(rng.uniform() * 3)] });
+  const spec = baseSpec(start, 24 * 60, {
+    repos: REPOS,
+    everyMin: 10,
+    attempts: opts.probeAttempts,
+    flake: [0, 0.01, 0.03][Math.floor(rng.uniform() * 3)],
+  });
   spec.sessionMeanMin = between(rng, 20, 45);
   spec.sessionSigma = between(rng, 0.3, 1.1);
   spec.userOk = between(rng, 0.94, 0.99);
@@ -107,7 +117,12 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
   const base = diurnal(peak, between(rng, 0.2, 0.45), peakHour);
   const podsPerNode = 40 + Math.floor(rng.uniform() * 21);
   const peakNodes = steadyPods(peak, spec.userOk, spec.sessionMeanMin, spec.culler) / podsPerNode;
-  spec.pool = { ...spec.pool, podsPerNode, maxNodes: Math.max(6, Math.ceil(peakNodes / between(rng, 0.45, 0.72))), scaleUpLagMin: 3 + Math.floor(rng.uniform() * 5) };
+  spec.pool = {
+    ...spec.pool,
+    podsPerNode,
+    maxNodes: Math.max(6, Math.ceil(peakNodes / between(rng, 0.45, 0.72))),
+    scaleUpLagMin: 3 + Math.floor(rng.uniform() * 5),
+  };
   const peakTime = start + peakHour * HOUR;
   /** An event time in the busy part of the day, at least 3 h into it. */
   const busyTime = () => minute(Math.max(start + 3 * HOUR, peakTime + between(rng, -6, 3) * HOUR));
@@ -122,7 +137,14 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
       case 'capacity-exhaustion': {
         // A viral repo: demand well beyond what the max can hold.
         const k = between(rng, 1.8, 3);
-        factors.push(ramp([[at, 1], [at + between(rng, 1, 3) * HOUR, k], [at + 7 * HOUR, k], [at + 9 * HOUR, 1]]));
+        factors.push(
+          ramp([
+            [at, 1],
+            [at + between(rng, 1, 3) * HOUR, k],
+            [at + 7 * HOUR, k],
+            [at + 9 * HOUR, 1],
+          ]),
+        );
         spec.pool.maxNodes = Math.max(6, Math.ceil(peakNodes * between(rng, 1.05, 1.4)));
         break;
       }
@@ -136,7 +158,10 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
         const to = between(rng, 0.25, 0.6);
         const down = at + between(rng, 0.5, 2) * HOUR;
         const until = down + between(rng, 2, 6) * HOUR;
-        const slope = ramp([[at, 1], [down, to]]);
+        const slope = ramp([
+          [at, 1],
+          [down, to],
+        ]);
         spec.platform = (t) => (t < until ? slope(t) : 1);
         break;
       }
@@ -147,14 +172,28 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
         const k = between(rng, 1.4, 2.2);
         const up = at + between(rng, 0.5, 2) * HOUR;
         const hold = up + between(rng, 1, 4) * HOUR;
-        factors.push(ramp([[at, 1], [up, k], [hold, k], [hold + HOUR, 1]]));
+        factors.push(
+          ramp([
+            [at, 1],
+            [up, k],
+            [hold, k],
+            [hold + HOUR, 1],
+          ]),
+        );
         break;
       }
       case 'steep-drop': {
         // 80 % fewer people within the hour (a class ends, a link goes stale): healthy.
         const down = at + between(rng, 40, 60) * MIN;
         const low = down + between(rng, 2, 5) * HOUR;
-        factors.push(ramp([[at, 1], [down, 0.2], [low, 0.2], [low + 2 * HOUR, 1]]));
+        factors.push(
+          ramp([
+            [at, 1],
+            [down, 0.2],
+            [low, 0.2],
+            [low + 2 * HOUR, 1],
+          ]),
+        );
         break;
       }
       case 'plateau': {
@@ -205,7 +244,10 @@ function gradualDegradation(o: ShapeOptions): Shape {
   const spec = baseSpec(at(6), 10 * 60, caseProbe(o));
   spec.arrivals = () => 16;
   spec.sessionMeanMin = 25;
-  const slope = ramp([[at(9), 1], [at(10), 0.3 / 0.97]]);
+  const slope = ramp([
+    [at(9), 1],
+    [at(10), 0.3 / 0.97],
+  ]);
   spec.platform = (t) => (t < at(15) ? slope(t) : 1);
   spec.pool.maxNodes = 25;
   return { spec, tags: ['gradual-degradation'] };
@@ -228,7 +270,10 @@ export const CASES: NamedCase[] = [
       spec.sessionMeanMin = 25;
       spec.sessionSigma = 0.3;
       spec.culler = { everyMin: 2, idleMin: 5, stuck: [] };
-      const drop = ramp([[at(12), 1], [at(13), 3 / 18]]);
+      const drop = ramp([
+        [at(12), 1],
+        [at(13), 3 / 18],
+      ]);
       spec.arrivals = (t) => 18 * drop(t);
       spec.pool.maxNodes = 30;
       return { spec, tags: ['steep-drop'] };
@@ -251,7 +296,12 @@ export const CASES: NamedCase[] = [
     what: 'demand climbs 6 → 15/min between 09:00 and 13:00; nodes cross 80 % of the max (16) and stay: warn within 5 min of the crossing',
     shape: (o) => {
       const spec = baseSpec(at(6), 10 * 60, caseProbe(o));
-      spec.arrivals = (t) => 6 * ramp([[at(9), 1], [at(13), 2.5]])(t);
+      spec.arrivals = (t) =>
+        6 *
+        ramp([
+          [at(9), 1],
+          [at(13), 2.5],
+        ])(t);
       spec.pool.maxNodes = 16;
       return { spec, tags: ['surge'] };
     },

@@ -177,7 +177,8 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
     return n;
   };
   // Start at the node count the opening demand needs, so the history begins near steady state.
-  const openingPods = spec.arrivals(t0) * spec.userOk * spec.platform(t0) * (spec.sessionMeanMin + spec.culler.idleMin + spec.culler.everyMin / 2);
+  const openingPods =
+    spec.arrivals(t0) * spec.userOk * spec.platform(t0) * (spec.sessionMeanMin + spec.culler.idleMin + spec.culler.everyMin / 2);
   const opening = Math.min(spec.pool.maxNodes, Math.max(spec.pool.minNodes, Math.ceil(openingPods / spec.pool.podsPerNode)));
   for (let i = 0; i < opening; i++) newNode(first);
 
@@ -221,7 +222,8 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
     // Pods that failed to start, or were culled (the culler runs every few minutes unless stuck).
     const cullerRuns = (t / MIN) % spec.culler.everyMin === 0 && !inSpans(spec.culler.stuck, t);
     pods = pods.filter((p) => {
-      const gone = (p.failsAt !== undefined && p.failsAt <= m) || (cullerRuns && p.failsAt === undefined && p.leavesAt + spec.culler.idleMin <= m);
+      const gone =
+        (p.failsAt !== undefined && p.failsAt <= m) || (cullerRuns && p.failsAt === undefined && p.leavesAt + spec.culler.idleMin <= m);
       if (gone) removePod(p, m);
       return !gone;
     });
@@ -251,8 +253,25 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
         // fluentd (every node's DaemonSet) and the ingress controller break with the node's networking.
         const base = { node: n.name };
         crashLoops.push(
-          { labels: { ...base, namespace: 'kube-system', owner: 'DaemonSet/fluentd-gcp-v3.2.0', pod: `fluentd-gcp-v3.2.0-${hex(rng, 5)}` }, exists: t0, from: span[0], to: span[1], gone: span[1] },
-          { labels: { ...base, namespace: 'ingress', owner: 'ReplicaSet/ingress-nginx-controller-7f9c6b8d5', pod: `ingress-nginx-controller-7f9c6b8d5-${hex(rng, 5)}` }, exists: t0, from: span[0] + 3 * MIN, to: span[1], gone: span[1] },
+          {
+            labels: { ...base, namespace: 'kube-system', owner: 'DaemonSet/fluentd-gcp-v3.2.0', pod: `fluentd-gcp-v3.2.0-${hex(rng, 5)}` },
+            exists: t0,
+            from: span[0],
+            to: span[1],
+            gone: span[1],
+          },
+          {
+            labels: {
+              ...base,
+              namespace: 'ingress',
+              owner: 'ReplicaSet/ingress-nginx-controller-7f9c6b8d5',
+              pod: `ingress-nginx-controller-7f9c6b8d5-${hex(rng, 5)}`,
+            },
+            exists: t0,
+            from: span[0] + 3 * MIN,
+            to: span[1],
+            gone: span[1],
+          },
         );
       }
     }
@@ -327,12 +346,24 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
   for (const span of spec.userCrashLoops) {
     const name = `jupyter-${hex(rng, 6)}-2d${hex(rng, 8)}`;
     const node = nodes[Math.floor(rng.uniform() * nodes.length)]?.name ?? `gke-sim-${spec.pool.name}-${poolId}-0000`;
-    crashLoops.push({ labels: { namespace: 'prod', pod: name, node, owner: `Pod/${name}` }, exists: span[0], from: span[0], to: span[1], gone: span[1] });
+    crashLoops.push({
+      labels: { namespace: 'prod', pod: name, node, owner: `Pod/${name}` },
+      exists: span[0],
+      from: span[0],
+      to: span[1],
+      gone: span[1],
+    });
   }
   for (const span of spec.infraBlips) {
     const node = nodes[Math.floor(rng.uniform() * nodes.length)]?.name ?? `gke-sim-${spec.pool.name}-${poolId}-0000`;
     const pod = `hub-6d5f8b7c9-${hex(rng, 5)}`;
-    crashLoops.push({ labels: { namespace: 'prod', pod, node, owner: 'ReplicaSet/hub-6d5f8b7c9' }, exists: span[0] - 30 * MIN, from: span[0], to: span[1], gone: Infinity });
+    crashLoops.push({
+      labels: { namespace: 'prod', pod, node, owner: 'ReplicaSet/hub-6d5f8b7c9' },
+      exists: span[0] - 30 * MIN,
+      from: span[0],
+      to: span[1],
+      gone: Infinity,
+    });
   }
 
   const end = at(total - 1);
@@ -346,7 +377,9 @@ export function simulateDay(spec: DaySpec, seed: number): SimResult {
     { metric: 'binderwatch_nodepool_pending_pods', labels: pool, samples: pendingCount },
     ...crashLoops.map((c) => ({ metric: 'binderwatch_pod_crashlooping', labels: c.labels, samples: crashLoopSamples(c, t0, end) })),
     ...[...probes].map(([repo, samples]) => ({ metric: 'binderwatch_launch_probe_ok', labels: { repo }, samples })),
-    ...[...extraProbes].flatMap(([repo, series]) => series.map((samples, i) => ({ metric: 'binderwatch_launch_probe_extra_ok', labels: { repo, attempt: String(i + 1) }, samples }))),
+    ...[...extraProbes].flatMap(([repo, series]) =>
+      series.map((samples, i) => ({ metric: 'binderwatch_launch_probe_extra_ok', labels: { repo, attempt: String(i + 1) }, samples })),
+    ),
   ];
   const data: ScenarioData = { series, start: spec.start, end, stepMs: MIN };
   return { data, truth: truthOf(spec, trace), trace };
@@ -387,7 +420,10 @@ function spansOf(t: number[], bad: (i: number) => boolean, minMin = MIN_INCIDENT
  */
 function truthOf(spec: DaySpec, trace: SimTrace): Truth {
   const { t } = trace;
-  const launches = spansOf(t, (i) => spec.platform(t[i]) < LAUNCH_INCIDENT_BELOW || (trace.pending[i] > 0 && trace.nodes[i] >= spec.pool.maxNodes));
+  const launches = spansOf(
+    t,
+    (i) => spec.platform(t[i]) < LAUNCH_INCIDENT_BELOW || (trace.pending[i] > 0 && trace.nodes[i] >= spec.pool.maxNodes),
+  );
   const headroom = spansOf(t, (i) => trace.nodes[i] >= HEADROOM_SHARE * spec.pool.maxNodes, MIN_HEADROOM_MIN, MERGE_HEADROOM_MIN);
   const iso = (ms: number) => new Date(ms).toISOString();
   const last = t[t.length - 1];

@@ -21,7 +21,13 @@ export interface AlertChart {
   t: number[];
   yLabel: string;
   rightLabel?: string;
-  series: { label: string; values: (number | null)[]; style: 'line' | 'dashed' | 'step' | 'points'; color: 'observed' | 'expected' | 'demand' | 'limit' | 'muted' | 'ok' | 'failed'; axis?: 'right' }[];
+  series: {
+    label: string;
+    values: (number | null)[];
+    style: 'line' | 'dashed' | 'step' | 'points';
+    color: 'observed' | 'expected' | 'demand' | 'limit' | 'muted' | 'ok' | 'failed';
+    axis?: 'right';
+  }[];
   /** The detector's expected band (the alert fires below `low`). */
   band?: { low: (number | null)[]; high: (number | null)[] };
 }
@@ -83,7 +89,12 @@ export const chartSpecs: { [C in CheckName]?: ChartSpec<C> } = {
       const out: ChartPoints = {};
       for (const p of o.pools) {
         const nodes = freshValue(p.nodes, now);
-        out[`headroom:${p.pool}`] = { ...(nodes !== undefined ? { nodes } : {}), cordoned: p.cordoned, pending: p.pending, ...(Number.isFinite(p.max) && p.max !== null ? { max: p.max } : {}) };
+        out[`headroom:${p.pool}`] = {
+          ...(nodes !== undefined ? { nodes } : {}),
+          cordoned: p.cordoned,
+          pending: p.pending,
+          ...(Number.isFinite(p.max) && p.max !== null ? { max: p.max } : {}),
+        };
       }
       return out;
     },
@@ -123,7 +134,12 @@ export const chartSpecs: { [C in CheckName]?: ChartSpec<C> } = {
 };
 
 /** What this run saw, per finding key, from the observation the detector read (and its band). */
-export function chartPoints<C extends CheckName>(check: C, observation: ObservationByCheck[C], band: BandPoint[] | undefined, now: number): ChartPoints {
+export function chartPoints<C extends CheckName>(
+  check: C,
+  observation: ObservationByCheck[C],
+  band: BandPoint[] | undefined,
+  now: number,
+): ChartPoints {
   return chartSpecs[check]?.points(observation, band, now) ?? {};
 }
 

@@ -122,7 +122,11 @@ export async function deliverOwed(opts: {
       }
       const channels = o.channels.filter((c) => !accepted.has(c));
       if (channels.length && now - Date.parse(o.notification.at) > OWED_FOR_AT_MOST_MS) {
-        logger.log('ERROR', 'notification dropped: undeliverable for a day', { channels, alert: o.notification.key, state: o.notification.state });
+        logger.log('ERROR', 'notification dropped: undeliverable for a day', {
+          channels,
+          alert: o.notification.key,
+          state: o.notification.state,
+        });
       } else if (channels.length) {
         owed.push({ notification: o.notification, channels });
       }

@@ -39,7 +39,8 @@ export interface AlertState {
   /** Held back by a firing dependency (e.g. the hub's health alert). */
   heldBack?: boolean;
   /** `title` may be missing in state stored before titles existed. */
-  last?: Pick<Finding, 'status' | 'severity' | 'summary' | 'details' | 'evidence' | 'runbook' | 'links'> & Partial<Pick<Finding, 'title'>> & { at: number };
+  last?: Pick<Finding, 'status' | 'severity' | 'summary' | 'details' | 'evidence' | 'runbook' | 'links'> &
+    Partial<Pick<Finding, 'title'>> & { at: number };
   owed: OwedNotification[];
   /** Counts notifications, so each gets a distinct id. */
   seq: number;
@@ -71,7 +72,9 @@ export function asAlertState(value: unknown): AlertState | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const v = value as Partial<AlertState>;
   const counts = [v.seq, v.consecutiveOk, v.consecutiveUnknown].every((n) => typeof n === 'number' && Number.isFinite(n));
-  return typeof v.key === 'string' && PHASES.has(v.phase) && typeof v.recent === 'string' && Array.isArray(v.owed) && counts ? (value as AlertState) : undefined;
+  return typeof v.key === 'string' && PHASES.has(v.phase) && typeof v.recent === 'string' && Array.isArray(v.owed) && counts
+    ? (value as AlertState)
+    : undefined;
 }
 
 export function initialAlertState(key: string, check: CheckName): AlertState {
@@ -80,7 +83,14 @@ export function initialAlertState(key: string, check: CheckName): AlertState {
 
 /** Glob with `*` (any run of characters) and `?` (one character). */
 export function globMatch(pattern: string, text: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+  );
   return re.test(text);
 }
 

@@ -19,7 +19,8 @@ const STATE_TYPES = ['memory', 'file'];
  */
 function localHint(error: string, config: Config, file: string): string | undefined {
   const hints: string[] = [];
-  if (config.alerting.state.type === 'gcs' && error.startsWith('gcs:')) hints.push(`the state is in GCS (alerting.state in ${file}): --state memory keeps it in memory for this run`);
+  if (config.alerting.state.type === 'gcs' && error.startsWith('gcs:'))
+    hints.push(`the state is in GCS (alerting.state in ${file}): --state memory keeps it in memory for this run`);
   if (/default credentials/i.test(error)) hints.push('no Google credentials on this machine: gcloud auth application-default login');
   if (!hints.length) return undefined;
   return `${hints.join('; ')}; or try every check locally, without Google: README "Run it locally" (npm run local:stack, then --config infra/local/binderwatch.local.yaml)`;
@@ -32,12 +33,16 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
     options: { config: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
   const check = positionals[0] as CheckName;
-  if (!CHECK_NAMES.includes(check)) throw new ConfigError([{ path: '<check>', message: `expected one of ${CHECK_NAMES.join(', ')}` }], 'arguments');
+  if (!CHECK_NAMES.includes(check))
+    throw new ConfigError([{ path: '<check>', message: `expected one of ${CHECK_NAMES.join(', ')}` }], 'arguments');
   if (!values.config) throw new ConfigError([{ path: '--config', message: 'required' }], 'arguments');
-  if (values.state !== undefined && !STATE_TYPES.includes(values.state)) throw new ConfigError([{ path: '--state', message: `expected ${STATE_TYPES.join(' or ')}` }], 'arguments');
+  if (values.state !== undefined && !STATE_TYPES.includes(values.state))
+    throw new ConfigError([{ path: '--state', message: `expected ${STATE_TYPES.join(' or ')}` }], 'arguments');
   const loaded = await loadConfig(values.config);
   // The store's own defaults (the file store's directory) come from the schema.
-  const config: Config = values.state ? { ...loaded, alerting: { ...loaded.alerting, state: parseConfig({ alerting: { state: { type: values.state } } }).alerting.state } } : loaded;
+  const config: Config = values.state
+    ? { ...loaded, alerting: { ...loaded.alerting, state: parseConfig({ alerting: { state: { type: values.state } } }).alerting.state } }
+    : loaded;
   if (!config.checks[check].enabled) {
     io.stderr.write(`binderwatch: ${check} is disabled in ${values.config} (checks.${check}.enabled: false)\n`);
     return EXIT.invalid;
@@ -62,7 +67,9 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
     }
   }
   // A source that could not see for want of Google credentials is a finding, not an error: the hint goes under it.
-  const blindHint = result.findings.map((f) => (f.status === 'unknown' ? localHint(f.summary, config, values.config!) : undefined)).find(Boolean);
+  const blindHint = result.findings
+    .map((f) => (f.status === 'unknown' ? localHint(f.summary, config, values.config!) : undefined))
+    .find(Boolean);
   if (blindHint) io.stderr.write(`binderwatch: ${blindHint}\n`);
   return result.outcome === 'problem' ? EXIT.problem : result.outcome === 'unknown' ? EXIT.unknown : EXIT.ok;
 }

@@ -1,5 +1,4 @@
 // `binderwatch <command>`: replay, schema, validate, probe, check.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +52,10 @@ function alertLine(a: ReplayAlert, tz: string): string {
 function scoreText(s: Score): string {
   const lines = ['', 'Score against the truth file:'];
   for (const i of s.incidents) {
-    const ttd = i.timeToDetectMs === undefined ? 'MISSED' : `detected ${i.timeToDetectMs < 0 ? '-' : '+'}${formatDuration(Math.abs(i.timeToDetectMs))} after onset`;
+    const ttd =
+      i.timeToDetectMs === undefined
+        ? 'MISSED'
+        : `detected ${i.timeToDetectMs < 0 ? '-' : '+'}${formatDuration(Math.abs(i.timeToDetectMs))} after onset`;
     lines.push(`  ${i.kind.padEnd(15)} onset ${i.onset}  ${ttd}`);
   }
   lines.push(`  false alerts: ${s.falseAlerts.length}${s.falseAlerts.map((a) => `\n    ${a.at} ${a.check} ${a.key}`).join('')}`);
@@ -83,9 +85,11 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
       html: { type: 'string' },
     },
   });
-  if (values.format !== 'text' && values.format !== 'jsonl') throw new ConfigError([{ path: '--format', message: 'expected text or jsonl' }], 'arguments');
+  if (values.format !== 'text' && values.format !== 'jsonl')
+    throw new ConfigError([{ path: '--format', message: 'expected text or jsonl' }], 'arguments');
   const prometheusUrl = values.prometheus === undefined ? undefined : httpUrl.safeParse(values.prometheus);
-  if (prometheusUrl?.success === false) throw new ConfigError([{ path: '--prometheus', message: prometheusUrl.error.issues[0].message }], 'arguments');
+  if (prometheusUrl?.success === false)
+    throw new ConfigError([{ path: '--prometheus', message: prometheusUrl.error.issues[0].message }], 'arguments');
   const file = positionals[0] ? resolve(positionals[0]) : DEFAULT_SCENARIO;
   const truthFile = values.truth ?? (positionals[0] ? undefined : file.replace(/\.om$/, '.truth.json'));
   const config: Config = values.config ? await loadConfig(values.config) : parseConfig({ alerting: { state: { type: 'memory' } } });
@@ -105,7 +109,11 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   const writePage = async (out: NodeJS.WritableStream) => {
     if (!values.html) return;
     const { writeReport } = await import('../report/html.ts');
-    const page = reportData(data, runs, { title: `Incident report: ${basename(file)}`, timeZone: tz, facts: (await readFactsOf(file))?.timeline });
+    const page = reportData(data, runs, {
+      title: `Incident report: ${basename(file)}`,
+      timeZone: tz,
+      facts: (await readFactsOf(file))?.timeline,
+    });
     out.write(`Incident report page: ${await writeReport(resolve(values.html), page)}\n`);
   };
   if (values.format === 'jsonl') {
@@ -115,7 +123,9 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   }
   const alerts = await replay(data, config, { notifiers, onRun });
   const facts = (values.timeline && (await readFactsOf(file))?.timeline) || [];
-  io.stdout.write(`Replaying ${file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file} (${new Date(data.start).toISOString()} → ${new Date(data.end).toISOString()})\n`);
+  io.stdout.write(
+    `Replaying ${file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file} (${new Date(data.start).toISOString()} → ${new Date(data.end).toISOString()})\n`,
+  );
   if (facts.length) io.stdout.write('Alerts from binderwatch, interleaved with what the humans noticed (» lines):\n');
   io.stdout.write('\n');
   const events = [
@@ -190,7 +200,11 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
 /** Any failure as one line and an exit code, never a stack trace. */
 function reportError(e: unknown, io: CliIO): number {
   const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof ConfigError || e instanceof ScenarioError || (e as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS')) {
+  if (
+    e instanceof ConfigError ||
+    e instanceof ScenarioError ||
+    (e as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS')
+  ) {
     io.stderr.write(`binderwatch: ${message}\n`);
     return EXIT.invalid;
   }

@@ -96,15 +96,32 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
 
   // The config schema checks the flags the same way it checks a config file.
   const cfg = launchProbeSchema.safeParse({
-    targets: [{ binderUrl, repos: [repo], ...(values['hub-url'] ? { hubUrl: values['hub-url'] } : {}), ...(tokenVar ? { hubApiTokenEnv: tokenVar } : {}) }],
+    targets: [
+      {
+        binderUrl,
+        repos: [repo],
+        ...(values['hub-url'] ? { hubUrl: values['hub-url'] } : {}),
+        ...(tokenVar ? { hubApiTokenEnv: tokenVar } : {}),
+      },
+    ],
     ...(values.timeout ? { timeout: values.timeout } : {}),
     ...(values['idle-timeout'] ? { idleTimeout: values['idle-timeout'] } : {}),
   });
   if (!cfg.success) {
-    const flag: Record<string, string> = { timeout: '--timeout', idleTimeout: '--idle-timeout', binderUrl: '<binderUrl>', repos: '<provider/spec>', hubUrl: '--hub-url', hubApiTokenEnv: '--hub-token-env' };
+    const flag: Record<string, string> = {
+      timeout: '--timeout',
+      idleTimeout: '--idle-timeout',
+      binderUrl: '<binderUrl>',
+      repos: '<provider/spec>',
+      hubUrl: '--hub-url',
+      hubApiTokenEnv: '--hub-token-env',
+    };
     const lines = cfg.error.issues.map((i) => {
       const field = [...i.path].reverse().find((p) => typeof p === 'string' && p in flag) as string | undefined;
-      const message = field === 'hubUrl' && tokenVar && !values['hub-url'] ? 'is required with --hub-token-env: the hub API token is sent only to this origin' : i.message;
+      const message =
+        field === 'hubUrl' && tokenVar && !values['hub-url']
+          ? 'is required with --hub-token-env: the hub API token is sent only to this origin'
+          : i.message;
       return `binderwatch probe: ${field ? flag[field] : i.path.join('.')}: ${message}\n`;
     });
     io.stderr.write(lines.join('') + USAGE);
@@ -113,7 +130,9 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
 
   // With --json stdout carries only the result, so progress goes to stderr.
   const printer = values.json ? progressPrinter(io.stderr, false) : progressPrinter(io.stdout, io.isTTY);
-  const result = await runLaunchProbe({ binderUrl, repo, hubUrl: values['hub-url'], hubApiToken }, probeSettings(cfg.data), { onPhase: printer.update });
+  const result = await runLaunchProbe({ binderUrl, repo, hubUrl: values['hub-url'], hubApiToken }, probeSettings(cfg.data), {
+    onPhase: printer.update,
+  });
   printer.finish();
   io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : summary(result));
   return result.ok ? EXIT.ok : result.unknownReason ? EXIT.unknown : EXIT.problem;

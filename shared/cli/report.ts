@@ -18,12 +18,25 @@ const MAX_RANGE_MS = 7 * 24 * 3_600_000;
 
 function time(value: string | undefined, flag: string): number {
   const t = value === undefined ? NaN : Date.parse(value);
-  if (!Number.isFinite(t)) throw new ConfigError([{ path: flag, message: value === undefined ? 'required' : `expected an ISO time like 2018-01-18T12:00:00Z, got "${value}"` }], 'arguments');
+  if (!Number.isFinite(t))
+    throw new ConfigError(
+      [{ path: flag, message: value === undefined ? 'required' : `expected an ISO time like 2018-01-18T12:00:00Z, got "${value}"` }],
+      'arguments',
+    );
   return t;
 }
 
 export async function reportCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, html: { type: 'string' }, prometheus: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      html: { type: 'string' },
+      prometheus: { type: 'string' },
+    },
+  });
   if (!values.config) throw new ConfigError([{ path: '--config', message: 'required' }], 'arguments');
   if (!values.html) throw new ConfigError([{ path: '--html', message: 'required: the page to write' }], 'arguments');
   const from = time(values.from, '--from');
@@ -32,7 +45,8 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
   if (to - from > MAX_RANGE_MS) throw new ConfigError([{ path: '--to', message: 'a report covers at most 7 days' }], 'arguments');
   const config = await loadConfig(values.config);
   const prometheus = config.sources.prometheus;
-  if (!values.prometheus && !prometheus) throw new ConfigError([{ path: 'sources.prometheus', message: 'required for a report (or pass --prometheus URL)' }], values.config);
+  if (!values.prometheus && !prometheus)
+    throw new ConfigError([{ path: 'sources.prometheus', message: 'required for a report (or pass --prometheus URL)' }], values.config);
   const client = values.prometheus ? promqlClient({ url: values.prometheus }) : promqlClientFromConfig(prometheus!, io.env);
 
   // The detectors need their history before `from` to judge its first minutes.
@@ -40,7 +54,11 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
   const data = await scenarioFromPrometheus(client, { start: from - warmUp, end: to, stepMs: 60_000, metrics: [...SCENARIO_METRICS] });
   const runs: ReportRun[] = [];
   await replay(data, config, { onRun: (result, now) => runs.push({ now, result }) });
-  const page = reportData(data, runs, { title: `Incident report ${values.from} → ${values.to}`, timeZone: config.displayTimeZone, range: { from, to } });
+  const page = reportData(data, runs, {
+    title: `Incident report ${values.from} → ${values.to}`,
+    timeZone: config.displayTimeZone,
+    range: { from, to },
+  });
   io.stdout.write(`Incident report page: ${await writeReport(resolve(values.html), page)}\n`);
   return 0;
 }

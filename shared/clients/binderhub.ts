@@ -7,7 +7,17 @@ import type { HubHealth, HubHealthCheck, LaunchPhase } from '../model.ts';
 import { formatBytes, LIMITS } from '../limits.ts';
 import { cleanText, redactUrl, registerSecret } from '../redact.ts';
 import { realTimers, type Timers } from '../timers.ts';
-import { deadlineSignal, describeFetchError, noAnswerWithin, fetchSameOrigin, readHead, readText, seconds, TooLargeError, type FetchLike } from './bounded-http.ts';
+import {
+  deadlineSignal,
+  describeFetchError,
+  noAnswerWithin,
+  fetchSameOrigin,
+  readHead,
+  readText,
+  seconds,
+  TooLargeError,
+  type FetchLike,
+} from './bounded-http.ts';
 
 export type { FetchLike } from './bounded-http.ts';
 
@@ -25,7 +35,9 @@ export function joinUrl(base: string, path: string): string {
 export function buildUrl(binderUrl: string, repo: string): string {
   const [provider, ...spec] = repo.split('/');
   if (provider === 'git' && /^[a-z][a-z0-9+.-]*:$/i.test(spec[0] ?? '')) {
-    throw new Error(`git specs are "<url-escaped repository URL>/<ref>", e.g. git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/HEAD; got "${repo}"`);
+    throw new Error(
+      `git specs are "<url-escaped repository URL>/<ref>", e.g. git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/HEAD; got "${repo}"`,
+    );
   }
   if (!provider || spec.length === 0 || spec.some((s) => s === '')) {
     throw new Error(`expected provider/spec like "gh/org/repo/ref", got "${repo}"`);
@@ -229,7 +241,9 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
   // A deadline aborts the request; anything else that breaks it is the phase's failure.
   const broken = (phase: LaunchPhase, what: string, e: unknown) => {
     const reason = ctl.signal.reason;
-    return reason instanceof Deadline ? fail('timeout', `${reason.message} (last phase: ${clock.current})`) : fail(phase, `${what}: ${describeFetchError(e)}`);
+    return reason instanceof Deadline
+      ? fail('timeout', `${reason.message} (last phase: ${clock.current})`)
+      : fail(phase, `${what}: ${describeFetchError(e)}`);
   };
 
   try {
@@ -244,7 +258,10 @@ export async function streamLaunch(binderUrl: string, repo: string, opts: Launch
       return fail('resolve', `${redactUrl(binderUrl)} /build answered HTTP ${res.status}: ${await bodySnippet(res)}`);
     }
     if (!type.startsWith('text/event-stream') || !res.body) {
-      return fail('resolve', `${redactUrl(binderUrl)} /build answered ${type || 'no content type'} instead of an event stream: ${await bodySnippet(res)}`);
+      return fail(
+        'resolve',
+        `${redactUrl(binderUrl)} /build answered ${type || 'no content type'} instead of an event stream: ${await bodySnippet(res)}`,
+      );
     }
     // Between the headers and the first event BinderHub resolves the ref.
     clock.enter('resolve');
@@ -343,7 +360,10 @@ export function parseHealth(binderUrl: string, body: unknown): HubHealth {
       if (typeof c?.service !== 'string' || typeof c.ok !== 'boolean') throw new Error(`checks[${i}] lacks service or ok`);
       const used = num(c.total_pods);
       const total = num(c.quota);
-      const parts = [num(c.user_pods) !== undefined && `${c.user_pods} user pods`, num(c.build_pods) !== undefined && `${c.build_pods} build pods`];
+      const parts = [
+        num(c.user_pods) !== undefined && `${c.user_pods} user pods`,
+        num(c.build_pods) !== undefined && `${c.build_pods} build pods`,
+      ];
       const message = parts.filter(Boolean).join(', ');
       return {
         service: cleanText(c.service, 100),
@@ -359,7 +379,10 @@ export function parseHealth(binderUrl: string, body: unknown): HubHealth {
  * Reads BinderHub's /health. It answers 503 with the same JSON when a check fails, so
  * both are read; anything unreadable becomes a HubHealth with `error` and no checks.
  */
-export async function fetchHealth(binderUrl: string, opts: { timeoutMs: number; fetch?: FetchLike; signal?: AbortSignal }): Promise<HubHealth> {
+export async function fetchHealth(
+  binderUrl: string,
+  opts: { timeoutMs: number; fetch?: FetchLike; signal?: AbortSignal },
+): Promise<HubHealth> {
   const signal = deadlineSignal(opts.timeoutMs, opts.signal);
   let res: Response;
   try {

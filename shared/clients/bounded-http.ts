@@ -155,7 +155,9 @@ export async function fetchSameOrigin(url: string, init: RequestInit = {}, fetch
       throw new RedirectRefusedError(`HTTP ${res.status} to an invalid Location`);
     }
     if (!redirectAllowed(current, next)) {
-      throw new RedirectRefusedError(`HTTP ${res.status} redirect to ${redactUrl(next.href)} refused (another origin or a downgrade to http)`);
+      throw new RedirectRefusedError(
+        `HTTP ${res.status} redirect to ${redactUrl(next.href)} refused (another origin or a downgrade to http)`,
+      );
     }
     if (hop >= LIMITS.redirects) throw new RedirectRefusedError(`more than ${LIMITS.redirects} redirects`);
     current = next;

@@ -173,7 +173,8 @@ function minutesFromCoreReport(data: unknown, metric: string): Series {
   for (const row of report.rows ?? []) {
     const when = row.dimensionValues?.[dimIndex]?.value ?? '';
     const value = Number(row.metricValues?.[metricIndex]?.value);
-    if (!/^\d{12}$/.test(when) || !Number.isFinite(value) || value < 0) throw malformed(UPSTREAM, 'a row without a valid dateHourMinute and metric value');
+    if (!/^\d{12}$/.test(when) || !Number.isFinite(value) || value < 0)
+      throw malformed(UPSTREAM, 'a row without a valid dateHourMinute and metric value');
     out.push({ t: zonedMinuteToEpoch(when, timeZone), v: value });
   }
   return out.sort((a, b) => a.t - b.t);
@@ -185,7 +186,15 @@ export function zonedMinuteToEpoch(when: string, timeZone: string): number {
   const wall = Date.UTC(y, mo - 1, d, h, mi);
   let format: Intl.DateTimeFormat;
   try {
-    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
   } catch {
     throw malformed(UPSTREAM, `unknown time zone ${JSON.stringify(timeZone).slice(0, 60)}`);
   }

@@ -29,7 +29,12 @@ interface GaxiosLike {
  * run is the retry), a deadline, a body limit, and no redirects (Google's APIs answer where
  * they are asked; the bearer token is not sent anywhere else).
  */
-export const googleRequestOptions = (timeoutMs: number) => ({ retry: false, timeout: timeoutMs, maxContentLength: LIMITS.googleApiBodyBytes, maxRedirects: 0 });
+export const googleRequestOptions = (timeoutMs: number) => ({
+  retry: false,
+  timeout: timeoutMs,
+  maxContentLength: LIMITS.googleApiBodyBytes,
+  maxRedirects: 0,
+});
 
 /** Maps a gaxios failure; the gaxios error is not kept as `cause` since its request config carries the bearer token. */
 export function googleUpstreamError(upstream: string, e: unknown): UpstreamError {

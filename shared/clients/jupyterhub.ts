@@ -6,7 +6,16 @@ import { UpstreamError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
 import { redact, redactUrl } from '../redact.ts';
 import { joinUrl } from './binderhub.ts';
-import { deadlineSignal, describeFetchError, noAnswerWithin, discard, fetchSameOrigin, readText, TooLargeError, type FetchLike } from './bounded-http.ts';
+import {
+  deadlineSignal,
+  describeFetchError,
+  noAnswerWithin,
+  discard,
+  fetchSameOrigin,
+  readText,
+  TooLargeError,
+  type FetchLike,
+} from './bounded-http.ts';
 
 /** A launched server as BinderHub's `ready` event hands it over. */
 export interface ServerRef {
@@ -51,7 +60,10 @@ function failure(e: unknown, opts: HttpOptions): string {
 }
 
 /** GET {url}api must answer 200 JSON with a `version`: the server is really reachable. */
-export async function contactServer(ref: ServerRef, opts: HttpOptions): Promise<{ ok: true; version: string } | { ok: false; error: string }> {
+export async function contactServer(
+  ref: ServerRef,
+  opts: HttpOptions,
+): Promise<{ ok: true; version: string } | { ok: false; error: string }> {
   const target = withSlash(ref.url) + 'api';
   let res: Response;
   try {
@@ -70,7 +82,10 @@ export async function contactServer(ref: ServerRef, opts: HttpOptions): Promise<
   try {
     text = await readText(res, LIMITS.smallBodyBytes);
   } catch (e) {
-    return { ok: false, error: `server api answered 200 ${type}, ${e instanceof TooLargeError ? e.message : `body cut off: ${failure(e, opts)}`}` };
+    return {
+      ok: false,
+      error: `server api answered 200 ${type}, ${e instanceof TooLargeError ? e.message : `body cut off: ${failure(e, opts)}`}`,
+    };
   }
   try {
     const version = (JSON.parse(text) as { version?: unknown }).version;
@@ -109,7 +124,11 @@ export async function shutdownServer(ref: ServerRef, opts: ShutdownOptions): Pro
       error = failure(e, opts);
     }
   }
-  return { ok: false, attempts: attempt, error: `api/shutdown failed ${attempt} time${attempt === 1 ? '' : 's'}, last: ${error || BUDGET_USED}` };
+  return {
+    ok: false,
+    attempts: attempt,
+    error: `api/shutdown failed ${attempt} time${attempt === 1 ? '' : 's'}, last: ${error || BUDGET_USED}`,
+  };
 }
 
 /** Where a launched server lives on its hub. */
@@ -165,7 +184,8 @@ export async function hubServerState(loc: ServerLocation, token: string, opts: H
     throw new UpstreamError('jupyterhub', `GET users/${loc.user} answered ${e instanceof TooLargeError ? e.message : 'no JSON'}`);
   }
   // Without read:servers the model has no `servers`: we cannot confirm anything.
-  if (!model || typeof model.servers !== 'object') throw new UpstreamError('jupyterhub', 'user model has no "servers" (token lacks admin:servers?)');
+  if (!model || typeof model.servers !== 'object')
+    throw new UpstreamError('jupyterhub', 'user model has no "servers" (token lacks admin:servers?)');
   const s = model.servers[loc.server];
   return s && (s.ready || s.pending) ? 'active' : 'gone';
 }
@@ -200,14 +220,22 @@ async function waitGone(loc: ServerLocation, token: string, opts: EnsureGoneOpti
  * keeps listing the server until its next poll (Spawner.poll_interval), so it gets
  * `confirmTimeoutMs` to notice before we DELETE it; after a failed shutdown we DELETE at once.
  */
-export async function ensureServerGone(loc: ServerLocation, token: string, opts: EnsureGoneOptions): Promise<{ gone: boolean; deleted: boolean; error?: string }> {
+export async function ensureServerGone(
+  loc: ServerLocation,
+  token: string,
+  opts: EnsureGoneOptions,
+): Promise<{ gone: boolean; deleted: boolean; error?: string }> {
   try {
     if (opts.shutdownOk ? await waitGone(loc, token, opts) : (await hubServerState(loc, token, opts)) === 'gone') {
       return { gone: true, deleted: false };
     }
     await hubDeleteServer(loc, token, opts);
     if (await waitGone(loc, token, opts)) return { gone: true, deleted: true };
-    return { gone: false, deleted: true, error: `hub still lists ${loc.user}'s server ${Math.round(opts.confirmTimeoutMs / 1000)} s after DELETE` };
+    return {
+      gone: false,
+      deleted: true,
+      error: `hub still lists ${loc.user}'s server ${Math.round(opts.confirmTimeoutMs / 1000)} s after DELETE`,
+    };
   } catch (e) {
     return { gone: false, deleted: false, error: redact((e as Error).message) };
   }

@@ -129,7 +129,17 @@ export interface KubernetesOptions {
  * page is parsed, so a page of full objects is garbage at once instead of being kept and
  * copied by the client's deserialiser.
  */
-const UNREAD_FIELDS = new Set(['managedFields', 'annotations', 'containers', 'initContainers', 'ephemeralContainers', 'volumes', 'images', 'env', 'volumeMounts']);
+const UNREAD_FIELDS = new Set([
+  'managedFields',
+  'annotations',
+  'containers',
+  'initContainers',
+  'ephemeralContainers',
+  'volumes',
+  'images',
+  'env',
+  'volumeMounts',
+]);
 
 /** A list page as the client should see it: only the parts the summaries read. */
 function slimJson(text: string): string {
@@ -166,7 +176,11 @@ const boundedHttp: HttpLibrary = {
           resolve(new ResponseContext(res.statusCode ?? 0, headers, { text: async () => text, binary: async () => Buffer.from(text) }));
         });
       };
-      const out = request(url, { method: req.getHttpMethod(), headers: req.getHeaders(), agent: req.getAgent(), signal: req.getSignal() }, onResponse);
+      const out = request(
+        url,
+        { method: req.getHttpMethod(), headers: req.getHeaders(), agent: req.getAgent(), signal: req.getSignal() },
+        onResponse,
+      );
       out.on('error', reject);
       const body = req.getBody();
       out.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : undefined);
@@ -190,7 +204,11 @@ export class KubernetesReader {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     // As kc.makeApiClient builds them, with the bounded HTTP layer.
-    const config = createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, httpApi: boundedHttp });
+    const config = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kc },
+      httpApi: boundedHttp,
+    });
     this.core = new CoreV1Api(config);
     this.apps = new AppsV1Api(config);
     this.pageSize = opts.pageSize ?? LIMITS.kubernetesPageItems;

@@ -146,7 +146,11 @@ function toSamples(points: unknown[], bad: () => Error): Series {
 }
 
 export function labelsKey(labels: Record<string, string>): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
 }
 
 /** Joins per-chunk results series by series; a timestamp read twice is kept once. */
@@ -227,7 +231,12 @@ export function promqlClientFromConfig(config: PrometheusSourceConfig, env: Reco
 export async function readSingleSeries(client: PromqlClient, query: string, fromMs: number, toMs: number, stepMs: number): Promise<Series> {
   const result = await client.range(query, fromMs, toMs, stepMs);
   if (result.length > 1) {
-    throw new UpstreamError('prometheus', `"${query}" returned ${result.length} series; aggregate it to one, e.g. sum(${query})`, undefined, false);
+    throw new UpstreamError(
+      'prometheus',
+      `"${query}" returned ${result.length} series; aggregate it to one, e.g. sum(${query})`,
+      undefined,
+      false,
+    );
   }
   return result[0]?.samples ?? [];
 }

@@ -36,7 +36,10 @@ const MAX_ALIAS_COUNT = 100;
 
 export function parseConfigYaml(text: string, source = 'config'): Config {
   if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
-    throw new ConfigError([{ path: '', message: `larger than ${MAX_CONFIG_BYTES / 1024} KiB; a config file is a page of settings` }], source);
+    throw new ConfigError(
+      [{ path: '', message: `larger than ${MAX_CONFIG_BYTES / 1024} KiB; a config file is a page of settings` }],
+      source,
+    );
   }
   let raw: unknown;
   try {

@@ -97,8 +97,13 @@ const repoSpec = z
   .superRefine((spec, ctx) => {
     const bad = escapingSegment(spec);
     if (bad !== undefined) {
-      const hint = /^git\/[a-z][a-z0-9+.-]*:\//i.test(spec) ? ' (escape a git repository URL: git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/<ref>)' : '';
-      ctx.addIssue({ code: 'custom', message: `has ${bad === '' ? 'an empty' : `a "${bad}"`} segment: every part between "/" must name something, or the request leaves /build/${hint}` });
+      const hint = /^git\/[a-z][a-z0-9+.-]*:\//i.test(spec)
+        ? ' (escape a git repository URL: git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/<ref>)'
+        : '';
+      ctx.addIssue({
+        code: 'custom',
+        message: `has ${bad === '' ? 'an empty' : `a "${bad}"`} segment: every part between "/" must name something, or the request leaves /build/${hint}`,
+      });
     }
   });
 
@@ -119,7 +124,9 @@ const alertRuleFields = z
   .strict();
 
 function tooManyFailures(failuresToFire: number, ofLastRuns: number | undefined): string | undefined {
-  return ofLastRuns !== undefined && failuresToFire > ofLastRuns ? `must be at most ofLastRuns (${ofLastRuns}): ${failuresToFire} problems never fit in ${ofLastRuns} runs` : undefined;
+  return ofLastRuns !== undefined && failuresToFire > ofLastRuns
+    ? `must be at most ofLastRuns (${ofLastRuns}): ${failuresToFire} problems never fit in ${ofLastRuns} runs`
+    : undefined;
 }
 
 const failuresFitRuns = (rule: { failuresToFire?: number; ofLastRuns?: number }, ctx: z.RefinementCtx) => {
@@ -131,7 +138,11 @@ export const alertRuleSchema = alertRuleFields.superRefine(failuresFitRuns, once
 export type AlertRule = z.output<typeof alertRuleSchema>;
 
 /** A rule field without its default, so what a check's override leaves out comes from alerting.defaults, not the built-in value. */
-const inherited = <T extends z.ZodType>(field: z.ZodDefault<T> | z.ZodPrefault<T>) => field.unwrap().optional().describe(`${field.description ?? ''} Default: alerting.defaults.`.trim());
+const inherited = <T extends z.ZodType>(field: z.ZodDefault<T> | z.ZodPrefault<T>) =>
+  field
+    .unwrap()
+    .optional()
+    .describe(`${field.description ?? ''} Default: alerting.defaults.`.trim());
 const f = alertRuleFields.shape;
 const ruleOverride = z
   .object({
@@ -154,18 +165,19 @@ const checkBase = {
 const launchTarget = z
   .object({
     binderUrl: httpUrl.describe('BinderHub base URL.'),
-    repos: z
-      .array(repoSpec)
-      .min(1)
-      .describe('provider/spec to launch, e.g. gh/binder-examples/requirements/HEAD.'),
+    repos: z.array(repoSpec).min(1).describe('provider/spec to launch, e.g. gh/binder-examples/requirements/HEAD.'),
     hubUrl: httpUrl
       .optional()
-      .describe('JupyterHub base URL for the admin API (GET/DELETE /hub/api/users/…); required with hubApiTokenEnv, the only origin the token is sent to.'),
+      .describe(
+        'JupyterHub base URL for the admin API (GET/DELETE /hub/api/users/…); required with hubApiTokenEnv, the only origin the token is sent to.',
+      ),
     hubApiTokenEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' })
       .optional()
-      .describe('Environment variable holding a hub API token (scopes admin:users, admin:servers) to confirm each probe server is gone and delete it if not.'),
+      .describe(
+        'Environment variable holding a hub API token (scopes admin:users, admin:servers) to confirm each probe server is gone and delete it if not.',
+      ),
   })
   .strict()
   .refine((t) => !t.hubApiTokenEnv || t.hubUrl, {
@@ -178,12 +190,14 @@ export const launchProbeSchema = z
     ...checkBase,
     schedule: schedule('*/10 * * * *'),
     targets: z.array(launchTarget).default([]),
-    timeout: timeout('10m').describe('Deadline of one whole probe, stop included: launch and contact end a quarter of it (at most 2 min) early, kept for stopping the server.'),
+    timeout: timeout('10m').describe(
+      'Deadline of one whole probe, stop included: launch and contact end a quarter of it (at most 2 min) early, kept for stopping the server.',
+    ),
     idleTimeout: timeout('3m').describe('Give up when the event stream is silent this long.'),
     contactTimeout: timeout('30s'),
     stopRetries: z.int().min(0).default(3).describe('Retries of POST {url}api/shutdown after the first attempt.'),
     stopConfirmTimeout: timeout('45s').describe(
-      "How long to wait for the hub to list a stopped server as gone before deleting it through the hub API (the hub notices on its next poll, Spawner.poll_interval).",
+      'How long to wait for the hub to list a stopped server as gone before deleting it through the hub API (the hub notices on its next poll, Spawner.poll_interval).',
     ),
     concurrency: z.int().min(1).default(4),
     alert: ruleOverride
@@ -272,7 +286,10 @@ export const clusterHealthSchema = z
   .object({
     ...checkBase,
     schedule: schedule('*/5 * * * *'),
-    cluster: nodePoolRef.omit({ pool: true }).optional().describe('The GKE cluster to watch; default: the first nodeHeadroom pool\'s cluster.'),
+    cluster: nodePoolRef
+      .omit({ pool: true })
+      .optional()
+      .describe("The GKE cluster to watch; default: the first nodeHeadroom pool's cluster."),
     infraCrashLoopFor: threshold('15m').describe('An infrastructure pod crash-looping this long is a warning on its own.'),
     pendingFor: threshold('15m').describe('A pod pending this long counts as a problem pod.'),
     suspectOwners: z.int().min(2).default(2).describe('Distinct crash-looping owners on one node that make it a suspect.'),
@@ -286,7 +303,9 @@ export const configSchema = z
   .object({
     displayTimeZone: z
       .string()
-      .refine(isTimeZone, { error: (iss) => `unknown time zone "${String(iss.input)}": expected an IANA name like "America/Los_Angeles" or "UTC"` })
+      .refine(isTimeZone, {
+        error: (iss) => `unknown time zone "${String(iss.input)}": expected an IANA name like "America/Los_Angeles" or "UTC"`,
+      })
       .default('America/Los_Angeles')
       .describe('Time zone for human-readable times (IANA name).'),
     checks: z
@@ -387,7 +406,12 @@ export const configSchema = z
         const n = ownN ?? count(defaults?.failuresToFire);
         const message = n === undefined ? undefined : tooManyFailures(n, ownM ?? count(defaults?.ofLastRuns));
         const field = ownN === undefined ? 'ofLastRuns' : 'failuresToFire';
-        if (message) ctx.addIssue({ code: 'custom', message: `${message} (the rest from alerting.defaults)`, path: ['checks', check, 'alert', field] });
+        if (message)
+          ctx.addIssue({
+            code: 'custom',
+            message: `${message} (the rest from alerting.defaults)`,
+            path: ['checks', check, 'alert', field],
+          });
       }
     },
     { when: () => true },

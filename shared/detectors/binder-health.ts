@@ -29,7 +29,9 @@ function finding(h: HubHealth, cfg: BinderHealthConfig): Finding {
   const failing = h.checks.filter((c) => !c.ok);
   const nearQuota = h.checks.filter((c) => c.quota && c.quota.total > 0 && c.quota.used / c.quota.total >= cfg.quotaWarnAt);
   const evidence = Object.fromEntries(
-    h.checks.flatMap((c) => (c.quota ? [[`${c.service} used`, `${c.quota.used} of ${c.quota.total}`]] : [[c.service, c.ok ? 'ok' : 'failing']])),
+    h.checks.flatMap((c) =>
+      c.quota ? [[`${c.service} used`, `${c.quota.used} of ${c.quota.total}`]] : [[c.service, c.ok ? 'ok' : 'failing']],
+    ),
   );
   if (failing.length) {
     return {
@@ -53,7 +55,15 @@ function finding(h: HubHealth, cfg: BinderHealthConfig): Finding {
       evidence,
     };
   }
-  return { ...base, status: 'ok', severity: 'warning', title: shortTitle(hub, ' healthy'), summary: `${hub} healthy`, evidence, runbook: [] };
+  return {
+    ...base,
+    status: 'ok',
+    severity: 'warning',
+    title: shortTitle(hub, ' healthy'),
+    summary: `${hub} healthy`,
+    evidence,
+    runbook: [],
+  };
 }
 
 export function detectBinderHealth(obs: BinderHealthObservation, cfg: BinderHealthConfig, _now: number): { findings: Finding[] } {

@@ -48,7 +48,11 @@ export function detectClusterHealth(obs: ClusterHealthObservation, cfg: ClusterH
       title: shortTitle(owner, ` crash-looping on ${nodesByOwner.get(owner)!.size} nodes`),
       summary: `${owner} is crash-looping on ${nodesByOwner.get(owner)!.size} nodes: a bad rollout or config, not one bad node`,
       evidence: { pods: pods.length, nodes: nodesByOwner.get(owner)!.size },
-      runbook: [...credentialsCommand(cluster), `kubectl get pods --all-namespaces -o wide | grep ${owner.split('/')[1]}`, `kubectl logs -n ${pods[0].namespace} ${pods[0].pod} --previous`],
+      runbook: [
+        ...credentialsCommand(cluster),
+        `kubectl get pods --all-namespaces -o wide | grep ${owner.split('/')[1]}`,
+        `kubectl logs -n ${pods[0].namespace} ${pods[0].pod} --previous`,
+      ],
     });
   }
 
@@ -65,7 +69,9 @@ export function detectClusterHealth(obs: ClusterHealthObservation, cfg: ClusterH
     suspects.add(node);
     // The owners are listed in the evidence; the summary says why in one line.
     const reasons = [
-      suspect ? `${pods.length} pod${pods.length === 1 ? '' : 's'} crash-looping from ${owners.size} owner${owners.size === 1 ? '' : 's'}` : '',
+      suspect
+        ? `${pods.length} pod${pods.length === 1 ? '' : 's'} crash-looping from ${owners.size} owner${owners.size === 1 ? '' : 's'}`
+        : '',
       daemonSet ? `a DaemonSet pod (${daemonSet.pod}) failing means the node itself is broken` : '',
       notReady.has(node) ? 'the node is NotReady' : '',
     ].filter(Boolean);
@@ -100,7 +106,11 @@ export function detectClusterHealth(obs: ClusterHealthObservation, cfg: ClusterH
       severity: 'warning',
       title: shortTitle(p.owner, ` ${what}`),
       summary: `${p.namespace}/${p.pod} (${p.owner}) ${what} on ${p.node || 'no node'}`,
-      runbook: [...credentialsCommand(cluster), `kubectl describe pod -n ${p.namespace} ${p.pod}`, `kubectl logs -n ${p.namespace} ${p.pod} --previous`],
+      runbook: [
+        ...credentialsCommand(cluster),
+        `kubectl describe pod -n ${p.namespace} ${p.pod}`,
+        `kubectl logs -n ${p.namespace} ${p.pod} --previous`,
+      ],
     });
   }
 

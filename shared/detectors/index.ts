@@ -34,7 +34,13 @@ export const detectors: { [C in CheckName]: Detector<C> } = {
     // The traffic check's last verdict corroborates a failing probe (critical) or not (warning).
     reads: 'trafficVsPods',
     extraLaunches: (m) => extraLaunches(m as LaunchMemory | undefined),
-    detect: (o, c, n, m, traffic) => detectLaunchProbe({ ...o, traffic: o.traffic ?? (traffic as TrafficMemory | undefined)?.implied }, c, n, m as LaunchMemory | undefined),
+    detect: (o, c, n, m, traffic) =>
+      detectLaunchProbe(
+        { ...o, traffic: o.traffic ?? (traffic as TrafficMemory | undefined)?.implied },
+        c,
+        n,
+        m as LaunchMemory | undefined,
+      ),
   },
   binderHealth: { lookbackMs: () => 0, detect: detectBinderHealth },
   trafficVsPods: {

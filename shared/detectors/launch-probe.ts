@@ -84,7 +84,11 @@ function runEvidence(r: ProbeResult): number {
 
 function attemptsText(r: ProbeResult): string {
   const confirmed = r.attempts?.some((a) => !a.extra);
-  const base = !confirmed ? '' : r.ok ? ' (first launch failed, the confirmation worked)' : ' (confirmed: the immediate second launch failed too)';
+  const base = !confirmed
+    ? ''
+    : r.ok
+      ? ' (first launch failed, the confirmation worked)'
+      : ' (confirmed: the immediate second launch failed too)';
   const more = extras(r);
   if (!more.length) return base;
   // Which of the extra launches failed, by number and phase, so the alert says what the evidence rests on.
@@ -103,15 +107,33 @@ function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservatio
     links: [{ title: `launch ${r.repo}`, url: `${r.binderUrl.replace(/\/$/, '')}/v2/${r.repo}` }],
   };
   if (r.unknownReason) {
-    return { ...base, status: 'unknown', title: shortTitle(`Launch probe of ${r.repo}`, ' cannot run'), summary: `launch probe of ${r.repo} on ${hub} could not run: ${r.unknownReason}`, runbook: [] };
+    return {
+      ...base,
+      status: 'unknown',
+      title: shortTitle(`Launch probe of ${r.repo}`, ' cannot run'),
+      summary: `launch probe of ${r.repo} on ${hub} could not run: ${r.unknownReason}`,
+      runbook: [],
+    };
   }
   const stopFailed = !r.ok && r.failedPhase === 'stop';
   // The probe alone is a warning; with the pods falling short of demand too, users are failing: critical.
   const traffic = obs.traffic && now - obs.traffic.at <= CORROBORATION_MAX_AGE_MS ? obs.traffic : undefined;
   const corroborated = !stopFailed && traffic?.shortfall === true;
   if (!hubFailing && !stopFailed) {
-    const note = r.ok && !r.attempts?.some((a) => !a.ok) ? (extras(r).length ? attemptsText(r) : '') : `; one failure${attemptsText(r)} is not yet an incident (evidence ${evidence.toFixed(1)} of ${FIRE_AT})`;
-    return { ...base, severity: 'warning', status: 'ok', title: shortTitle(r.repo, ` launches on ${hub}`), summary: `${r.repo} launches on ${hub}${note}`, runbook: [] };
+    const note =
+      r.ok && !r.attempts?.some((a) => !a.ok)
+        ? extras(r).length
+          ? attemptsText(r)
+          : ''
+        : `; one failure${attemptsText(r)} is not yet an incident (evidence ${evidence.toFixed(1)} of ${FIRE_AT})`;
+    return {
+      ...base,
+      severity: 'warning',
+      status: 'ok',
+      title: shortTitle(r.repo, ` launches on ${hub}`),
+      summary: `${r.repo} launches on ${hub}${note}`,
+      runbook: [],
+    };
   }
   const total = Object.values(r.durations ?? {}).reduce((a, b) => a + b, 0);
   const messages = r.messages?.length ? ` Last hub messages: ${r.messages.slice(-3).join(' | ')}` : '';
@@ -125,10 +147,16 @@ function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservatio
     ...base,
     severity: stopFailed ? 'warning' : corroborated ? 'critical' : 'warning',
     status: 'problem',
-    title: r.ok ? shortTitle(`Launches on ${hub}`, ' keep failing') : shortTitle(`Launch of ${r.repo}`, ` fails on ${hub}${r.failedPhase ? ` (${r.failedPhase})` : ''}`),
+    title: r.ok
+      ? shortTitle(`Launches on ${hub}`, ' keep failing')
+      : shortTitle(`Launch of ${r.repo}`, ` fails on ${hub}${r.failedPhase ? ` (${r.failedPhase})` : ''}`),
     // The title names the repo and hub; the why says what went wrong.
     summary:
-      (r.ok ? `The latest launch of ${r.repo} worked${attemptsText(r)}` : r.failedPhase ? `Phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}${attemptsText(r)}` : `Failed${attemptsText(r)}${r.error ? `: ${r.error}` : ''}`) +
+      (r.ok
+        ? `The latest launch of ${r.repo} worked${attemptsText(r)}`
+        : r.failedPhase
+          ? `Phase ${r.failedPhase}: ${PHASE_TEXT[r.failedPhase]}${attemptsText(r)}`
+          : `Failed${attemptsText(r)}${r.error ? `: ${r.error}` : ''}`) +
       (!r.ok && total ? `, after ${formatDuration(total)}` : '') +
       (stopFailed ? '' : `; failing probes on ${hub} add up to ${evidence.toFixed(1)} (fires at ${FIRE_AT}).${why}`),
     details: `${r.error ?? ''}${messages}`.trim() || undefined,
@@ -141,7 +169,12 @@ function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservatio
   };
 }
 
-export function detectLaunchProbe(obs: LaunchProbeObservation, _cfg: LaunchProbeConfig, now: number, memory?: LaunchMemory): { findings: Finding[]; memory: LaunchMemory } {
+export function detectLaunchProbe(
+  obs: LaunchProbeObservation,
+  _cfg: LaunchProbeConfig,
+  now: number,
+  memory?: LaunchMemory,
+): { findings: Finding[]; memory: LaunchMemory } {
   // The newest result per hub and repo speaks for it.
   const latest = new Map<string, ProbeResult>();
   for (const r of obs.results) {

@@ -34,7 +34,11 @@ function maxCommand(p: NodePoolObservation): string {
 function runbook(p: NodePoolObservation, cfg: NodeHeadroomConfig): string[] {
   const ref = poolRef(p.pool, cfg);
   const name = ref?.pool ?? p.pool.split('/').pop()!;
-  const cluster = ref ? `${ref.cluster} --location ${ref.location} --project ${ref.project}` : p.pool.includes('/') ? p.pool.split('/')[0] : '<cluster>';
+  const cluster = ref
+    ? `${ref.cluster} --location ${ref.location} --project ${ref.project}`
+    : p.pool.includes('/')
+      ? p.pool.split('/')[0]
+      : '<cluster>';
   return [
     ...credentialsCommand(ref),
     `kubectl get nodes -l cloud.google.com/gke-nodepool=${name} -o wide   # SchedulingDisabled = cordoned, still counted`,
@@ -59,20 +63,34 @@ function evaluatePool(p: NodePoolObservation, cfg: NodeHeadroomConfig, now: numb
   }
   const nodes = current.v;
   if (p.max === null || p.max <= 0) {
-    return { check: 'nodeHeadroom', key, status: 'ok', severity: 'warning', title: shortTitle(`Pool ${p.pool}`, `: ${nodes} nodes, autoscaling off`), summary: `${nodes} nodes in ${p.pool}; autoscaling off`, runbook: [] };
+    return {
+      check: 'nodeHeadroom',
+      key,
+      status: 'ok',
+      severity: 'warning',
+      title: shortTitle(`Pool ${p.pool}`, `: ${nodes} nodes, autoscaling off`),
+      summary: `${nodes} nodes in ${p.pool}; autoscaling off`,
+      runbook: [],
+    };
   }
   const ratio = nodes / p.max;
   const atMaxWithPending = nodes >= p.max && p.pending > 0;
-  const severity: Severity | undefined = ratio >= cfg.criticalAt || atMaxWithPending ? 'critical' : ratio >= cfg.warnAt ? 'warning' : undefined;
+  const severity: Severity | undefined =
+    ratio >= cfg.criticalAt || atMaxWithPending ? 'critical' : ratio >= cfg.warnAt ? 'warning' : undefined;
 
   const recent = p.nodes.filter((s) => s.t > now - cfg.forecastWindow && s.t <= now);
   const perMs = slope(recent);
   const timeToMax = nodes >= p.max ? 0 : perMs > 0 ? (p.max - nodes) / perMs : Infinity;
   const forecast =
-    timeToMax === 0 ? 'at the max' : Number.isFinite(timeToMax) ? `max reached in ~${formatDuration(timeToMax)} at the current rate` : 'not growing';
+    timeToMax === 0
+      ? 'at the max'
+      : Number.isFinite(timeToMax)
+        ? `max reached in ~${formatDuration(timeToMax)} at the current rate`
+        : 'not growing';
 
   const cordonedNames = p.cordonedNodes?.length ? ` (${p.cordonedNodes.join(', ')})` : '';
-  const cordonedText = p.cordoned > 0 ? `, ${p.cordoned} cordoned${cordonedNames}: dashboards that skip cordoned nodes show ${nodes - p.cordoned}` : '';
+  const cordonedText =
+    p.cordoned > 0 ? `, ${p.cordoned} cordoned${cordonedNames}: dashboards that skip cordoned nodes show ${nodes - p.cordoned}` : '';
   const pendingText = p.pending > 0 ? `; ${p.pending} pods pending for lack of room` : '';
   const notReadyText = p.notReadyNodes?.length ? `; NotReady: ${p.notReadyNodes.join(', ')}` : '';
   return {

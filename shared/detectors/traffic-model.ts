@@ -63,7 +63,14 @@ export function predict(p0: number, a: ArrayLike<number>, k0: number, n: number,
 }
 
 /** `predict`, telling `visit` the prediction after each minute 1..n on the way: one pass serves every horizon. */
-export function predictEach(p0: number, a: ArrayLike<number>, k0: number, n: number, m: ModelCandidate, visit?: (minutes: number, p: number, variance: number) => void): Prediction {
+export function predictEach(
+  p0: number,
+  a: ArrayLike<number>,
+  k0: number,
+  n: number,
+  m: ModelCandidate,
+  visit?: (minutes: number, p: number, variance: number) => void,
+): Prediction {
   const q = Math.exp(-1 / m.W);
   let p = p0;
   let variance = 0;

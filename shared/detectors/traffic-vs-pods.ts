@@ -9,7 +9,16 @@ import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import { shortTitle, sourceFindingKey, type BandPoint, type Finding, type Series, type TrafficObservation } from '../model.ts';
 import { fillGaps, finiteCount, lastFiniteIndex, meanOf, onGrid } from '../series.ts';
-import { STEP_MS, fitModel, podsNear, predict, predictEach, type ModelCandidate, type Prediction, type TrafficModel } from './traffic-model.ts';
+import {
+  STEP_MS,
+  fitModel,
+  podsNear,
+  predict,
+  predictEach,
+  type ModelCandidate,
+  type Prediction,
+  type TrafficModel,
+} from './traffic-model.ts';
 import { TUNING } from './traffic-tuning.ts';
 
 /** A time in a summary, to the minute: the detector knows no display zone, so UTC, said so. */
@@ -53,7 +62,6 @@ export interface TrafficMemory {
   /** Latest launch success the pods imply, for the launch probe to corroborate with. */
   implied?: { at: number; launchSuccess: number; shortfall: boolean };
 }
-
 
 export interface TrafficDetection {
   findings: Finding[];
@@ -144,7 +152,16 @@ function evaluate(g: Grid, model: TrafficModel, horizons: readonly number[], fir
     let chosen: Evaluation | undefined;
     for (const m of model.candidates) {
       const { p: expected, variance } = predict(start, g.af, k0, h, m);
-      const e = { horizon: h, expected, shortfall: expected - g.observed, sigma: Math.sqrt(variance + modelErrorAt(model, h) ** 2), arrivals: 0, start, model: m, central };
+      const e = {
+        horizon: h,
+        expected,
+        shortfall: expected - g.observed,
+        sigma: Math.sqrt(variance + modelErrorAt(model, h) ** 2),
+        arrivals: 0,
+        start,
+        model: m,
+        central,
+      };
       if (!chosen || z(e) < z(chosen)) chosen = e;
     }
     if (!chosen) continue;
@@ -184,7 +201,12 @@ function pinnedEvaluation(g: Grid, model: TrafficModel): Evaluation | undefined 
   while (k > 0 && (!Number.isFinite(g.p[k - 1]) || g.p[k - 1] === level)) k--;
   const h = Math.min(g.lastP - k, TUNING.horizonsMin[TUNING.horizonsMin.length - 1]);
   const k0 = g.lastP - h;
-  if (h < TUNING.pinnedMin || finiteCount(g.p, k0, g.lastP + 1) < h * TUNING.minPodsCoverage || finiteCount(g.a, k0, g.lastP) < h * TUNING.minDemandCoverage) return undefined;
+  if (
+    h < TUNING.pinnedMin ||
+    finiteCount(g.p, k0, g.lastP + 1) < h * TUNING.minPodsCoverage ||
+    finiteCount(g.a, k0, g.lastP) < h * TUNING.minDemandCoverage
+  )
+    return undefined;
   const m = model.candidates.reduce((x, y) => (y.s < x.s ? y : x));
   let arrivals = 0;
   for (let j = k0; j < g.lastP; j++) arrivals += m.s * g.af[j];
@@ -195,7 +217,12 @@ function pinnedEvaluation(g: Grid, model: TrafficModel): Evaluation | undefined 
 function launchesWork(g: Grid, m: ModelCandidate, firstStart: number): boolean {
   const k0 = g.lastP - TUNING.recoveryHorizonMin;
   const start = podsNear(g.p, k0);
-  if (k0 < Math.max(1, firstStart) || !Number.isFinite(start) || finiteCount(g.a, k0, g.lastP) < TUNING.recoveryHorizonMin * TUNING.minDemandCoverage) return false;
+  if (
+    k0 < Math.max(1, firstStart) ||
+    !Number.isFinite(start) ||
+    finiteCount(g.a, k0, g.lastP) < TUNING.recoveryHorizonMin * TUNING.minDemandCoverage
+  )
+    return false;
   let launches = 0;
   for (let k = k0; k < g.lastP; k++) launches += m.s * g.af[k];
   return launches > 0 && g.observed - start >= TUNING.recoveryGrowthShare * launches;
@@ -226,7 +253,12 @@ function withinBand(g: Grid, model: TrafficModel, firstStart: number, twoSided: 
 function beyondFault(g: Grid, model: TrafficModel, firstStart: number, faultSuccess: number): boolean {
   const m = medianCandidate(model);
   const fault = { ...model, candidates: [{ ...m, s: m.s * faultSuccess }] };
-  return evaluate(g, fault, TUNING.horizonsMin.filter((h) => h >= TUNING.recoveryHorizonMin), firstStart).some((e) => -z(e) >= TUNING.recoverySigmas);
+  return evaluate(
+    g,
+    fault,
+    TUNING.horizonsMin.filter((h) => h >= TUNING.recoveryHorizonMin),
+    firstStart,
+  ).some((e) => -z(e) >= TUNING.recoverySigmas);
 }
 
 /** The candidate with the median session length. */
@@ -290,7 +322,14 @@ function clean(ranges: [number, number][], excluded: [number, number][], from: n
     const ia = Math.floor((xa - from) / STEP_MS);
     const ib = Math.ceil((xb - from) / STEP_MS) + 1;
     out = out.flatMap(([a, b]): [number, number][] =>
-      ib <= a || ia >= b ? [[a, b]] : ([[a, Math.max(a, ia)], [Math.min(b, ib), b]] as [number, number][]).filter(([x, y]) => y > x),
+      ib <= a || ia >= b
+        ? [[a, b]]
+        : (
+            [
+              [a, Math.max(a, ia)],
+              [Math.min(b, ib), b],
+            ] as [number, number][]
+          ).filter(([x, y]) => y > x),
     );
   }
   return out;
@@ -314,7 +353,12 @@ function joined(recent: Series, older: Series | undefined): Series {
   return [...older.filter((s) => s.t < first), ...recent];
 }
 
-export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsConfig, now: number, memory: TrafficMemory = {}): TrafficDetection {
+export function detectTrafficVsPods(
+  obs: TrafficObservation,
+  cfg: TrafficVsPodsConfig,
+  now: number,
+  memory: TrafficMemory = {},
+): TrafficDetection {
   const end = Math.floor(now / STEP_MS) * STEP_MS;
   const demandSeries = joined(obs.demand, obs.history?.demand);
   const podSeries = joined(obs.pods, obs.history?.pods);
@@ -326,7 +370,10 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   const maxGap = cfg.maxDemandGap / STEP_MS;
   const lastA = lastFiniteIndex(a);
   const lastP = lastFiniteIndex(p);
-  for (const [what, lastSeen] of [['demand', lastA], ['running-pods', lastP]] as const) {
+  for (const [what, lastSeen] of [
+    ['demand', lastA],
+    ['running-pods', lastP],
+  ] as const) {
     if (lastSeen >= 0 && last - lastSeen <= maxGap) continue;
     const since = lastSeen < 0 ? 'in the whole window' : `for ${formatDuration((last - lastSeen) * STEP_MS)}`;
     return { findings: [unknownFinding(what, `no ${what} data ${since}`)], memory };
@@ -370,13 +417,23 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   // against a model fitted hours ago, over the longer horizons.
   // After a cold start the refits on the last hours learn whatever fault the check started
   // in: the fit on the long history is the reference until the check has one of its own.
-  const coldReference = memory.coldReference && now - memory.coldReference.fittedAt < TUNING.referenceAgeMs ? memory.coldReference : undefined;
-  const reference = coldReference ?? (memory.snapshots ?? []).find((m) => now - m.fittedAt >= TUNING.referenceAgeMs && now - m.fittedAt <= TUNING.snapshotsKeptMs);
+  const coldReference =
+    memory.coldReference && now - memory.coldReference.fittedAt < TUNING.referenceAgeMs ? memory.coldReference : undefined;
+  const reference =
+    coldReference ??
+    (memory.snapshots ?? []).find((m) => now - m.fittedAt >= TUNING.referenceAgeMs && now - m.fittedAt <= TUNING.snapshotsKeptMs);
   const judgeFrom = memory.judgeFrom !== undefined && idx(memory.judgeFrom) > 0 ? memory.judgeFrom : undefined;
   const firstStart = judgeFrom === undefined ? 1 : idx(judgeFrom);
   const own = evaluate(g, model, TUNING.horizonsMin, firstStart);
   const usableReference = reference && !incidentOpen && (judgeFrom === undefined || reference.fittedAt > judgeFrom);
-  const againstReference = usableReference ? evaluate(g, reference, TUNING.horizonsMin.filter((h) => h >= 30), firstStart) : [];
+  const againstReference = usableReference
+    ? evaluate(
+        g,
+        reference,
+        TUNING.horizonsMin.filter((h) => h >= 30),
+        firstStart,
+      )
+    : [];
   const evaluations = [...own, ...againstReference];
   // Failing launches can take from the pods at most the launches expected over the
   // horizon; a bigger drop is sessions ending (a culler catching up, a node deleted
@@ -399,15 +456,19 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   // launches it expects, departures not even counted, is evidence that holds anyway.
   const frozenReference = memory.incident?.reference;
   // Every candidate of it, not the central one: a shortfall and sessions that outlast it would cancel under one of them.
-  const backToReference = frozenReference !== undefined && frozenReference.candidates.every((c) => withinBand(g, { ...frozenReference, candidates: [c] }, firstStart, true));
+  const backToReference =
+    frozenReference !== undefined &&
+    frozenReference.candidates.every((c) => withinBand(g, { ...frozenReference, candidates: [c] }, firstStart, true));
   const faultSuccess = memory.incident?.faultSuccess;
-  const bandSaysRecovered = withinBand(g, model, firstStart, false) && (faultSuccess === undefined || beyondFault(g, model, firstStart, faultSuccess));
+  const bandSaysRecovered =
+    withinBand(g, model, firstStart, false) && (faultSuccess === undefined || beyondFault(g, model, firstStart, faultSuccess));
   // Pinned pods are never evidence that launches work, whatever band they sit in.
   const inBand = !pinnedSpan && (bandSaysRecovered || launchesWork(g, medianCandidate(model), firstStart) || backToReference);
   let incident: TrafficIncident | undefined = memory.incident;
   let nextExcluded = excluded;
   let recovered = false;
-  let nextJudgeFrom = judgeFrom !== undefined && now - judgeFrom <= TUNING.horizonsMin[TUNING.horizonsMin.length - 1] * STEP_MS ? judgeFrom : undefined;
+  let nextJudgeFrom =
+    judgeFrom !== undefined && now - judgeFrom <= TUNING.horizonsMin[TUNING.horizonsMin.length - 1] * STEP_MS ? judgeFrom : undefined;
   if (incident) {
     if (incident.runs < ESTABLISH_RUNS && !shortfall) {
       // One run's shortfall that did not hold: never an alert, but not something to learn from either.
@@ -447,7 +508,18 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
     implied: worst ? { at: now, launchSuccess: implied, shortfall: incident !== undefined && incident.runs >= ESTABLISH_RUNS } : undefined,
   };
   const result = (status: 'ok' | 'problem', title: string, summary: string, more: Partial<Finding> = {}): TrafficDetection => ({
-    findings: [{ check: 'trafficVsPods', key: KEY, status, severity: cfg.severity, title: shortTitle(title), summary, runbook: status === 'ok' ? [] : RUNBOOK, ...more }],
+    findings: [
+      {
+        check: 'trafficVsPods',
+        key: KEY,
+        status,
+        severity: cfg.severity,
+        title: shortTitle(title),
+        summary,
+        runbook: status === 'ok' ? [] : RUNBOOK,
+        ...more,
+      },
+    ],
     memory: nextMemory,
     band,
   });
@@ -459,7 +531,11 @@ export function detectTrafficVsPods(obs: TrafficObservation, cfg: TrafficVsPodsC
   if (!incident) {
     return result(
       'ok',
-      recovered ? 'Launches work again: running pods back within the band' : farAbove ? 'Running pods above what demand implies' : 'Running pods follow demand',
+      recovered
+        ? 'Launches work again: running pods back within the band'
+        : farAbove
+          ? 'Running pods above what demand implies'
+          : 'Running pods follow demand',
       recovered
         ? `launches work again: running pods (${Math.round(g.observed)}) back within the model's band of what demand implies for ${formatDuration(TUNING.recoveryHoldMs)}`
         : farAbove

@@ -13,7 +13,10 @@ let chartModule: Promise<typeof import('../alerting/chart.ts')> | undefined;
 const loadChartModule = () => (chartModule ??= import('../alerting/chart.ts'));
 
 /** Records this run's chart points; each finding gets its chart (attached to its firing and repeat notifications). A failure costs the picture only, never the alert. */
-export async function charts<C extends CheckName>(run: Run<C>, { observation, band, findings }: Detected<C>): Promise<Map<string, AlertChart>> {
+export async function charts<C extends CheckName>(
+  run: Run<C>,
+  { observation, band, findings }: Detected<C>,
+): Promise<Map<string, AlertChart>> {
   const { check, deps, now } = run;
   const out = new Map<string, AlertChart>();
   if (observation === undefined || !deps.notifiers.some((n) => n.drawsCharts)) return out;
@@ -26,7 +29,10 @@ export async function charts<C extends CheckName>(run: Run<C>, { observation, ba
       if (chart) out.set(f.key, chart);
     }
   } catch (e) {
-    deps.logger.log('WARNING', 'chart history not recorded', { check, error: cleanText(e instanceof Error ? e.message : String(e), LIMITS.errorTextChars) });
+    deps.logger.log('WARNING', 'chart history not recorded', {
+      check,
+      error: cleanText(e instanceof Error ? e.message : String(e), LIMITS.errorTextChars),
+    });
   }
   return out;
 }

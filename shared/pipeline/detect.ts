@@ -40,7 +40,13 @@ function detectOrBlind<C extends CheckName>(run: Run<C>, observed: Observed<C>):
   if ('error' in observed) return blind(run, observed.error);
   const { check, deps, now } = run;
   try {
-    const result = detectors[check].detect(observed.observation, deps.config.checks[check], now, observed.memory?.value, observed.peerMemory);
+    const result = detectors[check].detect(
+      observed.observation,
+      deps.config.checks[check],
+      now,
+      observed.memory?.value,
+      observed.peerMemory,
+    );
     return { ...result, observation: observed.observation };
   } catch (e) {
     return blind(run, e);

@@ -13,8 +13,7 @@ const STEP_MS = 60_000;
 
 /** The observation, or the error that stood in its way; with what the detector remembered. */
 export type Observed<C extends CheckName> = { memory: Versioned<unknown> | undefined } & (
-  | { observation: ObservationByCheck[C]; peerMemory: unknown }
-  | { error: unknown }
+  { observation: ObservationByCheck[C]; peerMemory: unknown } | { error: unknown }
 );
 
 export async function observe<C extends CheckName>(run: Run<C>, source: ObservationSource<C>): Promise<Observed<C>> {

@@ -40,7 +40,8 @@ export function runCheck(check: CheckName, deps: CheckDeps, now: number): Promis
 
 async function runStages<C extends CheckName>(check: C, deps: CheckDeps, now: number): Promise<CheckRunResult> {
   const source = deps.sources[check];
-  if (!deps.config.checks[check].enabled || !source) return { check, outcome: 'skipped', findings: [], notifications: [], delivery: { delivered: [], failed: [] } };
+  if (!deps.config.checks[check].enabled || !source)
+    return { check, outcome: 'skipped', findings: [], notifications: [], delivery: { delivered: [], failed: [] } };
   const run = { check, deps, now, runId: deps.runId ?? randomUUID() };
   const observed = await observe(run, source);
   const detected = await detect(run, observed);

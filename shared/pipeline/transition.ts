@@ -20,7 +20,10 @@ export interface Transitioned {
 }
 
 export async function transition(run: Run, findings: Finding[], charts: Map<string, AlertChart>): Promise<Transitioned> {
-  const { check, deps: { store } } = run;
+  const {
+    check,
+    deps: { store },
+  } = run;
   const notifications: AlertNotification[] = [];
   // Listed once: the keys that reported before feed both the "absent means ok" pass and delivery.
   const known = await store.list(stateKeys.alertsOf(check));
@@ -42,7 +45,15 @@ export async function transition(run: Run, findings: Finding[], charts: Map<stri
       // An unreadable state (st undefined) is rewritten as a fresh one: nothing is known to have fired, so nothing resolves.
       const findingKey = st?.key ?? key.slice(stateKeys.alert(check, '').length);
       const last = st?.last;
-      await apply({ check, key: findingKey, status: 'ok', severity: last?.severity ?? 'warning', title: last?.title ?? findingKey, summary: 'no longer reported', runbook: [] });
+      await apply({
+        check,
+        key: findingKey,
+        status: 'ok',
+        severity: last?.severity ?? 'warning',
+        title: last?.title ?? findingKey,
+        summary: 'no longer reported',
+        runbook: [],
+      });
     }
   }
   return { notifications, alertKeys: [...new Set([...known, ...touched])] };
@@ -68,7 +79,8 @@ export function routeChannels(config: Config, n: AlertNotification, configured: 
 
 /** `dependsOn` names alerts as `<check>/<key>`, e.g. `binderHealth/health:mybinder.org`. */
 async function anyFiring(store: StateStore, dependsOn: string[]): Promise<boolean> {
-  for (const dep of dependsOn) if (asAlertState((await store.get<unknown>(stateKeys.alertNamed(dep)))?.value)?.phase === 'firing') return true;
+  for (const dep of dependsOn)
+    if (asAlertState((await store.get<unknown>(stateKeys.alertNamed(dep)))?.value)?.phase === 'firing') return true;
   return false;
 }
 
@@ -84,18 +96,35 @@ export function withConfigLinks(f: Finding, config: Config): Finding {
 }
 
 /** Runs the lifecycle for one finding with compare-and-swap; owed notifications are claimed by this run. */
-export async function applyFinding({ deps, now, runId }: Run, storeKey: string, f: Finding, dependencyFiring: boolean, chart?: AlertChart): Promise<AlertNotification[]> {
+export async function applyFinding(
+  { deps, now, runId }: Run,
+  storeKey: string,
+  f: Finding,
+  dependencyFiring: boolean,
+  chart?: AlertChart,
+): Promise<AlertNotification[]> {
   const configured = new Set(deps.notifiers.map((n) => n.name));
   const rule = ruleFor(deps.config, f.check);
   return (
     (await updateWithRetry<unknown, AlertNotification[]>(deps.store, storeKey, (current) => {
       const stored = asAlertState(current);
-      if (current !== undefined && !stored) deps.logger.log('ERROR', 'state object is not an alert state: starting it afresh', { key: storeKey });
+      if (current !== undefined && !stored)
+        deps.logger.log('ERROR', 'state object is not an alert state: starting it afresh', { key: storeKey });
       const prev = stored ?? initialAlertState(f.key, f.check);
-      const t = nextAlertState(prev, withConfigLinks(f, deps.config), { rule, now, silences: deps.config.alerting.silences, dependencyFiring });
+      const t = nextAlertState(prev, withConfigLinks(f, deps.config), {
+        rule,
+        now,
+        silences: deps.config.alerting.silences,
+        dependencyFiring,
+      });
       for (const n of t.notifications) {
         if (chart && n.state !== 'resolved') n.chart = chart;
-        t.state.owed.push({ notification: n, channels: routeChannels(deps.config, n, configured), claimedBy: runId, claimedUntil: now + CLAIM_TTL_MS });
+        t.state.owed.push({
+          notification: n,
+          channels: routeChannels(deps.config, n, configured),
+          claimedBy: runId,
+          claimedUntil: now + CLAIM_TTL_MS,
+        });
       }
       return { value: t.state, result: t.notifications };
     })) ?? []

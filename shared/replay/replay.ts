@@ -35,9 +35,16 @@ const replayRetry: RetryPolicy = { attempts: 3, baseDelayMs: 0, maxDelayMs: 0, s
 export async function replay(data: ScenarioData, config: Config, opts: ReplayOptions = {}): Promise<ReplayAlert[]> {
   const { clusterHealth, nodeHeadroom } = config.checks;
   const sources =
-    opts.sources ?? scenarioSources(data, { binderUrl: config.checks.launchProbe.targets[0]?.binderUrl, cluster: clusterHealth.cluster ?? nodeHeadroom.pools[0] });
+    opts.sources ??
+    scenarioSources(data, {
+      binderUrl: config.checks.launchProbe.targets[0]?.binderUrl,
+      cluster: clusterHealth.cluster ?? nodeHeadroom.pools[0],
+    });
   const store = opts.store ?? new MemoryStore();
-  const schedules = CHECK_NAMES.filter((c) => config.checks[c].enabled && sources[c]).map((c) => ({ check: c, cron: config.checks[c].schedule }));
+  const schedules = CHECK_NAMES.filter((c) => config.checks[c].enabled && sources[c]).map((c) => ({
+    check: c,
+    cron: config.checks[c].schedule,
+  }));
   const alerts: ReplayAlert[] = [];
   const deps = { config, sources, store, notifiers: opts.notifiers ?? [], logger: opts.logger ?? silentLogger, retryPolicy: replayRetry };
   for (let now = Math.ceil(data.start / MINUTE) * MINUTE; now <= data.end; now += MINUTE) {
@@ -46,7 +53,16 @@ export async function replay(data: ScenarioData, config: Config, opts: ReplayOpt
       const result = await runCheck(check, { ...deps, runId: `replay-${now}` }, now);
       opts.onRun?.(result, now);
       for (const n of result.notifications) {
-        const a: ReplayAlert = { at: n.at, check: n.check, key: n.key, state: n.state, status: n.status, severity: n.severity, title: n.title, summary: n.summary };
+        const a: ReplayAlert = {
+          at: n.at,
+          check: n.check,
+          key: n.key,
+          state: n.state,
+          status: n.status,
+          severity: n.severity,
+          title: n.title,
+          summary: n.summary,
+        };
         alerts.push(a);
         opts.onAlert?.(a);
       }

@@ -12,9 +12,10 @@ const isoTime = z.iso.datetime({ offset: true, error: 'expected an ISO time like
 
 export const truthSchema = z.object({
   incidents: z.array(
-    z
-      .object({ kind: z.enum(incidentKinds), onset: isoTime, end: isoTime })
-      .refine((i) => Date.parse(i.end) > Date.parse(i.onset), { error: (iss) => `must be after onset (${(iss.input as { onset: string }).onset})`, path: ['end'] }),
+    z.object({ kind: z.enum(incidentKinds), onset: isoTime, end: isoTime }).refine((i) => Date.parse(i.end) > Date.parse(i.onset), {
+      error: (iss) => `must be after onset (${(iss.input as { onset: string }).onset})`,
+      path: ['end'],
+    }),
   ),
 });
 
@@ -56,7 +57,9 @@ export function score(alerts: ReplayAlert[], truth: Truth): Score {
   const windows = truth.incidents.map((i) => ({ ...i, from: Date.parse(i.onset) - TOLERANCE_MS, to: Date.parse(i.end) + TOLERANCE_MS }));
   const firing = alerts.filter((a) => a.state === 'firing');
   const incidents = windows.map((w): IncidentScore => {
-    const hit = firing.find((a) => a.status === 'problem' && KIND_OF_CHECK[a.check] === w.kind && Date.parse(a.at) >= w.from && Date.parse(a.at) <= w.to);
+    const hit = firing.find(
+      (a) => a.status === 'problem' && KIND_OF_CHECK[a.check] === w.kind && Date.parse(a.at) >= w.from && Date.parse(a.at) <= w.to,
+    );
     return {
       kind: w.kind,
       onset: w.onset,

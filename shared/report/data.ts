@@ -91,7 +91,17 @@ export function alertSpans(runs: ReportRun[]): AlertSpan[] {
       if (f.status === 'ok' || f.key.startsWith('channel:')) continue;
       const id = `${f.check}/${f.key}`;
       reporting.add(id);
-      if (!open.has(id)) open.set(id, { check: f.check, key: f.key, severity: f.severity, status: f.status, title: f.title, summary: f.summary, pendingAt: now, firing: [] });
+      if (!open.has(id))
+        open.set(id, {
+          check: f.check,
+          key: f.key,
+          severity: f.severity,
+          status: f.status,
+          title: f.title,
+          summary: f.summary,
+          pendingAt: now,
+          firing: [],
+        });
     }
     for (const n of result.notifications) {
       const id = `${n.check}/${n.key}`;
@@ -99,7 +109,16 @@ export function alertSpans(runs: ReportRun[]): AlertSpan[] {
       if (n.key.startsWith('channel:')) continue;
       if (n.state === 'firing') {
         const title = n.title ?? n.summary;
-        const span = open.get(id) ?? { check: n.check, key: n.key, severity: n.severity, status: n.status, title, summary: n.summary, pendingAt: at, firing: [] };
+        const span = open.get(id) ?? {
+          check: n.check,
+          key: n.key,
+          severity: n.severity,
+          status: n.status,
+          title,
+          summary: n.summary,
+          pendingAt: at,
+          firing: [],
+        };
         Object.assign(span, { title, summary: n.summary, severity: n.severity, status: n.status });
         span.firing.push({ at, severity: n.severity, summary: n.summary });
         open.set(id, span);
@@ -152,7 +171,12 @@ export function reportData(
     for (let k = 0; k < n; k++) if (g[k] >= 1) entry.count[k]++;
   }
   const crashloops = [...perNode]
-    .map(([node, e]) => ({ node, count: Array.from(e.count, (c) => (c > 0 ? c : null)), pods: [...e.pods].sort(), peak: Math.max(...e.count) }))
+    .map(([node, e]) => ({
+      node,
+      count: Array.from(e.count, (c) => (c > 0 ? c : null)),
+      pods: [...e.pods].sort(),
+      peak: Math.max(...e.count),
+    }))
     .sort((a, b) => b.peak - a.peak || (a.node < b.node ? -1 : 1))
     .map(({ peak: _peak, ...rest }) => rest);
 
@@ -174,6 +198,8 @@ export function reportData(
     crashloops,
     probes,
     alerts: alertSpans(runs),
-    facts: (opts.facts ?? []).map((f) => ({ at: Date.parse(f.at), what: f.what, timeIs: f.timeIs })).filter((f) => f.at >= from && f.at <= to),
+    facts: (opts.facts ?? [])
+      .map((f) => ({ at: Date.parse(f.at), what: f.what, timeIs: f.timeIs }))
+      .filter((f) => f.at >= from && f.at <= to),
   };
 }

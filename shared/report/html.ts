@@ -81,8 +81,14 @@ const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(
 function timelineTable(data: ReportData): string {
   const rows = [
     ...data.alerts.flatMap((a) => [
-      ...a.firing.map((f, i) => ({ at: f.at, cls: f.severity, what: `FIRING ${f.severity}${i ? ` (was ${a.firing[i - 1].severity})` : ''}: ${a.title} — ${f.summary}` })),
-      ...(a.endAt !== undefined && a.firing.length ? [{ at: a.endAt, cls: 'resolved', what: a.resolvedSummary ?? `RESOLVED ${a.title}` }] : []),
+      ...a.firing.map((f, i) => ({
+        at: f.at,
+        cls: f.severity,
+        what: `FIRING ${f.severity}${i ? ` (was ${a.firing[i - 1].severity})` : ''}: ${a.title} — ${f.summary}`,
+      })),
+      ...(a.endAt !== undefined && a.firing.length
+        ? [{ at: a.endAt, cls: 'resolved', what: a.resolvedSummary ?? `RESOLVED ${a.title}` }]
+        : []),
     ]),
     ...data.facts.map((f, i) => ({ at: f.at, cls: 'human', what: `» humans (${i + 1}): ${f.what}` })),
   ].sort((x, y) => x.at - y.at);

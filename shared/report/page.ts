@@ -71,7 +71,15 @@ const DARK: Palette = {
 };
 
 const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
-const localTime = new Intl.DateTimeFormat('en-US', { timeZone: tz, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' });
+const localTime = new Intl.DateTimeFormat('en-US', {
+  timeZone: tz,
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+  timeZoneName: 'short',
+});
 const utcTime = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', hour12: false });
 /** "Jan 18, 05:54 PST (13:54 UTC)", like the text timeline. */
 const both = (ms: number) => `${localTime.format(ms)} (${utcTime.format(ms)} UTC)`;
@@ -133,12 +141,22 @@ function shadePlugin(p: Palette): uPlot.Plugin {
 }
 
 function axes(p: Palette, rightLabel: string | undefined, leftLabel: string, showTime: boolean): uPlot.Axis[] {
-  const common = { stroke: p.text, grid: { stroke: p.grid, width: 1 }, ticks: { stroke: p.grid, width: 1 }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif' };
+  const common = {
+    stroke: p.text,
+    grid: { stroke: p.grid, width: 1 },
+    ticks: { stroke: p.grid, width: 1 },
+    font: '12px system-ui, sans-serif',
+    labelFont: '12px system-ui, sans-serif',
+  };
   const out: uPlot.Axis[] = [
     { ...common, show: showTime, size: showTime ? 44 : 0 },
     { ...common, label: leftLabel, size: AXIS_LEFT - 20, labelSize: 20 },
   ];
-  out.push(rightLabel ? { ...common, scale: 'right', side: 1, label: rightLabel, size: AXIS_RIGHT - 20, labelSize: 20, grid: { show: false } } : { show: true, side: 1, size: AXIS_RIGHT, stroke: 'transparent', grid: { show: false }, ticks: { show: false }, values: () => [] });
+  out.push(
+    rightLabel
+      ? { ...common, scale: 'right', side: 1, label: rightLabel, size: AXIS_RIGHT - 20, labelSize: 20, grid: { show: false } }
+      : { show: true, side: 1, size: AXIS_RIGHT, stroke: 'transparent', grid: { show: false }, ticks: { show: false }, values: () => [] },
+  );
   return out;
 }
 
@@ -200,7 +218,10 @@ function build(): void {
   const width = Math.max(480, document.getElementById('panels')!.clientWidth);
 
   addPlot(
-    panel('People arriving and running pods', 'Expected pods and band: the trafficVsPods model, as the detector predicted them a window ahead; observed below the band is its alert.'),
+    panel(
+      'People arriving and running pods',
+      'Expected pods and band: the trafficVsPods model, as the detector predicted them a window ahead; observed below the band is its alert.',
+    ),
     basePlot(
       p,
       260,
@@ -227,9 +248,20 @@ function build(): void {
           { label: 'nodes', stroke: p.nodes, width: 2, paths: uPlot.paths.stepped!({ align: 1 }), value: num(0) },
           { label: 'cordoned', stroke: p.cordoned, width: 2, paths: uPlot.paths.stepped!({ align: 1 }), value: num(0) },
           { label: 'autoscaler max', stroke: p.max, width: 2, dash: [8, 4], paths: uPlot.paths.stepped!({ align: 1 }), value: num(0) },
-          { label: 'pending pods', stroke: p.pending, fill: p.pending, width: 1, scale: 'right', paths: uPlot.paths.stepped!({ align: 1 }), value: num(0) },
+          {
+            label: 'pending pods',
+            stroke: p.pending,
+            fill: p.pending,
+            width: 1,
+            scale: 'right',
+            paths: uPlot.paths.stepped!({ align: 1 }),
+            value: num(0),
+          },
         ],
-        { axes: axes(p, 'pending pods', 'nodes', true), scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max * 1.15))] } } },
+        {
+          axes: axes(p, 'pending pods', 'nodes', true),
+          scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max * 1.15))] } },
+        },
         width,
       ),
       [pool.nodes, pool.cordoned, pool.max, pool.pending],
@@ -237,7 +269,10 @@ function build(): void {
   }
 
   if (data.crashloops.length) {
-    const section = panel('Crash-looping pods per node', 'One strip per node; a node with pods of several owners crash-looping is the sick one.');
+    const section = panel(
+      'Crash-looping pods per node',
+      'One strip per node; a node with pods of several owners crash-looping is the sick one.',
+    );
     data.crashloops.forEach((c, i) => {
       const last = i === data.crashloops.length - 1;
       const strip = document.createElement('div');
@@ -274,13 +309,30 @@ function build(): void {
       }
       const label = probe.repo.replace(/^gh\//, '');
       const points = (stroke: string) => ({ show: true, size: 9, stroke, fill: stroke });
-      series.push({ label: `${label} ok`, stroke: p.ok, paths: () => null, points: points(p.ok), value: (_u: uPlot, v: number | null) => (v == null ? '—' : 'ok') });
-      series.push({ label: `${label} failed`, stroke: p.failed, paths: () => null, points: points(p.failed), value: (_u: uPlot, v: number | null) => (v == null ? '—' : 'FAILED') });
+      series.push({
+        label: `${label} ok`,
+        stroke: p.ok,
+        paths: () => null,
+        points: points(p.ok),
+        value: (_u: uPlot, v: number | null) => (v == null ? '—' : 'ok'),
+      });
+      series.push({
+        label: `${label} failed`,
+        stroke: p.failed,
+        paths: () => null,
+        points: points(p.failed),
+        value: (_u: uPlot, v: number | null) => (v == null ? '—' : 'FAILED'),
+      });
       columns.push(ok, failed);
     });
     const rows = data.probes.length;
     const probeAxes = axes(p, undefined, '', true);
-    probeAxes[1] = { ...probeAxes[1], splits: () => data.probes.map((_, i) => i + 1), values: () => data.probes.map((_, i) => `#${i + 1}`), label: 'repo' };
+    probeAxes[1] = {
+      ...probeAxes[1],
+      splits: () => data.probes.map((_, i) => i + 1),
+      values: () => data.probes.map((_, i) => `#${i + 1}`),
+      label: 'repo',
+    };
     addPlot(
       panel('Launch probes', data.probes.map((pr, i) => `#${i + 1} ${pr.repo}`).join(' · ')),
       basePlot(p, 70 + 26 * rows, series, { axes: probeAxes, scales: { x: { time: true }, y: { range: [0.5, rows + 0.5] } } }, width),
@@ -323,7 +375,10 @@ function drawLane(p: Palette): void {
       `<div class="lane-row" style="top:${i * 22}px">${name}` +
         `<span class="alert-region pending" data-alert="${i}" data-tip="${tip(a.summary, 'pending')}" style="${clip(x(a.pendingAt), x(firingFrom))}"></span>` +
         phases(a)
-          .map(([from, to, f]) => `<span class="alert-region firing ${f.severity}" data-alert="${i}" data-tip="${tip(f.summary, f.severity)}" style="${clip(x(from * 1000), x(to * 1000))}"></span>`)
+          .map(
+            ([from, to, f]) =>
+              `<span class="alert-region firing ${f.severity}" data-alert="${i}" data-tip="${tip(f.summary, f.severity)}" style="${clip(x(from * 1000), x(to * 1000))}"></span>`,
+          )
           .join('') +
         `</div>`,
     );
@@ -334,7 +389,9 @@ function drawLane(p: Palette): void {
     data.facts.forEach((f, i) => {
       const at = x(f.at);
       if (at < left || at > left + width) return;
-      rows.push(`<span class="fact" style="top:${factRow + 1}px;left:${at - 9}px;border-color:${p.human}" data-tip="${escape(`${both(f.at)}\n${f.what}${f.timeIs === 'assumed' ? '\n(time assumed by the reconstruction)' : ''}`)}">${i + 1}</span>`);
+      rows.push(
+        `<span class="fact" style="top:${factRow + 1}px;left:${at - 9}px;border-color:${p.human}" data-tip="${escape(`${both(f.at)}\n${f.what}${f.timeIs === 'assumed' ? '\n(time assumed by the reconstruction)' : ''}`)}">${i + 1}</span>`,
+      );
     });
   }
   lane.style.height = `${factRow + (data.facts.length ? 22 : 0)}px`;
@@ -359,14 +416,15 @@ function showCursor(idx: number | null): void {
   const shown = active.length > 4 ? 3 : 4;
   const more = active.length > shown ? `<div class="quiet">and ${active.length - shown} more (see the alert lane above)</div>` : '';
   out.innerHTML =
-    `<strong>${escape(both(ms))}</strong>` + (active.length ? active.slice(0, shown).map(line).join('') + more : '<div class="quiet">no alert pending or firing</div>');
+    `<strong>${escape(both(ms))}</strong>` +
+    (active.length ? active.slice(0, shown).map(line).join('') + more : '<div class="quiet">no alert pending or firing</div>');
 }
 
 function tooltips(): void {
   const tip = document.getElementById('tip')!;
   document.addEventListener('mouseover', (e) => {
     const el = (e.target as HTMLElement).closest<HTMLElement>('[data-tip]');
-    if (!el) return (tip.hidden = true), undefined;
+    if (!el) return ((tip.hidden = true), undefined);
     tip.textContent = el.dataset.tip!;
     tip.hidden = false;
     const r = el.getBoundingClientRect();

@@ -153,7 +153,8 @@ export function parseScenario(text: string, file = 'scenario'): ScenarioData {
       if (!m) throw new ScenarioError(`unrecognised comment "${line.slice(0, 60)}"`, lineNo, file);
       if (m[2] !== family) {
         if (family) closedFamilies.add(family);
-        if (closedFamilies.has(m[2])) throw new ScenarioError(`metric family ${m[2]} appears twice (families must be contiguous)`, lineNo, file);
+        if (closedFamilies.has(m[2]))
+          throw new ScenarioError(`metric family ${m[2]} appears twice (families must be contiguous)`, lineNo, file);
         family = m[2];
       }
       continue;
@@ -176,7 +177,8 @@ export function parseScenario(text: string, file = 'scenario'): ScenarioData {
     checkSeriesName(name[0], labels, lineNo, file);
     if (name[0] !== family) {
       if (family) closedFamilies.add(family);
-      if (closedFamilies.has(name[0])) throw new ScenarioError(`metric family ${name[0]} appears twice (families must be contiguous)`, lineNo, file);
+      if (closedFamilies.has(name[0]))
+        throw new ScenarioError(`metric family ${name[0]} appears twice (families must be contiguous)`, lineNo, file);
       family = name[0];
     }
     const id = seriesId(name[0], labels);

@@ -37,7 +37,8 @@ export async function scenarioFromPrometheus(client: PromqlClient, range: Scenar
     }
     for (const { labels, samples } of mergeSeries(chunks)) {
       const { __name__: name, ...rest } = labels;
-      if (name !== undefined && name !== metric) throw new UpstreamError('prometheus', `asked for ${metric}, got ${name}`, undefined, false);
+      if (name !== undefined && name !== metric)
+        throw new UpstreamError('prometheus', `asked for ${metric}, got ${name}`, undefined, false);
       const inRange = samples.filter((s) => s.t >= start && s.t <= end);
       if (inRange.length) series.push({ metric, labels: rest, samples: inRange });
     }

@@ -2,7 +2,16 @@
 // `now`: only samples at or before `now` are visible, and a sample missing from
 // the file is missing here too.
 import { sliceSeries, upperBound } from '../series.ts';
-import type { ClusterRef, LaunchProbeObservation, ProbeAttempt, NodePoolObservation, PodProblem, ProbeResult, Sample, Series } from '../model.ts';
+import type {
+  ClusterRef,
+  LaunchProbeObservation,
+  ProbeAttempt,
+  NodePoolObservation,
+  PodProblem,
+  ProbeResult,
+  Sample,
+  Series,
+} from '../model.ts';
 import { personOwnerOf } from '../clients/pod-owner.ts';
 import { hubOf } from '../detectors/launch-probe.ts';
 import type { ObserveRequest, Sources } from '../sources/source.ts';
@@ -46,7 +55,10 @@ export interface ScenarioSourceOptions {
 
 export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOptions = {}): Sources {
   // One order whatever the file's or Prometheus' order, so replays are identical.
-  const data = { ...scenario, series: [...scenario.series].sort((x, y) => (seriesId(x.metric, x.labels) < seriesId(y.metric, y.labels) ? -1 : 1)) };
+  const data = {
+    ...scenario,
+    series: [...scenario.series].sort((x, y) => (seriesId(x.metric, x.labels) < seriesId(y.metric, y.labels) ? -1 : 1)),
+  };
   const find = (metric: string) => data.series.find((s) => s.metric === metric)?.samples ?? [];
   const demand = find('binderwatch_demand');
   const pods = find('binderwatch_running_user_pods');
@@ -66,14 +78,24 @@ export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOpti
     extraProbes
       .filter((s) => s.labels.repo === repo && Number(s.labels.attempt) <= n)
       .sort((x, y) => Number(x.labels.attempt) - Number(y.labels.attempt))
-      .flatMap((s) => s.samples.filter((p) => p.t === t).map((p): ProbeAttempt => ({ at: t, ok: p.v >= 1, extra: true, ...(p.v >= 1 ? {} : { error: 'the scenario records a failed launch' }) })));
+      .flatMap((s) =>
+        s.samples
+          .filter((p) => p.t === t)
+          .map((p): ProbeAttempt => ({
+            at: t,
+            ok: p.v >= 1,
+            extra: true,
+            ...(p.v >= 1 ? {} : { error: 'the scenario records a failed launch' }),
+          })),
+      );
 
   const sources: Sources = {
     trafficVsPods: {
       async observe(req: ObserveRequest) {
         const window = (s: Series) => sliceSeries(s, req.now - req.lookbackMs, req.now);
         // Older stretches as Prometheus would answer them: whatever of them the scenario holds.
-        const older = (s: Series) => (req.historyRanges ?? []).flatMap(([from, to]) => sliceSeries(s, from, Math.min(to, req.now - req.lookbackMs - 1)));
+        const older = (s: Series) =>
+          (req.historyRanges ?? []).flatMap(([from, to]) => sliceSeries(s, from, Math.min(to, req.now - req.lookbackMs - 1)));
         const history = req.historyRanges?.length ? { demand: older(demand), pods: older(pods) } : undefined;
         return { demand: window(demand), pods: window(pods), stepMs: step, ...(history ? { history } : {}) };
       },
@@ -117,9 +139,21 @@ export function scenarioSources(scenario: ScenarioData, opts: ScenarioSourceOpti
           if (i < 0) continue;
           const last = s[i];
           if (req.now - last.t > PROBE_STALE_MS) {
-            results.push({ binderUrl, repo, at: req.now, ok: false, unknownReason: `no probe result since ${new Date(last.t).toISOString()}` });
+            results.push({
+              binderUrl,
+              repo,
+              at: req.now,
+              ok: false,
+              unknownReason: `no probe result since ${new Date(last.t).toISOString()}`,
+            });
           } else {
-            const result: ProbeResult = { binderUrl, repo, at: last.t, ok: last.v >= 1, error: last.v >= 1 ? undefined : 'the scenario records a failed probe' };
+            const result: ProbeResult = {
+              binderUrl,
+              repo,
+              at: last.t,
+              ok: last.v >= 1,
+              error: last.v >= 1 ? undefined : 'the scenario records a failed probe',
+            };
             const extras = extraAttempts(repo, last.t, req.extraLaunches?.[hubOf(binderUrl)] ?? 0);
             results.push(extras.length ? { ...result, attempts: extras } : result);
           }

@@ -43,13 +43,27 @@ export function clusterHealthSource(opts: ClusterHealthSourceOptions): Observati
         opts.kube.nodes(),
         opts.kube.pods({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }),
       ]);
-      let problems = await withRealOwners(opts.kube, pods, pods.flatMap((p) => problemOf(p, req.now, opts.pendingForMs ?? 0)));
-      if (opts.store) problems = await rememberFirstSeen(opts.store, stateKeys.podProblems(opts.cluster ?? 'default'), problems, req.now, opts.forgetAfterMs ?? 15 * 60_000);
+      let problems = await withRealOwners(
+        opts.kube,
+        pods,
+        pods.flatMap((p) => problemOf(p, req.now, opts.pendingForMs ?? 0)),
+      );
+      if (opts.store)
+        problems = await rememberFirstSeen(
+          opts.store,
+          stateKeys.podProblems(opts.cluster ?? 'default'),
+          problems,
+          req.now,
+          opts.forgetAfterMs ?? 15 * 60_000,
+        );
       const userAges = pods.filter((p) => p.labels[userKey] === userValue).map((p) => req.now - p.startedAt);
       return {
         ...(opts.clusterRef ? { cluster: opts.clusterRef } : {}),
         problems,
-        notReadyNodes: nodes.filter((n) => !n.ready).map((n) => n.name).sort(),
+        notReadyNodes: nodes
+          .filter((n) => !n.ready)
+          .map((n) => n.name)
+          .sort(),
         staleUserPods: {
           count: userAges.filter((a) => a > opts.cullerMaxAgeMs).length,
           oldestAgeMs: Math.max(0, ...userAges),
@@ -108,7 +122,13 @@ function problemOf(p: PodSummary, now: number, pendingForMs: number): PodProblem
   return [];
 }
 
-async function rememberFirstSeen(store: StateStore, key: string, problems: PodProblem[], now: number, forgetAfterMs: number): Promise<PodProblem[]> {
+async function rememberFirstSeen(
+  store: StateStore,
+  key: string,
+  problems: PodProblem[],
+  now: number,
+  forgetAfterMs: number,
+): Promise<PodProblem[]> {
   const idOf = (p: PodProblem) => `${p.namespace}/${p.pod}/${p.reason}`;
   const seen = await updateWithRetry<Record<string, Seen>, Record<string, Seen>>(store, key, (current) => {
     const next: Record<string, Seen> = {};

@@ -79,9 +79,11 @@ async function stopServer(
   const http = { timeoutMs: settings.contactTimeoutMs, fetch: opts.fetch, signal };
   const shutdown = await shutdownServer(ref, { ...http, retries: settings.stopRetries, backoffMs: opts.stopBackoffMs ?? 1000 });
   if (shutdown.ok && shutdown.attempts > 1) log.add(`stop: api/shutdown took ${shutdown.attempts} attempts`);
-  if (!target.hubApiToken) return shutdown.ok ? { ok: true } : { ok: false, error: `${shutdown.error}; no hub API token configured, the server may be leaking` };
+  if (!target.hubApiToken)
+    return shutdown.ok ? { ok: true } : { ok: false, error: `${shutdown.error}; no hub API token configured, the server may be leaking` };
   // The admin token goes only to the configured hub, never to a host the launch named.
-  if (!target.hubUrl) return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; no hubUrl configured, so the hub API token was not used` };
+  if (!target.hubUrl)
+    return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; no hubUrl configured, so the hub API token was not used` };
 
   let loc;
   try {
@@ -91,7 +93,11 @@ async function stopServer(
   }
   // The hub answers a DELETE only once the spawner stopped the server (or after its slow_stop_timeout), so it gets the confirm window.
   const hubHttp = { timeoutMs: Math.max(settings.contactTimeoutMs, settings.stopConfirmTimeoutMs), fetch: opts.fetch, signal };
-  const gone = await ensureServerGone(loc, target.hubApiToken, { ...hubHttp, confirmTimeoutMs: settings.stopConfirmTimeoutMs, shutdownOk: shutdown.ok });
+  const gone = await ensureServerGone(loc, target.hubApiToken, {
+    ...hubHttp,
+    confirmTimeoutMs: settings.stopConfirmTimeoutMs,
+    shutdownOk: shutdown.ok,
+  });
   if (gone.deleted) log.add(`stop: deleted ${loc.user}'s server through the hub API`);
   if (!gone.gone) return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; hub API: ${gone.error}` };
   // Cleaned up through the hub, but the server itself would not stop: still a finding.
@@ -183,7 +189,12 @@ const attemptOf = (r: ProbeResult): ProbeAttempt => ({ at: r.at, ok: r.ok, faile
  * `extra` more launches follow (adaptive probing, asked for by the detector), one after
  * the other within what is left of that same budget, each recorded as an extra attempt.
  */
-export async function runConfirmedProbe(target: ProbeTarget, settings: ProbeSettings, opts: ProbeOptions = {}, extra = 0): Promise<ProbeResult> {
+export async function runConfirmedProbe(
+  target: ProbeTarget,
+  settings: ProbeSettings,
+  opts: ProbeOptions = {},
+  extra = 0,
+): Promise<ProbeResult> {
   const started = performance.now();
   // Whole milliseconds: AbortSignal.timeout refuses a fraction.
   const left = () => Math.floor(settings.timeoutMs + CONFIRMATION_MIN_MS - (performance.now() - started));
@@ -192,11 +203,15 @@ export async function runConfirmedProbe(target: ProbeTarget, settings: ProbeSett
   const relaunchable = (r: ProbeResult) => !r.unknownReason && !opts.signal?.aborted && (r.ok || CONFIRMED_PHASES.has(r.failedPhase!));
   let run = first;
   if (!first.ok && relaunchable(first)) {
-    const second = await runLaunchProbe(target, { ...settings, timeoutMs: Math.min(settings.timeoutMs, Math.max(CONFIRMATION_MIN_MS, left() - CONFIRMATION_MIN_MS)) }, opts);
+    const second = await runLaunchProbe(
+      target,
+      { ...settings, timeoutMs: Math.min(settings.timeoutMs, Math.max(CONFIRMATION_MIN_MS, left() - CONFIRMATION_MIN_MS)) },
+      opts,
+    );
     run = { ...second, at: first.at, attempts: [attemptOf(first), attemptOf(second)] };
   }
   const extras: ProbeAttempt[] = [];
-  for (let last = run; extras.length < extra && relaunchable(last) && left() >= CONFIRMATION_MIN_MS; ) {
+  for (let last = run; extras.length < extra && relaunchable(last) && left() >= CONFIRMATION_MIN_MS;) {
     last = await runLaunchProbe(target, { ...settings, timeoutMs: Math.min(settings.timeoutMs, left()) }, opts);
     extras.push({ ...attemptOf(last), extra: true });
   }
@@ -232,7 +247,11 @@ export function launchProbeSource(cfg: LaunchProbeConfig, opts: LaunchProbeSourc
       const targets: ProbeTarget[] = cfg.targets.flatMap((t) =>
         t.repos.map((repo) => ({ binderUrl: t.binderUrl, repo, hubUrl: t.hubUrl, hubApiToken: opts.hubApiTokens?.[t.binderUrl] })),
       );
-      return { results: await mapLimit(targets, cfg.concurrency, (t) => runConfirmedProbe(t, settings, opts, req.extraLaunches?.[hubOf(t.binderUrl)] ?? 0)) };
+      return {
+        results: await mapLimit(targets, cfg.concurrency, (t) =>
+          runConfirmedProbe(t, settings, opts, req.extraLaunches?.[hubOf(t.binderUrl)] ?? 0),
+        ),
+      };
     },
     async recordTelemetry({ results }, telemetry) {
       for (const r of results) await telemetry.recordProbe(r);

@@ -50,28 +50,32 @@ async function observePool(
   req: ObserveRequest,
   opts: NodeHeadroomSourceOptions,
 ): Promise<NodePoolObservation> {
-  const [limit, nodes, pending] = await Promise.all([
-    gke.nodePoolLimit(ref),
-    kube.nodes(`${NODE_POOL_LABEL}=${ref.pool}`),
-    pendingPods,
-  ]);
-  const history = await appendHistory(
-    opts.store,
-    stateKeys.nodeCounts(ref),
-    [{ t: req.now, v: nodes.length }],
-    { now: req.now, retentionMs: Math.max(opts.retentionMs ?? 26 * 3_600_000, req.lookbackMs) },
-  );
-  const cordonedNodes = nodes.filter((n) => n.cordoned).map((n) => n.name).sort();
+  const [limit, nodes, pending] = await Promise.all([gke.nodePoolLimit(ref), kube.nodes(`${NODE_POOL_LABEL}=${ref.pool}`), pendingPods]);
+  const history = await appendHistory(opts.store, stateKeys.nodeCounts(ref), [{ t: req.now, v: nodes.length }], {
+    now: req.now,
+    retentionMs: Math.max(opts.retentionMs ?? 26 * 3_600_000, req.lookbackMs),
+  });
+  const cordonedNodes = nodes
+    .filter((n) => n.cordoned)
+    .map((n) => n.name)
+    .sort();
   return {
     pool: poolName(ref),
     nodes: sliceSeries(history, req.now - req.lookbackMs, req.now),
     cordoned: cordonedNodes.length,
     cordonedNodes,
-    notReadyNodes: nodes.filter((n) => !n.ready).map((n) => n.name).sort(),
+    notReadyNodes: nodes
+      .filter((n) => !n.ready)
+      .map((n) => n.name)
+      .sort(),
     max: limit.max,
     ...(limit.max === null
       ? {}
-      : { maxSetting: limit.perZoneMax ? { kind: 'perZone' as const, perZone: limit.perZoneMax, zones: limit.zones.length } : { kind: 'total' as const } }),
+      : {
+          maxSetting: limit.perZoneMax
+            ? { kind: 'perZone' as const, perZone: limit.perZoneMax, zones: limit.zones.length }
+            : { kind: 'total' as const },
+        }),
     // A pod restricted to other pools does not wait for this one; an unrestricted pod could land here.
     pending: pending.filter((p) => p.unschedulableSince !== undefined && (!p.pools || p.pools.includes(ref.pool))).length,
   };

@@ -81,7 +81,11 @@ export class GcsStore implements StateStore {
         // own generation, gets 412, and the caller would re-apply its update on top.
         // A failed write surfaces as a retryable UpstreamError; the next run re-reads.
         file
-          .createWriteStream({ resumable: false, contentType: 'application/json', preconditionOpts: { ifGenerationMatch: Number(generation) } })
+          .createWriteStream({
+            resumable: false,
+            contentType: 'application/json',
+            preconditionOpts: { ifGenerationMatch: Number(generation) },
+          })
           .on('error', reject)
           .on('finish', resolve)
           .end(JSON.stringify(value));
@@ -102,14 +106,16 @@ export class GcsStore implements StateStore {
     } catch (e) {
       throw upstream(`listing ${prefix}`, e);
     }
-    return names.flatMap((n) => {
-      // Skip objects someone else put under the prefix whose names are not our encoding.
-      try {
-        return [decodeURIComponent(n.slice(this.prefix.length))];
-      } catch {
-        return [];
-      }
-    }).sort();
+    return names
+      .flatMap((n) => {
+        // Skip objects someone else put under the prefix whose names are not our encoding.
+        try {
+          return [decodeURIComponent(n.slice(this.prefix.length))];
+        } catch {
+          return [];
+        }
+      })
+      .sort();
   }
 }
 

@@ -44,9 +44,7 @@ export function resample(series: Series, stepMs: number): Series {
     b.n++;
     buckets.set(t, b);
   }
-  return [...buckets]
-    .sort((a, b) => a[0] - b[0])
-    .map(([t, b]) => ({ t, v: b.sum / b.n }));
+  return [...buckets].sort((a, b) => a[0] - b[0]).map(([t, b]) => ({ t, v: b.sum / b.n }));
 }
 
 /** Merges `incoming` into the history at `key` (compare-and-swap, retried) and returns the whole merged history. */
@@ -66,7 +64,5 @@ export async function readHistory(store: StateStore, key: string): Promise<Serie
 
 function fromStored(stored: StoredHistory | undefined): Sample[] {
   if (!stored || !Array.isArray(stored.samples)) return [];
-  return stored.samples
-    .filter((p) => Array.isArray(p) && Number.isFinite(p[0]) && Number.isFinite(p[1]))
-    .map(([t, v]) => ({ t, v }));
+  return stored.samples.filter((p) => Array.isArray(p) && Number.isFinite(p[0]) && Number.isFinite(p[1])).map(([t, v]) => ({ t, v }));
 }

@@ -33,7 +33,10 @@ export interface StateStore {
 export class UnreadableObjects {
   private readonly seen = new Map<string, string>();
 
-  constructor(private readonly logger: Logger, private readonly store: string) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly store: string,
+  ) {}
 
   /** The parsed JSON, or undefined after reporting the object as unreadable. */
   parse(key: string, version: string, text: string): { value: unknown } | undefined {
@@ -50,7 +53,12 @@ export class UnreadableObjects {
   report(key: string, version: string, error: string, bytes: number): void {
     if (this.seen.get(key) === version) return;
     this.seen.set(key, version);
-    this.logger.log('ERROR', 'unreadable state object: treated as absent until the next write replaces it', { store: this.store, key, error, bytes });
+    this.logger.log('ERROR', 'unreadable state object: treated as absent until the next write replaces it', {
+      store: this.store,
+      key,
+      error,
+      bytes,
+    });
   }
 
   /** The version of the unreadable object last seen at `key`, if that is what it holds. */

@@ -30,7 +30,10 @@ describe('monthly cost', () => {
   it('charges nothing inside the free tiers and only the excess beyond them', () => {
     const small: CheckUsage[] = [{ check: 'binderHealth', schedule: '*/2 * * * *', memoryMiB: 256, meanSeconds: 1 }];
     expect(monthlyCost(small, { ...none, freeTier: true }).total).toBe(0);
-    const jobs = (['launchProbe', 'binderHealth', 'trafficVsPods', 'nodeHeadroom', 'clusterHealth'] as const).map((check) => ({ ...small[0], check }));
+    const jobs = (['launchProbe', 'binderHealth', 'trafficVsPods', 'nodeHeadroom', 'clusterHealth'] as const).map((check) => ({
+      ...small[0],
+      check,
+    }));
     expect(line(monthlyCost(jobs, { ...none, freeTier: true }), 'scheduler jobs')).toBeCloseTo(0.2, 10);
   });
 

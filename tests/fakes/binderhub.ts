@@ -69,8 +69,16 @@ export const PRESETS: Record<string, LaunchScript> = {
   'keepalive-only': { phases: [], end: 'silent', heartbeatMs: 100 },
   cut: { phases: ['waiting', 'fetching', 'building'], end: 'cut' },
   'rate-limited': { status: 429, contentType: 'application/json', body: '{"message": "Too many requests"}' },
-  'server-error': { status: 500, contentType: 'text/html', body: '<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>' },
-  'html-page': { status: 200, contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>' },
+  'server-error': {
+    status: 500,
+    contentType: 'text/html',
+    body: '<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>',
+  },
+  'html-page': {
+    status: 200,
+    contentType: 'text/html; charset=utf-8',
+    body: '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>',
+  },
   unreachable: { serverVia: 'blackhole' },
   'route-missing': { serverVia: 'missing' },
   'stop-flaky': { serverVia: 'proxy', shutdownFailures: 2 },
@@ -149,7 +157,10 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
 
   const hubApi = async (path: string, init: RequestInit = {}) => {
     if (!hub) throw new Error('no JupyterHub behind this fake');
-    return fetch(hub.url + 'hub/api/' + path, { ...init, headers: { Authorization: `token ${hub.adminToken}`, 'Content-Type': 'application/json' } });
+    return fetch(hub.url + 'hub/api/' + path, {
+      ...init,
+      headers: { Authorization: `token ${hub.adminToken}`, 'Content-Type': 'application/json' },
+    });
   };
 
   /** What BinderHub's launcher does: user, server, wait until ready, token. */
@@ -160,7 +171,9 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
     if (spawn.status === 202) {
       for (let i = 0; ; i++) {
         say(`Server requested, waiting (${i})`);
-        const model = (await (await hubApi(`users/${user}`)).json()) as { servers?: Record<string, { ready?: boolean; pending?: string | null }> };
+        const model = (await (await hubApi(`users/${user}`)).json()) as {
+          servers?: Record<string, { ready?: boolean; pending?: string | null }>;
+        };
         const s = model.servers?.[''];
         if (s?.ready) break;
         if (!s?.pending || i > 120) throw new Error(`server for ${user} failed to start`);
@@ -169,7 +182,10 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
     } else if (spawn.status !== 201) {
       throw new Error(`starting server for ${user}: HTTP ${spawn.status}`);
     }
-    const tokenRes = await hubApi(`users/${user}/tokens`, { method: 'POST', body: JSON.stringify({ note: 'binderhub launch', expires_in: 3600 }) });
+    const tokenRes = await hubApi(`users/${user}/tokens`, {
+      method: 'POST',
+      body: JSON.stringify({ note: 'binderhub launch', expires_in: 3600 }),
+    });
     if (tokenRes.status !== 201 && tokenRes.status !== 200) throw new Error(`token for ${user}: HTTP ${tokenRes.status}`);
     const { token } = (await tokenRes.json()) as { token: string };
     return { url: `${hub!.url}user/${user}/`, token };
@@ -183,7 +199,8 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
     const started = performance.now();
     const repo = `${provider}/${rawSpec}`;
     const presetName = /^gh\/binderwatch-fault\/([^/]+)\//.exec(repo)?.[1];
-    const script: LaunchScript = scripts.get(repo) ?? scripts.get(decodeURIComponent(repo)) ?? (presetName ? PRESETS[presetName] : undefined) ?? {};
+    const script: LaunchScript =
+      scripts.get(repo) ?? scripts.get(decodeURIComponent(repo)) ?? (presetName ? PRESETS[presetName] : undefined) ?? {};
 
     if (!['gh', 'gl', 'git', 'gist', 'zenodo', 'figshare', 'hydroshare', 'dataverse', 'ckan'].includes(provider)) {
       res.writeHead(404, { 'content-type': 'text/html' });
@@ -215,14 +232,18 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
       if (problem) return send({ phase: 'failed', message: problem });
       for (const phase of script.phases ?? BUILD_PHASES) {
         await sleep(gap);
-        send({ phase, message: phase === 'building' ? `Step ${randomBytes(1)[0] % 9}/9 : RUN pip install -r requirements.txt\n` : `${phase}…\n` });
+        send({
+          phase,
+          message: phase === 'building' ? `Step ${randomBytes(1)[0] % 9}/9 : RUN pip install -r requirements.txt\n` : `${phase}…\n`,
+        });
       }
       await sleep(gap);
       if (script.flood) {
         openResponses.add(res);
         if (script.flood === 'line') return void (res.write('data: '), writeEndlessly(res, 'x'.repeat(16 * 1024)));
         if (script.flood === 'event') return writeEndlessly(res, `data: ${'x'.repeat(1024)}\n`);
-        if (script.flood === 'events') return writeEndlessly(res, `data: ${JSON.stringify({ phase: 'building', message: 'Step 1/9 : RUN true\n' })}\n\n`);
+        if (script.flood === 'events')
+          return writeEndlessly(res, `data: ${JSON.stringify({ phase: 'building', message: 'Step 1/9 : RUN true\n' })}\n\n`);
         openResponses.delete(res);
         return send({ phase: 'failed', message: `Build failed: ${'\x1b[31m'}${'y'.repeat(script.hugeBytes ?? 1024)}` });
       }
@@ -270,14 +291,29 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
   const serveHealth = async (res: ServerResponse) => {
     let answer = health;
     if (!answer) {
-      const hubOk = hub ? await fetch(hub.url + 'hub/health').then((r) => r.ok, () => false) : false;
-      const users = hubOk ? ((await (await hubApi('users')).json()) as { servers?: Record<string, { ready?: boolean; pending?: string | null }> }[]) : [];
+      const hubOk = hub
+        ? await fetch(hub.url + 'hub/health').then(
+            (r) => r.ok,
+            () => false,
+          )
+        : false;
+      const users = hubOk
+        ? ((await (await hubApi('users')).json()) as { servers?: Record<string, { ready?: boolean; pending?: string | null }> }[])
+        : [];
       // A pod that is starting or stopping still counts against the quota.
       const running = users.filter((u) => Object.values(u.servers ?? {}).some((s) => s.ready || s.pending)).length;
       const quota = options.podQuota ?? 100;
       const checks = [
         { service: 'JupyterHub API', ok: hubOk },
-        { service: 'Pod quota', total_pods: running, build_pods: 0, user_pods: running, quota, ok: running <= quota, _ignore_failure: true },
+        {
+          service: 'Pod quota',
+          total_pods: running,
+          build_pods: 0,
+          user_pods: running,
+          quota,
+          ok: running <= quota,
+          _ignore_failure: true,
+        },
       ];
       answer = { status: hubOk ? 200 : 503, contentType: 'application/json', body: JSON.stringify({ ok: hubOk, checks }) };
     }

@@ -65,7 +65,12 @@ export interface FakeCloudMonitoring {
 
 // The protos ship beside the library's build output (build/src/index.js → build/protos).
 const PROTOS = join(dirname(createRequire(import.meta.url).resolve('@google-cloud/monitoring')), '..', 'protos');
-const VALUE_TYPES: Record<string, string> = { int64Value: 'INT64', doubleValue: 'DOUBLE', boolValue: 'BOOL', distributionValue: 'DISTRIBUTION' };
+const VALUE_TYPES: Record<string, string> = {
+  int64Value: 'INT64',
+  doubleValue: 'DOUBLE',
+  boolValue: 'BOOL',
+  distributionValue: 'DISTRIBUTION',
+};
 
 class InvalidArgument extends Error {}
 

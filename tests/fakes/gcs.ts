@@ -70,7 +70,11 @@ class GcsHttpError extends Error {
 }
 
 /** `accepts`: when set, a request must carry a bearer token it accepts (401 otherwise), as the real API checks credentials. */
-export async function startFakeGcs(options: { buckets: string[]; pageSize?: number; accepts?: (token: string) => boolean }): Promise<FakeGcs> {
+export async function startFakeGcs(options: {
+  buckets: string[];
+  pageSize?: number;
+  accepts?: (token: string) => boolean;
+}): Promise<FakeGcs> {
   const buckets = new Map(options.buckets.map((b) => [b, new Map<string, FakeGcsObject>()]));
   const requests: RecordedGcsRequest[] = [];
   const faults: (GcsFault & { left: number })[] = [];
@@ -145,7 +149,8 @@ export async function startFakeGcs(options: { buckets: string[]; pageSize?: numb
 
   function insert(bucket: Map<string, FakeGcsObject>, query: Record<string, string>, contentType: string, body: Buffer): FakeGcsObject {
     allowParams(query, ['uploadType', 'name', 'ifGenerationMatch']);
-    if (query.uploadType !== 'multipart') throw new GcsHttpError(400, `fake-gcs does not support uploadType=${query.uploadType}`, 'invalid');
+    if (query.uploadType !== 'multipart')
+      throw new GcsHttpError(400, `fake-gcs does not support uploadType=${query.uploadType}`, 'invalid');
     const parts = parseMultipartRelated(contentType, body);
     const meta = JSON.parse(parts[0].body.toString('utf8')) as { name?: string; contentType?: string; metadata?: Record<string, string> };
     const data = parts[1].body;
@@ -248,7 +253,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, e: GcsHttpError): void {
   if (res.headersSent) return void res.destroy();
-  sendJson(res, e.status, { error: { code: e.status, message: e.message, errors: [{ domain: 'global', reason: e.reason, message: e.message }] } });
+  sendJson(res, e.status, {
+    error: { code: e.status, message: e.message, errors: [{ domain: 'global', reason: e.reason, message: e.message }] },
+  });
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

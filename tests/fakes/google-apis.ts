@@ -121,10 +121,22 @@ function coreReport(fixture: CoreFixture | undefined, body: CoreRequest): JsonAn
   const range = body.dateRanges?.[0];
   if (dims.length !== 1 || dims[0] !== 'dateHourMinute') return fail(400, 'This fake serves only the dateHourMinute dimension.');
   if (metrics.length !== 1 || metrics[0] !== fixture.metric) return fail(400, `Field ${metrics.join(',')} is not a valid metric.`);
-  if (body.dateRanges?.length !== 1 || !/^\d{4}-\d\d-\d\d$/.test(range?.startDate ?? '') || !/^\d{4}-\d\d-\d\d$/.test(range?.endDate ?? '')) {
+  if (
+    body.dateRanges?.length !== 1 ||
+    !/^\d{4}-\d\d-\d\d$/.test(range?.startDate ?? '') ||
+    !/^\d{4}-\d\d-\d\d$/.test(range?.endDate ?? '')
+  ) {
     return fail(400, 'dateRanges: expected one range of YYYY-MM-DD dates.');
   }
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: fixture.timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: fixture.timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
   const local = (t: number) => Object.fromEntries(parts.formatToParts(t).map((p) => [p.type, p.value]));
   const limit = Number(body.limit ?? 10_000);
   const rows = [...fixture.perMinute]
@@ -132,8 +144,14 @@ function coreReport(fixture: CoreFixture | undefined, body: CoreRequest): JsonAn
     .map(([t, v]) => ({ p: local(t), v }))
     .filter(({ p }) => `${p.year}-${p.month}-${p.day}` >= range!.startDate! && `${p.year}-${p.month}-${p.day}` <= range!.endDate!)
     .slice(0, limit)
-    .map(({ p, v }) => ({ dimensionValues: [{ value: `${p.year}${p.month}${p.day}${p.hour}${p.minute}` }], metricValues: [{ value: String(v) }] }));
-  return reportAnswer('dateHourMinute', fixture.metric, rows, { metadata: { currencyCode: 'USD', timeZone: fixture.timeZone }, kind: 'analyticsData#runReport' });
+    .map(({ p, v }) => ({
+      dimensionValues: [{ value: `${p.year}${p.month}${p.day}${p.hour}${p.minute}` }],
+      metricValues: [{ value: String(v) }],
+    }));
+  return reportAnswer('dateHourMinute', fixture.metric, rows, {
+    metadata: { currencyCode: 'USD', timeZone: fixture.timeZone },
+    kind: 'analyticsData#runReport',
+  });
 }
 
 /** A report of one dimension and one metric; GA leaves `rows` out when there are none. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopback, type FaultPlan, type JsonAnswer, type RecordedRequest } from './loopback-faults.ts';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fake answers are free-form JSON, read field by field
 type Json = Record<string, any>;
 
 export interface FakeKubernetes {
@@ -108,9 +109,7 @@ function list(kind: 'nodes' | 'pods', all: Json[], q: URLSearchParams): JsonAnsw
     return fail(400, (e as Error).message);
   }
   // Keys are listed in etcd order: namespace, then name.
-  const items = all
-    .filter((o) => labelMatch(o) && fieldMatch(o))
-    .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  const items = all.filter((o) => labelMatch(o) && fieldMatch(o)).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
   const query = `${q.get('labelSelector') ?? ''}|${q.get('fieldSelector') ?? ''}`;
   let offset = 0;
   const cont = q.get('continue');
@@ -172,9 +171,25 @@ function selfSignedCert(): { key: string; cert: string } {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
       { stdio: 'ignore' },
     );
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
@@ -199,10 +214,7 @@ export function kubeconfigFor(kube: Pick<FakeKubernetes, 'server' | 'caCert' | '
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function fixtureNode(
-  name: string,
-  o: { pool: string; cordoned?: boolean; ready?: boolean; created?: number },
-): Json {
+export function fixtureNode(name: string, o: { pool: string; cordoned?: boolean; ready?: boolean; created?: number }): Json {
   const created = o.created ?? Date.UTC(2018, 0, 1);
   return {
     metadata: { name, uid: `uid-${name}`, creationTimestamp: iso(created), labels: { 'cloud.google.com/gke-nodepool': o.pool } },
@@ -210,7 +222,12 @@ export function fixtureNode(
     status: {
       conditions: [
         { type: 'MemoryPressure', status: 'False', lastTransitionTime: iso(created) },
-        { type: 'Ready', status: o.ready === false ? 'False' : 'True', lastTransitionTime: iso(created), reason: o.ready === false ? 'KubeletNotReady' : 'KubeletReady' },
+        {
+          type: 'Ready',
+          status: o.ready === false ? 'False' : 'True',
+          lastTransitionTime: iso(created),
+          reason: o.ready === false ? 'KubeletNotReady' : 'KubeletReady',
+        },
       ],
     },
   };
@@ -226,7 +243,19 @@ export function fixtureReplicaSet(namespace: string, name: string, owner?: strin
       namespace,
       name,
       uid: `uid-${name}`,
-      ...(owner ? { ownerReferences: [{ apiVersion: kind === 'Rollout' ? 'argoproj.io/v1alpha1' : 'apps/v1', kind, name: ownerName, uid: `uid-${ownerName}`, controller: true }] } : {}),
+      ...(owner
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: kind === 'Rollout' ? 'argoproj.io/v1alpha1' : 'apps/v1',
+                kind,
+                name: ownerName,
+                uid: `uid-${ownerName}`,
+                controller: true,
+              },
+            ],
+          }
+        : {}),
     },
     spec: { replicas: 1, selector: { matchLabels: {} } },
   };
@@ -271,7 +300,16 @@ export function fixturePod(p: FixturePod): Json {
     ? {
         state: { waiting: { reason: p.waiting.reason, message: `back-off restarting failed container` } },
         ...(p.waiting.lastFinished !== undefined
-          ? { lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: iso(p.waiting.lastFinished - 5_000), finishedAt: iso(p.waiting.lastFinished) } } }
+          ? {
+              lastState: {
+                terminated: {
+                  exitCode: 1,
+                  reason: 'Error',
+                  startedAt: iso(p.waiting.lastFinished - 5_000),
+                  finishedAt: iso(p.waiting.lastFinished),
+                },
+              },
+            }
           : {}),
       }
     : { state: { running: { startedAt: iso(p.created) } } };
@@ -284,7 +322,11 @@ export function fixturePod(p: FixturePod): Json {
       creationTimestamp: iso(p.created),
       labels: p.labels ?? {},
       ...(p.owner
-        ? { ownerReferences: [{ apiVersion: kind === 'Job' ? 'batch/v1' : 'apps/v1', kind, name: ownerName, uid: `uid-${ownerName}`, controller: true }] }
+        ? {
+            ownerReferences: [
+              { apiVersion: kind === 'Job' ? 'batch/v1' : 'apps/v1', kind, name: ownerName, uid: `uid-${ownerName}`, controller: true },
+            ],
+          }
         : {}),
     },
     spec: {
@@ -297,7 +339,18 @@ export function fixturePod(p: FixturePod): Json {
       conditions,
       ...(p.node ? { startTime: iso(p.created) } : {}),
       ...(p.unschedulableSince === undefined
-        ? { containerStatuses: [{ name: 'main', image: 'example/image:1', imageID: '', ready: !p.waiting, restartCount: p.waiting?.restarts ?? 0, ...containerState }] }
+        ? {
+            containerStatuses: [
+              {
+                name: 'main',
+                image: 'example/image:1',
+                imageID: '',
+                ready: !p.waiting,
+                restartCount: p.waiting?.restarts ?? 0,
+                ...containerState,
+              },
+            ],
+          }
         : {}),
     },
   };

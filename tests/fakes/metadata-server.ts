@@ -40,7 +40,8 @@ export async function startFakeMetadataServer(opts: { tokenLifetimeS?: number; p
 
   const route = (req: RecordedRequest): JsonAnswer => {
     // The real server refuses a request without the header (SSRF protection).
-    if (req.headers['metadata-flavor'] !== 'Google') return { status: 403, body: 'Missing Metadata-Flavor:Google header.', headers: FLAVOR };
+    if (req.headers['metadata-flavor'] !== 'Google')
+      return { status: 403, body: 'Missing Metadata-Flavor:Google header.', headers: FLAVOR };
     const path = new URL(req.url, 'http://x').pathname;
     if (req.method !== 'GET' || !path.startsWith(BASE)) return { status: 404, body: 'not found', headers: FLAVOR };
     const key = path.slice(BASE.length).replace(/\/$/, '');

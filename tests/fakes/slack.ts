@@ -64,7 +64,17 @@ export interface FakeSlackOptions {
   channels?: string[];
 }
 
-const LIMITS = { blocks: 50, text: 40_000, header: 150, sectionText: 3000, fields: 10, fieldText: 2000, contextElements: 10, contextText: 3000, blockId: 255 };
+const LIMITS = {
+  blocks: 50,
+  text: 40_000,
+  header: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  contextText: 3000,
+  blockId: 255,
+};
 
 const BLOCK_KEYS: Record<string, string[]> = {
   header: ['type', 'text', 'block_id'],
@@ -113,7 +123,8 @@ export function validateMessage(payload: unknown): string[] {
     const keys = typeof b.type === 'string' ? BLOCK_KEYS[b.type] : undefined;
     if (!keys) return void errors.push(`${path}.type: unknown block type ${JSON.stringify(b.type)}`);
     for (const k of Object.keys(b)) if (!keys.includes(k)) errors.push(`${path}.${k}: not allowed in a ${b.type} block`);
-    if (b.block_id !== undefined && (typeof b.block_id !== 'string' || b.block_id.length > LIMITS.blockId)) errors.push(`${path}.block_id: at most ${LIMITS.blockId} characters`);
+    if (b.block_id !== undefined && (typeof b.block_id !== 'string' || b.block_id.length > LIMITS.blockId))
+      errors.push(`${path}.block_id: at most ${LIMITS.blockId} characters`);
     switch (b.type) {
       case 'header':
         checkTextObject(b.text, `${path}.text`, LIMITS.header, errors, 'plain_text');
@@ -121,12 +132,16 @@ export function validateMessage(payload: unknown): string[] {
       case 'section':
         if (b.text === undefined && b.fields === undefined) errors.push(`${path}: needs text or fields`);
         if (b.text !== undefined) checkTextObject(b.text, `${path}.text`, LIMITS.sectionText, errors);
-        if (b.fields !== undefined) checkList(b.fields, `${path}.fields`, LIMITS.fields, errors).forEach((f, j) => checkTextObject(f, `${path}.fields[${j}]`, LIMITS.fieldText, errors));
+        if (b.fields !== undefined)
+          checkList(b.fields, `${path}.fields`, LIMITS.fields, errors).forEach((f, j) =>
+            checkTextObject(f, `${path}.fields[${j}]`, LIMITS.fieldText, errors),
+          );
         break;
       case 'context':
         checkList(b.elements, `${path}.elements`, LIMITS.contextElements, errors).forEach((e, j) => {
           if (isObject(e) && e.type === 'image') {
-            if (typeof e.image_url !== 'string' || typeof e.alt_text !== 'string') errors.push(`${path}.elements[${j}]: image needs image_url and alt_text`);
+            if (typeof e.image_url !== 'string' || typeof e.alt_text !== 'string')
+              errors.push(`${path}.elements[${j}]: image needs image_url and alt_text`);
           } else checkTextObject(e, `${path}.elements[${j}]`, LIMITS.contextText, errors);
         });
         break;
@@ -161,7 +176,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
     res.end(body);
   };
-  const sendApi = (res: ServerResponse, body: Record<string, unknown>) => send(res, 200, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8' });
+  const sendApi = (res: ServerResponse, body: Record<string, unknown>) =>
+    send(res, 200, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8' });
 
   const fake: FakeSlack = {
     url: '',
@@ -191,7 +207,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if ('platformError' in fault) sendApi(res, { ok: false, error: fault.platformError });
     else {
       const headers: Record<string, string> = fault.retryAfter ? { 'retry-after': fault.retryAfter } : {};
-      const body = fault.body ?? (api ? JSON.stringify({ ok: false, error: fault.status === 429 ? 'ratelimited' : 'internal_error' }) : `HTTP ${fault.status}`);
+      const body =
+        fault.body ??
+        (api ? JSON.stringify({ ok: false, error: fault.status === 429 ? 'ratelimited' : 'internal_error' }) : `HTTP ${fault.status}`);
       send(res, fault.status, body, headers);
     }
     return true;
@@ -220,8 +238,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   function files(res: ServerResponse, method: string, args: Record<string, unknown>): void {
     if (method === 'files.getUploadURLExternal') {
       const length = Number(args.length);
-      if (typeof args.filename !== 'string' || !args.filename) return sendApi(res, { ok: false, error: 'invalid_arguments', detail: 'filename is required' });
-      if (!Number.isInteger(length) || length <= 0) return sendApi(res, { ok: false, error: 'invalid_arguments', detail: 'length is required' });
+      if (typeof args.filename !== 'string' || !args.filename)
+        return sendApi(res, { ok: false, error: 'invalid_arguments', detail: 'filename is required' });
+      if (!Number.isInteger(length) || length <= 0)
+        return sendApi(res, { ok: false, error: 'invalid_arguments', detail: 'length is required' });
       const id = `F${String(++seq).padStart(10, '0')}`;
       pending.set(id, { filename: args.filename, length, altText: args.alt_text as string | undefined, sawAuthorization: false });
       return sendApi(res, { ok: true, upload_url: `${fake.url}/upload/v1/${id}`, file_id: id });
@@ -232,7 +252,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const channel = args.channel_id === undefined ? undefined : String(args.channel_id);
     if (channel !== undefined && !channels.has(channel)) return sendApi(res, { ok: false, error: 'channel_not_found' });
     const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
-    if (threadTs && !fake.messages.some((m) => m.channel === channel && m.ts === threadTs)) return sendApi(res, { ok: false, error: 'invalid_thread_ts' });
+    if (threadTs && !fake.messages.some((m) => m.channel === channel && m.ts === threadTs))
+      return sendApi(res, { ok: false, error: 'invalid_thread_ts' });
     for (const f of list as { id?: string; title?: string }[]) {
       const upload = f.id ? pending.get(f.id) : undefined;
       if (!upload?.bytes) return sendApi(res, { ok: false, error: 'file_not_found' });
@@ -241,7 +262,16 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const shared = (list as { id: string; title?: string }[]).map((f) => {
       const upload = pending.get(f.id)!;
       pending.delete(f.id);
-      const file: SharedFile = { id: f.id, filename: upload.filename, title: f.title, altText: upload.altText, bytes: upload.bytes!, channel: channel ?? '', thread_ts: threadTs, uploadSawAuthorization: upload.sawAuthorization };
+      const file: SharedFile = {
+        id: f.id,
+        filename: upload.filename,
+        title: f.title,
+        altText: upload.altText,
+        bytes: upload.bytes!,
+        channel: channel ?? '',
+        thread_ts: threadTs,
+        uploadSawAuthorization: upload.sawAuthorization,
+      };
       if (channel) fake.files.push(file);
       return { id: f.id, title: f.title ?? upload.filename };
     });
@@ -277,8 +307,16 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       seq++;
       const ts = `${1_700_000_000 + seq}.${String(seq).padStart(6, '0')}`;
       const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
-      if (threadTs && !fake.messages.some((m) => m.channel === channel && m.ts === threadTs)) return sendApi(res, { ok: false, error: 'thread_not_found' });
-      const message: ChatMessage = { channel, ts, thread_ts: threadTs, reply_broadcast: args.reply_broadcast as boolean | undefined, ...content, updates: 0 };
+      if (threadTs && !fake.messages.some((m) => m.channel === channel && m.ts === threadTs))
+        return sendApi(res, { ok: false, error: 'thread_not_found' });
+      const message: ChatMessage = {
+        channel,
+        ts,
+        thread_ts: threadTs,
+        reply_broadcast: args.reply_broadcast as boolean | undefined,
+        ...content,
+        updates: 0,
+      };
       fake.messages.push(message);
       return sendApi(res, { ok: true, channel, ts, message: { type: 'message', ts, ...content } });
     }

@@ -50,9 +50,17 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
   });
 
   it('answers Scheduler POSTs after launching both repos, firing on the second failed run of the one whose server cannot be reached', async () => {
-    type Body = { outcome: string; findings: { key: string; title: string; summary: string }[]; notifications: { key: string; state: string; severity: string }[] };
+    type Body = {
+      outcome: string;
+      findings: { key: string; title: string; summary: string }[];
+      notifications: { key: string; state: string; severity: string }[];
+    };
     const post = async (): Promise<Body> => {
-      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Google-Cloud-Scheduler' }, body: '{}' });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'User-Agent': 'Google-Cloud-Scheduler' },
+        body: '{}',
+      });
       expect(res.status).toBe(200);
       return (await res.json()) as Body;
     };

@@ -37,7 +37,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** 15 of 15 nodes of the user pool, one cordoned, and a user pod that cannot be scheduled. */
 function fullPool(kube: FakeKubernetes, now: number) {
-  kube.nodes = Array.from({ length: 15 }, (_, i) => fixtureNode(`gke-prod-user-${String(i).padStart(2, '0')}`, { pool: 'user', cordoned: i === 3 }));
+  kube.nodes = Array.from({ length: 15 }, (_, i) =>
+    fixtureNode(`gke-prod-user-${String(i).padStart(2, '0')}`, { pool: 'user', cordoned: i === 3 }),
+  );
   kube.pods = [fixturePod({ namespace: 'prod', name: 'jupyter-waiting', created: now - 10 * MIN, unschedulableSince: now - 10 * MIN })];
 }
 
@@ -45,8 +47,22 @@ function fullPool(kube: FakeKubernetes, now: number) {
 function sickNode(kube: FakeKubernetes, now: number) {
   kube.nodes = [fixtureNode(SICK, { pool: 'user' }), fixtureNode('gke-prod-user-0043', { pool: 'user' })];
   kube.pods = [
-    fixturePod({ namespace: 'kube-system', name: 'fluentd-gcp-v2.0.9-68p79', node: SICK, created: now - 60 * MIN, owner: 'DaemonSet/fluentd-gcp-v2.0.9', waiting: { reason: 'CrashLoopBackOff', lastFinished: now - MIN, restarts: 9 } }),
-    fixturePod({ namespace: 'kube-system', name: 'kube-proxy-x1', node: SICK, created: now - 60 * MIN, owner: 'DaemonSet/kube-proxy', waiting: { reason: 'CrashLoopBackOff', lastFinished: now - MIN, restarts: 7 } }),
+    fixturePod({
+      namespace: 'kube-system',
+      name: 'fluentd-gcp-v2.0.9-68p79',
+      node: SICK,
+      created: now - 60 * MIN,
+      owner: 'DaemonSet/fluentd-gcp-v2.0.9',
+      waiting: { reason: 'CrashLoopBackOff', lastFinished: now - MIN, restarts: 9 },
+    }),
+    fixturePod({
+      namespace: 'kube-system',
+      name: 'kube-proxy-x1',
+      node: SICK,
+      created: now - 60 * MIN,
+      owner: 'DaemonSet/kube-proxy',
+      waiting: { reason: 'CrashLoopBackOff', lastFinished: now - MIN, restarts: 7 },
+    }),
   ];
 }
 
@@ -74,7 +90,11 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
   /** Config as Terraform passes it: state in GCS (a prefix per function, so no test sees another's alerts), first problem fires. */
   let instances = 0;
   const config = (checks: Record<string, unknown>, sources: Record<string, unknown> = {}) =>
-    JSON.stringify({ checks, sources, alerting: { state: { type: 'gcs', bucket: STATE_BUCKET, prefix: `run-${++instances}/` }, defaults: { failuresToFire: 1 } } });
+    JSON.stringify({
+      checks,
+      sources,
+      alerting: { state: { type: 'gcs', bucket: STATE_BUCKET, prefix: `run-${++instances}/` }, defaults: { failuresToFire: 1 } },
+    });
 
   async function start(target: string, cfg: string, u: GoogleSide = up): Promise<StartedFunction> {
     const f = await startFunction(dir, target, cfg, { node: node22, env: env(u) });
@@ -94,16 +114,29 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     const pkg = await buildPackage({ root: ROOT });
     dir = unpackArchive(pkg.archive);
     up = await startGoogleSide();
-    [slack, smtp, kubeconfigKube] = await Promise.all([startFakeSlack(), startSmtpServer('binderwatch', 's3cret-smtp'), startFakeKubernetes()]);
+    [slack, smtp, kubeconfigKube] = await Promise.all([
+      startFakeSlack(),
+      startSmtpServer('binderwatch', 's3cret-smtp'),
+      startFakeKubernetes(),
+    ]);
 
     // Demand and running pods ending now: launches collapsed 20 minutes ago.
     const now = Date.now();
     const minutes = 300;
     const traffic = simulateTraffic({ minutes, demand: () => 10, success: (m) => (m >= minutes - 20 ? 0.1 : 0.95), seed: 3 });
     const start0 = now - (minutes - 1) * MIN;
-    const lines = ['# TYPE binder_launch_requests gauge', ...traffic.demand.map((s, i) => `binder_launch_requests ${s.v} ${(start0 + i * MIN) / 1000}`)];
-    lines.push('# TYPE jupyterhub_running_servers gauge', ...traffic.pods.map((s, i) => `jupyterhub_running_servers ${s.v} ${(start0 + i * MIN) / 1000}`));
-    [prometheus, hub] = await Promise.all([startPrometheus({ openMetricsText: lines.join('\n') + '\n# EOF\n' }), startJupyterHub({ pollIntervalS: 1 })]);
+    const lines = [
+      '# TYPE binder_launch_requests gauge',
+      ...traffic.demand.map((s, i) => `binder_launch_requests ${s.v} ${(start0 + i * MIN) / 1000}`),
+    ];
+    lines.push(
+      '# TYPE jupyterhub_running_servers gauge',
+      ...traffic.pods.map((s, i) => `jupyterhub_running_servers ${s.v} ${(start0 + i * MIN) / 1000}`),
+    );
+    [prometheus, hub] = await Promise.all([
+      startPrometheus({ openMetricsText: lines.join('\n') + '\n# EOF\n' }),
+      startJupyterHub({ pollIntervalS: 1 }),
+    ]);
     binder = await startBinderHub({ hub, podQuota: 100 });
 
     kubeconfigDir = mkdtempSync(join(tmpdir(), 'bw-kubeconfig-'));
@@ -155,7 +188,15 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
   it('trafficVsPods reads demand and pods from Prometheus and finds pods levelling off', async () => {
     const f = await start(
       'trafficVsPods',
-      config({ trafficVsPods: { demand: { source: 'promql', query: 'sum(binder_launch_requests)' }, podsQuery: 'sum(jupyterhub_running_servers)' } }, { prometheus: { url: prometheus.url } }),
+      config(
+        {
+          trafficVsPods: {
+            demand: { source: 'promql', query: 'sum(binder_launch_requests)' },
+            podsQuery: 'sum(jupyterhub_running_servers)',
+          },
+        },
+        { prometheus: { url: prometheus.url } },
+      ),
     );
     const { answer, slack: posted } = await runAndDeliver(f, 'trafficVsPods');
     expect(answer.body, JSON.stringify(answer.body)).toMatchObject({ check: 'trafficVsPods', outcome: 'problem', undelivered: [] });
@@ -167,7 +208,11 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     up.google.realtime.set('123456', { metric: 'activeUsers', perMinute: Array.from({ length: 30 }, () => 10) });
     // With no remembered model the check reads the last day of minutes through the core report.
     const dayAgo = Math.floor(Date.now() / MIN) * MIN - 26 * 60 * MIN;
-    up.google.core.set('123456', { metric: 'activeUsers', timeZone: 'UTC', perMinute: new Map(Array.from({ length: 26 * 60 }, (_, k) => [dayAgo + k * MIN, 10])) });
+    up.google.core.set('123456', {
+      metric: 'activeUsers',
+      timeZone: 'UTC',
+      perMinute: new Map(Array.from({ length: 26 * 60 }, (_, k) => [dayAgo + k * MIN, 10])),
+    });
     const before = up.google.requests.length;
     const f = await start(
       'trafficVsPods',
@@ -176,7 +221,10 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     const answer = await schedulerPost(f.port, 'trafficVsPods');
     expect(answer.status, f.output()).toBe(200);
     // The report was read (a refused credential or a failed read would make the source "unknown").
-    expect(answer.body.findings.filter((x: { status: string }) => x.status === 'unknown'), JSON.stringify(answer.body)).toEqual([]);
+    expect(
+      answer.body.findings.filter((x: { status: string }) => x.status === 'unknown'),
+      JSON.stringify(answer.body),
+    ).toEqual([]);
     const issued = up.metadata.issued.map((t) => `Bearer ${t.token}`);
     for (const method of ['runRealtimeReport', 'runReport']) {
       const report = up.google.requests.slice(before).find((r) => r.url === `/v1beta/properties/123456:${method}`);
@@ -189,7 +237,14 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
       'launchProbe',
       config({
         launchProbe: {
-          targets: [{ binderUrl: binder.url, repos: ['gh/binderwatch-fault/ok/HEAD', 'gh/binderwatch-fault/unreachable/HEAD'], hubUrl: hub.url, hubApiTokenEnv: 'BW_HUB_TOKEN' }],
+          targets: [
+            {
+              binderUrl: binder.url,
+              repos: ['gh/binderwatch-fault/ok/HEAD', 'gh/binderwatch-fault/unreachable/HEAD'],
+              hubUrl: hub.url,
+              hubApiTokenEnv: 'BW_HUB_TOKEN',
+            },
+          ],
           timeout: '60s',
           contactTimeout: '2s',
           alert: { failuresToFire: 1 },
@@ -201,7 +256,9 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     expect(first.body, JSON.stringify(first.body)).toMatchObject({ check: 'launchProbe', notifications: [] });
     const { answer, slack: posted, mail } = await runAndDeliver(f, 'launchProbe');
     expect(answer.body, JSON.stringify(answer.body)).toMatchObject({ check: 'launchProbe', outcome: 'problem', undelivered: [] });
-    expect(answer.body.findings.map((x: { key: string }) => x.key)).toEqual([`launch:${new URL(binder.url).host}:gh/binderwatch-fault/unreachable/HEAD`]);
+    expect(answer.body.findings.map((x: { key: string }) => x.key)).toEqual([
+      `launch:${new URL(binder.url).host}:gh/binderwatch-fault/unreachable/HEAD`,
+    ]);
     // A failing probe that the traffic check does not corroborate is a warning: Slack only, by the default routes.
     expect(answer.body.notifications).toMatchObject([{ state: 'firing', severity: 'warning' }]);
     expect(posted.length).toBeGreaterThan(0);
@@ -213,12 +270,23 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
   it('a function started without a config answers 200 skipped, naming the variables to set, in the answer and its log', async () => {
     const f = await start('binderHealth', '');
     const answer = await schedulerPost(f.port, 'binderHealth');
-    expect(answer, f.output()).toMatchObject({ status: 200, body: { check: 'binderHealth', outcome: 'skipped', reason: expect.stringMatching(/^no config: set BINDERWATCH_CONFIG_FILE .* or BINDERWATCH_CONFIG /) } });
+    expect(answer, f.output()).toMatchObject({
+      status: 200,
+      body: {
+        check: 'binderHealth',
+        outcome: 'skipped',
+        reason: expect.stringMatching(/^no config: set BINDERWATCH_CONFIG_FILE .* or BINDERWATCH_CONFIG /),
+      },
+    });
     expect(f.output()).toMatch(/"severity":"WARNING","message":"check skipped".*"reason":"no config: set BINDERWATCH_CONFIG_FILE/);
   });
 
   it('binderHealth reads /health and fires when BinderHub reports its hub down', async () => {
-    binder.setHealth({ status: 503, contentType: 'application/json', body: JSON.stringify({ ok: false, checks: [{ service: 'JupyterHub API', ok: false }] }) });
+    binder.setHealth({
+      status: 503,
+      contentType: 'application/json',
+      body: JSON.stringify({ ok: false, checks: [{ service: 'JupyterHub API', ok: false }] }),
+    });
     try {
       const f = await start('binderHealth', config({ binderHealth: { binderUrls: [binder.url] } }));
       const { answer, slack: posted } = await runAndDeliver(f, 'binderHealth');

@@ -65,7 +65,9 @@ export function unpackArchive(archive: string): string {
     execFileSync('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe' });
   } catch (e) {
     const err = e as { stderr?: Buffer; message: string };
-    throw new Error(`npm ci in the unpacked archive failed (run \`npm ci\` in the repository first to fill the npm cache):\n${err.stderr?.toString() ?? err.message}`);
+    throw new Error(
+      `npm ci in the unpacked archive failed (run \`npm ci\` in the repository first to fill the npm cache):\n${err.stderr?.toString() ?? err.message}`,
+    );
   }
   return dir;
 }

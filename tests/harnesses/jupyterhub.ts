@@ -54,7 +54,15 @@ export async function freePort(): Promise<number> {
 
 const py = (s: string) => JSON.stringify(s);
 
-function hubConfig(o: { dir: string; port: number; hubPort: number; apiPort: number; proxyToken: string; adminToken: string; pollIntervalS: number }): string {
+function hubConfig(o: {
+  dir: string;
+  port: number;
+  hubPort: number;
+  apiPort: number;
+  proxyToken: string;
+  adminToken: string;
+  pollIntervalS: number;
+}): string {
   const asRoot = process.getuid?.() === 0;
   return [
     `c.JupyterHub.ip = '127.0.0.1'`,
@@ -84,7 +92,13 @@ function hubConfig(o: { dir: string; port: number; hubPort: number; apiPort: num
 }
 
 /** Polls `check` until true; stops early when `gaveUp` names a reason (the process died). */
-async function waitFor(check: () => Promise<boolean>, gaveUp: () => string | undefined, timeoutMs: number, what: string, describe: () => Promise<string>): Promise<void> {
+async function waitFor(
+  check: () => Promise<boolean>,
+  gaveUp: () => string | undefined,
+  timeoutMs: number,
+  what: string,
+  describe: () => Promise<string>,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until && !gaveUp()) {
     if (await check().catch(() => false)) return;
@@ -104,7 +118,10 @@ export async function startJupyterHub(options: JupyterHubOptions = {}): Promise<
   const [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const adminToken = randomBytes(24).toString('hex');
   const configFile = join(dir, 'jupyterhub_config.py');
-  await writeFile(configFile, hubConfig({ dir, port, hubPort, apiPort, proxyToken: randomBytes(24).toString('hex'), adminToken, pollIntervalS }));
+  await writeFile(
+    configFile,
+    hubConfig({ dir, port, hubPort, apiPort, proxyToken: randomBytes(24).toString('hex'), adminToken, pollIntervalS }),
+  );
   const logFile = join(dir, 'jupyterhub.log');
   const fd = openSync(logFile, 'a');
   // Own process group, so stop() can also reach the proxy and user servers by the hub's id.
@@ -118,7 +135,10 @@ export async function startJupyterHub(options: JupyterHubOptions = {}): Promise<
   const log = () => readFile(logFile, 'utf8').catch(() => '');
 
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(url + 'hub/api/' + path, { ...init, headers: { Authorization: `token ${adminToken}`, ...(init.headers as Record<string, string>) } });
+    fetch(url + 'hub/api/' + path, {
+      ...init,
+      headers: { Authorization: `token ${adminToken}`, ...(init.headers as Record<string, string>) },
+    });
 
   let stopped = false;
   const stop = async () => {
@@ -127,7 +147,10 @@ export async function startJupyterHub(options: JupyterHubOptions = {}): Promise<
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM'); // the hub stops its user servers and the proxy (cleanup_servers)
       let timer: NodeJS.Timeout | undefined;
-      const graceful = await Promise.race([exited(child).then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 15_000)))]);
+      const graceful = await Promise.race([
+        exited(child).then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 15_000))),
+      ]);
       clearTimeout(timer);
       if (!graceful) {
         process.kill(-child.pid, 'SIGKILL');

@@ -5,7 +5,10 @@ import { NotifyError } from '../../shared/errors.ts';
 
 /** Awaits a send that must fail, and returns its NotifyError. */
 export async function sendError(p: Promise<void>): Promise<NotifyError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(NotifyError);
   return e as NotifyError;
 }
@@ -34,7 +37,12 @@ export const firing: AlertNotification = {
 };
 
 /** 1h5m after it started. */
-export const repeat: AlertNotification = { ...firing, id: `${key}#repeat@2026-11-24T11:07:00.000Z`, at: '2026-11-24T11:07:00.000Z', state: 'repeat' };
+export const repeat: AlertNotification = {
+  ...firing,
+  id: `${key}#repeat@2026-11-24T11:07:00.000Z`,
+  at: '2026-11-24T11:07:00.000Z',
+  state: 'repeat',
+};
 
 /** After 2h13m. */
 export const resolved: AlertNotification = {
@@ -100,10 +108,12 @@ export const sickNode: AlertNotification = {
   status: 'problem',
   severity: 'critical',
   title: `Sick node ${SICK}`,
-  summary: '3 pods crash-looping from 3 owners; a DaemonSet pod (fluentd-gcp-v2.0.9-68p79) failing means the node itself is broken: launches scheduled there may fail',
+  summary:
+    '3 pods crash-looping from 3 owners; a DaemonSet pod (fluentd-gcp-v2.0.9-68p79) failing means the node itself is broken: launches scheduled there may fail',
   evidence: {
     crashLoopingPods: 3,
-    owners: 'DaemonSet/fluentd-gcp-v2.0.9 (kube-system), Deployment/nginx-ingress-controller (prod), Deployment/nginx-ingress-default-backend (prod)',
+    owners:
+      'DaemonSet/fluentd-gcp-v2.0.9 (kube-system), Deployment/nginx-ingress-controller (prod), Deployment/nginx-ingress-default-backend (prod)',
     nodeReady: 'yes',
   },
   runbook: [
@@ -136,8 +146,17 @@ export const levellingOff: AlertNotification = {
   title: 'Running pods levelling off: 609 of ~651 expected',
   summary:
     'Running pods are levelling off while people keep arriving: demand ~7.2/min; expected ~651 running pods, observed 609, flat since 2018-01-18T13:00:00.000Z; implied launch success ≈ 38 % over the last 10 min',
-  details: 'Model dp/dt = s·a − p/W fitted on the baseline: s=0.941, W=138 min (the most cautious of 3 that fit). Shortfall 42 pods = 4.5σ over 10 min.',
-  evidence: { demandPerMin: 7.2, expectedPods: 651, observedPods: 609, shortfallPods: 42, sigmas: 4.5, impliedLaunchSuccessPct: 38, horizonMin: 10 },
+  details:
+    'Model dp/dt = s·a − p/W fitted on the baseline: s=0.941, W=138 min (the most cautious of 3 that fit). Shortfall 42 pods = 4.5σ over 10 min.',
+  evidence: {
+    demandPerMin: 7.2,
+    expectedPods: 651,
+    observedPods: 609,
+    shortfallPods: 42,
+    sigmas: 4.5,
+    impliedLaunchSuccessPct: 38,
+    horizonMin: 10,
+  },
   runbook: ['kubectl get pods --all-namespaces -o wide | grep -v Running   # pods not running, and on which node'],
   links,
   firingSince: '2018-01-18T13:53:00.000Z',

@@ -44,7 +44,9 @@ async function call(c: HostileCall): Promise<Record<string, unknown>> {
       return r.ok ? { ok: true } : { ok: false, failedPhase: r.failedPhase, error: r.error, messages: r.messages };
     }
     case 'probe': {
-      const r = await runLaunchProbe({ binderUrl: c.binderUrl, repo: c.repo, hubUrl: c.hubUrl, hubApiToken: c.hubApiToken }, c.settings, { stopBackoffMs: 200 });
+      const r = await runLaunchProbe({ binderUrl: c.binderUrl, repo: c.repo, hubUrl: c.hubUrl, hubApiToken: c.hubApiToken }, c.settings, {
+        stopBackoffMs: 200,
+      });
       return { ok: r.ok, failedPhase: r.failedPhase, error: r.error, unknownReason: r.unknownReason, messages: r.messages };
     }
     case 'health':
@@ -52,11 +54,20 @@ async function call(c: HostileCall): Promise<Record<string, unknown>> {
     case 'promql':
       return { series: (await promqlClient({ url: c.url, timeoutMs: c.timeoutMs }).instant('up', Date.now())).length };
     case 'pods': {
-      const reader = new KubernetesReader(kubeConfigForGke({ endpoint: c.server, caCert: c.caCert, token: c.token }), { timeoutMs: c.timeoutMs, pageSize: c.pageSize });
+      const reader = new KubernetesReader(kubeConfigForGke({ endpoint: c.server, caCert: c.caCert, token: c.token }), {
+        timeoutMs: c.timeoutMs,
+        pageSize: c.pageSize,
+      });
       return { pods: (await reader.pods()).length };
     }
     case 'ga4': {
-      const ga4 = new Ga4RealtimeDemand({ propertyId: '123456', auth: googleAuth(c.token), store: new MemoryStore(), rootUrl: c.rootUrl, timeoutMs: c.timeoutMs });
+      const ga4 = new Ga4RealtimeDemand({
+        propertyId: '123456',
+        auth: googleAuth(c.token),
+        store: new MemoryStore(),
+        rootUrl: c.rootUrl,
+        timeoutMs: c.timeoutMs,
+      });
       return { samples: (await ga4.read(Date.now() - 3_600_000, Date.now(), 60_000)).length };
     }
     case 'gke': {

@@ -16,7 +16,14 @@ export type Collector = Notifier & { sent: AlertNotification[] };
 
 export function collector(name = 'console', more: Partial<Notifier> = {}): Collector {
   const sent: AlertNotification[] = [];
-  return { name, sent, async send(n) { sent.push(n); }, ...more };
+  return {
+    name,
+    sent,
+    async send(n) {
+      sent.push(n);
+    },
+    ...more,
+  };
 }
 
 export interface TestRun<C extends CheckName> extends Run<C> {

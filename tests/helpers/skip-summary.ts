@@ -17,7 +17,9 @@ export function skipSummary(notes: { file: string; missingTools: MissingTools[] 
     }
   }
   if (!byInstall.size) return undefined;
-  const parts = [...byInstall].map(([install, g]) => `${[...g.files].sort().join(', ')} (no ${[...g.missing].sort().join(', ')}: \`${install}\`)`);
+  const parts = [...byInstall].map(
+    ([install, g]) => `${[...g.files].sort().join(', ')} (no ${[...g.missing].sort().join(', ')}: \`${install}\`)`,
+  );
   return `Skipped for missing tools: ${parts.join('; ')}`;
 }
 

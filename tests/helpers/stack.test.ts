@@ -38,11 +38,17 @@ describe('a machine without the Debian stack', () => {
     const files = ['tests/shared/scenario/prometheus.test.ts', 'tests/shared/report/page.test.ts'];
     // A clean environment: no CI (where a missing tool is an error) and nothing of this vitest run.
     const env = { PATH: bin, HOME: process.env.HOME ?? ROOT };
-    const { stdout } = await run(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', ...files], { cwd: ROOT, env, maxBuffer: 1 << 22 });
+    const { stdout } = await run(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', ...files], {
+      cwd: ROOT,
+      env,
+      maxBuffer: 1 << 22,
+    });
     const plain = stdout.replace(/\x1b\[[0-9;]*m/g, '');
     expect(plain).toMatch(/Test Files +2 skipped \(2\)/);
     const lines = plain.split('\n').filter((l) => /missing|skipped for|install/i.test(l));
-    expect(lines).toEqual([`Skipped for missing tools: ${files.slice().sort().join(', ')} (no chromium, prometheus, promtool: \`${INSTALL_STACK}\`)`]);
+    expect(lines).toEqual([
+      `Skipped for missing tools: ${files.slice().sort().join(', ')} (no chromium, prometheus, promtool: \`${INSTALL_STACK}\`)`,
+    ]);
   }, 120_000);
 });
 
@@ -51,9 +57,17 @@ describe('skipSummary', () => {
     expect(
       skipSummary([
         { file: 'tests/b.test.ts', missingTools: [{ missing: ['prometheus', 'promtool'], install: INSTALL_STACK }] },
-        { file: 'tests/a.test.ts', missingTools: [{ missing: ['promtool'], install: INSTALL_STACK }, { missing: ['Node 22'], install: 'npm i node22' }] },
+        {
+          file: 'tests/a.test.ts',
+          missingTools: [
+            { missing: ['promtool'], install: INSTALL_STACK },
+            { missing: ['Node 22'], install: 'npm i node22' },
+          ],
+        },
       ]),
-    ).toBe(`Skipped for missing tools: tests/a.test.ts, tests/b.test.ts (no prometheus, promtool: \`${INSTALL_STACK}\`); tests/a.test.ts (no Node 22: \`npm i node22\`)`);
+    ).toBe(
+      `Skipped for missing tools: tests/a.test.ts, tests/b.test.ts (no prometheus, promtool: \`${INSTALL_STACK}\`); tests/a.test.ts (no Node 22: \`npm i node22\`)`,
+    );
   });
 
   it('says nothing when no file lacked a tool', () => {

@@ -15,7 +15,11 @@ export interface OpenedStore {
 const KEY = 'launch:mybinder.org:gh/binder-examples/requirements/HEAD';
 
 /** `persists`: the store keeps bytes that can be damaged (`damage` given), so the unreadable-object cases apply to it. */
-export function describeStoreContract(name: string, open: (logger: Logger) => Promise<OpenedStore>, { persists }: { persists: boolean }): void {
+export function describeStoreContract(
+  name: string,
+  open: (logger: Logger) => Promise<OpenedStore>,
+  { persists }: { persists: boolean },
+): void {
   describe(`${name} honours the state store contract`, () => {
     let opened: OpenedStore;
     let logs: Record<string, unknown>[];
@@ -87,48 +91,51 @@ export function describeStoreContract(name: string, open: (logger: Logger) => Pr
     });
 
     // Declared only where they apply: a memory store holds values, not bytes to damage.
-    if (persists) describe('an unreadable object', () => {
-      const damage = (key: string, bytes: string) => opened.damage!(key, bytes);
+    if (persists)
+      describe('an unreadable object', () => {
+        const damage = (key: string, bytes: string) => opened.damage!(key, bytes);
 
-      it('reads as absent, logged once at ERROR with its key however often it is read', async () => {
-        await opened.store.put(KEY, { phase: 'firing' }, null);
-        await damage(KEY, '{"broken');
-        expect(await opened.store.get(KEY)).toBeUndefined();
-        expect(await opened.store.get(KEY)).toBeUndefined();
-        expect(logs).toEqual([expect.objectContaining({ severity: 'ERROR', key: KEY, message: expect.stringMatching(/unreadable state object/) })]);
-      });
+        it('reads as absent, logged once at ERROR with its key however often it is read', async () => {
+          await opened.store.put(KEY, { phase: 'firing' }, null);
+          await damage(KEY, '{"broken');
+          expect(await opened.store.get(KEY)).toBeUndefined();
+          expect(await opened.store.get(KEY)).toBeUndefined();
+          expect(logs).toEqual([
+            expect.objectContaining({ severity: 'ERROR', key: KEY, message: expect.stringMatching(/unreadable state object/) }),
+          ]);
+        });
 
-      it('is replaced by the next write with ifVersion null, and reads back from then on', async () => {
-        await damage(KEY, '{"broken');
-        expect(await opened.store.get(KEY)).toBeUndefined();
-        const version = await opened.store.put(KEY, { phase: 'ok' }, null);
-        expect(await opened.store.get(KEY)).toEqual({ value: { phase: 'ok' }, version });
-      });
+        it('is replaced by the next write with ifVersion null, and reads back from then on', async () => {
+          await damage(KEY, '{"broken');
+          expect(await opened.store.get(KEY)).toBeUndefined();
+          const version = await opened.store.put(KEY, { phase: 'ok' }, null);
+          expect(await opened.store.get(KEY)).toEqual({ value: { phase: 'ok' }, version });
+        });
 
-      it('is replaced through updateWithRetry, which sees it as absent', async () => {
-        await opened.store.put(KEY, 7, null);
-        await damage(KEY, '\u0000\u0001 not json');
-        await updateWithRetry<number, void>(opened.store, KEY, (n) => ({ value: (n ?? 0) + 1, result: undefined }));
-        expect((await opened.store.get<number>(KEY))?.value).toBe(1);
-      });
+        it('is replaced through updateWithRetry, which sees it as absent', async () => {
+          await opened.store.put(KEY, 7, null);
+          await damage(KEY, '\u0000\u0001 not json');
+          await updateWithRetry<number, void>(opened.store, KEY, (n) => ({ value: (n ?? 0) + 1, result: undefined }));
+          expect((await opened.store.get<number>(KEY))?.value).toBe(1);
+        });
 
-      it('still refuses a writer holding a version from before the damage', async () => {
-        const v1 = await opened.store.put(KEY, 'a', null);
-        await damage(KEY, '{"broken');
-        await expect(opened.store.put(KEY, 'b', v1)).rejects.toBeInstanceOf(ConflictError);
-        await opened.store.put(KEY, 'c', null);
-        await expect(opened.store.put(KEY, 'd', v1)).rejects.toBeInstanceOf(ConflictError);
-        expect((await opened.store.get(KEY))?.value).toBe('c');
-      });
+        it('still refuses a writer holding a version from before the damage', async () => {
+          const v1 = await opened.store.put(KEY, 'a', null);
+          await damage(KEY, '{"broken');
+          await expect(opened.store.put(KEY, 'b', v1)).rejects.toBeInstanceOf(ConflictError);
+          await opened.store.put(KEY, 'c', null);
+          await expect(opened.store.put(KEY, 'd', v1)).rejects.toBeInstanceOf(ConflictError);
+          expect((await opened.store.get(KEY))?.value).toBe('c');
+        });
 
-      it('is logged again once it is damaged anew after a good write', async () => {
-        await damage(KEY, '{"broken');
-        await opened.store.get(KEY);
-        await opened.store.put(KEY, 1, null);
-        await damage(KEY, '{"broken');
-        await opened.store.get(KEY);
-        expect(logs.filter((l) => l.severity === 'ERROR')).toHaveLength(2);
+        it('is logged again once it is damaged anew after a good write', async () => {
+          await damage(KEY, '{"broken');
+          await opened.store.get(KEY);
+          await opened.store.put(KEY, 1, null);
+          await damage(KEY, '{"broken');
+          await opened.store.get(KEY);
+          expect(logs.filter((l) => l.severity === 'ERROR')).toHaveLength(2);
+        });
       });
-    });
   });
 }

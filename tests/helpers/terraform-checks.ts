@@ -184,7 +184,8 @@ export function checkNoSecretValues(module: TfModule): string[] {
   for (const { path, value } of allStrings(module)) {
     for (const [what, pattern] of SECRET_PATTERNS) if (pattern.test(value)) violations.push(`${what} at ${path}`);
     const attribute = path.split('.').at(-1) ?? '';
-    if (SECRET_ATTRIBUTES.test(attribute) && value !== '' && !value.includes('${')) violations.push(`literal value for ${attribute} at ${path}`);
+    if (SECRET_ATTRIBUTES.test(attribute) && value !== '' && !value.includes('${'))
+      violations.push(`literal value for ${attribute} at ${path}`);
   }
   for (const name of Object.keys(module.resources.google_secret_manager_secret_version ?? {})) {
     violations.push(`google_secret_manager_secret_version.${name} would store a secret value in Terraform state`);

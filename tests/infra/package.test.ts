@@ -8,7 +8,13 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildPackage, functionEntries, type PackageResult } from '../../infra/package.ts';
 import { readZip } from '../../infra/zip.ts';
-import { schedulerPost, startFunction as startFunctionIn, stopFunction, unpackArchive, type StartedFunction } from '../harnesses/function-runner.ts';
+import {
+  schedulerPost,
+  startFunction as startFunctionIn,
+  stopFunction,
+  unpackArchive,
+  type StartedFunction,
+} from '../harnesses/function-runner.ts';
 import { startBinderHub } from '../fakes/binderhub.ts';
 import { startSmtpServer } from '../harnesses/smtp.ts';
 import { PNG } from 'pngjs';
@@ -25,7 +31,10 @@ const children: ChildProcess[] = [];
 
 async function startFunction(target: string, config = CONFIG, env: Record<string, string> = {}): Promise<StartedFunction> {
   const started = startFunctionIn(dir, target, config, { env });
-  started.then((f) => children.push(f.child), () => undefined);
+  started.then(
+    (f) => children.push(f.child),
+    () => undefined,
+  );
   return started;
 }
 
@@ -49,7 +58,7 @@ describe('function source archive', () => {
     expect(names.filter((n) => n.endsWith('.ts'))).toEqual([]);
   });
 
-  it('declares an ES module for Node 22 with the client libraries it imports, at the repository\'s ranges, and their lock', () => {
+  it("declares an ES module for Node 22 with the client libraries it imports, at the repository's ranges, and their lock", () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(manifest).toMatchObject({ type: 'module', main: 'index.js', engines: { node: '22.x' } });
@@ -79,17 +88,20 @@ describe('function source archive', () => {
     }
   });
 
-  it.each(['launchProbe', 'nodeHeadroom'])('serves %s from the archive alone and answers a Scheduler POST with 200 JSON', async (target) => {
-    const { port, child, output } = await startFunction(target);
-    const answer = await schedulerPost(port, target);
-    expect(answer.status, output()).toBe(200);
-    expect(answer.type).toContain('application/json');
-    expect(answer.body).toMatchObject({ check: target });
-    expect(answer.body.outcome).toEqual(expect.any(String));
-    await stop(child);
-  });
+  it.each(['launchProbe', 'nodeHeadroom'])(
+    'serves %s from the archive alone and answers a Scheduler POST with 200 JSON',
+    async (target) => {
+      const { port, child, output } = await startFunction(target);
+      const answer = await schedulerPost(port, target);
+      expect(answer.status, output()).toBe(200);
+      expect(answer.type).toContain('application/json');
+      expect(answer.body).toMatchObject({ check: target });
+      expect(answer.body.outcome).toEqual(expect.any(String));
+      await stop(child);
+    },
+  );
 
-  it('loads a check\'s lazily imported clients from the archive: binderHealth reads a loopback BinderHub /health', async () => {
+  it("loads a check's lazily imported clients from the archive: binderHealth reads a loopback BinderHub /health", async () => {
     const hub = await startBinderHub({ podQuota: 100 });
     try {
       const config = JSON.stringify({
@@ -124,7 +136,7 @@ describe('function source archive', () => {
     }
   });
 
-  it('sends a failing launch\'s alert by email with its chart, drawn by resvg from the archive', async () => {
+  it("sends a failing launch's alert by email with its chart, drawn by resvg from the archive", async () => {
     const hub = await startBinderHub();
     const smtp = await startSmtpServer('bw', 'pw-for-package-tests');
     try {
@@ -134,7 +146,11 @@ describe('function source archive', () => {
         // Probe evidence alone is a warning (no traffic check corroborates it here): route it to email too.
         alerting: { state: { type: 'memory' }, routes: [{ severity: 'warning', channels: ['email'] }] },
       });
-      const env = { BINDERWATCH_SMTP_URL: smtp.url, BINDERWATCH_EMAIL_FROM: 'alerts@example.org', BINDERWATCH_EMAIL_TO: 'oncall@example.org' };
+      const env = {
+        BINDERWATCH_SMTP_URL: smtp.url,
+        BINDERWATCH_EMAIL_FROM: 'alerts@example.org',
+        BINDERWATCH_EMAIL_TO: 'oncall@example.org',
+      };
       const { port, child, output } = await startFunction('launchProbe', config, env);
       // Two confirmed failures in a row fire the alert; the second run has two chart points.
       for (let i = 0; i < 2; i++) expect((await schedulerPost(port, 'launchProbe')).status, output()).toBe(200);

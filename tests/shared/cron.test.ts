@@ -70,6 +70,11 @@ describe('durations', () => {
   });
 
   it('formats for humans', () => {
-    expect([formatDuration(45_000), formatDuration(20 * 60_000), formatDuration(133 * 60_000), formatDuration(Infinity)]).toEqual(['45s', '20m', '2h13m', 'never']);
+    expect([formatDuration(45_000), formatDuration(20 * 60_000), formatDuration(133 * 60_000), formatDuration(Infinity)]).toEqual([
+      '45s',
+      '20m',
+      '2h13m',
+      'never',
+    ]);
   });
 });

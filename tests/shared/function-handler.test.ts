@@ -38,10 +38,17 @@ describe('the Cloud Function handler', () => {
 
   it('without a config answers 200 skipped naming the variables to set, in the answer and in a log line', async () => {
     const lines: string[] = [];
-    const answer = await call(checkHandler('launchProbe', {}, jsonLogger((l) => lines.push(l))));
+    const answer = await call(
+      checkHandler(
+        'launchProbe',
+        {},
+        jsonLogger((l) => lines.push(l)),
+      ),
+    );
     expect(answer).toMatchObject({ status: 200, body: { check: 'launchProbe', outcome: 'skipped' } });
     const reason = String(answer.body.reason);
-    for (const hint of ['BINDERWATCH_CONFIG_FILE', 'BINDERWATCH_CONFIG ', 'infra/local/binderwatch.local.yaml', 'README "Run it locally"']) expect(reason).toContain(hint);
+    for (const hint of ['BINDERWATCH_CONFIG_FILE', 'BINDERWATCH_CONFIG ', 'infra/local/binderwatch.local.yaml', 'README "Run it locally"'])
+      expect(reason).toContain(hint);
     expect(existsSync(join(ROOT, 'infra/local/binderwatch.local.yaml'))).toBe(true);
     expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toMatch(/^## Run it locally$/m);
     const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -49,8 +56,16 @@ describe('the Cloud Function handler', () => {
   });
 
   it.each([
-    ['a check with nothing to watch names the fields it needs', 'alerting:\n  state: { type: memory }\n', 'nodeHeadroom: nothing to watch (set checks.nodeHeadroom.pools)'],
-    ['a disabled check says so', 'checks:\n  nodeHeadroom:\n    enabled: false\nalerting:\n  state: { type: memory }\n', 'nodeHeadroom: disabled (checks.nodeHeadroom.enabled: false)'],
+    [
+      'a check with nothing to watch names the fields it needs',
+      'alerting:\n  state: { type: memory }\n',
+      'nodeHeadroom: nothing to watch (set checks.nodeHeadroom.pools)',
+    ],
+    [
+      'a disabled check says so',
+      'checks:\n  nodeHeadroom:\n    enabled: false\nalerting:\n  state: { type: memory }\n',
+      'nodeHeadroom: disabled (checks.nodeHeadroom.enabled: false)',
+    ],
   ])('with a config, %s', async (_what, yaml, reason) => {
     const answer = await call(checkHandler('nodeHeadroom', { BINDERWATCH_CONFIG: yaml }, silentLogger));
     expect(answer).toMatchObject({ status: 200, body: { outcome: 'skipped', reason } });

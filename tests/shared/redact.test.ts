@@ -54,11 +54,19 @@ describe('the one redactor', () => {
     const lines: string[] = [];
     withSecretScope(() => {
       registerSecret('pa"ss\\word');
-      jsonLogger((l) => lines.push(l)).log('ERROR', 'login with pa"ss\\word failed', { error: new Error('bad pa"ss\\word'), nested: { list: ['pa"ss\\word'] } });
+      jsonLogger((l) => lines.push(l)).log('ERROR', 'login with pa"ss\\word failed', {
+        error: new Error('bad pa"ss\\word'),
+        nested: { list: ['pa"ss\\word'] },
+      });
     });
     expect(lines[0]).not.toContain('pa\\"ss\\\\word');
     expect(lines[0]).not.toContain('ss\\');
-    expect(JSON.parse(lines[0])).toMatchObject({ severity: 'ERROR', message: 'login with [redacted] failed', error: { message: 'bad [redacted]' }, nested: { list: ['[redacted]'] } });
+    expect(JSON.parse(lines[0])).toMatchObject({
+      severity: 'ERROR',
+      message: 'login with [redacted] failed',
+      error: { message: 'bad [redacted]' },
+      nested: { list: ['[redacted]'] },
+    });
   });
 
   it('masks a JSON-escaped spelling too, for text serialised elsewhere', () => {

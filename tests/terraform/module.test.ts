@@ -118,7 +118,9 @@ describe('terraform module, parsed with a real HCL parser', () => {
     expect(call.source).toBe('../..');
     const passed = Object.keys(call).filter((k) => k !== 'source');
     expect(passed.filter((k) => !(k in module.variables))).toEqual([]);
-    const required = Object.entries(module.variables).filter(([, v]) => !('default' in v)).map(([k]) => k);
+    const required = Object.entries(module.variables)
+      .filter(([, v]) => !('default' in v))
+      .map(([k]) => k);
     expect(required.filter((k) => !passed.includes(k))).toEqual([]);
     expect(checkNoSecretValues(example)).toEqual([]);
     expect(checkVariables(example)).toEqual([]);
@@ -156,7 +158,9 @@ resource "google_cloud_run_service_iam_member" "public" {
 `,
       ),
     );
-    expect(checkNoPublicAccess(broken)).toEqual(['public principal allUsers at iam.tf: resource.google_cloud_run_service_iam_member.public.member']);
+    expect(checkNoPublicAccess(broken)).toEqual([
+      'public principal allUsers at iam.tf: resource.google_cloud_run_service_iam_member.public.member',
+    ]);
   });
 
   it('reports an entry point that no function serves', async () => {
@@ -200,18 +204,24 @@ locals {
     );
     const violations = checkNoSecretValues(broken);
     expect(violations).toContain('a Slack webhook URL at secrets.tf: resource.google_secret_manager_secret_version.webhook.secret_data');
-    expect(violations).toContain('literal value for secret_data at secrets.tf: resource.google_secret_manager_secret_version.webhook.secret_data');
+    expect(violations).toContain(
+      'literal value for secret_data at secrets.tf: resource.google_secret_manager_secret_version.webhook.secret_data',
+    );
     expect(violations).toContain('a URL with a password at secrets.tf: locals.smtp');
     expect(violations).toContain('google_secret_manager_secret_version.webhook would store a secret value in Terraform state');
   });
 
   it('reports a project role beyond the three the runtime needs', async () => {
-    const broken = await parseModule(mutate('iam.tf', (t) => t.replace('"roles/monitoring.viewer",', '"roles/monitoring.viewer",\n    "roles/editor",')));
+    const broken = await parseModule(
+      mutate('iam.tf', (t) => t.replace('"roles/monitoring.viewer",', '"roles/monitoring.viewer",\n    "roles/editor",')),
+    );
     expect(checkProjectRoles(broken, RUNTIME_ROLES)).toEqual(['google_project_iam_member.runtime grants roles/editor on the project']);
   });
 
   it('rejects a file with an HCL syntax error', async () => {
-    await expect(parseModule(mutate('functions.tf', (t) => t.replace(/entry_point\s+= each.key/, 'entry_point = ')))).rejects.toThrow(/functions\.tf/);
+    await expect(parseModule(mutate('functions.tf', (t) => t.replace(/entry_point\s+= each.key/, 'entry_point = ')))).rejects.toThrow(
+      /functions\.tf/,
+    );
   });
 });
 
@@ -233,10 +243,16 @@ describe.skipIf(!terraform)('terraform fmt', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-tf-'));
     try {
       cpSync(MODULE_DIR, dir, { recursive: true });
-      writeFileSync(join(dir, 'outputs.tf'), readFileSync(join(dir, 'outputs.tf'), 'utf8').replace('output "state_bucket" {', 'output "state_bucket" {{'));
+      writeFileSync(
+        join(dir, 'outputs.tf'),
+        readFileSync(join(dir, 'outputs.tf'), 'utf8').replace('output "state_bucket" {', 'output "state_bucket" {{'),
+      );
       expect(fmtCheck(dir).status).not.toBe(0);
       cpSync(join(MODULE_DIR, 'outputs.tf'), join(dir, 'outputs.tf'));
-      writeFileSync(join(dir, 'iam.tf'), readFileSync(join(dir, 'iam.tf'), 'utf8').replace('  bucket = google_storage', '  bucket     =    google_storage'));
+      writeFileSync(
+        join(dir, 'iam.tf'),
+        readFileSync(join(dir, 'iam.tf'), 'utf8').replace('  bucket = google_storage', '  bucket     =    google_storage'),
+      );
       const misformatted = fmtCheck(dir);
       expect(misformatted.status).not.toBe(0);
       expect(misformatted.stdout).toContain('iam.tf');
@@ -268,7 +284,10 @@ describe.skipIf(!terraform)('terraform console over the module inputs', () => {
       'sources:',
       '  prometheus: { url: "https://prometheus.mybinder.org", auth: basic, username: bw, passwordEnv: PROM_PASSWORD }',
     ].join('\n');
-    const { value } = evaluate({ config_yaml: config, email: { from: 'bw@example.org', to: ['ops@example.org'] }, secret_env: { GRAFANA_TOKEN: 'grafana-token' } }, 'local.secrets');
+    const { value } = evaluate(
+      { config_yaml: config, email: { from: 'bw@example.org', to: ['ops@example.org'] }, secret_env: { GRAFANA_TOKEN: 'grafana-token' } },
+      'local.secrets',
+    );
     expect(value).toEqual({
       'slack-webhook-url': { env: 'BINDERWATCH_SLACK_WEBHOOK_URL', secret_id: 'binderwatch-slack-webhook-url' },
       'smtp-url': { env: 'BINDERWATCH_SMTP_URL', secret_id: 'binderwatch-smtp-url' },
@@ -276,7 +295,10 @@ describe.skipIf(!terraform)('terraform console over the module inputs', () => {
       'prom-password': { env: 'PROM_PASSWORD', secret_id: 'binderwatch-prom-password' },
       'grafana-token': { env: 'GRAFANA_TOKEN', secret_id: 'binderwatch-grafana-token' },
     });
-    const bearer = evaluate({ config_yaml: 'sources: { prometheus: { url: "https://p.example.org", auth: bearer } }', slack: null }, 'keys(local.secrets)');
+    const bearer = evaluate(
+      { config_yaml: 'sources: { prometheus: { url: "https://p.example.org", auth: bearer } }', slack: null },
+      'keys(local.secrets)',
+    );
     expect(bearer.value).toEqual(['prometheus-token']);
     expect(evaluate({ secret_env: { 'hub-token': 'x' } }, 'local.secrets').error).toContain('environment variable names');
   });
@@ -292,7 +314,10 @@ describe.skipIf(!terraform)('terraform console over the module inputs', () => {
 
   it('puts the deployed schedule and enabled flag of each check into the config the function reads', () => {
     const { value } = evaluate(
-      { config_yaml: 'checks: { nodeHeadroom: { schedule: "*/10 * * * *", pools: [] }, clusterHealth: { enabled: false } }', checks: { nodeHeadroom: { schedule: '*/3 * * * *' }, binderHealth: { enabled: false } } },
+      {
+        config_yaml: 'checks: { nodeHeadroom: { schedule: "*/10 * * * *", pools: [] }, clusterHealth: { enabled: false } }',
+        checks: { nodeHeadroom: { schedule: '*/3 * * * *' }, binderHealth: { enabled: false } },
+      },
       'local.config_checks',
     );
     const checks = value as Record<string, { schedule: string; enabled: boolean }>;
@@ -301,6 +326,8 @@ describe.skipIf(!terraform)('terraform console over the module inputs', () => {
     expect(checks.clusterHealth).toMatchObject({ enabled: false, schedule: '*/5 * * * *' });
     expect(checks.launchProbe).toMatchObject({ enabled: true, schedule: '*/10 * * * *' });
     // And that is what the function is given.
-    expect(readFileSync(join(MODULE_DIR, 'main.tf'), 'utf8')).toMatch(/effective_config = merge\(local\.config, \{\s*checks\s*=\s*local\.config_checks/);
+    expect(readFileSync(join(MODULE_DIR, 'main.tf'), 'utf8')).toMatch(
+      /effective_config = merge\(local\.config, \{\s*checks\s*=\s*local\.config_checks/,
+    );
   });
 });

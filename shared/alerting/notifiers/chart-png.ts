@@ -69,8 +69,13 @@ export function chartSvg(chart: AlertChart, timeZone = 'UTC'): string {
   const probe = chart.series.every((s) => s.style === 'points');
   // Probe results without durations are two rows, ok above failed, with room around them.
   const rows = probe && chart.yLabel.startsWith('probe');
-  const [lo, hi] = rows ? [-0.25, 1.25] : extent([...left.map((s) => s.values), ...(chart.band ? [chart.band.low, chart.band.high] : [])], true);
-  const [rlo, rhi] = extent(right.map((s) => s.values), true);
+  const [lo, hi] = rows
+    ? [-0.25, 1.25]
+    : extent([...left.map((s) => s.values), ...(chart.band ? [chart.band.low, chart.band.high] : [])], true);
+  const [rlo, rhi] = extent(
+    right.map((s) => s.values),
+    true,
+  );
   const y = (v: number) => M.top + ph - ((v - lo) / (hi - lo)) * ph;
   const ry = (v: number) => M.top + ph - ((v - rlo) / (rhi - rlo)) * ph;
   const out: string[] = [];
@@ -81,20 +86,31 @@ export function chartSvg(chart: AlertChart, timeZone = 'UTC'): string {
   // Grid and axes.
   for (const v of rows ? [0, 1] : ticks(lo, hi)) {
     out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${fixed(y(v))}" y2="${fixed(y(v))}" stroke="#e6e8eb"/>`);
-    out.push(`<text x="${M.left - 6}" y="${fixed(y(v) + 4)}" ${FONT} font-size="11" fill="#57606a" text-anchor="end">${rows ? (v === 1 ? 'ok' : 'failed') : v}</text>`);
+    out.push(
+      `<text x="${M.left - 6}" y="${fixed(y(v) + 4)}" ${FONT} font-size="11" fill="#57606a" text-anchor="end">${rows ? (v === 1 ? 'ok' : 'failed') : v}</text>`,
+    );
   }
   if (right.length) {
-    for (const v of ticks(rlo, rhi)) out.push(`<text x="${M.left + pw + 6}" y="${fixed(ry(v) + 4)}" ${FONT} font-size="11" fill="#57606a">${v}</text>`);
-    out.push(`<text transform="translate(${W - 10},${M.top + ph / 2}) rotate(90)" ${FONT} font-size="11" fill="#57606a" text-anchor="middle">${esc(chart.rightLabel ?? '')}</text>`);
+    for (const v of ticks(rlo, rhi))
+      out.push(`<text x="${M.left + pw + 6}" y="${fixed(ry(v) + 4)}" ${FONT} font-size="11" fill="#57606a">${v}</text>`);
+    out.push(
+      `<text transform="translate(${W - 10},${M.top + ph / 2}) rotate(90)" ${FONT} font-size="11" fill="#57606a" text-anchor="middle">${esc(chart.rightLabel ?? '')}</text>`,
+    );
   }
-  out.push(`<text transform="translate(14,${M.top + ph / 2}) rotate(-90)" ${FONT} font-size="11" fill="#57606a" text-anchor="middle">${esc(chart.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(14,${M.top + ph / 2}) rotate(-90)" ${FONT} font-size="11" fill="#57606a" text-anchor="middle">${esc(chart.yLabel)}</text>`,
+  );
   const clock = new Intl.DateTimeFormat('en-US', { timeZone, hour: '2-digit', minute: '2-digit', hour12: false });
-  const zone = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(chart.t0).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  const zone =
+    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(chart.t0).find((p) => p.type === 'timeZoneName')
+      ?.value ?? timeZone;
   const firstTick = Math.ceil(chart.t0 / 1_800_000) * 1_800_000;
   for (let at = firstTick; at <= chart.t0 + tMax * 1000; at += 1_800_000) {
     const x = M.left + ((at - chart.t0) / 1000 / tMax) * pw;
     out.push(`<line x1="${fixed(x)}" x2="${fixed(x)}" y1="${M.top}" y2="${M.top + ph}" stroke="#f0f1f3"/>`);
-    out.push(`<text x="${fixed(x)}" y="${M.top + ph + 16}" ${FONT} font-size="11" fill="#57606a" text-anchor="middle">${clock.format(at)}</text>`);
+    out.push(
+      `<text x="${fixed(x)}" y="${M.top + ph + 16}" ${FONT} font-size="11" fill="#57606a" text-anchor="middle">${clock.format(at)}</text>`,
+    );
   }
   out.push(`<text x="${M.left + pw}" y="${H - 4}" ${FONT} font-size="10" fill="#8c959f" text-anchor="end">${esc(zone)}</text>`);
   out.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#d0d7de"/>`);
@@ -131,7 +147,9 @@ export function chartSvg(chart: AlertChart, timeZone = 'UTC'): string {
 
   // Legend under the title.
   let lx = M.left;
-  const items = [...chart.series].reverse().map((s) => ({ label: s.label, color: COLORS[s.color], dashed: s.style === 'dashed', dot: s.style === 'points' }));
+  const items = [...chart.series]
+    .reverse()
+    .map((s) => ({ label: s.label, color: COLORS[s.color], dashed: s.style === 'dashed', dot: s.style === 'points' }));
   if (chart.band) items.push({ label: 'expected band', color: '#bc4c00', dashed: false, dot: false });
   for (const it of items) {
     const swatch = it.dot
@@ -150,7 +168,9 @@ export function chartSvg(chart: AlertChart, timeZone = 'UTC'): string {
 export async function renderChartPng(chart: AlertChart, timeZone = 'UTC'): Promise<Buffer> {
   const { Resvg } = await import('@resvg/resvg-js');
   const svg = chartSvg(chart, timeZone);
-  const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+  const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } })
+    .render()
+    .asPng();
   return Buffer.from(png);
 }
 
@@ -160,7 +180,10 @@ export async function pictureOf(n: AlertNotification, timeZone: string | undefin
   try {
     return await renderChartPng(n.chart, timeZone);
   } catch (e) {
-    logger?.log('WARNING', 'alert chart did not render; sending the alert without it', { key: n.key, error: e instanceof Error ? e.message : String(e) });
+    logger?.log('WARNING', 'alert chart did not render; sending the alert without it', {
+      key: n.key,
+      error: e instanceof Error ? e.message : String(e),
+    });
     return undefined;
   }
 }

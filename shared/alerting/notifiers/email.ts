@@ -81,7 +81,8 @@ const MONO = 'ui-monospace,SFMono-Regular,Menlo,Consolas,monospace';
 const STYLE = {
   body: `margin:0;padding:24px 12px;background:#f1f3f4;font-family:${FONT};color:#202124;`,
   card: 'max-width:640px;margin:0 auto;background:#ffffff;border-radius:6px;padding:20px 24px;border-top:6px solid',
-  badge: 'display:inline-block;padding:2px 8px;border-radius:4px;color:#ffffff;font-size:12px;font-weight:bold;letter-spacing:0.04em;text-transform:uppercase;background:',
+  badge:
+    'display:inline-block;padding:2px 8px;border-radius:4px;color:#ffffff;font-size:12px;font-weight:bold;letter-spacing:0.04em;text-transform:uppercase;background:',
   h1: 'margin:8px 0;font-size:20px;line-height:1.3;',
   summary: 'margin:0 0 4px;font-size:15px;line-height:1.4;',
   status: 'margin:0 0 16px;color:#5f6368;font-size:13px;',
@@ -115,7 +116,9 @@ export function buildPayload(n: AlertNotification, opts: FormatOptions & { attac
   }
   if (v.evidence.length) {
     text.push('', 'Evidence', ...v.evidence.map(([k, val]) => `  ${k}: ${val}`));
-    const rows = v.evidence.map(([k, val]) => `<tr><th style="${STYLE.th}">${escapeHtml(k)}</th><td style="${STYLE.td}">${escapeHtml(val)}</td></tr>`);
+    const rows = v.evidence.map(
+      ([k, val]) => `<tr><th style="${STYLE.th}">${escapeHtml(k)}</th><td style="${STYLE.td}">${escapeHtml(val)}</td></tr>`,
+    );
     html.push(`<table role="presentation" style="border-collapse:collapse;margin:0 0 16px;font-size:14px;">${rows.join('')}</table>`);
   }
   if (v.details) {
@@ -186,7 +189,9 @@ export function emailNotifier(props: EmailProps): Notifier {
       const message = buildPayload(n, { ...props, attachments });
       let info;
       try {
-        info = await (await connect()).sendMail({ from: props.from, to: props.to, ...message, headers: { 'X-Binderwatch-Notification': n.id } });
+        info = await (
+          await connect()
+        ).sendMail({ from: props.from, to: props.to, ...message, headers: { 'X-Binderwatch-Notification': n.id } });
       } catch (e) {
         throw smtpError(e);
       }

@@ -81,7 +81,10 @@ function withUnit(v: number | string, unit: Unit | undefined): string {
 }
 
 /** Label and display value of each piece of evidence, in the detector's order. */
-export function labelledEvidence(check: CheckName, evidence: Record<string, number | string> | undefined): [label: string, value: string][] {
+export function labelledEvidence(
+  check: CheckName,
+  evidence: Record<string, number | string> | undefined,
+): [label: string, value: string][] {
   return Object.entries(evidence ?? {}).map(([name, v]) => {
     const f = formatOf(check, name);
     return [f.label, withUnit(v, f.unit)];

@@ -24,6 +24,7 @@ export function webhookUrlProblem(url: string): string | undefined {
   } catch {
     return 'expected an https:// incoming-webhook URL';
   }
-  if (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname))) return u.pathname.length > 1 ? undefined : 'expected an https:// incoming-webhook URL';
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname)))
+    return u.pathname.length > 1 ? undefined : 'expected an https:// incoming-webhook URL';
   return 'must be an https:// URL: the webhook URL is a secret and http would send it in clear text';
 }

@@ -57,11 +57,17 @@ export function notifiersFromEnv(env: Record<string, string | undefined>, deps: 
 
   const webhookProblem = webhookUrl && webhookUrlProblem(webhookUrl);
   if (webhookProblem) issue('BINDERWATCH_SLACK_WEBHOOK_URL', webhookProblem);
-  if (botToken && !channel) issue('BINDERWATCH_SLACK_CHANNEL', 'is required with BINDERWATCH_SLACK_BOT_TOKEN (a channel ID like C0123456789)');
+  if (botToken && !channel)
+    issue('BINDERWATCH_SLACK_CHANNEL', 'is required with BINDERWATCH_SLACK_BOT_TOKEN (a channel ID like C0123456789)');
   if (channel && !botToken) issue('BINDERWATCH_SLACK_BOT_TOKEN', 'is required with BINDERWATCH_SLACK_CHANNEL');
-  if (channel && !CHANNEL_ID.test(channel)) issue('BINDERWATCH_SLACK_CHANNEL', `expected a channel ID like C0123456789 (not a name), got "${channel}"`);
+  if (channel && !CHANNEL_ID.test(channel))
+    issue('BINDERWATCH_SLACK_CHANNEL', `expected a channel ID like C0123456789 (not a name), got "${channel}"`);
 
-  const to = toList?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const to =
+    toList
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   if (smtpUrl) {
     try {
       parseSmtpUrl(smtpUrl);

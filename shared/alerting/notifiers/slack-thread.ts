@@ -61,7 +61,14 @@ export interface SlackThreadProps extends FormatOptions {
 }
 
 // Slack answers these with HTTP 200 and `ok: false`; they pass on their own.
-const RETRYABLE_PLATFORM_ERRORS = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+const RETRYABLE_PLATFORM_ERRORS = new Set([
+  'ratelimited',
+  'rate_limited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
 
 export function slackThreadNotifier(props: SlackThreadProps): Notifier {
   registerSecret(props.botToken, 'instance');
@@ -125,7 +132,8 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
     if (!uploadUrl || !fileId) throw new NotifyError('slack', 'files.getUploadURLExternal answered without an upload URL', false);
     const target = new URL(uploadUrl);
     const loopback = target.hostname === '127.0.0.1' || target.hostname === 'localhost';
-    if (target.protocol !== 'https:' && !loopback) throw new NotifyError('slack', 'files.getUploadURLExternal gave a non-https upload URL', false);
+    if (target.protocol !== 'https:' && !loopback)
+      throw new NotifyError('slack', 'files.getUploadURLExternal gave a non-https upload URL', false);
     const res = await (props.fetch ?? fetch)(uploadUrl, {
       method: 'POST',
       body: new Uint8Array(png),
@@ -134,7 +142,9 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
     });
     await res.body?.cancel();
     if (!res.ok) throw new NotifyError('slack', `chart upload answered HTTP ${res.status}`, httpRetryable(res.status));
-    await call('files.completeUploadExternal', (client) => client.files.completeUploadExternal({ files: [{ id: fileId, title }], channel_id: channel, thread_ts: threadTs }));
+    await call('files.completeUploadExternal', (client) =>
+      client.files.completeUploadExternal({ files: [{ id: fileId, title }], channel_id: channel, thread_ts: threadTs }),
+    );
   }
 
   return {
@@ -156,7 +166,10 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
       // The alert is delivered; its picture is a bonus that never fails it (or re-sends it on retry).
       if (n.chart && n.state !== 'resolved') {
         await uploadChart(n, ts).catch((e: unknown) =>
-          props.logger.log('WARNING', 'alert chart not uploaded to Slack (the bot needs the files:write scope)', { key: n.key, error: redact(e instanceof Error ? e.message : String(e)) }),
+          props.logger.log('WARNING', 'alert chart not uploaded to Slack (the bot needs the files:write scope)', {
+            key: n.key,
+            error: redact(e instanceof Error ? e.message : String(e)),
+          }),
         );
       }
     },
@@ -178,13 +191,17 @@ function webApiError(m: SlackSdk['m'], method: string, e: unknown): NotifyError 
     const retryAfter = retryable ? parseRetryAfter(e.headers['retry-after'], Date.now()) : undefined;
     return new NotifyError('slack', `${method} answered HTTP ${e.statusCode}`, retryable, retryAfter);
   }
-  if (e instanceof WebAPIRequestError) return new NotifyError('slack', redact(`${method} request failed: ${describeFetchError(e.original)}`), true);
+  if (e instanceof WebAPIRequestError)
+    return new NotifyError('slack', redact(`${method} request failed: ${describeFetchError(e.original)}`), true);
   return new NotifyError('slack', redact(`${method} failed: ${e instanceof Error ? e.message : String(e)}`), false);
 }
 
 /** The client's warnings and errors into our structured (and redacting) log. */
 function slackLogger(logger: Logger, level: ReturnType<SlackLogger['getLevel']>): SlackLogger {
-  const to = (severity: LogSeverity) => (...msg: unknown[]) => logger.log(severity, msg.map(String).join(' '), { component: 'slack-web-api' });
+  const to =
+    (severity: LogSeverity) =>
+    (...msg: unknown[]) =>
+      logger.log(severity, msg.map(String).join(' '), { component: 'slack-web-api' });
   return {
     debug() {},
     info() {},

@@ -5,7 +5,15 @@ import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError 
 import { httpRetryable, NotifyError } from '../../errors.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
-import { notificationView, fitEscaped, TRUNCATION_NOTE, truncate, type FormatOptions, type NotificationView, type ViewOptions } from './format.ts';
+import {
+  notificationView,
+  fitEscaped,
+  TRUNCATION_NOTE,
+  truncate,
+  type FormatOptions,
+  type NotificationView,
+  type ViewOptions,
+} from './format.ts';
 import { describeFetchError } from '../../clients/bounded-http.ts';
 import { parseRetryAfter, webhookUrlProblem } from './http.ts';
 
@@ -94,13 +102,16 @@ const MAX_FIELDS = SLACK_LIMITS.fields * 3;
 
 /** Evidence as two-column section fields, ten to a section. */
 export function evidenceSections(view: NotificationView): SlackBlock[] {
-  const fields = view.evidence.map(([name, value]) => mrkdwn(`*${fitMrkdwn(name, 200)}*\n${fitMrkdwn(value, SLACK_LIMITS.fieldText - 210)}`));
+  const fields = view.evidence.map(([name, value]) =>
+    mrkdwn(`*${fitMrkdwn(name, 200)}*\n${fitMrkdwn(value, SLACK_LIMITS.fieldText - 210)}`),
+  );
   if (fields.length > MAX_FIELDS) {
     const left = fields.length - (MAX_FIELDS - 1);
     fields.splice(MAX_FIELDS - 1, Infinity, mrkdwn(`_${left} more ${TRUNCATION_NOTE}_`));
   }
   const sections: SlackBlock[] = [];
-  for (let i = 0; i < fields.length; i += SLACK_LIMITS.fields) sections.push({ type: 'section', fields: fields.slice(i, i + SLACK_LIMITS.fields) });
+  for (let i = 0; i < fields.length; i += SLACK_LIMITS.fields)
+    sections.push({ type: 'section', fields: fields.slice(i, i + SLACK_LIMITS.fields) });
   return sections;
 }
 
@@ -206,6 +217,7 @@ function webhookError(e: unknown, retryAfter: string | null): NotifyError {
       retryable ? parseRetryAfter(retryAfter, Date.now()) : undefined,
     );
   }
-  if (e instanceof IncomingWebhookRequestError) return new NotifyError('slack', redact(`webhook request failed: ${describeFetchError(e.original)}`), true);
+  if (e instanceof IncomingWebhookRequestError)
+    return new NotifyError('slack', redact(`webhook request failed: ${describeFetchError(e.original)}`), true);
   return new NotifyError('slack', redact(`webhook send failed: ${e instanceof Error ? e.message : String(e)}`), false);
 }

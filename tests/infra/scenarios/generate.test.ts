@@ -55,7 +55,12 @@ function smallScenario(): SimParams {
   return {
     start,
     end: start + hours(2),
-    demand: { users: piecewise([[start, 3], [start + hours(2), 6]]) },
+    demand: {
+      users: piecewise([
+        [start, 3],
+        [start + hours(2), 6],
+      ]),
+    },
     userSuccess: 0.97,
     platformSuccess: constant(1),
     meanSessionMin: 30,
@@ -204,8 +209,7 @@ describe('mybinder-2018-01-18 reconstruction', () => {
     if (!s) throw new Error(`no sample at ${new Date(t).toISOString()}`);
     return s.v;
   };
-  const between = (samples: Samples, from: number, to: number) =>
-    samples.filter((s) => s.t >= from && s.t < to);
+  const between = (samples: Samples, from: number, to: number) => samples.filter((s) => s.t >= from && s.t < to);
   const mean = (xs: { v: number }[]) => xs.reduce((a, s) => a + s.v, 0) / xs.length;
 
   beforeAll(async () => {
@@ -317,7 +321,10 @@ describe('incident-free scenarios', () => {
     const probes = series.filter((s) => s.metric === 'binderwatch_launch_probe_ok').flatMap((s) => s.samples);
     expect(probes.every((s) => s.v === 1)).toBe(true);
     const demand = series.find((s) => s.metric === 'binderwatch_demand')!.samples;
-    const gaps = demand.slice(1).map((s, i) => s.t - demand[i].t).filter((d) => d > MIN);
+    const gaps = demand
+      .slice(1)
+      .map((s, i) => s.t - demand[i].t)
+      .filter((d) => d > MIN);
     expect(gaps).toEqual([6 * MIN]); // 5 samples missing
     const pods = series.find((s) => s.metric === 'binderwatch_running_user_pods')!.samples.map((s) => s.v);
     expect(Math.min(...pods)).toBeGreaterThanOrEqual(90);

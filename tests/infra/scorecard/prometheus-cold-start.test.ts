@@ -24,7 +24,10 @@ describe.skipIf(!stackAvailable('prometheus', 'promtool'))('the cold-start case 
   it('alerts from the cold start on exactly as the in-memory replay, history before it included', async () => {
     const firstSample = Math.min(...data.series.map((s) => s.samples[0].t));
     expect(firstSample).toBeLessThan(cold.coldStartAt! - 4 * 60 * MIN);
-    const fromPrometheus = await scenarioFromPrometheus(promqlClient({ url: prometheus.url }), { ...scenarioRangeOf(data), start: firstSample });
+    const fromPrometheus = await scenarioFromPrometheus(promqlClient({ url: prometheus.url }), {
+      ...scenarioRangeOf(data),
+      start: firstSample,
+    });
     const until = cold.coldStartAt! + 60 * MIN;
     const config = defaultReplayConfig();
     const inMemory = await replayFrom(data, config, cold.coldStartAt!, until);

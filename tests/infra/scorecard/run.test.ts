@@ -2,11 +2,24 @@ import { describe, expect, it } from 'vitest';
 import type { ReplayAlert } from '../../../shared/replay/replay.ts';
 import { aggregate, formatTable, KINDS, quantile } from '../../../infra/scorecard/report.ts';
 import { CASES, randomDay } from '../../../infra/scorecard/shapes.ts';
-import { coldStartDetection, defaultReplayConfig, incidentRecords, markSuccessDrops, replayFrom, scoreDay, type DayRecord } from '../../../infra/scorecard/score-day.ts';
+import {
+  coldStartDetection,
+  defaultReplayConfig,
+  incidentRecords,
+  markSuccessDrops,
+  replayFrom,
+  scoreDay,
+  type DayRecord,
+} from '../../../infra/scorecard/score-day.ts';
 import { MIN, simulateDay } from '../../../infra/scorecard/simulator.ts';
 import { DEFAULT_SEED, runDays } from '../../../infra/scorecard/run.ts';
 
-const alert = (at: string, state: ReplayAlert['state'], check: ReplayAlert['check'] = 'trafficVsPods', key = 'trafficVsPods:levelling-off'): ReplayAlert => ({
+const alert = (
+  at: string,
+  state: ReplayAlert['state'],
+  check: ReplayAlert['check'] = 'trafficVsPods',
+  key = 'trafficVsPods:levelling-off',
+): ReplayAlert => ({
   at,
   check,
   key,
@@ -69,8 +82,20 @@ describe('timing launch alerts from the drop to 70 % success', () => {
   const onset = Date.parse('2026-03-03T09:00:00.000Z');
   // 75 % from the onset, exactly 70 % from 09:10.
   const platform = (t: number) => (t - onset < 10 * MIN ? 0.75 : 0.7);
-  const day = (incidents: DayRecord['incidents']): DayRecord => ({ index: 0, tags: [], minutes: 720, incidents, falseAlerts: [], blindAlerts: 0 });
-  const launch = (ttdMin?: number, end = '2026-03-03T12:00:00.000Z') => ({ kind: 'launch-failure' as const, onset: '2026-03-03T09:00:00.000Z', end, ttdMin });
+  const day = (incidents: DayRecord['incidents']): DayRecord => ({
+    index: 0,
+    tags: [],
+    minutes: 720,
+    incidents,
+    falseAlerts: [],
+    blindAlerts: 0,
+  });
+  const launch = (ttdMin?: number, end = '2026-03-03T12:00:00.000Z') => ({
+    kind: 'launch-failure' as const,
+    onset: '2026-03-03T09:00:00.000Z',
+    end,
+    ttdMin,
+  });
 
   it('times a launch alert from the first minute at or below 70 %, and leaves other kinds alone', () => {
     const marked = markSuccessDrops(day([launch(40), { ...launch(40), kind: 'levelling-off' }]), platform);
@@ -88,7 +113,9 @@ describe('timing launch alerts from the drop to 70 % success', () => {
     const card = aggregate([markSuccessDrops(day([launch(5), launch(75), launch(undefined), launch(40)]), platform)]);
     // ttd from the crossing: −5 → 0, 65, missed, 30.
     expect(card.successDrops).toEqual({ incidents: 4, within60: 2, ttdMedianMin: 30 });
-    expect(formatTable(card)).toContain('Launch success down to 70 % or less: 4 incidents; a launch alert within 60 min of the crossing: 2 (50 %), median 30m.');
+    expect(formatTable(card)).toContain(
+      'Launch success down to 70 % or less: 4 incidents; a launch alert within 60 min of the crossing: 2 (50 %), median 30m.',
+    );
   });
 });
 

@@ -32,7 +32,12 @@ describe('the scorecard simulator', () => {
   it('counts only the launches that work: success 50 % halves the running pods', () => {
     const half = simulateDay(healthy({ platform: () => 0.5 }), 11);
     const full = simulateDay(healthy(), 11);
-    const late = (r: ReturnType<typeof simulateDay>) => mean(series(r, 'binderwatch_running_user_pods').filter((s) => s.t >= T0 + 2 * HOUR).map((s) => s.v));
+    const late = (r: ReturnType<typeof simulateDay>) =>
+      mean(
+        series(r, 'binderwatch_running_user_pods')
+          .filter((s) => s.t >= T0 + 2 * HOUR)
+          .map((s) => s.v),
+      );
     expect(late(half) / late(full)).toBeGreaterThan(0.45);
     expect(late(half) / late(full)).toBeLessThan(0.55);
   });
@@ -42,7 +47,7 @@ describe('the scorecard simulator', () => {
     const r = simulateDay(healthy({ gaOutages: [outage] }), 5);
     const demand = series(r, 'binderwatch_demand');
     expect(demand.filter((s) => s.t >= outage[0] && s.t < outage[1])).toEqual([]);
-    expect(demand.length).toBe((180 + 8 * 60 + 1) - 60);
+    expect(demand.length).toBe(180 + 8 * 60 + 1 - 60);
     expect(mean(demand.map((s) => s.v))).toBeGreaterThan(10 * 0.7 * 0.9);
     expect(mean(demand.map((s) => s.v))).toBeLessThan(10 * 0.7 * 1.1);
     // …and the file keeps the hole: parsed back, there is still nothing in the outage.
@@ -97,7 +102,9 @@ describe('the scorecard simulator', () => {
     const ds = loops.find((s) => s.labels.owner.startsWith('DaemonSet/'))!.samples;
     expect(ds.find((s) => s.v === 1)!.t).toBe(sick[0]);
     expect(ds[ds.length - 1].t).toBe(sick[1] - MIN);
-    expect(r.truth.incidents).toEqual([{ kind: 'sick-node', onset: new Date(sick[0]).toISOString(), end: new Date(sick[1]).toISOString() }]);
+    expect(r.truth.incidents).toEqual([
+      { kind: 'sick-node', onset: new Date(sick[0]).toISOString(), end: new Date(sick[1]).toISOString() },
+    ]);
   });
 
   it('fails a probe run only when both attempts fail', () => {
@@ -118,7 +125,9 @@ describe('the scorecard simulator', () => {
     const day = simulateDay(healthy({ probe: { repos: REPOS, everyMin: 10, attempts: 2, flake: 0.3 } }), 4).data.series;
     const runs = day.filter((s) => s.metric === 'binderwatch_launch_probe_ok');
     const extras = day.filter((s) => s.metric === 'binderwatch_launch_probe_extra_ok');
-    expect(extras.map((s) => [s.labels.repo, s.labels.attempt]).sort()).toEqual(REPOS.flatMap((r) => Array.from({ length: EXTRA_LAUNCHES }, (_, i) => [r, String(i + 1)])).sort());
+    expect(extras.map((s) => [s.labels.repo, s.labels.attempt]).sort()).toEqual(
+      REPOS.flatMap((r) => Array.from({ length: EXTRA_LAUNCHES }, (_, i) => [r, String(i + 1)])).sort(),
+    );
     for (const s of extras) expect(s.samples.map((x) => x.t)).toEqual(runs[0].samples.map((x) => x.t));
     // Each is one launch: it fails as often as one attempt does.
     const failed = extras.flatMap((s) => s.samples).filter((x) => x.v === 0).length / extras.flatMap((s) => s.samples).length;

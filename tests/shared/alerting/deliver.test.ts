@@ -21,7 +21,13 @@ import { startFakeGcs } from '../../fakes/gcs.ts';
 const T0 = Date.UTC(2018, 0, 18, 13, 0);
 const MIN = 60_000;
 const SMTP_PASSWORD = 's3cret-smtp-pa55word';
-const fastRetry: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: () => 1 };
+const fastRetry: RetryPolicy = {
+  attempts: 3,
+  baseDelayMs: 1,
+  maxDelayMs: 5,
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  random: () => 1,
+};
 
 let slack: FakeSlack;
 let smtp: TestSmtpServer;
@@ -45,8 +51,17 @@ afterEach(() => {
 function probeSource(state: Probe) {
   return {
     async observe(req: { now: number }) {
-      const r: ProbeResult = { binderUrl: 'https://hub.example.org', repo: 'gh/org/repo/HEAD', at: req.now, ok: state.ok, failedPhase: state.ok ? undefined : 'launch' };
-      return { results: [r], traffic: { at: req.now, launchSuccess: state.corroborated === false ? 0.97 : 0.3, shortfall: state.corroborated !== false } };
+      const r: ProbeResult = {
+        binderUrl: 'https://hub.example.org',
+        repo: 'gh/org/repo/HEAD',
+        at: req.now,
+        ok: state.ok,
+        failedPhase: state.ok ? undefined : 'launch',
+      };
+      return {
+        results: [r],
+        traffic: { at: req.now, launchSuccess: state.corroborated === false ? 0.97 : 0.3, shortfall: state.corroborated !== false },
+      };
     },
   };
 }
@@ -58,7 +73,9 @@ interface Probe {
 
 function deps(store: StateStore, probe: Probe, logLines: string[] = []): CheckDeps {
   const logger = jsonLogger((l) => logLines.push(l));
-  const config = parseConfig({ checks: { launchProbe: { targets: [{ binderUrl: 'https://hub.example.org', repos: ['gh/org/repo/HEAD'] }] } } });
+  const config = parseConfig({
+    checks: { launchProbe: { targets: [{ binderUrl: 'https://hub.example.org', repos: ['gh/org/repo/HEAD'] }] } },
+  });
   const env = {
     BINDERWATCH_SLACK_WEBHOOK_URL: slack.webhookUrl,
     BINDERWATCH_SMTP_URL: smtp.url,
@@ -139,7 +156,8 @@ describe('delivery', async () => {
     // And no secret reached a log line.
     const logs = logLines.join('\n');
     expect(logs).toContain('notification not delivered');
-    for (const secret of [slack.webhookUrl, '/services/T000/B000/XXXXSECRETXXXX', 'XXXXSECRETXXXX', SMTP_PASSWORD]) expect(logs).not.toContain(secret);
+    for (const secret of [slack.webhookUrl, '/services/T000/B000/XXXXSECRETXXXX', 'XXXXSECRETXXXX', SMTP_PASSWORD])
+      expect(logs).not.toContain(secret);
   });
 
   it('leaves a notification claimed by a live run alone, and takes over one whose claim expired (a crashed run)', async () => {
@@ -150,8 +168,28 @@ describe('delivery', async () => {
     await runCheck('launchProbe', d, T0);
     // Pretend a run fired the alert, claimed its notification and crashed before sending.
     const cur = (await store.get<AlertState>(key))!;
-    const notification = { id: 'x#1', at: new Date(T0).toISOString(), check: 'launchProbe' as const, key: cur.value.key, state: 'firing' as const, status: 'problem' as const, severity: 'critical' as const, summary: 'left behind by a crashed run', runbook: [], firingSince: new Date(T0).toISOString() };
-    await store.put(key, { ...cur.value, phase: 'firing', firing: { since: T0, status: 'problem', severity: 'critical', notified: true, lastNotifiedAt: T0 }, owed: [{ notification, channels: ['email'], claimedBy: 'crashed-run', claimedUntil: T0 + 5 * MIN }] }, cur.version);
+    const notification = {
+      id: 'x#1',
+      at: new Date(T0).toISOString(),
+      check: 'launchProbe' as const,
+      key: cur.value.key,
+      state: 'firing' as const,
+      status: 'problem' as const,
+      severity: 'critical' as const,
+      summary: 'left behind by a crashed run',
+      runbook: [],
+      firingSince: new Date(T0).toISOString(),
+    };
+    await store.put(
+      key,
+      {
+        ...cur.value,
+        phase: 'firing',
+        firing: { since: T0, status: 'problem', severity: 'critical', notified: true, lastNotifiedAt: T0 },
+        owed: [{ notification, channels: ['email'], claimedBy: 'crashed-run', claimedUntil: T0 + 5 * MIN }],
+      },
+      cur.version,
+    );
     await runCheck('launchProbe', d, T0 + 2 * MIN);
     expect(mailSubjects().filter((s) => s.includes('left behind'))).toEqual([]);
     await runCheck('launchProbe', d, T0 + 6 * MIN);

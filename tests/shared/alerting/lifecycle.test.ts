@@ -7,11 +7,23 @@ const MIN = 60_000;
 const T0 = Date.UTC(2018, 0, 18, 12, 0);
 
 function finding(status: FindingStatus, severity: Finding['severity'] = 'critical'): Finding {
-  return { check: 'launchProbe', key: 'launch:hub:repo', status, severity, title: `Title while ${status}`, summary: `it is ${status}`, runbook: ['kubectl get pods'] };
+  return {
+    check: 'launchProbe',
+    key: 'launch:hub:repo',
+    status,
+    severity,
+    title: `Title while ${status}`,
+    summary: `it is ${status}`,
+    runbook: ['kubectl get pods'],
+  };
 }
 
 /** Runs a sequence of statuses one minute apart; returns each step's notifications as "state/status". */
-function run(statuses: (FindingStatus | [FindingStatus, Finding['severity']])[], rule = {}, opts: { silences?: Silence[]; dependencyFiring?: boolean; state?: AlertState } = {}) {
+function run(
+  statuses: (FindingStatus | [FindingStatus, Finding['severity']])[],
+  rule = {},
+  opts: { silences?: Silence[]; dependencyFiring?: boolean; state?: AlertState } = {},
+) {
   const r = alertRuleSchema.parse({ repeatInterval: '1h', ...rule });
   let state = opts.state ?? initialAlertState('launch:hub:repo', 'launchProbe');
   const steps: string[][] = [];
@@ -102,7 +114,12 @@ describe('alert lifecycle', () => {
   });
 
   it('notifies again when a warning escalates to critical', () => {
-    const { steps } = run([['problem', 'warning'], ['problem', 'warning'], ['problem', 'critical'], ['problem', 'critical']]);
+    const { steps } = run([
+      ['problem', 'warning'],
+      ['problem', 'warning'],
+      ['problem', 'critical'],
+      ['problem', 'critical'],
+    ]);
     expect(steps).toEqual([[], ['firing/problem/warning'], ['firing/problem/critical'], []]);
   });
 

@@ -26,7 +26,10 @@ describe('binderwatch check without Google', { timeout: 60_000 }, () => {
   /** The CLI as a user runs it; exit code, stdout, stderr. */
   async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/binderwatch.js'), ...args], { cwd: dir, env });
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/binderwatch.js'), ...args], {
+        cwd: dir,
+        env,
+      });
       return { code: 0, stdout, stderr };
     } catch (e) {
       const r = e as { code: number; stdout: string; stderr: string };
@@ -54,7 +57,10 @@ describe('binderwatch check without Google', { timeout: 60_000 }, () => {
   it('against the example config: the credential error first, then how to run it locally', async () => {
     const r = await cli(['check', 'nodeHeadroom', '--config', join(ROOT, 'binderwatch.example.yaml')]);
     expect(r.code).toBe(3);
-    const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('binderwatch:'));
+    const lines = r.stderr
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l.startsWith('binderwatch:'));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^binderwatch: gke: .*Could not load the default credentials/);
     expect(lines[1]).toContain('no Google credentials on this machine: gcloud auth application-default login');
@@ -66,11 +72,21 @@ describe('binderwatch check without Google', { timeout: 60_000 }, () => {
     const now = Date.now();
     kube.nodes = [fixtureNode(SICK, { pool: 'user' })];
     kube.pods = [
-      fixturePod({ namespace: 'kube-system', name: 'fluentd-gcp-v2.0.9-68p79', node: SICK, created: now - 3_600_000, owner: 'DaemonSet/fluentd-gcp-v2.0.9', waiting: { reason: 'CrashLoopBackOff', lastFinished: now - 60_000, restarts: 9 } }),
+      fixturePod({
+        namespace: 'kube-system',
+        name: 'fluentd-gcp-v2.0.9-68p79',
+        node: SICK,
+        created: now - 3_600_000,
+        owner: 'DaemonSet/fluentd-gcp-v2.0.9',
+        waiting: { reason: 'CrashLoopBackOff', lastFinished: now - 60_000, restarts: 9 },
+      }),
     ];
     writeFileSync(join(dir, 'kubeconfig'), kubeconfigFor(kube));
     const config = join(dir, 'gcs.yaml');
-    writeFileSync(config, `sources:\n  kubernetes:\n    kubeconfig: ${join(dir, 'kubeconfig')}\nalerting:\n  state: { type: gcs, bucket: binderwatch-state }\n`);
+    writeFileSync(
+      config,
+      `sources:\n  kubernetes:\n    kubeconfig: ${join(dir, 'kubeconfig')}\nalerting:\n  state: { type: gcs, bucket: binderwatch-state }\n`,
+    );
 
     const inGcs = await cli(['check', 'clusterHealth', '--config', config]);
     expect(inGcs.code).toBe(3);
@@ -93,7 +109,10 @@ describe('binderwatch check without Google', { timeout: 60_000 }, () => {
     writeFileSync(join(dir, 'kubeconfig'), kubeconfigFor(kube));
     const config = join(dir, 'pool.yaml');
     // Nodes through the kubeconfig, the pool's autoscaler max from the GKE API, which needs a Google credential.
-    writeFileSync(config, `checks:\n  nodeHeadroom:\n    pools: [{ project: p, location: l, cluster: c, pool: user }]\nsources:\n  kubernetes:\n    kubeconfig: ${join(dir, 'kubeconfig')}\nalerting:\n  state: { type: memory }\n`);
+    writeFileSync(
+      config,
+      `checks:\n  nodeHeadroom:\n    pools: [{ project: p, location: l, cluster: c, pool: user }]\nsources:\n  kubernetes:\n    kubeconfig: ${join(dir, 'kubeconfig')}\nalerting:\n  state: { type: memory }\n`,
+    );
     const r = await cli(['check', 'nodeHeadroom', '--config', config]);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^UNKNOWN\s+warning\s+nodeHeadroom:source\n.*\n.*Could not load the default credentials/m);

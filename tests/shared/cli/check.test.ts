@@ -20,7 +20,10 @@ describe('binderwatch check', () => {
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigFor(kube));
     config = join(dir, 'binderwatch.yaml');
-    writeFileSync(config, `sources:\n  kubernetes:\n    kubeconfig: ${kubeconfig}\nalerting:\n  state: { type: file, dir: ${join(dir, 'state')} }\n`);
+    writeFileSync(
+      config,
+      `sources:\n  kubernetes:\n    kubeconfig: ${kubeconfig}\nalerting:\n  state: { type: file, dir: ${join(dir, 'state')} }\n`,
+    );
   });
   afterAll(async () => {
     await kube?.close();
@@ -31,7 +34,14 @@ describe('binderwatch check', () => {
     const now = Date.now();
     kube.nodes = [fixtureNode(SICK, { pool: 'user' }), fixtureNode('gke-prod-a-ssd-pool-972e4826-aaaa', { pool: 'user' })];
     kube.pods = [
-      fixturePod({ namespace: 'kube-system', name: 'fluentd-gcp-v2.0.9-68p79', node: SICK, created: now - 60 * MIN, owner: 'DaemonSet/fluentd-gcp-v2.0.9', waiting: { reason: 'CrashLoopBackOff', lastFinished: now - MIN, restarts: 9 } }),
+      fixturePod({
+        namespace: 'kube-system',
+        name: 'fluentd-gcp-v2.0.9-68p79',
+        node: SICK,
+        created: now - 60 * MIN,
+        owner: 'DaemonSet/fluentd-gcp-v2.0.9',
+        waiting: { reason: 'CrashLoopBackOff', lastFinished: now - MIN, restarts: 9 },
+      }),
     ];
     const r = await runCli(['check', 'clusterHealth', '--config', config]);
     expect(r.stderr).not.toContain(kube.token);

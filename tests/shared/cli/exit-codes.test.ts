@@ -45,7 +45,12 @@ describe('exit 2: invalid input, in one line', () => {
 
   it('validate refuses a YAML alias bomb', async () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) levels.push(`l${i}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `l${i}: &${'abcdefghi'[i]} [${Array(9)
+          .fill(`*${'abcdefghi'[i - 1]}`)
+          .join(', ')}]`,
+      );
     const bomb = file('bomb.yaml', levels.join('\n') + '\n');
     const r = await runCli(['validate', '--config', bomb]);
     expect(r.code).toBe(2);
@@ -56,7 +61,11 @@ describe('exit 2: invalid input, in one line', () => {
     const om = scenario([`binderwatch_nodepool_nodez{pool="a"} 3 ${T}`]);
     const r = await runCli(['replay', om]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^binderwatch: ${om}:1: unknown series "binderwatch_nodepool_nodez"; known series, nearest first: binderwatch_nodepool_nodes, [^\\n]*\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^binderwatch: ${om}:1: unknown series "binderwatch_nodepool_nodez"; known series, nearest first: binderwatch_nodepool_nodes, [^\\n]*\\n$`,
+      ),
+    );
   });
 
   it('replay refuses millisecond timestamps with that sentence', async () => {
@@ -74,7 +83,10 @@ describe('exit 2: invalid input, in one line', () => {
   });
 
   it('replay refuses a truth file whose incident ends before its onset', async () => {
-    const truth = file('t.json', JSON.stringify({ incidents: [{ kind: 'headroom', onset: '2018-01-18T12:00:00Z', end: '2018-01-18T11:00:00Z' }] }));
+    const truth = file(
+      't.json',
+      JSON.stringify({ incidents: [{ kind: 'headroom', onset: '2018-01-18T12:00:00Z', end: '2018-01-18T11:00:00Z' }] }),
+    );
     const r = await runCli(['replay', GOOD, '--truth', truth]);
     expect(r.code).toBe(2);
     expectOneLine(r, `${truth}: incidents[0].end: must be after onset (2018-01-18T12:00:00Z)`);
@@ -99,25 +111,36 @@ describe('exit 2: invalid input, in one line', () => {
   });
 
   it('check refuses a kubeconfig that cannot be read, naming the field', async () => {
-    const config = file('nokube.yaml', 'sources:\n  kubernetes:\n    kubeconfig: /nonexistent/kubeconfig\nalerting:\n  state: { type: memory }\n');
+    const config = file(
+      'nokube.yaml',
+      'sources:\n  kubernetes:\n    kubeconfig: /nonexistent/kubeconfig\nalerting:\n  state: { type: memory }\n',
+    );
     const r = await runCli(['check', 'clusterHealth', '--config', config]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^binderwatch: config: sources\.kubernetes\.kubeconfig: cannot read \/nonexistent\/kubeconfig: ENOENT[^\n]*\n$/);
+    expect(r.stderr).toMatch(
+      /^binderwatch: config: sources\.kubernetes\.kubeconfig: cannot read \/nonexistent\/kubeconfig: ENOENT[^\n]*\n$/,
+    );
   });
 
   it('check refuses a check the config disables, rather than reporting it ok or failed', async () => {
-    const config = file('off.yaml', 'checks:\n  clusterHealth:\n    enabled: false\nsources:\n  kubernetes:\n    kubeconfig: /nonexistent\nalerting:\n  state: { type: memory }\n');
+    const config = file(
+      'off.yaml',
+      'checks:\n  clusterHealth:\n    enabled: false\nsources:\n  kubernetes:\n    kubeconfig: /nonexistent\nalerting:\n  state: { type: memory }\n',
+    );
     const r = await runCli(['check', 'clusterHealth', '--config', config]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`binderwatch: clusterHealth is disabled in ${config} (checks.clusterHealth.enabled: false)\n`);
   });
 
-  it.each([[['frobnicate']], [[]], [['check', 'nodeHeadroomz', '--config', GOOD]], [['replay', '--format', 'xml']], [['replay', '--no-such-flag']]])(
-    'refuses bad arguments %j',
-    async (args) => {
-      expect((await runCli(args)).code).toBe(2);
-    },
-  );
+  it.each([
+    [['frobnicate']],
+    [[]],
+    [['check', 'nodeHeadroomz', '--config', GOOD]],
+    [['replay', '--format', 'xml']],
+    [['replay', '--no-such-flag']],
+  ])('refuses bad arguments %j', async (args) => {
+    expect((await runCli(args)).code).toBe(2);
+  });
 });
 
 describe('exit 3: unknown, binderwatch could not see', () => {
@@ -139,18 +162,29 @@ describe('exit 3: unknown, binderwatch could not see', () => {
     const state = join(dir, 'state');
     mkdirSync(state);
     writeFileSync(join(state, encodeURIComponent('run/clusterHealth') + '.json'), '{"broken');
-    const config = file('c.yaml', `sources:\n  kubernetes:\n    kubeconfig: ${kubeconfig}\nalerting:\n  state: { type: file, dir: ${state} }\n`);
+    const config = file(
+      'c.yaml',
+      `sources:\n  kubernetes:\n    kubeconfig: ${kubeconfig}\nalerting:\n  state: { type: file, dir: ${state} }\n`,
+    );
     const r = await runCli(['check', 'clusterHealth', '--config', config]);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^UNKNOWN\s+warning\s+clusterHealth:source\n\s+clusterHealth cannot see kubernetes/);
-    const errors = r.stderr.split('\n').filter((l) => l.includes('"ERROR"')).map((l) => JSON.parse(l) as { key: string });
+    const errors = r.stderr
+      .split('\n')
+      .filter((l) => l.includes('"ERROR"'))
+      .map((l) => JSON.parse(l) as { key: string });
     expect(errors.map((e) => e.key)).toEqual(['run/clusterHealth']);
-    expect(JSON.parse(readFileSync(join(state, encodeURIComponent('run/clusterHealth') + '.json'), 'utf8'))).toMatchObject({ value: { lastRunAt: expect.any(Number) } });
+    expect(JSON.parse(readFileSync(join(state, encodeURIComponent('run/clusterHealth') + '.json'), 'utf8'))).toMatchObject({
+      value: { lastRunAt: expect.any(Number) },
+    });
   });
 
   it('check exits 3 in one line when its state directory cannot be written', async () => {
     const notADir = file('not-a-dir', 'a file where the state directory should be');
-    const config = file('c.yaml', `sources:\n  kubernetes:\n    kubeconfig: ${KUBECONFIG_GONE}\nalerting:\n  state: { type: file, dir: ${join(notADir, 'state')} }\n`);
+    const config = file(
+      'c.yaml',
+      `sources:\n  kubernetes:\n    kubeconfig: ${KUBECONFIG_GONE}\nalerting:\n  state: { type: file, dir: ${join(notADir, 'state')} }\n`,
+    );
     const r = await runCli(['check', 'clusterHealth', '--config', config]);
     expect(r.code).toBe(3);
     expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^binderwatch: state directory: (reading|writing) [^\n]*ENOTDIR/);
@@ -178,7 +212,23 @@ describe('any config file, through the CLI', () => {
     const yamlish = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 120 }),
       fc
-        .array(fc.tuple(fc.constantFrom('displayTimeZone', 'checks', '  nodeHeadroom', '    warnAt', '    criticalAt', 'alerting', '  defaults', '    repeatInterval', 'x'), fc.constantFrom('', ' 0.5', ' 0s', ' Mars/Olympus', ' UTC', ' &a [1]', ' *a', ' {', ' 2h', ' "\u001b[2J"')), { maxLength: 8 })
+        .array(
+          fc.tuple(
+            fc.constantFrom(
+              'displayTimeZone',
+              'checks',
+              '  nodeHeadroom',
+              '    warnAt',
+              '    criticalAt',
+              'alerting',
+              '  defaults',
+              '    repeatInterval',
+              'x',
+            ),
+            fc.constantFrom('', ' 0.5', ' 0s', ' Mars/Olympus', ' UTC', ' &a [1]', ' *a', ' {', ' 2h', ' "\u001b[2J"'),
+          ),
+          { maxLength: 8 },
+        )
         .map((lines) => lines.map(([k, v]) => `${k}:${v}`).join('\n')),
     );
     await fc.assert(

@@ -29,7 +29,10 @@ describe('binderwatch replay', () => {
   it('prints one JSON object per notification with --format jsonl, and nothing else', async () => {
     const r = await runCli(['replay', INCIDENT, '--format', 'jsonl']);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(3);
     for (const l of lines) {
       expect(Object.keys(l).sort()).toEqual(['at', 'check', 'key', 'severity', 'state', 'status', 'summary', 'title']);
@@ -53,7 +56,11 @@ describe('binderwatch replay', () => {
     ['timestamps going backwards', 'binderwatch_demand 1 100\nbinderwatch_demand 2 90\n# EOF\n', /:2: timestamp 90 is not after/],
     ['no # EOF', 'binderwatch_demand 1 100\n', /missing "# EOF"/],
     ['a sample without a timestamp', 'binderwatch_demand 1\n# EOF\n', /:1: expected "<value> <timestamp/],
-    ['a family split in two', 'binderwatch_demand 1 100\nbinderwatch_running_user_pods 3 100\nbinderwatch_demand 2 160\n# EOF\n', /:3: metric family binderwatch_demand appears twice/],
+    [
+      'a family split in two',
+      'binderwatch_demand 1 100\nbinderwatch_running_user_pods 3 100\nbinderwatch_demand 2 160\n# EOF\n',
+      /:3: metric family binderwatch_demand appears twice/,
+    ],
   ])('exits 2 naming the line for %s', async (_name, text, message) => {
     const file = await tempFile('bad.om', text);
     const r = await runCli(['replay', file, '--format', 'jsonl']);
@@ -72,7 +79,10 @@ describe('binderwatch replay', () => {
   it('runs each check on the schedule from the config', async () => {
     const config = await tempFile('c.yaml', 'checks:\n  nodeHeadroom:\n    schedule: "0 * * * *"\n  trafficVsPods:\n    enabled: false\n');
     const r = await runCli(['replay', INCIDENT, '--config', config, '--format', 'jsonl']);
-    const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as ReplayAlert);
+    const alerts = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ReplayAlert);
     expect(alerts.some((a) => a.check === 'trafficVsPods')).toBe(false);
     for (const a of alerts.filter((x) => x.check === 'nodeHeadroom')) expect(new Date(a.at).getUTCMinutes()).toBe(0);
   });
@@ -118,9 +128,12 @@ describe('the 2018-01-18 reconstruction', async () => {
 });
 
 describe('scenarios without incidents', () => {
-  const quiet = ['infra/scenarios/normal-day.om', ...readdirSync('infra/scenarios/variants').filter((f) => f.endsWith('.om')).map((f) => `infra/scenarios/variants/${f}`)].filter(
-    (f) => parseTruth(readFileSync(f.replace(/\.om$/, '.truth.json'), 'utf8')).incidents.length === 0,
-  );
+  const quiet = [
+    'infra/scenarios/normal-day.om',
+    ...readdirSync('infra/scenarios/variants')
+      .filter((f) => f.endsWith('.om'))
+      .map((f) => `infra/scenarios/variants/${f}`),
+  ].filter((f) => parseTruth(readFileSync(f.replace(/\.om$/, '.truth.json'), 'utf8')).incidents.length === 0);
   it.each(quiet)('%s raises no problem alert', async (file) => {
     const alerts = await replayFile(file);
     expect(alerts.filter((a) => a.status === 'problem')).toEqual([]);
@@ -145,7 +158,10 @@ describe('binderwatch replay with channels configured', () => {
     try {
       const r = await runCli(['replay', INCIDENT, '--format', 'jsonl'], { BINDERWATCH_SLACK_WEBHOOK_URL: slack.webhookUrl });
       expect(r.code).toBe(0);
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as ReplayAlert);
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as ReplayAlert);
       expect(slack.invalid).toEqual([]);
       expect(slack.webhooks).toHaveLength(lines.length);
       expect(String(slack.webhooks[0].text)).toContain(lines[0].summary.slice(0, 40));
@@ -169,16 +185,24 @@ describe('binderwatch replay with channels configured', () => {
       ].join('\n'),
     );
     try {
-      const r = await runCli(['replay', INCIDENT, '--config', config, '--format', 'jsonl'], { BINDERWATCH_SLACK_WEBHOOK_URL: slack.webhookUrl });
+      const r = await runCli(['replay', INCIDENT, '--config', config, '--format', 'jsonl'], {
+        BINDERWATCH_SLACK_WEBHOOK_URL: slack.webhookUrl,
+      });
       expect(r.code).toBe(0);
       expect(slack.invalid).toEqual([]);
       expect(JSON.stringify(slack.webhooks)).not.toContain('(truncated)');
-      const sick = JSON.stringify(slack.webhooks.find((w) => String(w.text).includes('FIRING critical: Sick node gke-prod-a-ssd-pool-972e4826-2fhq')));
+      const sick = JSON.stringify(
+        slack.webhooks.find((w) => String(w.text).includes('FIRING critical: Sick node gke-prod-a-ssd-pool-972e4826-2fhq')),
+      );
       expect(sick).toContain('gcloud container clusters get-credentials prod-a --location us-central1 --project binderhub-288415');
       expect(sick).toContain('Deployment/nginx-ingress-controller (prod)');
       expect(sick).toContain('<https://grafana.mybinder.org|Dashboard> · <https://mybinder.org|Hub>');
-      const headroom = JSON.stringify(slack.webhooks.find((w) => String(w.text).includes('FIRING critical: Pool ssd-pool at 14 of 15 nodes')));
-      expect(headroom).toContain('gcloud container clusters update prod-a --location us-central1 --project binderhub-288415 --node-pool ssd-pool');
+      const headroom = JSON.stringify(
+        slack.webhooks.find((w) => String(w.text).includes('FIRING critical: Pool ssd-pool at 14 of 15 nodes')),
+      );
+      expect(headroom).toContain(
+        'gcloud container clusters update prod-a --location us-central1 --project binderhub-288415 --node-pool ssd-pool',
+      );
     } finally {
       await slack.close();
     }

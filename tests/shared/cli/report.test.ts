@@ -31,7 +31,17 @@ describe.skipIf(!stackAvailable('prometheus', 'promtool'))('binderwatch report',
     const config = join(dir, 'c.yaml');
     await writeFile(config, `sources:\n  prometheus:\n    url: ${prometheus.url}\nalerting:\n  state:\n    type: memory\n`);
     const live = join(dir, 'live.html');
-    const r = await runCli(['report', '--config', config, '--from', '2018-01-18T08:00:00Z', '--to', '2018-01-18T20:00:00Z', '--html', live]);
+    const r = await runCli([
+      'report',
+      '--config',
+      config,
+      '--from',
+      '2018-01-18T08:00:00Z',
+      '--to',
+      '2018-01-18T20:00:00Z',
+      '--html',
+      live,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Incident report page: ${live}`);
@@ -50,7 +60,17 @@ describe.skipIf(!stackAvailable('prometheus', 'promtool'))('binderwatch report',
   });
 
   it('refuses a range that is not one, naming the flag', async () => {
-    const r = await runCli(['report', '--config', join(dir, 'c.yaml'), '--from', '2018-01-18T20:00:00Z', '--to', '2018-01-18T08:00:00Z', '--html', join(dir, 'x.html')]);
+    const r = await runCli([
+      'report',
+      '--config',
+      join(dir, 'c.yaml'),
+      '--from',
+      '2018-01-18T20:00:00Z',
+      '--to',
+      '2018-01-18T08:00:00Z',
+      '--html',
+      join(dir, 'x.html'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--to');
   });

@@ -42,15 +42,29 @@ function cut(bytes: Uint8Array, fractions: number[]): Uint8Array[] {
   return out;
 }
 
-const text = fc.string({ unit: fc.oneof(fc.constantFrom('\x1b', '\r', '\n', '\u0007', '\u202e', '"', '\\', '<', '&', '*'), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 80 });
+const text = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('\x1b', '\r', '\n', '\u0007', '\u202e', '"', '\\', '<', '&', '*'),
+    fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  ),
+  maxLength: 80,
+});
 // Long enough not to occur in generated text by chance (short secrets: tests/shared/redact.test.ts).
 const token = fc.string({ unit: fc.constantFrom(...'abcdef0123456789-_'), minLength: 8, maxLength: 24 });
 
 /** One line group of an event stream. */
 const piece = (tok: string) =>
   fc.oneof(
-    fc.record({ phase: fc.constantFrom(...HUB_PHASES), message: fc.option(text, { nil: undefined }) }).map((e) => `data: ${JSON.stringify(e)}\n\n`),
-    fc.record({ message: text }).map((m) => `data: ${JSON.stringify({ phase: 'ready', url: `${BINDER}/user/u/`, token: tok, message: `${m.message} server at ${tok}` })}\n\n`),
+    fc
+      .record({ phase: fc.constantFrom(...HUB_PHASES), message: fc.option(text, { nil: undefined }) })
+      .map((e) => `data: ${JSON.stringify(e)}\n\n`),
+    fc
+      .record({ message: text })
+      .map(
+        (m) =>
+          `data: ${JSON.stringify({ phase: 'ready', url: `${BINDER}/user/u/`, token: tok, message: `${m.message} server at ${tok}` })}\n\n`,
+      ),
     fc.record({ message: text }).map((m) => `data: ${JSON.stringify({ phase: 'failed', message: m.message })}\n\n`),
     fc.constant(`data: ${JSON.stringify({ phase: 'ready', url: 'http://elsewhere.example/user/u/', token: tok })}\n\n`),
     text.map((t) => `data: ${t}\n\n`), // not JSON
@@ -95,7 +109,11 @@ describe('streamLaunch over generated event streams', () => {
       fc.asyncProperty(stream, async ({ tok, pieces, crlf, fractions, status, type }) =>
         withSecretScope(async () => {
           const body = new TextEncoder().encode(pieces.map((p) => (crlf ? p.replace(/\n/g, '\r\n') : p)).join(''));
-          const out = await streamLaunch(BINDER, 'gh/o/r/HEAD', { timeoutMs: 10_000, idleTimeoutMs: 10_000, fetch: serve(status, type, cut(body, fractions)) });
+          const out = await streamLaunch(BINDER, 'gh/o/r/HEAD', {
+            timeoutMs: 10_000,
+            idleTimeoutMs: 10_000,
+            fetch: serve(status, type, cut(body, fractions)),
+          });
           expectWellFormed(out, tok);
           // The ready message carried the token: it is masked wherever kept.
           if (out.ok) for (const m of out.messages) expect(m.replaceAll('[redacted]', '')).not.toContain(tok);
@@ -112,7 +130,11 @@ describe('streamLaunch over generated event streams', () => {
         fc.constantFrom(200, 302, 500),
         fc.constantFrom('text/event-stream', 'text/plain'),
         async (chunks, status, type) => {
-          const out = await streamLaunch(BINDER, 'gh/o/r/HEAD', { timeoutMs: 10_000, idleTimeoutMs: 10_000, fetch: serve(status, type, chunks) });
+          const out = await streamLaunch(BINDER, 'gh/o/r/HEAD', {
+            timeoutMs: 10_000,
+            idleTimeoutMs: 10_000,
+            fetch: serve(status, type, chunks),
+          });
           expectWellFormed(out);
         },
       ),
@@ -126,7 +148,11 @@ describe('streamLaunch over generated event streams', () => {
         const chunk = new TextEncoder().encode('x'.repeat(chunkKiB * 1024));
         const count = Math.ceil((LIMITS.eventBytes + 1) / chunk.length) + 1;
         const chunks = [new TextEncoder().encode(start), ...Array.from({ length: count }, () => chunk)];
-        const out = await streamLaunch(BINDER, 'gh/o/r/HEAD', { timeoutMs: 10_000, idleTimeoutMs: 10_000, fetch: serve(200, 'text/event-stream', chunks) });
+        const out = await streamLaunch(BINDER, 'gh/o/r/HEAD', {
+          timeoutMs: 10_000,
+          idleTimeoutMs: 10_000,
+          fetch: serve(200, 'text/event-stream', chunks),
+        });
         expect(out).toMatchObject({ ok: false, failedPhase: 'resolve', error: expect.stringMatching(/sent an event larger than 256 KiB/) });
       }),
       { numRuns: 100 },

@@ -3,7 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
 import { freePort } from '../../harnesses/jupyterhub.ts';
-import { buildUrl, fetchHealth, MessageLog, parseHealth, streamLaunch, type FetchLike, type LaunchEvent } from '../../../shared/clients/binderhub.ts';
+import {
+  buildUrl,
+  fetchHealth,
+  MessageLog,
+  parseHealth,
+  streamLaunch,
+  type FetchLike,
+  type LaunchEvent,
+} from '../../../shared/clients/binderhub.ts';
 import { ManualTimers } from '../../helpers/manual-timers.ts';
 import { registerSecret } from '../../../shared/redact.ts';
 import { binderHealthSource } from '../../../shared/sources/binder-health.ts';
@@ -26,9 +34,14 @@ function counter<T>() {
     matching,
     seen(v: T) {
       values.push(v);
-      for (const w of [...waiting]) if (matching(w.test) >= w.count) waiting.splice(waiting.indexOf(w), 1), w.resolve();
+      for (const w of [...waiting])
+        if (matching(w.test) >= w.count) {
+          waiting.splice(waiting.indexOf(w), 1);
+          w.resolve();
+        }
     },
-    until: (test: (v: T) => boolean, count: number) => new Promise<void>((resolve) => (matching(test) >= count ? resolve() : waiting.push({ test, count, resolve }))),
+    until: (test: (v: T) => boolean, count: number) =>
+      new Promise<void>((resolve) => (matching(test) >= count ? resolve() : waiting.push({ test, count, resolve }))),
   };
 }
 
@@ -85,7 +98,9 @@ describe('buildUrl', () => {
   });
 
   it('keeps a GitLab namespace escaped as one segment', () => {
-    expect(buildUrl('https://mybinder.org/', 'gl/group%2Fsub%2Fproject/main')).toBe('https://mybinder.org/build/gl/group%2Fsub%2Fproject/main');
+    expect(buildUrl('https://mybinder.org/', 'gl/group%2Fsub%2Fproject/main')).toBe(
+      'https://mybinder.org/build/gl/group%2Fsub%2Fproject/main',
+    );
   });
 
   it('escapes characters a ref may hold but a path may not', () => {
@@ -153,7 +168,12 @@ describe('streamLaunch', () => {
   it('times out in the phase it was in when the stream goes silent before ready', async () => {
     const events = eventLog();
     const timers = new ManualTimers();
-    const launch = streamLaunch(binder.url, repoWith({ phases: ['built', 'launching'], end: 'silent' }), { ...still(), idleTimeoutMs: 300, timers, onEvent: events.onEvent });
+    const launch = streamLaunch(binder.url, repoWith({ phases: ['built', 'launching'], end: 'silent' }), {
+      ...still(),
+      idleTimeoutMs: 300,
+      timers,
+      onEvent: events.onEvent,
+    });
     await events.reached('launching');
     timers.advance(300);
     const out = await launch;
@@ -164,7 +184,11 @@ describe('streamLaunch', () => {
   it('times out on a stream of keep-alive comments alone, since comments are not events', async () => {
     const comments = tappedFetch(':heartbeat');
     const timers = new ManualTimers();
-    const launch = streamLaunch(binder.url, repoWith({ phases: [], end: 'silent', heartbeatMs: 20 }), { ...still(), timers, fetch: comments.fetch });
+    const launch = streamLaunch(binder.url, repoWith({ phases: [], end: 'silent', heartbeatMs: 20 }), {
+      ...still(),
+      timers,
+      fetch: comments.fetch,
+    });
     await comments.passed(1);
     timers.advance(200);
     // Comments that reach the client after this point would push an idle deadline that counted them past 400 ms.
@@ -179,7 +203,12 @@ describe('streamLaunch', () => {
     const events = eventLog();
     const timers = new ManualTimers();
     // An endless stream of building events, each re-arming the 400 ms idle deadline.
-    const launch = streamLaunch(binder.url, repoWith({ phases: [], flood: 'events' }), { timeoutMs: 500, idleTimeoutMs: 400, timers, onEvent: events.onEvent });
+    const launch = streamLaunch(binder.url, repoWith({ phases: [], flood: 'events' }), {
+      timeoutMs: 500,
+      idleTimeoutMs: 400,
+      timers,
+      onEvent: events.onEvent,
+    });
     await events.reached('building');
     timers.advance(250);
     await events.reached('building', events.count('building') + 1);
@@ -191,7 +220,12 @@ describe('streamLaunch', () => {
   it.each([
     [429, 'application/json', '{"message": "Too many requests"}', /HTTP 429: \{"message": "Too many requests"\}/],
     [500, 'text/html', '<html><body>500: Internal Server Error</body></html>', /HTTP 500: 500: Internal Server Error/],
-    [200, 'text/html; charset=utf-8', '<html><body><h1>502 Bad Gateway</h1></body></html>', /text\/html; charset=utf-8 instead of an event stream: 502 Bad Gateway/],
+    [
+      200,
+      'text/html; charset=utf-8',
+      '<html><body><h1>502 Bad Gateway</h1></body></html>',
+      /text\/html; charset=utf-8 instead of an event stream: 502 Bad Gateway/,
+    ],
   ])('fails in resolve when /build answers %i %s instead of events', async (status, contentType, body, error) => {
     const out = await streamLaunch(binder.url, repoWith({ status, contentType, body }), still());
     expect(out).toMatchObject({ ok: false, failedPhase: 'resolve' });
@@ -218,7 +252,11 @@ describe('streamLaunch', () => {
   it('stops at once when the caller cancels', async () => {
     const ctl = new AbortController();
     const events = eventLog();
-    const launch = streamLaunch(binder.url, repoWith({ phases: ['waiting'], end: 'silent' }), { ...still(), signal: ctl.signal, onEvent: events.onEvent });
+    const launch = streamLaunch(binder.url, repoWith({ phases: ['waiting'], end: 'silent' }), {
+      ...still(),
+      signal: ctl.signal,
+      onEvent: events.onEvent,
+    });
     await events.reached('waiting');
     ctl.abort();
     expect(await launch).toMatchObject({ ok: false, failedPhase: 'timeout', error: 'cancelled (last phase: waiting)' });
@@ -252,7 +290,16 @@ describe('fetchHealth', () => {
   });
 
   it('reads the checks of an unhealthy hub, which answers 503 with the same JSON', async () => {
-    health(503, JSON.stringify({ ok: false, checks: [{ service: 'JupyterHub API', ok: false }, { service: 'Pod quota', total_pods: 3, quota: null, ok: true }] }));
+    health(
+      503,
+      JSON.stringify({
+        ok: false,
+        checks: [
+          { service: 'JupyterHub API', ok: false },
+          { service: 'Pod quota', total_pods: 3, quota: null, ok: true },
+        ],
+      }),
+    );
     const h = await fetchHealth(binder.url, { timeoutMs: ANSWERS_WITHIN_MS });
     expect(h.checks).toEqual([
       { service: 'JupyterHub API', ok: false },
@@ -286,15 +333,25 @@ describe('fetchHealth', () => {
   });
 
   it('parseHealth keeps a quota only where both numbers are given', () => {
-    expect(parseHealth('u', { checks: [{ service: 'Pod quota', ok: true, total_pods: 4 }] }).checks).toEqual([{ service: 'Pod quota', ok: true }]);
+    expect(parseHealth('u', { checks: [{ service: 'Pod quota', ok: true, total_pods: 4 }] }).checks).toEqual([
+      { service: 'Pod quota', ok: true },
+    ]);
   });
 });
 
 describe('binderHealthSource', () => {
   it("falls back to the launch probe's hubs, each read once", async () => {
-    binder.setHealth({ status: 200, contentType: 'application/json', body: '{"ok": true, "checks": [{"service": "JupyterHub API", "ok": true}]}' });
+    binder.setHealth({
+      status: 200,
+      contentType: 'application/json',
+      body: '{"ok": true, "checks": [{"service": "JupyterHub API", "ok": true}]}',
+    });
     const cfg = binderHealthSchema.parse({ timeout: '10s' });
-    const obs = await binderHealthSource(cfg, { defaultBinderUrls: [binder.url, binder.url] }).observe({ now: Date.now(), lookbackMs: 0, stepMs: 0 });
+    const obs = await binderHealthSource(cfg, { defaultBinderUrls: [binder.url, binder.url] }).observe({
+      now: Date.now(),
+      lookbackMs: 0,
+      stepMs: 0,
+    });
     expect(obs.hubs).toEqual([{ binderUrl: binder.url, checks: [{ service: 'JupyterHub API', ok: true }] }]);
     binder.setHealth(undefined);
   });
@@ -304,7 +361,14 @@ describe('MessageLog', () => {
   it('keeps the last distinct messages, one line each, without secrets', () => {
     registerSecret('s3cr3t-user-token');
     const log = new MessageLog(3);
-    for (const m of ['waiting: a', 'launching: Launching server...\n', 'launching: Launching server...\n', 'building: x\n  y', 'ready: token s3cr3t-user-token']) log.add(m);
+    for (const m of [
+      'waiting: a',
+      'launching: Launching server...\n',
+      'launching: Launching server...\n',
+      'building: x\n  y',
+      'ready: token s3cr3t-user-token',
+    ])
+      log.add(m);
     expect(log.messages).toEqual(['launching: Launching server...', 'building: x y', 'ready: token [redacted]']);
   });
 });

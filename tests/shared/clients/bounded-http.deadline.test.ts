@@ -11,7 +11,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves with the abort reason's name, or 'still waiting' after `waitMs`. */
 async function outcome(signal: AbortSignal, waitMs: number): Promise<string> {
-  const fired = new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve((signal.reason as Error).name), { once: true }));
+  const fired = new Promise<string>((resolve) =>
+    signal.addEventListener('abort', () => resolve((signal.reason as Error).name), { once: true }),
+  );
   return Promise.race([fired, sleep(waitMs).then(() => 'still waiting')]);
 }
 

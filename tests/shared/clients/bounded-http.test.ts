@@ -1,7 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { describeFetchError, fetchSameOrigin, readBytes, readHead, redirectAllowed, RedirectRefusedError, TooLargeError } from '../../../shared/clients/bounded-http.ts';
+import {
+  describeFetchError,
+  fetchSameOrigin,
+  readBytes,
+  readHead,
+  redirectAllowed,
+  RedirectRefusedError,
+  TooLargeError,
+} from '../../../shared/clients/bounded-http.ts';
 
 const body = (chunks: string[], headers: Record<string, string> = {}, status = 200) =>
   new Response(
@@ -41,17 +49,27 @@ describe('redirects', () => {
   });
 
   it('fetchSameOrigin refuses a redirect elsewhere, and a chain longer than the limit', async () => {
-    const to = (location: string): typeof fetch => async () => new Response('', { status: 302, headers: { location } });
+    const to =
+      (location: string): typeof fetch =>
+      async () =>
+        new Response('', { status: 302, headers: { location } });
     await expect(fetchSameOrigin('https://hub.example/a', {}, to('https://evil.example/x'))).rejects.toThrow(RedirectRefusedError);
     await expect(fetchSameOrigin('https://hub.example/a', {}, to('/again'))).rejects.toThrow('more than 5 redirects');
     const seen: string[] = [];
-    const once: typeof fetch = async (url) => (seen.push(String(url)), seen.length === 1 ? new Response('', { status: 301, headers: { location: '/b' } }) : new Response('ok'));
+    const once: typeof fetch = async (url) => (
+      seen.push(String(url)),
+      seen.length === 1 ? new Response('', { status: 301, headers: { location: '/b' } }) : new Response('ok')
+    );
     expect(await (await fetchSameOrigin('https://hub.example/a', {}, once)).text()).toBe('ok');
     expect(seen).toEqual(['https://hub.example/a', 'https://hub.example/b']);
   });
 
   it('gives other methods the redirect as it is', async () => {
-    const res = await fetchSameOrigin('https://hub.example/a', { method: 'DELETE' }, async () => new Response('', { status: 302, headers: { location: 'https://evil.example/' } }));
+    const res = await fetchSameOrigin(
+      'https://hub.example/a',
+      { method: 'DELETE' },
+      async () => new Response('', { status: 302, headers: { location: 'https://evil.example/' } }),
+    );
     expect(res.status).toBe(302);
   });
 });
@@ -66,9 +84,13 @@ describe('describeFetchError', () => {
     expect(describeFetchError(error)).toBe('fetch failed (ECONNREFUSED)');
   });
 
-  it('falls back to the cause\'s message, then the error\'s, and keeps a secret or a control character out', () => {
-    expect(describeFetchError(new Error('fetch failed', { cause: new Error('other side closed') }))).toBe('fetch failed (other side closed)');
-    expect(describeFetchError(new Error('connect failed to https://u:hunter2@x.test/\u001b[2J'))).toBe('connect failed to https://[redacted]@x.test/');
+  it("falls back to the cause's message, then the error's, and keeps a secret or a control character out", () => {
+    expect(describeFetchError(new Error('fetch failed', { cause: new Error('other side closed') }))).toBe(
+      'fetch failed (other side closed)',
+    );
+    expect(describeFetchError(new Error('connect failed to https://u:hunter2@x.test/\u001b[2J'))).toBe(
+      'connect failed to https://[redacted]@x.test/',
+    );
     expect(describeFetchError('socket hang up')).toBe('socket hang up');
     expect(describeFetchError(new Error('x'.repeat(2000))).length).toBeLessThanOrEqual(500);
   });

@@ -24,7 +24,15 @@ describe('GA4 realtime demand through the googleapis client', () => {
   let store: MemoryStore;
   let now: number;
   const reader = (extra: Partial<ConstructorParameters<typeof Ga4RealtimeDemand>[0]> = {}) =>
-    new Ga4RealtimeDemand({ propertyId: '123456', auth: auth(), store, rootUrl: fake.rootUrl, clock: () => now, timeoutMs: ANSWERS_WITHIN_MS, ...extra });
+    new Ga4RealtimeDemand({
+      propertyId: '123456',
+      auth: auth(),
+      store,
+      rootUrl: fake.rootUrl,
+      clock: () => now,
+      timeoutMs: ANSWERS_WITHIN_MS,
+      ...extra,
+    });
 
   beforeAll(async () => {
     fake = await startFakeGoogleApis({ accessToken: TOKEN });
@@ -138,7 +146,9 @@ describe('GA4 realtime demand through the googleapis client', () => {
     it('says when a quota error asks to retry later, and never shows the token', async () => {
       fake.realtime.set('123456', { metric: 'activeUsers', perMinute: [1, 2, 3] });
       fake.faults.add({ kind: 'status', status: 429, retryAfterSeconds: 30 });
-      const err = (await reader().read(T0 - 30 * MINUTE, T0, MINUTE).catch((e: unknown) => e)) as UpstreamError;
+      const err = (await reader()
+        .read(T0 - 30 * MINUTE, T0, MINUTE)
+        .catch((e: unknown) => e)) as UpstreamError;
       expect(err.retryable).toBe(true);
       expect(err.message).toContain('RESOURCE_EXHAUSTED');
       expect(err.message).toContain('retry after 30s');
@@ -147,7 +157,9 @@ describe('GA4 realtime demand through the googleapis client', () => {
 
     it('a 403 is not retryable', async () => {
       fake.faults.add({ kind: 'status', status: 403 });
-      const err = (await reader().read(T0 - 30 * MINUTE, T0, MINUTE).catch((e: unknown) => e)) as UpstreamError;
+      const err = (await reader()
+        .read(T0 - 30 * MINUTE, T0, MINUTE)
+        .catch((e: unknown) => e)) as UpstreamError;
       expect(err.retryable).toBe(false);
     });
   });
@@ -168,7 +180,15 @@ describe('GA4 realtime demand through the googleapis client', () => {
 describe('GA4 demand older than realtime reaches, through the core report (runReport, dateHourMinute)', () => {
   let fake: FakeGoogleApis;
   const now = T0;
-  const reader = (store: MemoryStore) => new Ga4RealtimeDemand({ propertyId: '424242', auth: auth(), store, rootUrl: fake.rootUrl, clock: () => now, timeoutMs: ANSWERS_WITHIN_MS });
+  const reader = (store: MemoryStore) =>
+    new Ga4RealtimeDemand({
+      propertyId: '424242',
+      auth: auth(),
+      store,
+      rootUrl: fake.rootUrl,
+      clock: () => now,
+      timeoutMs: ANSWERS_WITHIN_MS,
+    });
   beforeAll(async () => {
     fake = await startFakeGoogleApis({ accessToken: TOKEN });
   });
@@ -201,7 +221,14 @@ describe('GA4 demand older than realtime reaches, through the core report (runRe
     fake.realtime.set('424242', { metric: 'activeUsers', perMinute: Array.from({ length: 30 }, () => 7) });
     fake.core.set('424242', { metric: 'activeUsers', timeZone: 'UTC', perMinute: new Map() });
     // A run 40 minutes ago stored its realtime minutes.
-    await new Ga4RealtimeDemand({ propertyId: '424242', auth: auth(), store, rootUrl: fake.rootUrl, clock: () => now - 40 * MINUTE, timeoutMs: ANSWERS_WITHIN_MS }).read(now - 70 * MINUTE, now - 40 * MINUTE, MINUTE);
+    await new Ga4RealtimeDemand({
+      propertyId: '424242',
+      auth: auth(),
+      store,
+      rootUrl: fake.rootUrl,
+      clock: () => now - 40 * MINUTE,
+      timeoutMs: ANSWERS_WITHIN_MS,
+    }).read(now - 70 * MINUTE, now - 40 * MINUTE, MINUTE);
     const before = fake.requests.length;
     const series = await reader(store).read(minuteStart(now) - 65 * MINUTE, minuteStart(now) - 45 * MINUTE, MINUTE);
     expect(series).toHaveLength(21);
@@ -214,4 +241,3 @@ describe('GA4 demand older than realtime reaches, through the core report (runRe
     await expect(reader(new MemoryStore()).read(now - 6 * 3_600_000, now - 4 * 3_600_000, MINUTE)).rejects.toThrow(UpstreamError);
   });
 });
-

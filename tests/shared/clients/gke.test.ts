@@ -41,11 +41,19 @@ describe('GKE node pool limits through the googleapis client', () => {
     fake.requests.length = 0;
     fake.clusters.clear();
     fake.nodePools.clear();
-    fake.clusters.set(CLUSTER, { name: 'prod', locations: ZONES.slice(0, 2), endpoint: '34.1.2.3', masterAuth: { clusterCaCertificate: 'Q0EK' } });
+    fake.clusters.set(CLUSTER, {
+      name: 'prod',
+      locations: ZONES.slice(0, 2),
+      endpoint: '34.1.2.3',
+      masterAuth: { clusterCaCertificate: 'Q0EK' },
+    });
   });
 
   it('multiplies the per-zone maxNodeCount by the pool’s three zones', async () => {
-    fake.nodePools.set(`${CLUSTER}/nodePools/user`, nodePool('user', { locations: ZONES, autoscaling: { enabled: true, minNodeCount: 1, maxNodeCount: 5 } }));
+    fake.nodePools.set(
+      `${CLUSTER}/nodePools/user`,
+      nodePool('user', { locations: ZONES, autoscaling: { enabled: true, minNodeCount: 1, maxNodeCount: 5 } }),
+    );
     expect(await gke.nodePoolLimit(ref('user'))).toEqual({ max: 15, zones: ZONES, perZoneMax: 5 });
     expect(fake.requests[0]).toMatchObject({ method: 'GET', url: `/v1/${CLUSTER}/nodePools/user` });
     expect(fake.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -57,12 +65,21 @@ describe('GKE node pool limits through the googleapis client', () => {
   });
 
   it('takes totalMaxNodeCount as the whole pool’s ceiling', async () => {
-    fake.nodePools.set(`${CLUSTER}/nodePools/user`, nodePool('user', { locations: ZONES, autoscaling: { enabled: true, totalMinNodeCount: 1, totalMaxNodeCount: 20, locationPolicy: 'ANY' } }));
+    fake.nodePools.set(
+      `${CLUSTER}/nodePools/user`,
+      nodePool('user', {
+        locations: ZONES,
+        autoscaling: { enabled: true, totalMinNodeCount: 1, totalMaxNodeCount: 20, locationPolicy: 'ANY' },
+      }),
+    );
     expect(await gke.nodePoolLimit(ref('user'))).toEqual({ max: 20, zones: ZONES });
   });
 
   it('has no max when autoscaling is off or absent', async () => {
-    fake.nodePools.set(`${CLUSTER}/nodePools/core`, nodePool('core', { locations: ZONES, autoscaling: { enabled: false, maxNodeCount: 5 } }));
+    fake.nodePools.set(
+      `${CLUSTER}/nodePools/core`,
+      nodePool('core', { locations: ZONES, autoscaling: { enabled: false, maxNodeCount: 5 } }),
+    );
     fake.nodePools.set(`${CLUSTER}/nodePools/fixed`, nodePool('fixed', { locations: ZONES }));
     expect((await gke.nodePoolLimit(ref('core'))).max).toBeNull();
     expect((await gke.nodePoolLimit(ref('fixed'))).max).toBeNull();
@@ -86,7 +103,11 @@ describe('GKE node pool limits through the googleapis client', () => {
     ['an answer that never comes', (f) => f.faults.add({ kind: 'hang' }), undefined, 500],
   ];
   it.each(failures)('%s is an UpstreamError, not "autoscaling off"', async (name, inject, status, timeoutMs) => {
-    if (!name.includes('missing')) fake.nodePools.set(`${CLUSTER}/nodePools/user`, nodePool('user', { locations: ZONES, autoscaling: { enabled: true, maxNodeCount: 5 } }));
+    if (!name.includes('missing'))
+      fake.nodePools.set(
+        `${CLUSTER}/nodePools/user`,
+        nodePool('user', { locations: ZONES, autoscaling: { enabled: true, maxNodeCount: 5 } }),
+      );
     inject(fake);
     const client = timeoutMs ? new GkeClient({ auth: auth(), rootUrl: fake.rootUrl, timeoutMs }) : gke;
     const err = await client.nodePoolLimit(ref('user')).catch((e: unknown) => e);
@@ -111,7 +132,10 @@ describe('node headroom source end to end (GKE + Kubernetes loopbacks, memory st
       endpoint: kube.server.replace('https://', ''),
       masterAuth: { clusterCaCertificate: Buffer.from(kube.caCert).toString('base64') },
     });
-    google.nodePools.set(`${CLUSTER}/nodePools/user`, nodePool('user', { locations: ZONES, autoscaling: { enabled: true, maxNodeCount: 5 } }));
+    google.nodePools.set(
+      `${CLUSTER}/nodePools/user`,
+      nodePool('user', { locations: ZONES, autoscaling: { enabled: true, maxNodeCount: 5 } }),
+    );
     google.nodePools.set(`${CLUSTER}/nodePools/core`, nodePool('core', { locations: ZONES }));
   });
   afterAll(() => Promise.all([google.close(), kube.close()]));
@@ -119,14 +143,24 @@ describe('node headroom source end to end (GKE + Kubernetes loopbacks, memory st
   it('reports 14 of 15 nodes with the cordoned and NotReady ones named, pending pods, and a growing history', async () => {
     const gke = new GkeClient({ auth: auth(), rootUrl: google.rootUrl });
     const access = await gke.clusterAccess(ref('user'));
-    const reader = new KubernetesReader(kubeConfigForGke({ endpoint: access.server, caCert: access.caCert, token: kube.token }), { pageSize: 5 });
+    const reader = new KubernetesReader(kubeConfigForGke({ endpoint: access.server, caCert: access.caCert, token: kube.token }), {
+      pageSize: 5,
+    });
     const store = new MemoryStore();
-    const source = nodeHeadroomSource({ pools: [{ ref: ref('user'), gke, kube: reader }, { ref: ref('core'), gke, kube: reader }], store });
+    const source = nodeHeadroomSource({
+      pools: [
+        { ref: ref('user'), gke, kube: reader },
+        { ref: ref('core'), gke, kube: reader },
+      ],
+      store,
+    });
     const cfg = parseConfig({}).checks.nodeHeadroom;
     const lookbackMs = nodeHeadroomLookbackMs(cfg);
 
     const userNodes = (n: number) =>
-      Array.from({ length: n }, (_, i) => fixtureNode(`gke-prod-user-${String(i).padStart(2, '0')}`, { pool: 'user', cordoned: i === 3, ready: i !== 7 }));
+      Array.from({ length: n }, (_, i) =>
+        fixtureNode(`gke-prod-user-${String(i).padStart(2, '0')}`, { pool: 'user', cordoned: i === 3, ready: i !== 7 }),
+      );
     const coreNodes = [fixtureNode('gke-prod-core-00', { pool: 'core' }), fixtureNode('gke-prod-core-01', { pool: 'core' })];
     kube.nodes = [...userNodes(12), ...coreNodes];
     kube.pods = [];
@@ -135,9 +169,28 @@ describe('node headroom source end to end (GKE + Kubernetes loopbacks, memory st
     kube.nodes = [...userNodes(14), ...coreNodes];
     kube.pods = [
       fixturePod({ namespace: 'prod', name: 'jupyter-a', created: T0, unschedulableSince: T0 + 60_000 }),
-      fixturePod({ namespace: 'prod', name: 'jupyter-b', created: T0, unschedulableSince: T0 + 60_000, nodeSelector: { 'cloud.google.com/gke-nodepool': 'user' } }),
-      fixturePod({ namespace: 'prod', name: 'hub-x', created: T0, unschedulableSince: T0, nodeSelector: { 'cloud.google.com/gke-nodepool': 'core' } }),
-      fixturePod({ namespace: 'prod', name: 'launching', node: 'gke-prod-user-00', created: T0, phase: 'Pending', waiting: { reason: 'ContainerCreating' } }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'jupyter-b',
+        created: T0,
+        unschedulableSince: T0 + 60_000,
+        nodeSelector: { 'cloud.google.com/gke-nodepool': 'user' },
+      }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'hub-x',
+        created: T0,
+        unschedulableSince: T0,
+        nodeSelector: { 'cloud.google.com/gke-nodepool': 'core' },
+      }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'launching',
+        node: 'gke-prod-user-00',
+        created: T0,
+        phase: 'Pending',
+        waiting: { reason: 'ContainerCreating' },
+      }),
     ];
     const now = T0 + 5 * 60_000;
     const obs = await source.observe({ now, lookbackMs, stepMs: 60_000 });
@@ -145,7 +198,10 @@ describe('node headroom source end to end (GKE + Kubernetes loopbacks, memory st
     const user = obs.pools.find((p) => p.pool === 'prod/user');
     expect(user).toEqual({
       pool: 'prod/user',
-      nodes: [{ t: T0, v: 12 }, { t: now, v: 14 }],
+      nodes: [
+        { t: T0, v: 12 },
+        { t: now, v: 14 },
+      ],
       cordoned: 1,
       cordonedNodes: ['gke-prod-user-03'],
       notReadyNodes: ['gke-prod-user-07'],
@@ -153,7 +209,14 @@ describe('node headroom source end to end (GKE + Kubernetes loopbacks, memory st
       maxSetting: { kind: 'perZone', perZone: 5, zones: 3 },
       pending: 2, // jupyter-a (may land anywhere) and jupyter-b (needs this pool); not hub-x, not a pod merely starting
     });
-    expect(obs.pools.find((p) => p.pool === 'prod/core')).toMatchObject({ nodes: [{ t: T0, v: 2 }, { t: now, v: 2 }], max: null, pending: 2 });
+    expect(obs.pools.find((p) => p.pool === 'prod/core')).toMatchObject({
+      nodes: [
+        { t: T0, v: 2 },
+        { t: now, v: 2 },
+      ],
+      max: null,
+      pending: 2,
+    });
 
     // The detector reads this observation as a critical headroom problem that names the cordoned node.
     const finding = detectNodeHeadroom(obs, cfg, now).findings.find((f) => f.key === 'headroom:prod/user');
@@ -161,7 +224,9 @@ describe('node headroom source end to end (GKE + Kubernetes loopbacks, memory st
     expect(finding?.summary).toContain('14 of 15');
     expect(finding?.summary).toContain('gke-prod-user-03');
     // … and its runbook raises the max in the unit GKE takes: per zone.
-    expect(finding?.runbook.at(-1)).toBe('gcloud container clusters update prod --node-pool user --enable-autoscaling --max-nodes 7   # per zone: now 5 × 3 zones = 15');
+    expect(finding?.runbook.at(-1)).toBe(
+      'gcloud container clusters update prod --node-pool user --enable-autoscaling --max-nodes 7   # per zone: now 5 × 3 zones = 15',
+    );
   });
 
   it('fails as a whole, never with a null max, when GKE cannot be read', async () => {

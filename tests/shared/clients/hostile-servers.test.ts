@@ -21,7 +21,10 @@ const RSS_BUDGET = 64 * MiB;
 const measured: string[] = [];
 
 async function hostile(name: string, c: HostileCall): Promise<HostileReport> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'tests/helpers/hostile-client.ts', JSON.stringify(c)], { timeout: 120_000, maxBuffer: 4 * MiB });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'tests/helpers/hostile-client.ts', JSON.stringify(c)], {
+    timeout: 120_000,
+    maxBuffer: 4 * MiB,
+  });
   const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as HostileReport;
   measured.push(`${name.padEnd(52)} ${String(report.ms).padStart(6)} ms  ${(report.rssGrowth / MiB).toFixed(1).padStart(6)} MiB`);
   expect(report.rssGrowth, `${name}: peak RSS growth`).toBeLessThanOrEqual(RSS_BUDGET);
@@ -33,7 +36,13 @@ let binder: FakeBinderHub;
 let elsewhere: Loopback;
 let honestHub: Loopback;
 const fault = (name: string) => `gh/hostile/${name}/HEAD`;
-const launch = (repo: string, timeoutMs = 20_000): HostileCall => ({ kind: 'launch', binderUrl: binder.url, repo, timeoutMs, idleTimeoutMs: 10_000 });
+const launch = (repo: string, timeoutMs = 20_000): HostileCall => ({
+  kind: 'launch',
+  binderUrl: binder.url,
+  repo,
+  timeoutMs,
+  idleTimeoutMs: 10_000,
+});
 
 beforeAll(async () => {
   binder = await startBinderHub();
@@ -62,7 +71,11 @@ describe('a hostile BinderHub event stream', () => {
   it('endless small events fail at the stream limit', async () => {
     binder.script(fault('events'), { phases: ['waiting'], flood: 'events' });
     const r = await hostile('event stream: endless events', launch(fault('events')));
-    expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'build', error: expect.stringMatching(/sent an event stream larger than 16 MiB/) });
+    expect(r.outcome).toMatchObject({
+      ok: false,
+      failedPhase: 'build',
+      error: expect.stringMatching(/sent an event stream larger than 16 MiB/),
+    });
   });
 
   it('a 5 MB failed event is refused at the event limit, not carried into the finding', async () => {
@@ -82,16 +95,29 @@ describe('a hostile BinderHub event stream', () => {
   });
 
   it('an error status with an endless body names the status', async () => {
-    binder.script(fault('endless-500'), { status: 500, contentType: 'text/html', body: '<p>500: Internal Server Error</p>', endlessBody: true });
+    binder.script(fault('endless-500'), {
+      status: 500,
+      contentType: 'text/html',
+      body: '<p>500: Internal Server Error</p>',
+      endlessBody: true,
+    });
     const r = await hostile('/build: HTTP 500 with endless body', launch(fault('endless-500')));
-    expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'resolve', error: expect.stringMatching(/answered HTTP 500: 500: Internal Server Error/) });
+    expect(r.outcome).toMatchObject({
+      ok: false,
+      failedPhase: 'resolve',
+      error: expect.stringMatching(/answered HTTP 500: 500: Internal Server Error/),
+    });
   });
 
   it('a /build redirect to another origin is refused', async () => {
     binder.script(fault('redirect'), { redirectTo: `${elsewhere.url}/build/gh/o/r/HEAD` });
     const before = elsewhere.requests.length;
     const r = await hostile('/build: redirect to another origin', launch(fault('redirect')));
-    expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'resolve', error: expect.stringMatching(/redirect to http:\/\/127\.0\.0\.1:\d+\/… refused/) });
+    expect(r.outcome).toMatchObject({
+      ok: false,
+      failedPhase: 'resolve',
+      error: expect.stringMatching(/redirect to http:\/\/127\.0\.0\.1:\d+\/… refused/),
+    });
     expect(elsewhere.requests.length).toBe(before);
   });
 });
@@ -110,7 +136,13 @@ describe('a hostile /health', () => {
 
 describe('credentials and the probe time budget', () => {
   // The defaults that made `--timeout 5s` take 157 s: 30 s contact, 3 stop retries of 30 s, 45 s confirmation.
-  const slowDefaults: ProbeSettings = { timeoutMs: 5_000, idleTimeoutMs: 3_000, contactTimeoutMs: 30_000, stopRetries: 3, stopConfirmTimeoutMs: 45_000 };
+  const slowDefaults: ProbeSettings = {
+    timeoutMs: 5_000,
+    idleTimeoutMs: 3_000,
+    contactTimeoutMs: 30_000,
+    stopRetries: 3,
+    stopConfirmTimeoutMs: 45_000,
+  };
   const quick: ProbeSettings = { ...slowDefaults, timeoutMs: 20_000, contactTimeoutMs: 2_000, stopConfirmTimeoutMs: 1_000 };
   // Wall-clock bounds on a loaded machine: twice the 5 s budget, still far below the 30 s
   // contact deadline (or the 157 s) the probe would end at if the budget were not kept.
@@ -119,12 +151,21 @@ describe('credentials and the probe time budget', () => {
   /** A probe of a launch whose `ready` names `serverUrl` with the notebook token `nb-token-<name>`; with `hub`, its admin API there. */
   function probeOf(name: string, serverUrl: string, settings: ProbeSettings, hub?: { url: string; token: string }): HostileCall {
     binder.script(fault(name), { phases: ['waiting'], ready: { url: serverUrl, token: `nb-token-${name}` } });
-    return { kind: 'probe', binderUrl: binder.url, repo: fault(name), settings, ...(hub ? { hubUrl: hub.url + '/', hubApiToken: hub.token } : {}) };
+    return {
+      kind: 'probe',
+      binderUrl: binder.url,
+      repo: fault(name),
+      settings,
+      ...(hub ? { hubUrl: hub.url + '/', hubApiToken: hub.token } : {}),
+    };
   }
   const authorizations = (server: Loopback, from: number) => server.requests.slice(from).map((q) => q.headers.authorization);
 
   it('a notebook server that accepts and never answers: the whole probe, stop included, ends within its 5 s', async () => {
-    const r = await hostile('probe --timeout 5s: notebook never answers', probeOf('blackhole', `${binder.url}/via/blackhole/user/u1/`, slowDefaults));
+    const r = await hostile(
+      'probe --timeout 5s: notebook never answers',
+      probeOf('blackhole', `${binder.url}/via/blackhole/user/u1/`, slowDefaults),
+    );
     expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'contact', error: expect.stringMatching(/probe time budget ran out/) });
     expect(r.ms).toBeLessThan(WITHIN_PROBE_BUDGET);
   });
@@ -133,7 +174,10 @@ describe('credentials and the probe time budget', () => {
     const hangingHub = await startLoopback({ errorBody: () => ({}), route: () => ({ status: 200, body: {} }) });
     hangingHub.faults.add({ kind: 'hang' }, Infinity);
     try {
-      const call = probeOf('blackhole-hub', `${binder.url}/via/blackhole/user/u2/`, slowDefaults, { url: hangingHub.url, token: 'hub-admin-token-hang' });
+      const call = probeOf('blackhole-hub', `${binder.url}/via/blackhole/user/u2/`, slowDefaults, {
+        url: hangingHub.url,
+        token: 'hub-admin-token-hang',
+      });
       const r = await hostile('probe --timeout 5s: notebook and hub API hang', call);
       expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'contact' });
       expect(r.ms).toBeLessThan(WITHIN_PROBE_BUDGET);
@@ -144,19 +188,31 @@ describe('credentials and the probe time budget', () => {
 
   it('the hub admin token goes only to the configured hubUrl, never to the host `ready` names', async () => {
     const [from, hubFrom] = [elsewhere.requests.length, honestHub.requests.length];
-    const r = await hostile('probe: ready names another host', probeOf('elsewhere', `${elsewhere.url}/user/u3/`, quick, { url: honestHub.url, token: 'hub-admin-token-0123' }));
+    const r = await hostile(
+      'probe: ready names another host',
+      probeOf('elsewhere', `${elsewhere.url}/user/u3/`, quick, { url: honestHub.url, token: 'hub-admin-token-0123' }),
+    );
     expect(r.outcome).toMatchObject({ ok: true });
     // The notebook token goes to the server BinderHub named (contact, stop); the admin token never does.
     expect(authorizations(elsewhere, from)).toEqual(['token nb-token-elsewhere', 'token nb-token-elsewhere']);
-    expect(honestHub.requests.slice(hubFrom).map((q) => [q.method, q.url, q.headers.authorization])).toEqual([['GET', '/hub/api/users/u3', 'token hub-admin-token-0123']]);
+    expect(honestHub.requests.slice(hubFrom).map((q) => [q.method, q.url, q.headers.authorization])).toEqual([
+      ['GET', '/hub/api/users/u3', 'token hub-admin-token-0123'],
+    ]);
   });
 
   it('the hub admin token does not follow a hub API redirect to another origin', async () => {
     honestHub.faults.add({ kind: 'redirect', location: `${elsewhere.url}/hub/api/users/u4` }, 10);
     const from = elsewhere.requests.length;
     try {
-      const r = await hostile('probe: hub API redirects elsewhere', probeOf('hub-redirect', `${elsewhere.url}/user/u4/`, quick, { url: honestHub.url, token: 'hub-admin-token-4567' }));
-      expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'stop', error: expect.stringMatching(/redirect to http:\/\/127\.0\.0\.1:\d+\/… refused/) });
+      const r = await hostile(
+        'probe: hub API redirects elsewhere',
+        probeOf('hub-redirect', `${elsewhere.url}/user/u4/`, quick, { url: honestHub.url, token: 'hub-admin-token-4567' }),
+      );
+      expect(r.outcome).toMatchObject({
+        ok: false,
+        failedPhase: 'stop',
+        error: expect.stringMatching(/redirect to http:\/\/127\.0\.0\.1:\d+\/… refused/),
+      });
       expect(authorizations(elsewhere, from)).toEqual(['token nb-token-hub-redirect', 'token nb-token-hub-redirect']);
     } finally {
       honestHub.faults.clear();
@@ -165,8 +221,15 @@ describe('credentials and the probe time budget', () => {
 
   it('a `ready` server over another scheme than the BinderHub gets no token', async () => {
     const from = elsewhere.requests.length;
-    const r = await hostile('probe: ready over another scheme', probeOf('scheme', `${elsewhere.url.replace('http:', 'https:')}/user/u5/`, slowDefaults));
-    expect(r.outcome).toMatchObject({ ok: false, failedPhase: 'launch', error: 'ready names a server over https while BinderHub is http: the token is not sent there' });
+    const r = await hostile(
+      'probe: ready over another scheme',
+      probeOf('scheme', `${elsewhere.url.replace('http:', 'https:')}/user/u5/`, slowDefaults),
+    );
+    expect(r.outcome).toMatchObject({
+      ok: false,
+      failedPhase: 'launch',
+      error: 'ready names a server over https while BinderHub is http: the token is not sent there',
+    });
     expect(elsewhere.requests.length).toBe(from);
   });
 });
@@ -174,7 +237,10 @@ describe('credentials and the probe time budget', () => {
 describe('a hostile Prometheus', () => {
   let prom: Loopback;
   beforeAll(async () => {
-    prom = await startLoopback({ errorBody: (status, message) => ({ status: 'error', errorType: String(status), error: message }), route: () => ({ status: 200, body: { status: 'success', data: { resultType: 'vector', result: [] } } }) });
+    prom = await startLoopback({
+      errorBody: (status, message) => ({ status: 'error', errorType: String(status), error: message }),
+      route: () => ({ status: 200, body: { status: 'success', data: { resultType: 'vector', result: [] } } }),
+    });
   });
   afterAll(() => prom.close());
 
@@ -193,7 +259,14 @@ describe('a hostile Prometheus', () => {
 
 describe('a hostile Kubernetes API', () => {
   let kube: FakeKubernetes;
-  const pods = (extra: Partial<Extract<HostileCall, { kind: 'pods' }>> = {}): HostileCall => ({ kind: 'pods', server: kube.server, caCert: kube.caCert, token: kube.token, timeoutMs: 60_000, ...extra });
+  const pods = (extra: Partial<Extract<HostileCall, { kind: 'pods' }>> = {}): HostileCall => ({
+    kind: 'pods',
+    server: kube.server,
+    caCert: kube.caCert,
+    token: kube.token,
+    timeoutMs: 60_000,
+    ...extra,
+  });
   beforeAll(async () => {
     kube = await startFakeKubernetes();
   });
@@ -203,7 +276,14 @@ describe('a hostile Kubernetes API', () => {
     // Real pods carry ~10 KiB of spec, status and annotations; these carry 8 KiB of annotation each (80 MB in all).
     const annotation = 'a'.repeat(8 * 1024);
     kube.pods = Array.from({ length: 10_000 }, (_, i) => {
-      const pod = fixturePod({ namespace: `ns-${i % 40}`, name: `jupyter-user-${i}`, node: `node-${i % 50}`, created: Date.now() - 60_000, labels: { component: 'singleuser-server' }, owner: `ReplicaSet/rs-${i % 7}` });
+      const pod = fixturePod({
+        namespace: `ns-${i % 40}`,
+        name: `jupyter-user-${i}`,
+        node: `node-${i % 50}`,
+        created: Date.now() - 60_000,
+        labels: { component: 'singleuser-server' },
+        owner: `ReplicaSet/rs-${i % 7}`,
+      });
       pod.metadata.annotations = { 'hub.jupyter.org/state': annotation };
       return pod;
     });
@@ -223,7 +303,13 @@ describe('a hostile Kubernetes API', () => {
 
   it('a list whose pages never end stops at the page cap', async () => {
     let n = 0;
-    kube.faults.add({ kind: 'answer', answer: () => ({ status: 200, body: { kind: 'PodList', apiVersion: 'v1', metadata: { continue: `page-${++n}` }, items: [] } }) }, Infinity);
+    kube.faults.add(
+      {
+        kind: 'answer',
+        answer: () => ({ status: 200, body: { kind: 'PodList', apiVersion: 'v1', metadata: { continue: `page-${++n}` }, items: [] } }),
+      },
+      Infinity,
+    );
     try {
       const r = await hostile('kubernetes: pages without end', pods());
       expect(r.outcome).toEqual({ thrown: 'UpstreamError', message: 'kubernetes: list longer than 500 pages of 100' });

@@ -19,7 +19,8 @@ describe('Kubernetes reads through @kubernetes/client-node over TLS', () => {
   let kube: FakeKubernetes;
   let reader: KubernetesReader;
   /** Deadline far beyond any loopback answer; only an answer that never comes meets the short one. */
-  const withDeadline = (timeoutMs: number) => new KubernetesReader(kubeConfigForGke({ endpoint: kube.server, caCert: kube.caCert, token: kube.token }), { pageSize: 2, timeoutMs });
+  const withDeadline = (timeoutMs: number) =>
+    new KubernetesReader(kubeConfigForGke({ endpoint: kube.server, caCert: kube.caCert, token: kube.token }), { pageSize: 2, timeoutMs });
 
   beforeAll(async () => {
     kube = await startFakeKubernetes();
@@ -64,9 +65,22 @@ describe('Kubernetes reads through @kubernetes/client-node over TLS', () => {
 
   it('names owners as Kind/name from the controller reference, a Deployment behind its ReplicaSet, and a bare pod as Pod/<name>', async () => {
     kube.pods = [
-      fixturePod({ namespace: 'kube-system', name: 'fluentd-gcp-v2.0.9-x1', node: 'n1', created: NOW - HOUR, owner: 'DaemonSet/fluentd-gcp-v2.0.9' }),
+      fixturePod({
+        namespace: 'kube-system',
+        name: 'fluentd-gcp-v2.0.9-x1',
+        node: 'n1',
+        created: NOW - HOUR,
+        owner: 'DaemonSet/fluentd-gcp-v2.0.9',
+      }),
       fixturePod({ namespace: 'prod', name: 'binder-7d9-abc', node: 'n1', created: NOW - HOUR, owner: 'ReplicaSet/binder-7d9' }),
-      fixturePod({ namespace: 'prod', name: 'hub-5d4f8-xyz', node: 'n1', created: NOW - HOUR, owner: 'ReplicaSet/hub-5d4f8', labels: { 'pod-template-hash': '5d4f8' } }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'hub-5d4f8-xyz',
+        node: 'n1',
+        created: NOW - HOUR,
+        owner: 'ReplicaSet/hub-5d4f8',
+        labels: { 'pod-template-hash': '5d4f8' },
+      }),
       fixturePod({ namespace: 'prod', name: 'jupyter-someone', node: 'n2', created: NOW - HOUR, labels: USER }),
     ];
     const pods = await reader.pods();
@@ -143,7 +157,10 @@ describe('Kubernetes reads through @kubernetes/client-node over TLS', () => {
       current = 'token-two-abcdef-654321';
       live.add(current);
       expect(await r.nodes()).toHaveLength(1);
-      expect(rotating.requests.map((q) => q.headers.authorization)).toEqual(['Bearer token-one-abcdef-123456', 'Bearer token-two-abcdef-654321']);
+      expect(rotating.requests.map((q) => q.headers.authorization)).toEqual([
+        'Bearer token-one-abcdef-123456',
+        'Bearer token-two-abcdef-654321',
+      ]);
     } finally {
       await rotating.close();
     }
@@ -187,26 +204,74 @@ describe('cluster health source', () => {
   function sickNodePods() {
     return [
       // The 2018-01-18 picture: fluentd and the ingress controller crash-looping on one node …
-      fixturePod({ namespace: 'kube-system', name: 'fluentd-gcp-v2.0.9-abcde', node: SICK, created: NOW - 5 * HOUR, owner: 'DaemonSet/fluentd-gcp-v2.0.9',
-        waiting: { reason: 'CrashLoopBackOff', lastFinished: NOW - 2 * MIN, restarts: 17 }, notReadySince: NOW - 40 * MIN }),
+      fixturePod({
+        namespace: 'kube-system',
+        name: 'fluentd-gcp-v2.0.9-abcde',
+        node: SICK,
+        created: NOW - 5 * HOUR,
+        owner: 'DaemonSet/fluentd-gcp-v2.0.9',
+        waiting: { reason: 'CrashLoopBackOff', lastFinished: NOW - 2 * MIN, restarts: 17 },
+        notReadySince: NOW - 40 * MIN,
+      }),
       // (a Deployment's pod: the controller labels it with its ReplicaSet's pod-template-hash)
-      fixturePod({ namespace: 'ingress', name: 'nginx-ingress-controller-5d6b8c9f7-q2', node: SICK, created: NOW - 5 * HOUR,
-        owner: 'ReplicaSet/nginx-ingress-controller-5d6b8c9f7', labels: { 'pod-template-hash': '5d6b8c9f7' },
-        waiting: { reason: 'CrashLoopBackOff', lastFinished: NOW - 3 * MIN, restarts: 12 } }),
+      fixturePod({
+        namespace: 'ingress',
+        name: 'nginx-ingress-controller-5d6b8c9f7-q2',
+        node: SICK,
+        created: NOW - 5 * HOUR,
+        owner: 'ReplicaSet/nginx-ingress-controller-5d6b8c9f7',
+        labels: { 'pod-template-hash': '5d6b8c9f7' },
+        waiting: { reason: 'CrashLoopBackOff', lastFinished: NOW - 3 * MIN, restarts: 12 },
+      }),
       // … a user's own server crash-looping elsewhere (their code, a bare pod) …
-      fixturePod({ namespace: 'prod', name: 'jupyter-someone', node: WELL, created: NOW - 30 * MIN, labels: USER,
-        waiting: { reason: 'CrashLoopBackOff', lastFinished: NOW - MIN, restarts: 4 } }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'jupyter-someone',
+        node: WELL,
+        created: NOW - 30 * MIN,
+        labels: USER,
+        waiting: { reason: 'CrashLoopBackOff', lastFinished: NOW - MIN, restarts: 4 },
+      }),
       // … image pulls failing, one backing off, one just failed …
-      fixturePod({ namespace: 'prod', name: 'binder-6c5-img', node: WELL, created: NOW - 20 * MIN, owner: 'ReplicaSet/binder-6c5', phase: 'Pending',
-        waiting: { reason: 'ImagePullBackOff' } }),
-      fixturePod({ namespace: 'staging', name: 'hub-77f-img', node: WELL, created: NOW - 2 * MIN, owner: 'ReplicaSet/hub-77f', phase: 'Pending',
-        waiting: { reason: 'ErrImagePull' } }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'binder-6c5-img',
+        node: WELL,
+        created: NOW - 20 * MIN,
+        owner: 'ReplicaSet/binder-6c5',
+        phase: 'Pending',
+        waiting: { reason: 'ImagePullBackOff' },
+      }),
+      fixturePod({
+        namespace: 'staging',
+        name: 'hub-77f-img',
+        node: WELL,
+        created: NOW - 2 * MIN,
+        owner: 'ReplicaSet/hub-77f',
+        phase: 'Pending',
+        waiting: { reason: 'ErrImagePull' },
+      }),
       // … a pod pending for an hour and one that is merely starting …
       fixturePod({ namespace: 'prod', name: 'jupyter-waiting', created: NOW - HOUR, labels: USER, unschedulableSince: NOW - HOUR }),
-      fixturePod({ namespace: 'prod', name: 'jupyter-starting', node: WELL, created: NOW - MIN, labels: USER, phase: 'Pending', waiting: { reason: 'ContainerCreating' } }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'jupyter-starting',
+        node: WELL,
+        created: NOW - MIN,
+        labels: USER,
+        phase: 'Pending',
+        waiting: { reason: 'ContainerCreating' },
+      }),
       // … and healthy or finished pods that are no problem.
       fixturePod({ namespace: 'prod', name: 'hub-5d4-ok', node: WELL, created: NOW - 9 * HOUR, owner: 'ReplicaSet/hub-5d4' }),
-      fixturePod({ namespace: 'prod', name: 'build-done', node: WELL, created: NOW - HOUR, phase: 'Succeeded', waiting: { reason: 'CrashLoopBackOff' } }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'build-done',
+        node: WELL,
+        created: NOW - HOUR,
+        phase: 'Succeeded',
+        waiting: { reason: 'CrashLoopBackOff' },
+      }),
     ];
   }
 
@@ -218,13 +283,41 @@ describe('cluster health source', () => {
 
     expect(obs.cluster).toEqual(cluster);
     expect(obs.problems).toEqual([
-      { namespace: 'ingress', pod: 'nginx-ingress-controller-5d6b8c9f7-q2', node: SICK, owner: 'Deployment/nginx-ingress-controller', reason: 'CrashLoopBackOff', since: NOW - 3 * MIN },
+      {
+        namespace: 'ingress',
+        pod: 'nginx-ingress-controller-5d6b8c9f7-q2',
+        node: SICK,
+        owner: 'Deployment/nginx-ingress-controller',
+        reason: 'CrashLoopBackOff',
+        since: NOW - 3 * MIN,
+      },
       // the earlier of "containers not ready since" and the last crash
-      { namespace: 'kube-system', pod: 'fluentd-gcp-v2.0.9-abcde', node: SICK, owner: 'DaemonSet/fluentd-gcp-v2.0.9', reason: 'CrashLoopBackOff', since: NOW - 40 * MIN },
-      { namespace: 'prod', pod: 'binder-6c5-img', node: WELL, owner: 'ReplicaSet/binder-6c5', reason: 'ImagePullBackOff', since: NOW - 20 * MIN },
+      {
+        namespace: 'kube-system',
+        pod: 'fluentd-gcp-v2.0.9-abcde',
+        node: SICK,
+        owner: 'DaemonSet/fluentd-gcp-v2.0.9',
+        reason: 'CrashLoopBackOff',
+        since: NOW - 40 * MIN,
+      },
+      {
+        namespace: 'prod',
+        pod: 'binder-6c5-img',
+        node: WELL,
+        owner: 'ReplicaSet/binder-6c5',
+        reason: 'ImagePullBackOff',
+        since: NOW - 20 * MIN,
+      },
       { namespace: 'prod', pod: 'jupyter-someone', node: WELL, owner: 'Pod/jupyter-someone', reason: 'CrashLoopBackOff', since: NOW - MIN },
       { namespace: 'prod', pod: 'jupyter-waiting', node: '', owner: 'Pod/jupyter-waiting', reason: 'Pending', since: NOW - HOUR },
-      { namespace: 'staging', pod: 'hub-77f-img', node: WELL, owner: 'ReplicaSet/hub-77f', reason: 'ImagePullBackOff', since: NOW - 2 * MIN },
+      {
+        namespace: 'staging',
+        pod: 'hub-77f-img',
+        node: WELL,
+        owner: 'ReplicaSet/hub-77f',
+        reason: 'ImagePullBackOff',
+        since: NOW - 2 * MIN,
+      },
     ]);
     expect(obs.notReadyNodes).toEqual(['gke-prod-core-1']);
     // Terminated pods are filtered by the server, as the real API does with this field selector.
@@ -245,10 +338,32 @@ describe('cluster health source', () => {
     const crash = { reason: 'CrashLoopBackOff', lastFinished: NOW - MIN, restarts: 9 };
     kube.pods = [
       // An Argo Rollout's ReplicaSet: no Deployment hash label, but the API knows its owner.
-      fixturePod({ namespace: 'prod', name: 'web-6c9f8-a', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/web-6c9f8', waiting: crash }),
-      fixturePod({ namespace: 'prod', name: 'web-6c9f8-b', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/web-6c9f8', waiting: crash }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'web-6c9f8-a',
+        node: SICK,
+        created: NOW - HOUR,
+        owner: 'ReplicaSet/web-6c9f8',
+        waiting: crash,
+      }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'web-6c9f8-b',
+        node: SICK,
+        created: NOW - HOUR,
+        owner: 'ReplicaSet/web-6c9f8',
+        waiting: crash,
+      }),
       // A Deployment's ReplicaSet: the API confirms what the label says.
-      fixturePod({ namespace: 'prod', name: 'hub-5d4f8-x', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/hub-5d4f8', labels: { 'pod-template-hash': '5d4f8' }, waiting: crash }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'hub-5d4f8-x',
+        node: SICK,
+        created: NOW - HOUR,
+        owner: 'ReplicaSet/hub-5d4f8',
+        labels: { 'pod-template-hash': '5d4f8' },
+        waiting: crash,
+      }),
       // A healthy pod's ReplicaSet is never read.
       fixturePod({ namespace: 'prod', name: 'binder-7d9-ok', node: WELL, created: NOW - HOUR, owner: 'ReplicaSet/binder-7d9' }),
     ];
@@ -263,17 +378,35 @@ describe('cluster health source', () => {
       ['web-6c9f8-a', 'Rollout/web'],
       ['web-6c9f8-b', 'Rollout/web'],
     ]);
-    expect(kube.requests.filter((r) => r.url.startsWith('/apis/apps/v1/')).map((r) => r.url).sort()).toEqual([
-      '/apis/apps/v1/namespaces/prod/replicasets/hub-5d4f8',
-      '/apis/apps/v1/namespaces/prod/replicasets/web-6c9f8',
-    ]);
+    expect(
+      kube.requests
+        .filter((r) => r.url.startsWith('/apis/apps/v1/'))
+        .map((r) => r.url)
+        .sort(),
+    ).toEqual(['/apis/apps/v1/namespaces/prod/replicasets/hub-5d4f8', '/apis/apps/v1/namespaces/prod/replicasets/web-6c9f8']);
   });
 
   it('keeps the name the labels give when a ReplicaSet cannot be read, and says a ReplicaSet of its own is one', async () => {
     const crash = { reason: 'CrashLoopBackOff', lastFinished: NOW - MIN, restarts: 9 };
     kube.pods = [
-      fixturePod({ namespace: 'prod', name: 'hub-5d4f8-x', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/hub-5d4f8', labels: { 'pod-template-hash': '5d4f8' }, waiting: crash }),
-      fixturePod({ namespace: 'prod', name: 'lone-7bd5c-x', node: SICK, created: NOW - HOUR, owner: 'ReplicaSet/lone-7bd5c', labels: { 'pod-template-hash': '7bd5c' }, waiting: crash }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'hub-5d4f8-x',
+        node: SICK,
+        created: NOW - HOUR,
+        owner: 'ReplicaSet/hub-5d4f8',
+        labels: { 'pod-template-hash': '5d4f8' },
+        waiting: crash,
+      }),
+      fixturePod({
+        namespace: 'prod',
+        name: 'lone-7bd5c-x',
+        node: SICK,
+        created: NOW - HOUR,
+        owner: 'ReplicaSet/lone-7bd5c',
+        labels: { 'pod-template-hash': '7bd5c' },
+        waiting: crash,
+      }),
     ];
     // hub-5d4f8 is not there (404: as without RBAC for replicasets); lone-7bd5c has no controller.
     kube.replicaSets = [fixtureReplicaSet('prod', 'lone-7bd5c')];
@@ -300,7 +433,14 @@ describe('cluster health source', () => {
     const store = new MemoryStore();
     const source = clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR, store, cluster: 'prod' });
     const looping = (lastFinished: number) =>
-      fixturePod({ namespace: 'kube-system', name: 'kube-proxy-x', node: SICK, created: NOW - 5 * HOUR, owner: 'DaemonSet/kube-proxy', waiting: { reason: 'CrashLoopBackOff', lastFinished } });
+      fixturePod({
+        namespace: 'kube-system',
+        name: 'kube-proxy-x',
+        node: SICK,
+        created: NOW - 5 * HOUR,
+        owner: 'DaemonSet/kube-proxy',
+        waiting: { reason: 'CrashLoopBackOff', lastFinished },
+      });
     const sinceAt = async (now: number) => (await source.observe({ now, lookbackMs: HOUR, stepMs: MIN })).problems[0]?.since;
 
     kube.pods = [looping(NOW - MIN)];
@@ -308,7 +448,9 @@ describe('cluster health source', () => {
     kube.pods = [looping(NOW + 9 * MIN)];
     expect(await sinceAt(NOW + 10 * MIN)).toBe(NOW - MIN);
     // Briefly Running between back-offs: not a problem in this run, but not forgotten either.
-    kube.pods = [fixturePod({ namespace: 'kube-system', name: 'kube-proxy-x', node: SICK, created: NOW - 5 * HOUR, owner: 'DaemonSet/kube-proxy' })];
+    kube.pods = [
+      fixturePod({ namespace: 'kube-system', name: 'kube-proxy-x', node: SICK, created: NOW - 5 * HOUR, owner: 'DaemonSet/kube-proxy' }),
+    ];
     expect(await sinceAt(NOW + 15 * MIN)).toBeUndefined();
     kube.pods = [looping(NOW + 19 * MIN)];
     expect(await sinceAt(NOW + 20 * MIN)).toBe(NOW - MIN);
@@ -322,7 +464,9 @@ describe('cluster health source', () => {
   it('is an UpstreamError when the pods cannot be listed (403)', async () => {
     kube.pods = sickNodePods();
     kube.faults.add({ kind: 'status', status: 403 }, 2);
-    const err = await clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR }).observe({ now: NOW, lookbackMs: HOUR, stepMs: MIN }).catch((e: unknown) => e);
+    const err = await clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * HOUR })
+      .observe({ now: NOW, lookbackMs: HOUR, stepMs: MIN })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).status).toBe(403);
   });

@@ -5,9 +5,17 @@ import { personOwner, personOwnerOf } from '../../../shared/clients/pod-owner.ts
 
 describe('personOwner', () => {
   it.each([
-    ['a Deployment’s ReplicaSet, by its pods’ pod-template-hash', ['ReplicaSet', 'nginx-ingress-controller-5d6b8c9f7', '5d6b8c9f7'], 'Deployment/nginx-ingress-controller'],
+    [
+      'a Deployment’s ReplicaSet, by its pods’ pod-template-hash',
+      ['ReplicaSet', 'nginx-ingress-controller-5d6b8c9f7', '5d6b8c9f7'],
+      'Deployment/nginx-ingress-controller',
+    ],
     ['a ReplicaSet whose name does not end in the hash', ['ReplicaSet', 'binder-7d9', '5d6b8c9f7'], 'ReplicaSet/binder-7d9'],
-    ['a ReplicaSet of its own (no hash label)', ['ReplicaSet', 'nginx-ingress-controller-5d6b8c9f7', ''], 'ReplicaSet/nginx-ingress-controller-5d6b8c9f7'],
+    [
+      'a ReplicaSet of its own (no hash label)',
+      ['ReplicaSet', 'nginx-ingress-controller-5d6b8c9f7', ''],
+      'ReplicaSet/nginx-ingress-controller-5d6b8c9f7',
+    ],
     ['a DaemonSet', ['DaemonSet', 'fluentd-gcp-v2.0.9', '5d6b8c9f7'], 'DaemonSet/fluentd-gcp-v2.0.9'],
   ] as const)('names %s', (_name, [kind, name, hash], owner) => {
     expect(personOwner(kind, name, hash)).toBe(owner);

@@ -29,7 +29,9 @@ function scenarioText(): string {
     }
   };
   family('binderwatch_demand', (i) => (inGap(i, DEMAND_GAPS) ? undefined : `binderwatch_demand ${40 + (i % 17) / 4} ${T0 + i * 60}`));
-  family('binderwatch_running_user_pods', (i) => (inGap(i, POD_GAPS) ? undefined : `binderwatch_running_user_pods ${300 + i} ${T0 + i * 60}`));
+  family('binderwatch_running_user_pods', (i) =>
+    inGap(i, POD_GAPS) ? undefined : `binderwatch_running_user_pods ${300 + i} ${T0 + i * 60}`,
+  );
   lines.push('# TYPE binderwatch_nodepool_nodes gauge');
   for (let i = 0; i <= STEPS; i++) lines.push(`binderwatch_nodepool_nodes{pool="user"} ${10 + (i % 5)} ${T0 + i * 60}`);
   for (let i = 0; i <= STEPS; i++) lines.push(`binderwatch_nodepool_nodes{pool="core"} 3 ${T0 + i * 60}`);
@@ -40,7 +42,9 @@ function scenarioText(): string {
   );
   // Probe results land off the step grid, at probe times only.
   family('binderwatch_launch_probe_ok', (i) =>
-    i % 10 === 0 && i < STEPS ? `binderwatch_launch_probe_ok{repo="gh/binder-examples/requirements/HEAD"} ${i % 30 === 0 ? 0 : 1} ${T0 + i * 60 + 37.5}` : undefined,
+    i % 10 === 0 && i < STEPS
+      ? `binderwatch_launch_probe_ok{repo="gh/binder-examples/requirements/HEAD"} ${i % 30 === 0 ? 0 : 1} ${T0 + i * 60 + 37.5}`
+      : undefined,
   );
   lines.push('# EOF');
   return lines.join('\n') + '\n';
@@ -138,7 +142,10 @@ describe.skipIf(!stackAvailable('prometheus', 'promtool'))('Prometheus with a ba
     });
 
     it('refuses a pods query that returns several series instead of summing them silently', async () => {
-      const live = trafficSource({ pods: { client, query: 'binderwatch_nodepool_nodes' }, demand: promqlDemand(client, 'sum(binderwatch_demand)') });
+      const live = trafficSource({
+        pods: { client, query: 'binderwatch_nodepool_nodes' },
+        demand: promqlDemand(client, 'sum(binderwatch_demand)'),
+      });
       await expect(live.observe({ now, lookbackMs: 30 * MIN, stepMs: MIN })).rejects.toThrow(/returned 2 series.*sum\(/);
     });
   });

@@ -34,10 +34,12 @@ afterEach(() => {
   for (const res of open) res.destroy();
 });
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Handler => (_req, res) => {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
 const matrix = (result: unknown[]) => json(200, { status: 'success', data: { resultType: 'matrix', result } });
 
 async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
@@ -83,7 +85,10 @@ describe('promqlClient results', () => {
   });
 
   it('reads an instant vector and a scalar at the given time', async () => {
-    handler = json(200, { status: 'success', data: { resultType: 'vector', result: [{ metric: { pool: 'core' }, value: [1516233600.5, '3'] }] } });
+    handler = json(200, {
+      status: 'success',
+      data: { resultType: 'vector', result: [{ metric: { pool: 'core' }, value: [1516233600.5, '3'] }] },
+    });
     const client = promqlClient({ url: base });
     expect(await client.instant('nodes', 1516233600_500)).toEqual([{ labels: { pool: 'core' }, samples: [{ t: 1516233600_500, v: 3 }] }]);
     expect(requests[0].url.searchParams.get('time')).toBe('1516233600.5');
@@ -101,7 +106,15 @@ describe('promqlClient results', () => {
       ['0', '10999'],
       ['11000', '20000'],
     ]);
-    expect(series).toEqual([{ labels: {}, samples: [{ t: 0, v: 0 }, { t: 11_000_000, v: 11000 }] }]);
+    expect(series).toEqual([
+      {
+        labels: {},
+        samples: [
+          { t: 0, v: 0 },
+          { t: 11_000_000, v: 11000 },
+        ],
+      },
+    ]);
   });
 
   it('rejects a success answer whose result is not a Prometheus matrix', async () => {
@@ -138,7 +151,8 @@ describe('promqlClient faults', () => {
   });
 
   it('reports truncated JSON', async () => {
-    handler = (_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"success","data":{"resultType":"matr');
+    handler = (_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"success","data":{"resultType":"matr');
     expect((await upstreamError(range())).message).toMatch(/not JSON/);
   });
 
@@ -221,17 +235,22 @@ describe('promqlClient auth', () => {
 });
 
 describe('promqlClientFromConfig', () => {
-  const prometheus = (extra: Record<string, unknown>) => parseConfig({ sources: { prometheus: { url: base, ...extra } } }).sources.prometheus!;
+  const prometheus = (extra: Record<string, unknown>) =>
+    parseConfig({ sources: { prometheus: { url: base, ...extra } } }).sources.prometheus!;
 
   it('reads the bearer token from the environment variable the config names', async () => {
     handler = matrix([]);
-    await promqlClientFromConfig(prometheus({ auth: 'bearer', bearerTokenEnv: 'MY_PROM_TOKEN' }), { MY_PROM_TOKEN: 'env-token-abcdef' }).instant('up', 0);
+    await promqlClientFromConfig(prometheus({ auth: 'bearer', bearerTokenEnv: 'MY_PROM_TOKEN' }), {
+      MY_PROM_TOKEN: 'env-token-abcdef',
+    }).instant('up', 0);
     expect(requests[0].authorization).toBe('Bearer env-token-abcdef');
   });
 
   it('names the missing environment variable as a config error', () => {
     expect(() => promqlClientFromConfig(prometheus({ auth: 'basic', username: 'watcher' }), {})).toThrow(ConfigError);
-    expect(() => promqlClientFromConfig(prometheus({ auth: 'basic', username: 'watcher' }), {})).toThrow(/passwordEnv: environment variable PROMETHEUS_PASSWORD is not set/);
+    expect(() => promqlClientFromConfig(prometheus({ auth: 'basic', username: 'watcher' }), {})).toThrow(
+      /passwordEnv: environment variable PROMETHEUS_PASSWORD is not set/,
+    );
   });
 
   it('requires a username for basic auth', () => {

@@ -31,7 +31,26 @@ function assertReadable(e: ConfigError): void {
 
 // Values chosen near every edge the schema draws, mixed with plain wrong ones.
 const duration = fc.oneof(
-  fc.constantFrom('0s', '0m', '1ms', '30s', '59s', '1m', '5m', '1h', '1h1m', '2h', '3h', '1d', '366d', '367d', '99999999999999999999d', '20', '20 minutes', ''),
+  fc.constantFrom(
+    '0s',
+    '0m',
+    '1ms',
+    '30s',
+    '59s',
+    '1m',
+    '5m',
+    '1h',
+    '1h1m',
+    '2h',
+    '3h',
+    '1d',
+    '366d',
+    '367d',
+    '99999999999999999999d',
+    '20',
+    '20 minutes',
+    '',
+  ),
   fc.tuple(fc.nat(100_000), fc.constantFrom('ms', 's', 'm', 'h', 'd')).map(([n, u]) => `${n}${u}`),
   fc.integer(),
 );
@@ -43,7 +62,9 @@ const cronField = (lo: number, hi: number, names: string[] = []) =>
     fc.integer({ min: lo, max: hi + 1 }).map(String),
     fc.tuple(fc.integer({ min: lo, max: hi }), fc.integer({ min: lo, max: hi })).map(([a, b]) => `${a}-${b}`),
     fc.integer({ min: 0, max: 7 }).map((n) => `*/${n}`),
-    ...(names.length ? [fc.constantFrom(...names), fc.tuple(fc.constantFrom(...names), fc.constantFrom(...names)).map(([a, b]) => `${a}-${b}`)] : []),
+    ...(names.length
+      ? [fc.constantFrom(...names), fc.tuple(fc.constantFrom(...names), fc.constantFrom(...names)).map(([a, b]) => `${a}-${b}`)]
+      : []),
     fc.array(fc.integer({ min: lo, max: hi }), { minLength: 2, maxLength: 3 }).map((xs) => xs.join(',')),
   );
 const MONTHS = ['JAN', 'feb', 'Mar', 'APR', 'JUN', 'DEC', 'JANUARY'];
@@ -52,15 +73,46 @@ const schedule = fc.oneof(
   fc.tuple(cronField(0, 59), cronField(0, 23), cronField(1, 31), cronField(1, 12, MONTHS), cronField(0, 7, DAYS)).map((f) => f.join(' ')),
   fc.constantFrom('* * 31 2 *', '0 0 29 2 *', '0 0 30 FEB *', '0 0 31 2 MON', '*/5 * * * *', '* * * *', 'every minute'),
 );
-const timeZone = fc.constantFrom('UTC', 'Europe/Berlin', 'America/Los_Angeles', 'Mars/Olympus', '', 'Etc/GMT+5', 'utc', 'Not/AZone', 'Asia/Kolkata');
-const url = fc.constantFrom('https://mybinder.org', 'http://127.0.0.1:8080/', 'javascript:alert(1)', 'file:///etc/passwd', 'mybinder.org', 'ftp://x', 'https://', 'HTTPS://A.ORG/x');
-const segment = fc.oneof(fc.constantFrom('', '.', '..', '%2e%2E', '%2e', 'org', 'repo', 'HEAD', '%', 'a%2Fb'), fc.stringMatching(/^[a-z0-9._-]{1,8}$/));
+const timeZone = fc.constantFrom(
+  'UTC',
+  'Europe/Berlin',
+  'America/Los_Angeles',
+  'Mars/Olympus',
+  '',
+  'Etc/GMT+5',
+  'utc',
+  'Not/AZone',
+  'Asia/Kolkata',
+);
+const url = fc.constantFrom(
+  'https://mybinder.org',
+  'http://127.0.0.1:8080/',
+  'javascript:alert(1)',
+  'file:///etc/passwd',
+  'mybinder.org',
+  'ftp://x',
+  'https://',
+  'HTTPS://A.ORG/x',
+);
+const segment = fc.oneof(
+  fc.constantFrom('', '.', '..', '%2e%2E', '%2e', 'org', 'repo', 'HEAD', '%', 'a%2Fb'),
+  fc.stringMatching(/^[a-z0-9._-]{1,8}$/),
+);
 const spec = fc.oneof(
-  fc.tuple(fc.constantFrom('gh', 'gl', 'git', 'GH', ''), fc.array(segment, { minLength: 0, maxLength: 4 })).map(([p, s]) => [p, ...s].join('/')),
+  fc
+    .tuple(fc.constantFrom('gh', 'gl', 'git', 'GH', ''), fc.array(segment, { minLength: 0, maxLength: 4 }))
+    .map(([p, s]) => [p, ...s].join('/')),
   fc.string(),
 );
 const rule = fc.record(
-  { failuresToFire: count, ofLastRuns: count, pendingFor: duration, successesToResolve: count, unknownToFire: count, repeatInterval: duration },
+  {
+    failuresToFire: count,
+    ofLastRuns: count,
+    pendingFor: duration,
+    successesToResolve: count,
+    unknownToFire: count,
+    repeatInterval: duration,
+  },
   { requiredKeys: [] },
 );
 const configLike = fc.record(
@@ -75,17 +127,36 @@ const configLike = fc.record(
             idleTimeout: duration,
             contactTimeout: duration,
             alert: rule,
-            targets: fc.array(fc.record({ binderUrl: url, repos: fc.array(spec, { maxLength: 3 }), hubUrl: url }, { requiredKeys: ['binderUrl', 'repos'] }), { maxLength: 2 }),
+            targets: fc.array(
+              fc.record({ binderUrl: url, repos: fc.array(spec, { maxLength: 3 }), hubUrl: url }, { requiredKeys: ['binderUrl', 'repos'] }),
+              { maxLength: 2 },
+            ),
           },
           { requiredKeys: [] },
         ),
-        binderHealth: fc.record({ schedule, timeout: duration, binderUrls: fc.array(url, { maxLength: 2 }), quotaWarnAt: fraction, alert: rule }, { requiredKeys: [] }),
-        trafficVsPods: fc.record(
-          { schedule, window: duration, baseline: duration, maxDemandGap: duration, sessionLength: fc.record({ min: duration, max: duration }, { requiredKeys: [] }), alert: rule },
+        binderHealth: fc.record(
+          { schedule, timeout: duration, binderUrls: fc.array(url, { maxLength: 2 }), quotaWarnAt: fraction, alert: rule },
           { requiredKeys: [] },
         ),
-        nodeHeadroom: fc.record({ schedule, warnAt: fraction, criticalAt: fraction, forecastWindow: duration, alert: rule }, { requiredKeys: [] }),
-        clusterHealth: fc.record({ schedule, infraCrashLoopFor: duration, pendingFor: duration, cullerMaxAge: duration, alert: rule }, { requiredKeys: [] }),
+        trafficVsPods: fc.record(
+          {
+            schedule,
+            window: duration,
+            baseline: duration,
+            maxDemandGap: duration,
+            sessionLength: fc.record({ min: duration, max: duration }, { requiredKeys: [] }),
+            alert: rule,
+          },
+          { requiredKeys: [] },
+        ),
+        nodeHeadroom: fc.record(
+          { schedule, warnAt: fraction, criticalAt: fraction, forecastWindow: duration, alert: rule },
+          { requiredKeys: [] },
+        ),
+        clusterHealth: fc.record(
+          { schedule, infraCrashLoopFor: duration, pendingFor: duration, cullerMaxAge: duration, alert: rule },
+          { requiredKeys: [] },
+        ),
       },
       { requiredKeys: [] },
     ),
@@ -101,7 +172,13 @@ function assertMeaningful(c: Config): void {
   const { nodeHeadroom, trafficVsPods, launchProbe, binderHealth, clusterHealth } = c.checks;
   assert.ok(nodeHeadroom.criticalAt >= nodeHeadroom.warnAt, 'criticalAt ≥ warnAt');
   assert.ok(trafficVsPods.sessionLength.min < trafficVsPods.sessionLength.max, 'sessionLength min < max');
-  for (const d of [trafficVsPods.window, trafficVsPods.baseline, trafficVsPods.maxDemandGap, nodeHeadroom.forecastWindow, clusterHealth.cullerMaxAge]) {
+  for (const d of [
+    trafficVsPods.window,
+    trafficVsPods.baseline,
+    trafficVsPods.maxDemandGap,
+    nodeHeadroom.forecastWindow,
+    clusterHealth.cullerMaxAge,
+  ]) {
     assert.ok(d > 0 && d <= 366 * 24 * 60 * MIN, `window ${d}`);
   }
   for (const d of [launchProbe.timeout, launchProbe.idleTimeout, launchProbe.contactTimeout, binderHealth.timeout]) {
@@ -118,7 +195,8 @@ function assertMeaningful(c: Config): void {
   assert.doesNotThrow(() => new Intl.DateTimeFormat('en-US', { timeZone: c.displayTimeZone }));
   for (const t of launchProbe.targets) {
     for (const u of [t.binderUrl, t.hubUrl ?? 'https://x']) assert.match(new URL(u).protocol, /^https?:$/);
-    for (const repo of t.repos) for (const s of repo.split('/')) assert.ok(!['', '.', '..'].includes(decodeURIComponentSafe(s)), `spec ${repo}`);
+    for (const repo of t.repos)
+      for (const s of repo.split('/')) assert.ok(!['', '.', '..'].includes(decodeURIComponentSafe(s)), `spec ${repo}`);
   }
 }
 
@@ -131,55 +209,75 @@ function decodeURIComponentSafe(s: string): string {
 }
 
 describe('the config loader, over generated input', () => {
-  it(`accepts only configs that mean what they say, and refuses the rest naming fields (${RUNS} config-shaped objects)`, () => {
-    const accepted = checkReader(
-      configLike,
-      {
-        read: (raw) => parseConfig(raw),
-        error: ConfigError,
-        kept: assertMeaningful,
-        refused: (e) => {
-          assertReadable(e);
-          for (const i of e.issues) assert.match(i.path, /^(displayTimeZone|checks|alerting)\b/);
+  it(
+    `accepts only configs that mean what they say, and refuses the rest naming fields (${RUNS} config-shaped objects)`,
+    () => {
+      const accepted = checkReader(
+        configLike,
+        {
+          read: (raw) => parseConfig(raw),
+          error: ConfigError,
+          kept: assertMeaningful,
+          refused: (e) => {
+            assertReadable(e);
+            for (const i of e.issues) assert.match(i.path, /^(displayTimeZone|checks|alerting)\b/);
+          },
         },
-      },
-      RUNS,
-    );
-    // The generator reaches both sides, so neither half of the property is vacuous.
-    expect(accepted).toBeGreaterThan(RUNS / 50);
-    expect(accepted).toBeLessThan(RUNS);
-  }, SLOW);
+        RUNS,
+      );
+      // The generator reaches both sides, so neither half of the property is vacuous.
+      expect(accepted).toBeGreaterThan(RUNS / 50);
+      expect(accepted).toBeLessThan(RUNS);
+    },
+    SLOW,
+  );
 
   // Fewer runs: writing and reading YAML costs most of a property run, and the loader's YAML side has its own ${RUNS} below.
-  it(`reads the same config from YAML as from the object it was written from (${ROUND_TRIPS} files)`, () => {
-    const load = (read: () => Config): Config | ConfigError => {
-      try {
-        return read();
-      } catch (e) {
-        if (e instanceof ConfigError) return e;
-        throw e;
-      }
-    };
-    fc.assert(
-      fc.property(configLike, (raw) => {
-        const fromObject = load(() => parseConfig(raw));
-        const fromYaml = load(() => parseConfigYaml(stringify(raw)));
-        if (fromObject instanceof ConfigError) assert.deepEqual((fromYaml as ConfigError).issues, fromObject.issues);
-        else assert.deepEqual(fromYaml, fromObject);
-      }),
-      { numRuns: ROUND_TRIPS },
-    );
-  }, SLOW);
+  it(
+    `reads the same config from YAML as from the object it was written from (${ROUND_TRIPS} files)`,
+    () => {
+      const load = (read: () => Config): Config | ConfigError => {
+        try {
+          return read();
+        } catch (e) {
+          if (e instanceof ConfigError) return e;
+          throw e;
+        }
+      };
+      fc.assert(
+        fc.property(configLike, (raw) => {
+          const fromObject = load(() => parseConfig(raw));
+          const fromYaml = load(() => parseConfigYaml(stringify(raw)));
+          if (fromObject instanceof ConfigError) assert.deepEqual((fromYaml as ConfigError).issues, fromObject.issues);
+          else assert.deepEqual(fromYaml, fromObject);
+        }),
+        { numRuns: ROUND_TRIPS },
+      );
+    },
+    SLOW,
+  );
 
-  it(`answers any text with a config or a readable ConfigError (${RUNS} damaged or arbitrary files)`, () => {
-    const damaged = fc
-      .tuple(configLike, fc.nat(), fc.constantFrom('', ':', '{', '[', '&a ', '*a', '!!binary ', '\t', '\u0000', '\u001b[2J', '"', '? ', '- ', '<<: *a', '\n  '))
-      .map(([raw, at, junk]) => {
-        const text = stringify(raw);
-        const i = text.length ? at % text.length : 0;
-        return text.slice(0, i) + junk + text.slice(i);
-      });
-    const text = fc.oneof(damaged, fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 }));
-    checkReader(text, { read: (t) => parseConfigYaml(t, 'c.yaml'), error: ConfigError, kept: assertMeaningful, refused: assertReadable }, RUNS);
-  }, SLOW);
+  it(
+    `answers any text with a config or a readable ConfigError (${RUNS} damaged or arbitrary files)`,
+    () => {
+      const damaged = fc
+        .tuple(
+          configLike,
+          fc.nat(),
+          fc.constantFrom('', ':', '{', '[', '&a ', '*a', '!!binary ', '\t', '\u0000', '\u001b[2J', '"', '? ', '- ', '<<: *a', '\n  '),
+        )
+        .map(([raw, at, junk]) => {
+          const text = stringify(raw);
+          const i = text.length ? at % text.length : 0;
+          return text.slice(0, i) + junk + text.slice(i);
+        });
+      const text = fc.oneof(damaged, fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 }));
+      checkReader(
+        text,
+        { read: (t) => parseConfigYaml(t, 'c.yaml'), error: ConfigError, kept: assertMeaningful, refused: assertReadable },
+        RUNS,
+      );
+    },
+    SLOW,
+  );
 });

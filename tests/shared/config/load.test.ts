@@ -46,12 +46,27 @@ describe('config', () => {
   it.each([
     ['checks:\n  trafficVsPods:\n    window: 20\n', 'checks.trafficVsPods.window: expected a duration like "20m"'],
     ['checks:\n  trafficVsPods:\n    window: "20 minutes"\n', 'checks.trafficVsPods.window: expected a duration like "20m"'],
-    ['checks:\n  nodeHeadroom:\n    schedule: "every 5 minutes"\n', 'checks.nodeHeadroom.schedule: expected a 5-field cron schedule like "*/5 * * * *" (UTC)'],
+    [
+      'checks:\n  nodeHeadroom:\n    schedule: "every 5 minutes"\n',
+      'checks.nodeHeadroom.schedule: expected a 5-field cron schedule like "*/5 * * * *" (UTC)',
+    ],
     ['checks:\n  nodeHeadroom:\n    warnAt: 80\n', 'checks.nodeHeadroom.warnAt: Too big: expected number to be <=1'],
-    ['checks:\n  launchProbe:\n    targets:\n      - binderUrl: mybinder.org\n        repos: [gh/a/b/HEAD]\n', 'checks.launchProbe.targets[0].binderUrl: expected an absolute URL like "https://mybinder.org" (http or https)'],
-    ['checks:\n  binderHealth:\n    binderUrls: ["javascript:alert(1)"]\n', 'checks.binderHealth.binderUrls[0]: expected an absolute URL like "https://mybinder.org" (http or https)'],
-    ['checks:\n  launchProbe:\n    targets:\n      - binderUrl: https://mybinder.org\n        repos: [binder-examples/requirements]\n', 'checks.launchProbe.targets[0].repos[0]: expected provider/spec like "gh/org/repo/ref"'],
-    ['alerting:\n  silences:\n    - { match: "node:*", until: tomorrow, reason: x }\n', 'alerting.silences[0].until: expected an ISO time like "2018-01-18T12:00:00Z"'],
+    [
+      'checks:\n  launchProbe:\n    targets:\n      - binderUrl: mybinder.org\n        repos: [gh/a/b/HEAD]\n',
+      'checks.launchProbe.targets[0].binderUrl: expected an absolute URL like "https://mybinder.org" (http or https)',
+    ],
+    [
+      'checks:\n  binderHealth:\n    binderUrls: ["javascript:alert(1)"]\n',
+      'checks.binderHealth.binderUrls[0]: expected an absolute URL like "https://mybinder.org" (http or https)',
+    ],
+    [
+      'checks:\n  launchProbe:\n    targets:\n      - binderUrl: https://mybinder.org\n        repos: [binder-examples/requirements]\n',
+      'checks.launchProbe.targets[0].repos[0]: expected provider/spec like "gh/org/repo/ref"',
+    ],
+    [
+      'alerting:\n  silences:\n    - { match: "node:*", until: tomorrow, reason: x }\n',
+      'alerting.silences[0].until: expected an ISO time like "2018-01-18T12:00:00Z"',
+    ],
     ['checks:\n  trafficVsPod: {}\n', 'checks: unknown field(s) "trafficVsPod"'],
     [
       'checks:\n  clusterHealth:\n    userNamespaces: [prod]\n',
@@ -61,34 +76,71 @@ describe('config', () => {
     expect(issues(yaml)).toContain(message);
   });
 
-  const target = (repo: string) => `checks:\n  launchProbe:\n    targets:\n      - binderUrl: https://mybinder.org\n        repos: ["${repo}"]\n`;
+  const target = (repo: string) =>
+    `checks:\n  launchProbe:\n    targets:\n      - binderUrl: https://mybinder.org\n        repos: ["${repo}"]\n`;
   it.each([
     ['checks:\n  nodeHeadroom:\n    warnAt: 0.9\n    criticalAt: 0.5\n', 'checks.nodeHeadroom.criticalAt: must be at least warnAt (0.9)'],
-    ['checks:\n  trafficVsPods:\n    sessionLength: { min: 3h, max: 5m }\n', 'checks.trafficVsPods.sessionLength.min: must be shorter than max'],
-    ['checks:\n  trafficVsPods:\n    sessionLength: { min: 1h, max: 1h }\n', 'checks.trafficVsPods.sessionLength.min: must be shorter than max'],
-    ['alerting:\n  defaults: { failuresToFire: 4, ofLastRuns: 3 }\n', 'alerting.defaults.failuresToFire: must be at most ofLastRuns (3): 4 problems never fit in 3 runs'],
+    [
+      'checks:\n  trafficVsPods:\n    sessionLength: { min: 3h, max: 5m }\n',
+      'checks.trafficVsPods.sessionLength.min: must be shorter than max',
+    ],
+    [
+      'checks:\n  trafficVsPods:\n    sessionLength: { min: 1h, max: 1h }\n',
+      'checks.trafficVsPods.sessionLength.min: must be shorter than max',
+    ],
+    [
+      'alerting:\n  defaults: { failuresToFire: 4, ofLastRuns: 3 }\n',
+      'alerting.defaults.failuresToFire: must be at most ofLastRuns (3): 4 problems never fit in 3 runs',
+    ],
     [
       'alerting:\n  defaults: { ofLastRuns: 3 }\nchecks:\n  nodeHeadroom:\n    alert: { failuresToFire: 5 }\n',
       'checks.nodeHeadroom.alert.failuresToFire: must be at most ofLastRuns (3): 5 problems never fit in 3 runs (the rest from alerting.defaults)',
     ],
     ['checks:\n  trafficVsPods:\n    window: 0s\n', 'checks.trafficVsPods.window: must be longer than 0s'],
     ['checks:\n  launchProbe:\n    timeout: 0m\n', 'checks.launchProbe.timeout: must be longer than 0s'],
-    ['checks:\n  binderHealth:\n    timeout: 2h\n', 'checks.binderHealth.timeout: must be at most 1h (a Cloud Function runs at most 60 minutes)'],
+    [
+      'checks:\n  binderHealth:\n    timeout: 2h\n',
+      'checks.binderHealth.timeout: must be at most 1h (a Cloud Function runs at most 60 minutes)',
+    ],
     ['checks:\n  trafficVsPods:\n    baseline: 400d\n', 'checks.trafficVsPods.baseline: must be at most 366d'],
     ['alerting:\n  defaults: { repeatInterval: 0s }\n', 'alerting.defaults.repeatInterval: must be at least 1m'],
     ['checks:\n  clusterHealth:\n    alert: { repeatInterval: 30s }\n', 'checks.clusterHealth.alert.repeatInterval: must be at least 1m'],
-    ['displayTimeZone: Mars/Olympus\n', 'displayTimeZone: unknown time zone "Mars/Olympus": expected an IANA name like "America/Los_Angeles" or "UTC"'],
-    ['checks:\n  launchProbe:\n    schedule: "* * 31 2 *"\n', 'checks.launchProbe.schedule: "* * 31 2 *" never fires: no month in "2" has a day "31" every year'],
-    ['checks:\n  launchProbe:\n    schedule: "0 0 29 FEB *"\n', 'checks.launchProbe.schedule: "0 0 29 FEB *" never fires: no month in "FEB" has a day "29" every year'],
-    ['checks:\n  launchProbe:\n    schedule: "0 9 * * MON-FUN"\n', 'checks.launchProbe.schedule: day of week "MON-FUN": unknown name "FUN" (expected SUN-SAT or a number)'],
-    [target('gh/org/../../evil/HEAD'), 'checks.launchProbe.targets[0].repos[0]: has a ".." segment: every part between "/" must name something, or the request leaves /build/'],
-    [target('gh/org/%2E%2e/HEAD'), 'checks.launchProbe.targets[0].repos[0]: has a ".." segment: every part between "/" must name something, or the request leaves /build/'],
-    [target('gh/org//HEAD'), 'checks.launchProbe.targets[0].repos[0]: has an empty segment: every part between "/" must name something, or the request leaves /build/'],
+    [
+      'displayTimeZone: Mars/Olympus\n',
+      'displayTimeZone: unknown time zone "Mars/Olympus": expected an IANA name like "America/Los_Angeles" or "UTC"',
+    ],
+    [
+      'checks:\n  launchProbe:\n    schedule: "* * 31 2 *"\n',
+      'checks.launchProbe.schedule: "* * 31 2 *" never fires: no month in "2" has a day "31" every year',
+    ],
+    [
+      'checks:\n  launchProbe:\n    schedule: "0 0 29 FEB *"\n',
+      'checks.launchProbe.schedule: "0 0 29 FEB *" never fires: no month in "FEB" has a day "29" every year',
+    ],
+    [
+      'checks:\n  launchProbe:\n    schedule: "0 9 * * MON-FUN"\n',
+      'checks.launchProbe.schedule: day of week "MON-FUN": unknown name "FUN" (expected SUN-SAT or a number)',
+    ],
+    [
+      target('gh/org/../../evil/HEAD'),
+      'checks.launchProbe.targets[0].repos[0]: has a ".." segment: every part between "/" must name something, or the request leaves /build/',
+    ],
+    [
+      target('gh/org/%2E%2e/HEAD'),
+      'checks.launchProbe.targets[0].repos[0]: has a ".." segment: every part between "/" must name something, or the request leaves /build/',
+    ],
+    [
+      target('gh/org//HEAD'),
+      'checks.launchProbe.targets[0].repos[0]: has an empty segment: every part between "/" must name something, or the request leaves /build/',
+    ],
     [
       target('git/https://github.com/org/repo/HEAD'),
       'checks.launchProbe.targets[0].repos[0]: has an empty segment: every part between "/" must name something, or the request leaves /build/ (escape a git repository URL: git/https%3A%2F%2Fgithub.com%2Forg%2Frepo/<ref>)',
     ],
-    [target('gh/org/./HEAD'), 'checks.launchProbe.targets[0].repos[0]: has a "." segment: every part between "/" must name something, or the request leaves /build/'],
+    [
+      target('gh/org/./HEAD'),
+      'checks.launchProbe.targets[0].repos[0]: has a "." segment: every part between "/" must name something, or the request leaves /build/',
+    ],
   ])('refuses a setting that would not mean what it says: %j', (yaml, message) => {
     expect(issues(yaml)).toEqual([message]);
   });
@@ -105,14 +157,24 @@ describe('config', () => {
     expect(issues(yaml)).toEqual([]);
   });
 
-  it('reports a relation beside other sections\' mistakes, all at once', () => {
-    const yaml = 'displayTimeZone: Nowhere\nalerting:\n  defaults: { ofLastRuns: 2 }\nchecks:\n  launchProbe:\n    alert: { failuresToFire: 3 }\n  nodeHeadroom:\n    criticalAt: 0.1\n';
-    expect(issues(yaml).map((i) => i.split(':')[0])).toEqual(['displayTimeZone', 'checks.nodeHeadroom.criticalAt', 'checks.launchProbe.alert.failuresToFire']);
+  it("reports a relation beside other sections' mistakes, all at once", () => {
+    const yaml =
+      'displayTimeZone: Nowhere\nalerting:\n  defaults: { ofLastRuns: 2 }\nchecks:\n  launchProbe:\n    alert: { failuresToFire: 3 }\n  nodeHeadroom:\n    criticalAt: 0.1\n';
+    expect(issues(yaml).map((i) => i.split(':')[0])).toEqual([
+      'displayTimeZone',
+      'checks.nodeHeadroom.criticalAt',
+      'checks.launchProbe.alert.failuresToFire',
+    ]);
   });
 
   it('refuses a YAML alias bomb in one line, without expanding it', () => {
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i < 9; i++) levels.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(',')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9)
+          .fill(`*${'abcdefghi'[i - 1]}`)
+          .join(',')}]`,
+      );
     let error: unknown;
     try {
       parseConfigYaml(levels.join('\n'), 'bomb.yaml');
@@ -128,8 +190,15 @@ describe('config', () => {
   });
 
   it("takes what a check's alert override leaves out from alerting.defaults, not from the built-in values", () => {
-    const c = parseConfigYaml('alerting:\n  defaults: { repeatInterval: 4h, unknownToFire: 3 }\nchecks:\n  nodeHeadroom:\n    alert: { failuresToFire: 3 }\n');
-    expect(ruleFor(c, 'nodeHeadroom')).toMatchObject({ failuresToFire: 3, repeatInterval: 4 * 3_600_000, unknownToFire: 3, successesToResolve: 2 });
+    const c = parseConfigYaml(
+      'alerting:\n  defaults: { repeatInterval: 4h, unknownToFire: 3 }\nchecks:\n  nodeHeadroom:\n    alert: { failuresToFire: 3 }\n',
+    );
+    expect(ruleFor(c, 'nodeHeadroom')).toMatchObject({
+      failuresToFire: 3,
+      repeatInterval: 4 * 3_600_000,
+      unknownToFire: 3,
+      successesToResolve: 2,
+    });
   });
 
   it('tells a removed field apart from a misspelt one beside it', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { detectLaunchProbe, ELEVATED_AT, EXTRA_LAUNCHES, extraLaunches, type LaunchMemory } from '../../../shared/detectors/launch-probe.ts';
+import {
+  detectLaunchProbe,
+  ELEVATED_AT,
+  EXTRA_LAUNCHES,
+  extraLaunches,
+  type LaunchMemory,
+} from '../../../shared/detectors/launch-probe.ts';
 import { configSchema, launchProbeSchema } from '../../../shared/config/schema.ts';
 import type { Finding, ProbeResult } from '../../../shared/model.ts';
 import { nextAlertState, initialAlertState, type AlertState } from '../../../shared/alerting/lifecycle.ts';
@@ -7,7 +13,13 @@ import { ruleFor } from '../../../shared/pipeline/run-check.ts';
 import { mulberry32 } from '../../../infra/rng.ts';
 
 const NOW = Date.UTC(2018, 0, 18, 14, 0);
-const probe = (r: Partial<ProbeResult>): ProbeResult => ({ binderUrl: 'https://mybinder.org', repo: 'gh/binder-examples/requirements/HEAD', at: NOW, ok: false, ...r });
+const probe = (r: Partial<ProbeResult>): ProbeResult => ({
+  binderUrl: 'https://mybinder.org',
+  repo: 'gh/binder-examples/requirements/HEAD',
+  at: NOW,
+  ok: false,
+  ...r,
+});
 /** The finding once the failure is an incident: the same failure on two runs in a row (the blind and good cases on one). */
 const finding = (r: Partial<ProbeResult>) => {
   const cfg = launchProbeSchema.parse({});
@@ -19,7 +31,9 @@ describe('launch probe findings', () => {
   it('name the repo, hub and phase in the title, and say why in one line', () => {
     const f = finding({ failedPhase: 'contact', durations: { waiting: 2_000, launching: 40_000, contact: 30_000 } });
     expect(f.title).toBe('Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (contact)');
-    expect(f.summary).toMatch(/^Phase contact: the server started but does not answer \(pod up, unreachable\), after 1m; failing probes on mybinder.org add up to /);
+    expect(f.summary).toMatch(
+      /^Phase contact: the server started but does not answer \(pod up, unreachable\), after 1m; failing probes on mybinder.org add up to /,
+    );
     expect(f.evidence).toEqual({ waitingSec: 2, launchingSec: 40, contactSec: 30 });
   });
 
@@ -37,7 +51,9 @@ describe('launch probe findings', () => {
   });
 
   it('title a blind probe and a good one', () => {
-    expect(finding({ unknownReason: 'no probe result since 2018-01-18T13:00:00.000Z' }).title).toBe('Launch probe of gh/binder-examples/requirements/HEAD cannot run');
+    expect(finding({ unknownReason: 'no probe result since 2018-01-18T13:00:00.000Z' }).title).toBe(
+      'Launch probe of gh/binder-examples/requirements/HEAD cannot run',
+    );
     expect(finding({ ok: true }).title).toBe('gh/binder-examples/requirements/HEAD launches on mybinder.org');
   });
 });
@@ -48,27 +64,67 @@ describe('detectLaunchProbe, one run at a time', () => {
   const MIN = 60_000;
   const cfg = launchProbeSchema.parse({});
   /** Memory after one failed run of REPO ten minutes ago: ln(0.3²/0.03²) = ln 100 ≈ 4.6 of evidence. */
-  const afterOneFailure: LaunchMemory = { evidence: { 'mybinder.org': 4.6 }, failing: [], counted: { [KEY]: NOW - 10 * MIN }, lastFailed: { [KEY]: NOW - 10 * MIN } };
+  const afterOneFailure: LaunchMemory = {
+    evidence: { 'mybinder.org': 4.6 },
+    failing: [],
+    counted: { [KEY]: NOW - 10 * MIN },
+    lastFailed: { [KEY]: NOW - 10 * MIN },
+  };
   /** Memory of a hub already failing, whose repo last failed an hour ago. */
-  const failingLongAgo: LaunchMemory = { evidence: { 'mybinder.org': 6.5 }, failing: ['mybinder.org'], counted: { [KEY]: NOW - 10 * MIN }, lastFailed: { [KEY]: NOW - 60 * MIN } };
-  const retried = [{ at: NOW, ok: false, failedPhase: 'launch' as const }, { at: NOW, ok: true }];
+  const failingLongAgo: LaunchMemory = {
+    evidence: { 'mybinder.org': 6.5 },
+    failing: ['mybinder.org'],
+    counted: { [KEY]: NOW - 10 * MIN },
+    lastFailed: { [KEY]: NOW - 60 * MIN },
+  };
+  const retried = [
+    { at: NOW, ok: false, failedPhase: 'launch' as const },
+    { at: NOW, ok: true },
+  ];
   const RUNBOOK_START = `binderwatch probe https://mybinder.org ${REPO}   # watch the phases live`;
 
-  it.each<[string, Partial<ProbeResult>, LaunchMemory | undefined, { at: number; launchSuccess: number; shortfall: boolean } | undefined, Partial<Finding>]>([
-    ['a launch that works', { ok: true }, undefined, undefined, { status: 'ok', severity: 'warning', title: `${REPO} launches on mybinder.org`, summary: `${REPO} launches on mybinder.org`, runbook: [] }],
+  it.each<
+    [
+      string,
+      Partial<ProbeResult>,
+      LaunchMemory | undefined,
+      { at: number; launchSuccess: number; shortfall: boolean } | undefined,
+      Partial<Finding>,
+    ]
+  >([
+    [
+      'a launch that works',
+      { ok: true },
+      undefined,
+      undefined,
+      {
+        status: 'ok',
+        severity: 'warning',
+        title: `${REPO} launches on mybinder.org`,
+        summary: `${REPO} launches on mybinder.org`,
+        runbook: [],
+      },
+    ],
     [
       'one failed run: not yet an incident',
       { failedPhase: 'build' },
       undefined,
       undefined,
-      { status: 'ok', severity: 'warning', summary: `${REPO} launches on mybinder.org; one failure is not yet an incident (evidence 4.6 of 6.5)` },
+      {
+        status: 'ok',
+        severity: 'warning',
+        summary: `${REPO} launches on mybinder.org; one failure is not yet an incident (evidence 4.6 of 6.5)`,
+      },
     ],
     [
       'a failure the in-run confirmation did not repeat: ln(0.3·0.7 / (0.03·0.97)) ≈ 2.0',
       { ok: true, attempts: retried },
       undefined,
       undefined,
-      { status: 'ok', summary: `${REPO} launches on mybinder.org; one failure (first launch failed, the confirmation worked) is not yet an incident (evidence 2.0 of 6.5)` },
+      {
+        status: 'ok',
+        summary: `${REPO} launches on mybinder.org; one failure (first launch failed, the confirmation worked) is not yet an incident (evidence 2.0 of 6.5)`,
+      },
     ],
     [
       'the second failed run in a row: a warning on probe evidence alone',
@@ -79,7 +135,8 @@ describe('detectLaunchProbe, one run at a time', () => {
         status: 'problem',
         severity: 'warning',
         title: `Launch of ${REPO} fails on mybinder.org (build)`,
-        summary: 'Phase build: the build failed, after 1m; failing probes on mybinder.org add up to 6.5 (fires at 6.5). Probe evidence only.',
+        summary:
+          'Phase build: the build failed, after 1m; failing probes on mybinder.org add up to 6.5 (fires at 6.5). Probe evidence only.',
         evidence: { waitingSec: 1, buildingSec: 59 },
       },
     ],
@@ -88,7 +145,11 @@ describe('detectLaunchProbe, one run at a time', () => {
       { failedPhase: 'launch' },
       afterOneFailure,
       { at: NOW - 5 * MIN, launchSuccess: 0.96, shortfall: false },
-      { status: 'problem', severity: 'warning', summary: expect.stringMatching(/Probe evidence only: running pods follow demand \(implied launch success ≈ 96 %\)\.$/) },
+      {
+        status: 'problem',
+        severity: 'warning',
+        summary: expect.stringMatching(/Probe evidence only: running pods follow demand \(implied launch success ≈ 96 %\)\.$/),
+      },
     ],
     [
       'a first failure the pods corroborate: critical at once',
@@ -98,17 +159,36 @@ describe('detectLaunchProbe, one run at a time', () => {
       {
         status: 'problem',
         severity: 'critical',
-        summary: 'Phase launch: the server did not start ("waiting for server to launch"); failing probes on mybinder.org add up to 4.6 (fires at 6.5). Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 30 % on its latest run).',
+        summary:
+          'Phase launch: the server did not start ("waiting for server to launch"); failing probes on mybinder.org add up to 4.6 (fires at 6.5). Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 30 % on its latest run).',
       },
     ],
-    ['a first failure with a traffic verdict 21 minutes old: it corroborates nothing', { failedPhase: 'launch' }, undefined, { at: NOW - 21 * MIN, launchSuccess: 0.3, shortfall: true }, { status: 'ok' }],
-    ['the same failed run read again: counted once', { failedPhase: 'build', at: NOW - 10 * MIN }, afterOneFailure, undefined, { status: 'ok', summary: expect.stringContaining('(evidence 4.6 of 6.5)') }],
+    [
+      'a first failure with a traffic verdict 21 minutes old: it corroborates nothing',
+      { failedPhase: 'launch' },
+      undefined,
+      { at: NOW - 21 * MIN, launchSuccess: 0.3, shortfall: true },
+      { status: 'ok' },
+    ],
+    [
+      'the same failed run read again: counted once',
+      { failedPhase: 'build', at: NOW - 10 * MIN },
+      afterOneFailure,
+      undefined,
+      { status: 'ok', summary: expect.stringContaining('(evidence 4.6 of 6.5)') },
+    ],
     [
       'a stop that failed: a warning on its own, whatever the evidence',
       { failedPhase: 'stop', error: 'api/shutdown failed 4 times' },
       undefined,
       { at: NOW, launchSuccess: 0.3, shortfall: true },
-      { status: 'problem', severity: 'warning', title: `Launch of ${REPO} fails on mybinder.org (stop)`, summary: 'Phase stop: the probe could not stop its server (it may be leaking)', details: 'api/shutdown failed 4 times' },
+      {
+        status: 'problem',
+        severity: 'warning',
+        title: `Launch of ${REPO} fails on mybinder.org (stop)`,
+        summary: 'Phase stop: the probe could not stop its server (it may be leaking)',
+        details: 'api/shutdown failed 4 times',
+      },
     ],
     [
       'a failing hub whose repo works again and last failed an hour ago',
@@ -122,21 +202,35 @@ describe('detectLaunchProbe, one run at a time', () => {
       { ok: true, attempts: retried },
       failingLongAgo,
       undefined,
-      { status: 'problem', severity: 'warning', title: 'Launches on mybinder.org keep failing', summary: expect.stringMatching(/^The latest launch of .* worked \(first launch failed, the confirmation worked\); failing probes/) },
+      {
+        status: 'problem',
+        severity: 'warning',
+        title: 'Launches on mybinder.org keep failing',
+        summary: expect.stringMatching(/^The latest launch of .* worked \(first launch failed, the confirmation worked\); failing probes/),
+      },
     ],
     [
       'a probe that could not run',
       { unknownReason: 'git specs are "<url-escaped repository URL>/<ref>"' },
       afterOneFailure,
       undefined,
-      { status: 'unknown', title: `Launch probe of ${REPO} cannot run`, summary: `launch probe of ${REPO} on mybinder.org could not run: git specs are "<url-escaped repository URL>/<ref>"`, runbook: [] },
+      {
+        status: 'unknown',
+        title: `Launch probe of ${REPO} cannot run`,
+        summary: `launch probe of ${REPO} on mybinder.org could not run: git specs are "<url-escaped repository URL>/<ref>"`,
+        runbook: [],
+      },
     ],
     [
-      'a failure without a phase, with the hub\'s last messages',
+      "a failure without a phase, with the hub's last messages",
       { error: 'the scenario records a failed probe', messages: ['a', 'b', 'c', 'd'] },
       afterOneFailure,
       undefined,
-      { status: 'problem', summary: expect.stringMatching(/^Failed: the scenario records a failed probe; /), details: 'the scenario records a failed probe Last hub messages: b | c | d' },
+      {
+        status: 'problem',
+        summary: expect.stringMatching(/^Failed: the scenario records a failed probe; /),
+        details: 'the scenario records a failed probe Last hub messages: b | c | d',
+      },
     ],
   ])('%s', (_name, result, memory, traffic, expected) => {
     const [f] = detectLaunchProbe({ results: [probe({ at: NOW, ...result })], traffic }, cfg, NOW, memory).findings;
@@ -152,7 +246,12 @@ describe('detectLaunchProbe, one run at a time', () => {
 
   it.each([
     ['a hub on a port', 'http://127.0.0.1:8585/', `launch:127.0.0.1:8585:${'gh/o/r/HEAD'}`, 'http://127.0.0.1:8585/v2/gh/o/r/HEAD'],
-    ['a hub under a path', 'https://hub.example.org/binder', 'launch:hub.example.org:gh/o/r/HEAD', 'https://hub.example.org/binder/v2/gh/o/r/HEAD'],
+    [
+      'a hub under a path',
+      'https://hub.example.org/binder',
+      'launch:hub.example.org:gh/o/r/HEAD',
+      'https://hub.example.org/binder/v2/gh/o/r/HEAD',
+    ],
   ])('keys %s by host and repo and links its launch page', (_name, binderUrl, key, url) => {
     const [f] = detectLaunchProbe({ results: [probe({ binderUrl, repo: 'gh/o/r/HEAD', ok: true })] }, cfg, NOW).findings;
     expect(f.key).toBe(key);
@@ -160,7 +259,11 @@ describe('detectLaunchProbe, one run at a time', () => {
   });
 
   it('speaks for a repo with its newest result when a run holds two', () => {
-    const findings = detectLaunchProbe({ results: [probe({ at: NOW, ok: true }), probe({ at: NOW - 10 * MIN, failedPhase: 'build' })] }, cfg, NOW).findings;
+    const findings = detectLaunchProbe(
+      { results: [probe({ at: NOW, ok: true }), probe({ at: NOW - 10 * MIN, failedPhase: 'build' })] },
+      cfg,
+      NOW,
+    ).findings;
     expect(findings.map((f) => [f.key, f.title])).toEqual([[KEY, `${REPO} launches on mybinder.org`]]);
   });
 });
@@ -192,7 +295,12 @@ function run(t: number, failure: number, r: () => number): ProbeResult[] {
 }
 
 /** Runs detector and lifecycle every 10 min; returns the times of FIRING notifications. */
-function firings(days: number, failure: (t: number) => number, seed: number, traffic?: (t: number) => { launchSuccess: number; shortfall: boolean }) {
+function firings(
+  days: number,
+  failure: (t: number) => number,
+  seed: number,
+  traffic?: (t: number) => { launchSuccess: number; shortfall: boolean },
+) {
   const r = mulberry32(seed);
   let memory: LaunchMemory | undefined;
   const states = new Map<string, AlertState>();
@@ -202,7 +310,12 @@ function firings(days: number, failure: (t: number) => number, seed: number, tra
     const out = detectLaunchProbe(obs, cfg, t, memory);
     memory = out.memory;
     for (const f of out.findings) {
-      const next = nextAlertState(states.get(f.key) ?? initialAlertState(f.key, 'launchProbe'), f, { rule, now: t, silences: [], dependencyFiring: false });
+      const next = nextAlertState(states.get(f.key) ?? initialAlertState(f.key, 'launchProbe'), f, {
+        rule,
+        now: t,
+        silences: [],
+        dependencyFiring: false,
+      });
       states.set(f.key, next.state);
       for (const n of next.notifications) if (n.state === 'firing') fired.push({ at: t, severity: n.severity, summary: n.summary });
     }
@@ -253,7 +366,16 @@ describe('launchProbe: pages only for real failures', () => {
 
   it('one failure retried successfully is no incident', () => {
     const results: ProbeResult[] = [
-      { binderUrl: 'https://mybinder.org', repo: REPOS[0], at: 0, ok: true, attempts: [{ at: 0, ok: false, failedPhase: 'launch' }, { at: 0, ok: true }] },
+      {
+        binderUrl: 'https://mybinder.org',
+        repo: REPOS[0],
+        at: 0,
+        ok: true,
+        attempts: [
+          { at: 0, ok: false, failedPhase: 'launch' },
+          { at: 0, ok: true },
+        ],
+      },
     ];
     const out = detectLaunchProbe({ results }, cfg, 0);
     expect(out.findings[0].status).toBe('ok');
@@ -267,7 +389,9 @@ describe('launchProbe: pages only for real failures', () => {
     expect(alone.summary).toContain('Probe evidence only');
     const both = firings(1, failing, 3, () => ({ launchSuccess: 0.4, shortfall: true }))[0];
     expect(both.severity).toBe('critical');
-    expect(both.summary).toContain('Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 40 % on its latest run)');
+    expect(both.summary).toContain(
+      'Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 40 % on its latest run)',
+    );
   });
 });
 
@@ -281,7 +405,22 @@ describe('adaptive probing', () => {
     expect(extraLaunches(memoryAt(ELEVATED_AT - 0.01))).toBeUndefined();
     expect(extraLaunches(memoryAt(ELEVATED_AT))).toEqual({ [HUB]: EXTRA_LAUNCHES });
     // One run whose first launch failed and whose confirmation worked is enough to look closer.
-    const retried = detectLaunchProbe({ results: [probe({ at: 0, ok: true, attempts: [{ at: 0, ok: false, failedPhase: 'launch' }, { at: 0, ok: true }] })] }, cfg, 0);
+    const retried = detectLaunchProbe(
+      {
+        results: [
+          probe({
+            at: 0,
+            ok: true,
+            attempts: [
+              { at: 0, ok: false, failedPhase: 'launch' },
+              { at: 0, ok: true },
+            ],
+          }),
+        ],
+      },
+      cfg,
+      0,
+    );
     expect(extraLaunches(retried.memory)).toEqual({ [HUB]: EXTRA_LAUNCHES });
   });
 
@@ -301,8 +440,28 @@ describe('adaptive probing', () => {
     expect(bad.memory.evidence[HUB] - plain.memory.evidence[HUB]).toBeCloseTo(Math.log(10) + Math.log(0.7 / 0.97), 9);
     expect(bad.findings[0].summary).toContain('(extra launches: #1 (launch) of 2 failed)');
 
-    const worse = detectLaunchProbe({ results: [probe({ ok: false, failedPhase: 'launch', attempts: [{ at: NOW, ok: false, failedPhase: 'launch' }, { at: NOW, ok: false, failedPhase: 'launch' }, extra(false), extra(true)] })] }, cfg, NOW, memoryAt(4));
+    const worse = detectLaunchProbe(
+      {
+        results: [
+          probe({
+            ok: false,
+            failedPhase: 'launch',
+            attempts: [
+              { at: NOW, ok: false, failedPhase: 'launch' },
+              { at: NOW, ok: false, failedPhase: 'launch' },
+              extra(false),
+              extra(true),
+            ],
+          }),
+        ],
+      },
+      cfg,
+      NOW,
+      memoryAt(4),
+    );
     expect(worse.findings[0]).toMatchObject({ status: 'problem' });
-    expect(worse.findings[0].summary).toContain('confirmed: the immediate second launch failed too) (extra launches: #1 (launch) of 2 failed)');
+    expect(worse.findings[0].summary).toContain(
+      'confirmed: the immediate second launch failed too) (extra launches: #1 (launch) of 2 failed)',
+    );
   });
 });

@@ -44,8 +44,14 @@ describe('nodeHeadroom', () => {
   });
 
   it('titles the pool and fills the runbook from the configured pool and the per-zone max', () => {
-    const withPool = nodeHeadroomSchema.parse({ pools: [{ project: 'binderhub-288415', location: 'us-central1', cluster: 'prod-a', pool: 'ssd-pool' }] });
-    const [f] = detectNodeHeadroom({ pools: [pool([14], { maxSetting: { kind: 'perZone', perZone: 5, zones: 3 } })] }, withPool, NOW).findings;
+    const withPool = nodeHeadroomSchema.parse({
+      pools: [{ project: 'binderhub-288415', location: 'us-central1', cluster: 'prod-a', pool: 'ssd-pool' }],
+    });
+    const [f] = detectNodeHeadroom(
+      { pools: [pool([14], { maxSetting: { kind: 'perZone', perZone: 5, zones: 3 } })] },
+      withPool,
+      NOW,
+    ).findings;
     expect(f.title).toBe('Pool prod-a/ssd-pool at 14 of 15 nodes');
     expect(f.runbook).toEqual([
       'gcloud container clusters get-credentials prod-a --location us-central1 --project binderhub-288415',
@@ -106,7 +112,11 @@ describe('nodeHeadroom through the alert lifecycle (default config, */5 schedule
     const minutes = Array.from({ length: 121 }, (_, m) => m);
     const t = (m: number) => start + m * MIN;
     const nodes = (m: number) => Math.min(15, 9 + Math.floor(m / 7));
-    const series = (metric: string, v: (m: number) => number) => ({ metric, labels: { pool: 'user-pool' }, samples: minutes.map((m) => ({ t: t(m), v: v(m) })) });
+    const series = (metric: string, v: (m: number) => number) => ({
+      metric,
+      labels: { pool: 'user-pool' },
+      samples: minutes.map((m) => ({ t: t(m), v: v(m) })),
+    });
     return {
       series: [
         series('binderwatch_nodepool_nodes', nodes),
@@ -120,7 +130,8 @@ describe('nodeHeadroom through the alert lifecycle (default config, */5 schedule
     };
   }
   const config = configSchema.parse({});
-  const firing = async (data: ScenarioData) => (await replay(data, config)).filter((a) => a.check === 'nodeHeadroom' && a.state === 'firing');
+  const firing = async (data: ScenarioData) =>
+    (await replay(data, config)).filter((a) => a.check === 'nodeHeadroom' && a.state === 'firing');
 
   it('warns within 5 minutes of crossing 80 % of the max', async () => {
     const crossed = start + 21 * MIN; // 12 of 15 from minute 21
@@ -135,9 +146,14 @@ describe('nodeHeadroom through the alert lifecycle (default config, */5 schedule
     const critical = (await firing(scenario(42))).find((a) => a.severity === 'critical')!;
     // 14 of 15 (93 %) is critical already at minute 35; at the max with pending it stays so.
     expect(Date.parse(critical.at)).toBeLessThanOrEqual(atMax);
-    const pendingOnly = (await firing({ ...scenario(42), series: scenario(42).series.map((s) => (s.metric === 'binderwatch_nodepool_max_nodes' ? { ...s, samples: s.samples.map((x) => ({ ...x, v: 20 })) } : s)) })).find(
-      (a) => a.severity === 'critical',
-    );
+    const pendingOnly = (
+      await firing({
+        ...scenario(42),
+        series: scenario(42).series.map((s) =>
+          s.metric === 'binderwatch_nodepool_max_nodes' ? { ...s, samples: s.samples.map((x) => ({ ...x, v: 20 })) } : s,
+        ),
+      })
+    ).find((a) => a.severity === 'critical');
     // Max 20: never at the max, never 93 %: pending pods alone are not critical.
     expect(pendingOnly).toBeUndefined();
   });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { trafficVsPodsSchema } from '../../../shared/config/schema.ts';
-import { detectTrafficVsPods, trafficHistoryRanges, trafficLookbackMs, type TrafficMemory } from '../../../shared/detectors/traffic-vs-pods.ts';
+import {
+  detectTrafficVsPods,
+  trafficHistoryRanges,
+  trafficLookbackMs,
+  type TrafficMemory,
+} from '../../../shared/detectors/traffic-vs-pods.ts';
 import { ONSET_MIN, gradualDegradation, steepDrop } from '../../helpers/cases.ts';
 import type { Finding, Series } from '../../../shared/model.ts';
 import { MIN, T0, simulateTraffic, type TrafficSpec } from '../../helpers/traffic.ts';
@@ -21,13 +26,17 @@ function runOver(series: { demand: Series; pods: Series }, fromMinute = 0, toMin
   return out;
 }
 
-const problems = (runs: ReturnType<typeof runOver>) => runs.filter((r) => r.findings.some((f) => f.status === 'problem')).map((r) => r.minute);
+const problems = (runs: ReturnType<typeof runOver>) =>
+  runs.filter((r) => r.findings.some((f) => f.status === 'problem')).map((r) => r.minute);
 const statusAt = (runs: ReturnType<typeof runOver>, minute: number) => runs.find((r) => r.minute >= minute)!.findings.map((f) => f.status);
 
 describe('trafficVsPods', () => {
   const normal: [string, TrafficSpec][] = [
     ['a long plateau with flat demand', { minutes: 600, demand: () => 8 }],
-    ['demand doubling over an hour, pods following', { minutes: 500, demand: (m) => (m < 240 ? 5 : Math.min(10, 5 + ((m - 240) * 5) / 60)) }],
+    [
+      'demand doubling over an hour, pods following',
+      { minutes: 500, demand: (m) => (m < 240 ? 5 : Math.min(10, 5 + ((m - 240) * 5) / 60)) },
+    ],
     ['demand falling away, pods falling with it', { minutes: 500, demand: (m) => (m < 240 ? 10 : Math.max(1, 10 - ((m - 240) * 9) / 90)) }],
     ['a diurnal day', { minutes: 1440, demand: (m) => 6 + 4 * Math.sin((2 * Math.PI * m) / 1440) }],
     ['zero demand for hours', { minutes: 400, demand: (m) => (m < 200 ? 3 : 0) }],
@@ -47,7 +56,9 @@ describe('trafficVsPods', () => {
 
   it('never holds a shortfall on two runs in a row for a 3-minute launch outage (too small to be an incident)', () => {
     for (const seed of [1, 2, 3]) {
-      const runs = problems(runOver(simulateTraffic({ minutes: 500, demand: () => 8, success: (m) => (m >= 300 && m < 303 ? 0 : 0.95), seed })));
+      const runs = problems(
+        runOver(simulateTraffic({ minutes: 500, demand: () => 8, success: (m) => (m >= 300 && m < 303 ? 0 : 0.95), seed })),
+      );
       expect(runs.filter((m, i) => runs[i + 1] === m + 2)).toEqual([]);
     }
   });
@@ -83,10 +94,16 @@ describe('trafficVsPods', () => {
     // Sessions of 30 min from minute 300 last 150 (a stuck culler, a day unlike the history).
     const runs = runOver(simulateTraffic({ minutes: 480, W: (m) => (m < 300 ? 30 : 150), demand: () => 10, seed: 3 }));
     expect(problems(runs)).toEqual([]);
-    const above = runs.filter((r) => /^running pods \(\d+\) well above what demand implies \(~\d+ over the last 60 min\)/.test(r.findings[0].summary));
+    const above = runs.filter((r) =>
+      /^running pods \(\d+\) well above what demand implies \(~\d+ over the last 60 min\)/.test(r.findings[0].summary),
+    );
     expect(above.length).toBeGreaterThan(0);
     expect(above.every((r) => r.minute > 300)).toBe(true);
-    expect(runs.filter((r) => r.minute < 300).every((r) => r.findings[0].summary.startsWith('running pods follow demand') || r.findings[0].summary.startsWith('still learning'))).toBe(true);
+    expect(
+      runs
+        .filter((r) => r.minute < 300)
+        .every((r) => r.findings[0].summary.startsWith('running pods follow demand') || r.findings[0].summary.startsWith('still learning')),
+    ).toBe(true);
   });
 
   it('reports unknown, not ok, when demand data stops arriving', () => {
@@ -128,7 +145,9 @@ describe('trafficVsPods', () => {
     const series = simulateTraffic({ minutes: 60, demand: () => 8, seed: 4 });
     const r = detectTrafficVsPods({ ...series, stepMs: MIN }, cfg, T0 + 59 * MIN);
     expect(r.findings).toHaveLength(1);
-    expect(r.findings[0].summary).toMatch(/^still learning what normal is: 29 min of usable history .* a fit needs 60; judging from about 2018-01-18 01:30 UTC/);
+    expect(r.findings[0].summary).toMatch(
+      /^still learning what normal is: 29 min of usable history .* a fit needs 60; judging from about 2018-01-18 01:30 UTC/,
+    );
     expect(r.findings[0].summary).not.toMatch(/follow demand/);
     expect(r.findings[0].evidence).toEqual({ learningMinutesLeft: 31 });
   });
@@ -174,7 +193,10 @@ describe('trafficVsPods on the days of issue 11', () => {
       expect(first - SUCCESS_BELOW_80, `seed ${seed}`).toBeLessThanOrEqual(35);
       expect(problems(runs).filter((m) => m < ONSET_MIN)).toEqual([]);
       const after = runs.filter((r) => r.minute >= first);
-      expect(after.every((r) => r.findings.some((f) => f.status === 'problem')), `seed ${seed}`).toBe(true);
+      expect(
+        after.every((r) => r.findings.some((f) => f.status === 'problem')),
+        `seed ${seed}`,
+      ).toBe(true);
     }
   });
 
@@ -204,9 +226,17 @@ describe('trafficVsPods on the days of issue 11', () => {
         success: (m) => (m >= 300 ? 0.5 * 0.97 : 0.97),
       });
       const runs = runOver(series, 0, 599);
-      const fired = runs.findIndex((r, i) => r.minute >= 300 && i > 0 && r.findings[0].status === 'problem' && runs[i - 1].findings[0].status === 'problem');
+      const fired = runs.findIndex(
+        (r, i) => r.minute >= 300 && i > 0 && r.findings[0].status === 'problem' && runs[i - 1].findings[0].status === 'problem',
+      );
       expect(fired, `seed ${seed}`).toBeGreaterThan(0);
-      expect(runs.slice(fired).filter((r) => r.findings[0].status === 'ok').map((r) => `${r.minute} ${r.findings[0].summary}`), `seed ${seed}`).toEqual([]);
+      expect(
+        runs
+          .slice(fired)
+          .filter((r) => r.findings[0].status === 'ok')
+          .map((r) => `${r.minute} ${r.findings[0].summary}`),
+        `seed ${seed}`,
+      ).toEqual([]);
     }
   });
 
@@ -219,7 +249,9 @@ describe('trafficVsPods on the days of issue 11', () => {
     const runs = runOver(series);
     const okAgain = runs.find((r) => r.minute > 300 && r.findings[0].status === 'ok' && problems(runs).some((m) => m < r.minute))!;
     expect(okAgain.minute).toBeGreaterThan(420 + 10);
-    expect(okAgain.findings[0].summary).toMatch(/^launches work again: running pods \(\d+\) back within the model's band of what demand implies for 10m/);
+    expect(okAgain.findings[0].summary).toMatch(
+      /^launches work again: running pods \(\d+\) back within the model's band of what demand implies for 10m/,
+    );
     expect(problems(runs).filter((m) => m > okAgain.minute)).toEqual([]);
     // The window of the shortfall is kept out of every later fit, and the model after it is the healthy one.
     const last = lastMemory(series);
@@ -247,20 +279,37 @@ describe('trafficVsPods on the days of issue 11', () => {
     const series = gradualDegradation(5, ONSET_MIN + 91);
     const now = T0 + (ONSET_MIN + 90) * MIN;
     const lookback = trafficLookbackMs(cfg);
-    const split = (s: Series) => ({ recent: s.filter((x) => x.t > now - lookback && x.t <= now), older: s.filter((x) => x.t <= now - lookback) });
+    const split = (s: Series) => ({
+      recent: s.filter((x) => x.t > now - lookback && x.t <= now),
+      older: s.filter((x) => x.t <= now - lookback),
+    });
     const d = split(series.demand);
     const p = split(series.pods);
     expect(trafficHistoryRanges(cfg, now)).toBeDefined();
-    const first = detectTrafficVsPods({ demand: d.recent, pods: p.recent, stepMs: MIN, history: { demand: d.older, pods: p.older } }, cfg, now);
+    const first = detectTrafficVsPods(
+      { demand: d.recent, pods: p.recent, stepMs: MIN, history: { demand: d.older, pods: p.older } },
+      cfg,
+      now,
+    );
     expect(first.findings[0].status).toBe('problem');
     // Without the history it cannot know what normal was: it says it is learning, never "ok".
-    const blind = detectTrafficVsPods({ demand: d.recent.filter((x) => x.t > now - 80 * MIN), pods: p.recent.filter((x) => x.t > now - 80 * MIN), stepMs: MIN }, cfg, now);
+    const blind = detectTrafficVsPods(
+      { demand: d.recent.filter((x) => x.t > now - 80 * MIN), pods: p.recent.filter((x) => x.t > now - 80 * MIN), stepMs: MIN },
+      cfg,
+      now,
+    );
     expect(blind.findings[0].summary).toMatch(/^still learning/);
   });
 
   it('fires within minutes of a cold start while the pool is full under a stuck culler (pods frozen), and holds while they stay frozen', () => {
     // The culler gets stuck at minute 300 (no session ends), the pool is full from 420: no launch finds room.
-    const series = simulateTraffic({ minutes: 600, W: (m) => (m >= 300 ? 1e9 : 40), demand: () => 10, success: (m) => (m >= 420 ? 0 : 0.95), seed: 5 });
+    const series = simulateTraffic({
+      minutes: 600,
+      W: (m) => (m >= 300 ? 1e9 : 40),
+      demand: () => 10,
+      success: (m) => (m >= 420 ? 0 : 0.95),
+      seed: 5,
+    });
     const statuses = coldRuns(series, 480, 2);
     expect(statuses.slice(0, 5)).toContain('problem');
     const first = statuses.indexOf('problem');
@@ -269,10 +318,21 @@ describe('trafficVsPods on the days of issue 11', () => {
 
   it('after a cold start 60 min into a drop to 60 % success, holds the pods against the fit on the long history while refits on the last hours absorb the drop', () => {
     const day = (success: (m: number) => number, seed: number) => simulateTraffic({ minutes: 580, W: 40, demand: () => 10, success, seed });
-    const statuses = coldRuns(day((m) => (m < 400 ? 0.95 : 0.6), 3), 460, 1);
+    const statuses = coldRuns(
+      day((m) => (m < 400 ? 0.95 : 0.6), 3),
+      460,
+      1,
+    );
     expect(statuses.indexOf('problem')).toBeGreaterThanOrEqual(0);
     expect(statuses.indexOf('problem')).toBeLessThanOrEqual(20);
-    for (const seed of [1, 2, 3]) expect(coldRuns(day(() => 0.95, seed), 460, 1)).not.toContain('problem');
+    for (const seed of [1, 2, 3])
+      expect(
+        coldRuns(
+          day(() => 0.95, seed),
+          460,
+          1,
+        ),
+      ).not.toContain('problem');
   });
 });
 
@@ -286,7 +346,17 @@ function coldRuns(series: { demand: Series; pods: Series }, cold: number, everyM
     const seen = (s: Series) => s.filter((x) => x.t <= now);
     const recent = (s: Series) => seen(s).filter((x) => x.t > now - lookback);
     const older = (s: Series) => (memory?.model ? [] : seen(s).filter((x) => x.t <= now - lookback));
-    const r = detectTrafficVsPods({ demand: recent(series.demand), pods: recent(series.pods), stepMs: MIN, history: { demand: older(series.demand), pods: older(series.pods) } }, cfg, now, memory);
+    const r = detectTrafficVsPods(
+      {
+        demand: recent(series.demand),
+        pods: recent(series.pods),
+        stepMs: MIN,
+        history: { demand: older(series.demand), pods: older(series.pods) },
+      },
+      cfg,
+      now,
+      memory,
+    );
     memory = r.memory;
     statuses.push(r.findings[0].status);
   }

@@ -10,8 +10,17 @@ import { stateKeys } from '../../../shared/state/keys.ts';
 import { collector, MIN, T0, testRun } from '../../helpers/pipeline.ts';
 
 const config = parseConfig({ alerting: { defaults: { failuresToFire: 1, successesToResolve: 1 } } });
-const refused: DeliveryReport = { delivered: [{ channel: 'slack', id: 'a#1' }], failed: [{ channel: 'email', id: 'a#1', error: new NotifyError('email', '535 authentication failed', false) }] };
-const accepted: DeliveryReport = { delivered: [{ channel: 'slack', id: 'a#2' }, { channel: 'email', id: 'a#2' }], failed: [] };
+const refused: DeliveryReport = {
+  delivered: [{ channel: 'slack', id: 'a#1' }],
+  failed: [{ channel: 'email', id: 'a#1', error: new NotifyError('email', '535 authentication failed', false) }],
+};
+const accepted: DeliveryReport = {
+  delivered: [
+    { channel: 'slack', id: 'a#2' },
+    { channel: 'email', id: 'a#2' },
+  ],
+  failed: [],
+};
 
 describe('channelHealth', () => {
   it('raises a failing channel on the other channels, adds those deliveries to the report, and resolves it when the channel works again', async () => {

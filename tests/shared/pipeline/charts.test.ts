@@ -8,8 +8,18 @@ import { MemoryStore } from '../../../shared/state/memory.ts';
 import { stateKeys } from '../../../shared/state/keys.ts';
 import { collector, MIN, T0, testRun } from '../../helpers/pipeline.ts';
 
-const finding: Finding = { check: 'nodeHeadroom', key: 'headroom:user-pool', status: 'problem', severity: 'warning', title: 'Pool user-pool at 14 of 15 nodes', summary: '', runbook: [] };
-const pool = (nodes: number, at: number): NodeHeadroomObservation => ({ pools: [{ pool: 'user-pool', nodes: [{ t: at, v: nodes }], cordoned: 0, max: 15, pending: 2 }] });
+const finding: Finding = {
+  check: 'nodeHeadroom',
+  key: 'headroom:user-pool',
+  status: 'problem',
+  severity: 'warning',
+  title: 'Pool user-pool at 14 of 15 nodes',
+  summary: '',
+  runbook: [],
+};
+const pool = (nodes: number, at: number): NodeHeadroomObservation => ({
+  pools: [{ pool: 'user-pool', nodes: [{ t: at, v: nodes }], cordoned: 0, max: 15, pending: 2 }],
+});
 const headroom = (nodes: number, at: number): Detected<'nodeHeadroom'> => ({ findings: [finding], observation: pool(nodes, at) });
 const drawing = collector('email', { drawsCharts: true });
 
@@ -29,16 +39,23 @@ describe('charts', () => {
     const store = new MemoryStore();
     await charts(testRun('nodeHeadroom', { store }), headroom(14, T0));
     await charts(testRun('nodeHeadroom', { store, notifiers: [drawing] }), { findings: [finding] });
-    await charts(testRun('clusterHealth', { store, notifiers: [drawing] }), { findings: [], observation: { problems: [], notReadyNodes: [] } });
+    await charts(testRun('clusterHealth', { store, notifiers: [drawing] }), {
+      findings: [],
+      observation: { problems: [], notReadyNodes: [] },
+    });
     expect(await store.list('')).toEqual([]);
   });
 
   it('costs the picture only when the store fails, logged at WARNING', async () => {
     class FullStore extends MemoryStore {
-      override async put(): Promise<string> { throw new Error('quota exceeded'); }
+      override async put(): Promise<string> {
+        throw new Error('quota exceeded');
+      }
     }
     const run = testRun('nodeHeadroom', { store: new FullStore(), notifiers: [drawing] });
     expect(await charts(run, headroom(14, T0))).toEqual(new Map());
-    expect(run.logs).toMatchObject([{ severity: 'WARNING', message: 'chart history not recorded', check: 'nodeHeadroom', error: 'quota exceeded' }]);
+    expect(run.logs).toMatchObject([
+      { severity: 'WARNING', message: 'chart history not recorded', check: 'nodeHeadroom', error: 'quota exceeded' },
+    ]);
   });
 });

@@ -19,17 +19,19 @@ describe('detect', () => {
     expect(detected.band).toBeUndefined();
   });
 
-  it("gives the detector the memory of the check it reads: a probe failure the traffic model corroborates is critical at once", async () => {
+  it('gives the detector the memory of the check it reads: a probe failure the traffic model corroborates is critical at once', async () => {
     const run = testRun('launchProbe');
     const alone = await detect(run, { memory: undefined, observation: { results: [failed] }, peerMemory: undefined });
     expect(statuses(alone.findings)[0]).toBe('launch:hub.example.org:gh/a/b/HEAD ok warning');
     const traffic = { implied: { at: T0 - MIN, launchSuccess: 0.4, shortfall: true } };
     const corroborated = await detect(run, { memory: undefined, observation: { results: [failed] }, peerMemory: traffic });
     expect(statuses(corroborated.findings)[0]).toBe('launch:hub.example.org:gh/a/b/HEAD problem critical');
-    expect(corroborated.findings[0].summary).toContain('Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 40 % on its latest run)');
+    expect(corroborated.findings[0].summary).toContain(
+      'Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 40 % on its latest run)',
+    );
   });
 
-  it("keeps what the detector remembers, for its next run", async () => {
+  it('keeps what the detector remembers, for its next run', async () => {
     const run = testRun('launchProbe');
     await detect(run, { memory: undefined, observation: { results: [failed] }, peerMemory: undefined });
     const first = await run.deps.store.get<{ evidence: Record<string, number> }>(stateKeys.memory('launchProbe'));
@@ -42,7 +44,10 @@ describe('detect', () => {
     const run = testRun('clusterHealth');
     const detected = await detect(run, { memory: undefined, error: new UpstreamError('kubernetes', '403 forbidden') });
     expect(statuses(detected.findings)).toEqual(['clusterHealth:source unknown warning']);
-    expect(detected.findings[0]).toMatchObject({ title: 'clusterHealth cannot see kubernetes', summary: 'clusterHealth cannot see kubernetes: kubernetes: 403 forbidden' });
+    expect(detected.findings[0]).toMatchObject({
+      title: 'clusterHealth cannot see kubernetes',
+      summary: 'clusterHealth cannot see kubernetes: kubernetes: 403 forbidden',
+    });
     expect(detected.observation).toBeUndefined();
     expect(run.logs.map((l) => `${l.severity} ${l.message}`)).toEqual(['WARNING check could not observe']);
     expect(await run.deps.store.list('')).toEqual([]);

@@ -14,7 +14,13 @@ const probe: ProbeResult = { binderUrl: 'https://hub.example.org', repo: 'gh/a/b
 
 function probeTelemetry(): Telemetry & { probes: ProbeResult[] } {
   const probes: ProbeResult[] = [];
-  return { probes, async recordRun() {}, async recordProbe(r) { probes.push(r); } };
+  return {
+    probes,
+    async recordRun() {},
+    async recordProbe(r) {
+      probes.push(r);
+    },
+  };
 }
 
 describe('observe', () => {
@@ -22,7 +28,12 @@ describe('observe', () => {
     const run = testRun('clusterHealth');
     await run.deps.store.put(stateKeys.lastRun('clusterHealth'), { lastRunAt: T0 - 5 * MIN }, null);
     const asked: ObserveRequest[] = [];
-    const observed = await observe(run, { async observe(r) { asked.push(r); return { problems: [], notReadyNodes: [] }; } });
+    const observed = await observe(run, {
+      async observe(r) {
+        asked.push(r);
+        return { problems: [], notReadyNodes: [] };
+      },
+    });
     expect(asked).toEqual([{ now: T0, lookbackMs: 60 * MIN, stepMs: MIN, previousRunAt: T0 - 5 * MIN, historyRanges: undefined }]);
     expect(observed).toEqual({ memory: undefined, observation: { problems: [], notReadyNodes: [] }, peerMemory: undefined });
   });
@@ -30,7 +41,12 @@ describe('observe', () => {
   it("hands the detector's memory to the source's history request and passes it on with its version", async () => {
     const run = testRun('trafficVsPods');
     const asked: ObserveRequest[] = [];
-    const source = { async observe(r: ObserveRequest) { asked.push(r); return { demand: [], pods: [], stepMs: MIN }; } };
+    const source = {
+      async observe(r: ObserveRequest) {
+        asked.push(r);
+        return { demand: [], pods: [], stepMs: MIN };
+      },
+    };
     await observe(run, source);
     // No model yet: the detector asks for older stretches to learn what normal is.
     expect(asked[0].historyRanges?.length).toBeGreaterThan(0);
@@ -42,8 +58,13 @@ describe('observe', () => {
     const telemetry = probeTelemetry();
     const seen: ProbeResult[][] = [];
     const source = {
-      async observe() { return { results: [probe] }; },
-      async recordTelemetry({ results }: { results: ProbeResult[] }, t: Telemetry) { seen.push(results); for (const r of results) await t.recordProbe(r); },
+      async observe() {
+        return { results: [probe] };
+      },
+      async recordTelemetry({ results }: { results: ProbeResult[] }, t: Telemetry) {
+        seen.push(results);
+        for (const r of results) await t.recordProbe(r);
+      },
     };
     await observe(testRun('launchProbe'), source);
     expect(seen).toEqual([]);
@@ -51,14 +72,17 @@ describe('observe', () => {
     expect(telemetry.probes).toEqual([probe]);
   });
 
-  it("reads the memory of the check the detector declares, as it is after observing", async () => {
+  it('reads the memory of the check the detector declares, as it is after observing', async () => {
     const store = new MemoryStore();
     const key = stateKeys.memory('trafficVsPods');
     await store.put(key, { implied: { at: T0 - 10 * MIN, launchSuccess: 1, shortfall: false } }, null);
     const latest = { implied: { at: T0 - MIN, launchSuccess: 0.4, shortfall: true } };
     const observed = await observe(testRun('launchProbe', { store }), {
       // The traffic check runs while the probe waits for its server.
-      async observe() { await store.put(key, latest, (await store.get(key))!.version); return { results: [probe] }; },
+      async observe() {
+        await store.put(key, latest, (await store.get(key))!.version);
+        return { results: [probe] };
+      },
     });
     expect(observed).toMatchObject({ peerMemory: latest });
   });
@@ -67,13 +91,24 @@ describe('observe', () => {
     const run = testRun('launchProbe');
     await run.deps.store.put(stateKeys.memory('launchProbe'), { evidence: {} }, null);
     const error = new UpstreamError('binderhub', 'connection refused');
-    expect(await observe(run, { observe: () => Promise.reject(error) })).toEqual({ memory: { value: { evidence: {} }, version: '1' }, error });
+    expect(await observe(run, { observe: () => Promise.reject(error) })).toEqual({
+      memory: { value: { evidence: {} }, version: '1' },
+      error,
+    });
   });
 
   it('lets a failing store fail the run: the source is not blind', async () => {
     class DownStore extends MemoryStore {
-      override async get<T>(): Promise<undefined> { throw new Error('storage.googleapis.com answered 503'); }
+      override async get(): Promise<undefined> {
+        throw new Error('storage.googleapis.com answered 503');
+      }
     }
-    await expect(observe(testRun('clusterHealth', { store: new DownStore() }), { async observe() { return { problems: [], notReadyNodes: [] }; } })).rejects.toThrow('503');
+    await expect(
+      observe(testRun('clusterHealth', { store: new DownStore() }), {
+        async observe() {
+          return { problems: [], notReadyNodes: [] };
+        },
+      }),
+    ).rejects.toThrow('503');
   });
 });

@@ -15,7 +15,16 @@ const T0 = Date.UTC(2018, 0, 18, 14, 0);
 const MIN = 60_000;
 const SICK = 'gke-prod-a-ssd-pool-972e4826-2fhq';
 const sickNode: ClusterHealthObservation = {
-  problems: [{ namespace: 'kube-system', pod: 'fluentd-gcp-v2.0.9-68p79', node: SICK, owner: 'DaemonSet/fluentd-gcp-v2.0.9', reason: 'CrashLoopBackOff', since: T0 }],
+  problems: [
+    {
+      namespace: 'kube-system',
+      pod: 'fluentd-gcp-v2.0.9-68p79',
+      node: SICK,
+      owner: 'DaemonSet/fluentd-gcp-v2.0.9',
+      reason: 'CrashLoopBackOff',
+      since: T0,
+    },
+  ],
   notReadyNodes: [],
 };
 
@@ -31,7 +40,12 @@ afterAll(async () => {
 describe('alerting.links', () => {
   it('shows the configured dashboard and hub links in the Slack Block Kit message and in the email', async () => {
     const deps: CheckDeps = {
-      config: parseConfig({ alerting: { links: { dashboard: 'https://grafana.mybinder.org/d/nodes?var-a=1&var-b=2', hub: 'https://mybinder.org' }, state: { type: 'memory' } } }),
+      config: parseConfig({
+        alerting: {
+          links: { dashboard: 'https://grafana.mybinder.org/d/nodes?var-a=1&var-b=2', hub: 'https://mybinder.org' },
+          state: { type: 'memory' },
+        },
+      }),
       sources: { clusterHealth: { observe: async () => sickNode } },
       store: new MemoryStore(),
       notifiers: [
@@ -50,6 +64,8 @@ describe('alerting.links', () => {
     expect(smtp.received).toHaveLength(1);
     const mail = smtp.received[0].parsed;
     expect(mail.text).toContain('Links\n  Dashboard: https://grafana.mybinder.org/d/nodes?var-a=1&var-b=2\n  Hub: https://mybinder.org');
-    expect(mail.html).toMatch(/<a href="https:\/\/grafana\.mybinder\.org\/d\/nodes\?var-a=1&amp;var-b=2"[^>]*>Dashboard<\/a> · <a href="https:\/\/mybinder\.org"[^>]*>Hub<\/a>/);
+    expect(mail.html).toMatch(
+      /<a href="https:\/\/grafana\.mybinder\.org\/d\/nodes\?var-a=1&amp;var-b=2"[^>]*>Dashboard<\/a> · <a href="https:\/\/mybinder\.org"[^>]*>Hub<\/a>/,
+    );
   });
 });

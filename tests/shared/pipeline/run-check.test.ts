@@ -21,13 +21,29 @@ const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 10, maxDelayMs: 1000, sl
 
 function collector(name = 'console'): Notifier & { sent: AlertNotification[] } {
   const sent: AlertNotification[] = [];
-  return { name, sent, async send(n) { sent.push(n); } };
+  return {
+    name,
+    sent,
+    async send(n) {
+      sent.push(n);
+    },
+  };
 }
 
 const SICK = 'gke-prod-a-ssd-pool-972e4826-2fhq';
-const fluentd = { namespace: 'kube-system', pod: 'fluentd-gcp-v2.0.9-68p79', node: SICK, owner: 'DaemonSet/fluentd-gcp-v2.0.9', reason: 'CrashLoopBackOff' as const, since: T0 };
+const fluentd = {
+  namespace: 'kube-system',
+  pod: 'fluentd-gcp-v2.0.9-68p79',
+  node: SICK,
+  owner: 'DaemonSet/fluentd-gcp-v2.0.9',
+  reason: 'CrashLoopBackOff' as const,
+  since: T0,
+};
 
-function clusterDeps(state: { obs?: ClusterHealthObservation; error?: Error }, config = {}): CheckDeps & { console: ReturnType<typeof collector> } {
+function clusterDeps(
+  state: { obs?: ClusterHealthObservation; error?: Error },
+  config = {},
+): CheckDeps & { console: ReturnType<typeof collector> } {
   const console = collector();
   return {
     config: parseConfig({ alerting: { defaults: { unknownToFire: 3 } }, ...config }),
@@ -63,7 +79,9 @@ describe('runCheck', () => {
 
   it('adds alerting.links to every notification, after the finding’s own, and says in one line what recovered', async () => {
     const state: { obs?: ClusterHealthObservation } = { obs: { problems: [fluentd], notReadyNodes: [] } };
-    const d = clusterDeps(state, { alerting: { links: { dashboard: 'https://grafana.mybinder.org/d/nodes', hub: 'https://mybinder.org' } } });
+    const d = clusterDeps(state, {
+      alerting: { links: { dashboard: 'https://grafana.mybinder.org/d/nodes', hub: 'https://mybinder.org' } },
+    });
     for (const minute of [0, 5]) await runCheck('clusterHealth', d, T0 + minute * MIN);
     state.obs = { problems: [], notReadyNodes: [] };
     for (const minute of [10, 15]) await runCheck('clusterHealth', d, T0 + minute * MIN);
@@ -71,7 +89,8 @@ describe('runCheck', () => {
       {
         state: 'firing',
         title: `Sick node ${SICK}`,
-        summary: '1 pod crash-looping from 1 owner; a DaemonSet pod (fluentd-gcp-v2.0.9-68p79) failing means the node itself is broken: launches scheduled there may fail',
+        summary:
+          '1 pod crash-looping from 1 owner; a DaemonSet pod (fluentd-gcp-v2.0.9-68p79) failing means the node itself is broken: launches scheduled there may fail',
         links: [
           { title: 'Dashboard', url: 'https://grafana.mybinder.org/d/nodes' },
           { title: 'Hub', url: 'https://mybinder.org' },
@@ -106,16 +125,35 @@ describe('runCheck', () => {
     expect(d.console.sent[1].summary).toContain('cannot see kubernetes');
   });
 
-  it('holds back a launch alert while its hub\'s health alert fires, and says so on the hub alert', async () => {
+  it("holds back a launch alert while its hub's health alert fires, and says so on the hub alert", async () => {
     const console = collector();
     const health = { ok: false };
-    const config = parseConfig({ checks: { launchProbe: { targets: [{ binderUrl: 'https://hub.example.org', repos: ['gh/a/b/HEAD'] }], alert: { failuresToFire: 1 } }, binderHealth: { alert: { failuresToFire: 1 } } } });
-    const result = (at: number): ProbeResult => ({ binderUrl: 'https://hub.example.org', repo: 'gh/a/b/HEAD', at, ok: false, failedPhase: 'launch' });
+    const config = parseConfig({
+      checks: {
+        launchProbe: { targets: [{ binderUrl: 'https://hub.example.org', repos: ['gh/a/b/HEAD'] }], alert: { failuresToFire: 1 } },
+        binderHealth: { alert: { failuresToFire: 1 } },
+      },
+    });
+    const result = (at: number): ProbeResult => ({
+      binderUrl: 'https://hub.example.org',
+      repo: 'gh/a/b/HEAD',
+      at,
+      ok: false,
+      failedPhase: 'launch',
+    });
     const d: CheckDeps = {
       config,
       sources: {
-        launchProbe: { async observe(r) { return { results: [result(r.now)] }; } },
-        binderHealth: { async observe() { return { hubs: [{ binderUrl: 'https://hub.example.org', checks: [{ service: 'Hub API', ok: health.ok }] }] }; } },
+        launchProbe: {
+          async observe(r) {
+            return { results: [result(r.now)] };
+          },
+        },
+        binderHealth: {
+          async observe() {
+            return { hubs: [{ binderUrl: 'https://hub.example.org', checks: [{ service: 'Hub API', ok: health.ok }] }] };
+          },
+        },
       },
       store: new MemoryStore(),
       notifiers: [console],
@@ -139,7 +177,12 @@ describe('runCheck', () => {
 
   it('writes the heartbeat for every run', async () => {
     const runs: string[] = [];
-    const telemetry: Telemetry = { async recordRun(check, outcome) { runs.push(`${check}:${outcome}`); }, async recordProbe() {} };
+    const telemetry: Telemetry = {
+      async recordRun(check, outcome) {
+        runs.push(`${check}:${outcome}`);
+      },
+      async recordProbe() {},
+    };
     const d = { ...clusterDeps({ obs: { problems: [], notReadyNodes: [] } }), telemetry };
     await runCheck('clusterHealth', d, T0);
     expect(runs).toEqual(['clusterHealth:ok']);
@@ -179,7 +222,13 @@ describe('runCheck over state objects that cannot be read', () => {
 
   function brokenStateDeps(state: { obs?: ClusterHealthObservation }) {
     const logs: { severity: string; key?: string }[] = [];
-    const d = { ...clusterDeps(state), store: new FileStore(dir, jsonLogger((l) => logs.push(JSON.parse(l) as { severity: string; key?: string }))) };
+    const d = {
+      ...clusterDeps(state),
+      store: new FileStore(
+        dir,
+        jsonLogger((l) => logs.push(JSON.parse(l) as { severity: string; key?: string })),
+      ),
+    };
     return { d, errors: () => logs.filter((l) => l.severity === 'ERROR').map((l) => l.key) };
   }
 
@@ -222,7 +271,15 @@ describe('runCheck over state objects that cannot be read', () => {
 describe('sendWithRetry', () => {
   const n = { id: 'x' } as AlertNotification;
   function flaky(errors: NotifyError[]): Notifier & { calls: number } {
-    const self = { name: 'slack', calls: 0, async send() { self.calls++; const e = errors.shift(); if (e) throw e; } };
+    const self = {
+      name: 'slack',
+      calls: 0,
+      async send() {
+        self.calls++;
+        const e = errors.shift();
+        if (e) throw e;
+      },
+    };
     return self;
   }
 
@@ -252,13 +309,21 @@ describe('sendWithRetry', () => {
 describe('owed notifications', () => {
   it('are dropped, loudly, once no channel has taken them for a day', async () => {
     const lines: string[] = [];
-    const broken: Notifier = { name: 'console', async send() { throw new NotifyError('console', 'gone', false); } };
+    const broken: Notifier = {
+      name: 'console',
+      async send() {
+        throw new NotifyError('console', 'gone', false);
+      },
+    };
     const state = { obs: { problems: [fluentd], notReadyNodes: [] } as ClusterHealthObservation };
     const d: CheckDeps = { ...clusterDeps(state), notifiers: [broken], logger: jsonLogger((l) => lines.push(l)) };
     await runCheck('clusterHealth', d, T0);
     await runCheck('clusterHealth', d, T0 + 5 * MIN); // fires; the channel refuses it
     const key = `alert/clusterHealth/node:${SICK}`;
-    const owedStates = async () => (await d.store.get<{ owed: { notification: AlertNotification }[] }>(key))!.value.owed.map((o) => `${o.notification.state}@${o.notification.at}`);
+    const owedStates = async () =>
+      (await d.store.get<{ owed: { notification: AlertNotification }[] }>(key))!.value.owed.map(
+        (o) => `${o.notification.state}@${o.notification.at}`,
+      );
     const firing = `firing@${new Date(T0 + 5 * MIN).toISOString()}`;
     expect(await owedStates()).toEqual([firing]);
     await runCheck('clusterHealth', d, T0 + 6 * 3_600_000); // still owed hours later (beside a reminder)
@@ -274,7 +339,10 @@ describe('runCheck over state objects of another shape', () => {
     ['an empty object', {}],
     ['an array', []],
     ['a string', 'firing'],
-    ['a state whose owed list is not a list', { key: `node:${SICK}`, phase: 'firing', recent: 'pp', owed: 'x', seq: 1, consecutiveOk: 0, consecutiveUnknown: 0 }],
+    [
+      'a state whose owed list is not a list',
+      { key: `node:${SICK}`, phase: 'firing', recent: 'pp', owed: 'x', seq: 1, consecutiveOk: 0, consecutiveUnknown: 0 },
+    ],
   ])('starts an alert stored as %s afresh, logged at ERROR, and keeps firing and resolving', async (_, stored) => {
     const state = { obs: { problems: [fluentd], notReadyNodes: [] } as ClusterHealthObservation };
     const logs: { severity: string; key?: string }[] = [];
@@ -282,7 +350,15 @@ describe('runCheck over state objects of another shape', () => {
     const key = `alert/clusterHealth/node:${SICK}`;
     await d.store.put(key, stored, null);
     // A blind run delivers what every known alert owes: the odd object must not stop it.
-    expect((await runCheck('clusterHealth', { ...d, sources: { clusterHealth: { observe: async () => Promise.reject(new UpstreamError('kubernetes', 'down')) } } }, T0)).outcome).toBe('unknown');
+    expect(
+      (
+        await runCheck(
+          'clusterHealth',
+          { ...d, sources: { clusterHealth: { observe: async () => Promise.reject(new UpstreamError('kubernetes', 'down')) } } },
+          T0,
+        )
+      ).outcome,
+    ).toBe('unknown');
     await runCheck('clusterHealth', d, T0 + 5 * MIN);
     await runCheck('clusterHealth', d, T0 + 10 * MIN);
     expect(d.console.sent.map((n) => `${n.state}:${n.key}`)).toEqual([`firing:node:${SICK}`]);
@@ -297,7 +373,13 @@ describe('runCheck over state objects of another shape', () => {
 describe("runCheck writing the detector's memory", () => {
   const probeDeps = (store: MemoryStore): CheckDeps => ({
     config: parseConfig({ checks: { launchProbe: { targets: [{ binderUrl: 'https://hub.example.org', repos: ['gh/a/b/HEAD'] }] } } }),
-    sources: { launchProbe: { async observe(r) { return { results: [{ binderUrl: 'https://hub.example.org', repo: 'gh/a/b/HEAD', at: r.now, ok: true }] }; } } },
+    sources: {
+      launchProbe: {
+        async observe(r) {
+          return { results: [{ binderUrl: 'https://hub.example.org', repo: 'gh/a/b/HEAD', at: r.now, ok: true }] };
+        },
+      },
+    },
     store,
     notifiers: [collector()],
     logger: jsonLogger(() => {}),

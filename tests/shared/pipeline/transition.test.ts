@@ -14,7 +14,13 @@ import { collector, MIN, T0, testRun } from '../../helpers/pipeline.ts';
 const config = parseConfig({ alerting: { defaults: { failuresToFire: 1, successesToResolve: 1 } } });
 const notifiers = [collector('slack'), collector('email'), collector('console')];
 const node = (status: Finding['status'], severity: Finding['severity'] = 'critical'): Finding => ({
-  check: 'clusterHealth', key: 'node:gke-a', status, severity, title: 'Sick node gke-a', summary: 'fluentd crash-looping', runbook: [],
+  check: 'clusterHealth',
+  key: 'node:gke-a',
+  status,
+  severity,
+  title: 'Sick node gke-a',
+  summary: 'fluentd crash-looping',
+  runbook: [],
 });
 const blindness: Finding = { ...node('unknown', 'warning'), key: 'clusterHealth:source' };
 const chart: AlertChart = { title: 'c', t0: T0, t: [0, 60], yLabel: 'pods', series: [] };
@@ -22,14 +28,16 @@ const run = (store: MemoryStore, minute: number) => testRun('clusterHealth', { c
 const states = (ns: AlertNotification[]) => ns.map((n) => `${n.state}:${n.key}`);
 
 describe('transition', () => {
-  it('records each notification as owed to its severity\'s channels, claimed by this run, with its chart', async () => {
+  it("records each notification as owed to its severity's channels, claimed by this run, with its chart", async () => {
     const store = new MemoryStore();
     const { notifications, alertKeys } = await transition(run(store, 0), [node('problem')], new Map([['node:gke-a', chart]]));
     expect(states(notifications)).toEqual(['firing:node:gke-a']);
     expect(notifications[0].chart).toEqual(chart);
     expect(alertKeys).toEqual([stateKeys.alert('clusterHealth', 'node:gke-a')]);
     const stored = (await store.get<AlertState>(alertKeys[0]))!.value;
-    expect(stored.owed.map((o) => [o.notification.state, o.channels, o.claimedBy])).toEqual([['firing', ['slack', 'email', 'console'], `test-${T0}`]]);
+    expect(stored.owed.map((o) => [o.notification.state, o.channels, o.claimedBy])).toEqual([
+      ['firing', ['slack', 'email', 'console'], `test-${T0}`],
+    ]);
   });
 
   it('resolves an alert that is no longer reported, but not after a blind run, and draws no chart for the resolution', async () => {
@@ -37,10 +45,17 @@ describe('transition', () => {
     await transition(run(store, 0), [node('problem')], new Map());
     await transition(run(store, 5), [blindness], new Map());
     expect((await store.get<AlertState>(stateKeys.alert('clusterHealth', 'node:gke-a')))!.value.phase).toBe('firing');
-    const { notifications, alertKeys } = await transition(run(store, 10), [{ ...blindness, status: 'ok' }], new Map([['node:gke-a', chart]]));
+    const { notifications, alertKeys } = await transition(
+      run(store, 10),
+      [{ ...blindness, status: 'ok' }],
+      new Map([['node:gke-a', chart]]),
+    );
     expect(states(notifications)).toEqual(['resolved:node:gke-a']);
     expect(notifications[0].chart).toBeUndefined();
-    expect(alertKeys.sort()).toEqual([stateKeys.alert('clusterHealth', 'clusterHealth:source'), stateKeys.alert('clusterHealth', 'node:gke-a')]);
+    expect(alertKeys.sort()).toEqual([
+      stateKeys.alert('clusterHealth', 'clusterHealth:source'),
+      stateKeys.alert('clusterHealth', 'node:gke-a'),
+    ]);
   });
 });
 

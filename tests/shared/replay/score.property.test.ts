@@ -36,7 +36,12 @@ const iso = fc.oneof(
   fc.integer().map((n) => n as unknown as string),
 );
 const incident = fc.record(
-  { kind: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...KINDS) }, fc.constantFrom('outage', '', 'Headroom')), onset: iso, end: iso, note: fc.string({ maxLength: 5 }) },
+  {
+    kind: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...KINDS) }, fc.constantFrom('outage', '', 'Headroom')),
+    onset: iso,
+    end: iso,
+    note: fc.string({ maxLength: 5 }),
+  },
   { requiredKeys: ['kind', 'onset', 'end'] },
 );
 const truthLike = fc.oneof(
@@ -46,20 +51,37 @@ const truthLike = fc.oneof(
 );
 
 describe('the truth-file reader, over generated input', () => {
-  const property = { read: (text: string) => parseTruth(text, 't.json'), error: ScenarioError, kept: assertOrdered, refused: assertOneLine };
+  const property = {
+    read: (text: string) => parseTruth(text, 't.json'),
+    error: ScenarioError,
+    kept: assertOrdered,
+    refused: assertOneLine,
+  };
 
-  it(`reads truth-shaped JSON as ordered incidents of known kinds, or one ScenarioError line (${RUNS} files)`, () => {
-    const accepted = checkReader(truthLike.map((raw) => JSON.stringify(raw)), property, RUNS);
-    expect(accepted).toBeGreaterThan(RUNS / 20);
-    expect(accepted).toBeLessThan(RUNS);
-  }, SLOW);
+  it(
+    `reads truth-shaped JSON as ordered incidents of known kinds, or one ScenarioError line (${RUNS} files)`,
+    () => {
+      const accepted = checkReader(
+        truthLike.map((raw) => JSON.stringify(raw)),
+        property,
+        RUNS,
+      );
+      expect(accepted).toBeGreaterThan(RUNS / 20);
+      expect(accepted).toBeLessThan(RUNS);
+    },
+    SLOW,
+  );
 
-  it(`answers arbitrary or damaged text with a ScenarioError, never another exception (${RUNS} strings)`, () => {
-    const damaged = fc.tuple(truthLike, fc.nat(), fc.string({ unit: 'binary', maxLength: 3 })).map(([raw, at, junk]) => {
-      const text = JSON.stringify(raw) ?? '';
-      const i = text.length ? at % text.length : 0;
-      return text.slice(0, i) + junk + text.slice(i);
-    });
-    checkReader(fc.oneof(damaged, fc.string({ unit: 'binary', maxLength: 200 })), property, RUNS);
-  }, SLOW);
+  it(
+    `answers arbitrary or damaged text with a ScenarioError, never another exception (${RUNS} strings)`,
+    () => {
+      const damaged = fc.tuple(truthLike, fc.nat(), fc.string({ unit: 'binary', maxLength: 3 })).map(([raw, at, junk]) => {
+        const text = JSON.stringify(raw) ?? '';
+        const i = text.length ? at % text.length : 0;
+        return text.slice(0, i) + junk + text.slice(i);
+      });
+      checkReader(fc.oneof(damaged, fc.string({ unit: 'binary', maxLength: 200 })), property, RUNS);
+    },
+    SLOW,
+  );
 });

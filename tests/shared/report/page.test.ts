@@ -31,7 +31,11 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
     const r = await runCli(['replay', SCENARIO, '--format', 'jsonl', '--html', file]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`Incident report page: ${file}`);
-    firing = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a.state === 'firing');
+    firing = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((a) => a.state === 'firing');
     data = parseScenario(await readFile(SCENARIO, 'utf8'), SCENARIO);
     range = [Math.ceil(data.start / 60_000) * 60_000, Math.floor(data.end / 60_000) * 60_000];
     browser = await launchChromium();
@@ -74,14 +78,21 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
   it('shows every panel, series, alert span and human marker, reads values under the cursor and links zoom', async () => {
     const page = await open('light');
     const headings = await page.locator('#panels h2').allTextContents();
-    expect(headings).toEqual(['People arriving and running pods', 'Nodes in pool ssd-pool', 'Crash-looping pods per node', 'Launch probes']);
+    expect(headings).toEqual([
+      'People arriving and running pods',
+      'Nodes in pool ssd-pool',
+      'Crash-looping pods per node',
+      'Launch probes',
+    ]);
     const crashNodes = new Set(data.series.filter((s) => s.metric === 'binderwatch_pod_crashlooping').map((s) => s.labels.node));
     expect(await page.locator('.strip-label').allTextContents()).toEqual(expect.arrayContaining([...crashNodes]));
     // pods panel + one nodes panel + a strip per node + probes
     expect(await page.locator('.uplot').count()).toBe(3 + crashNodes.size);
     expect(Object.keys(await legend(page, 0))).toEqual(['running pods', 'expected (model)', 'band low', 'band high', 'demand /min']);
     expect(Object.keys(await legend(page, 1))).toEqual(['nodes', 'cordoned', 'autoscaler max', 'pending pods']);
-    const probeRepos = new Set(data.series.filter((s) => s.metric === 'binderwatch_launch_probe_ok').map((s) => s.labels.repo.replace(/^gh\//, '')));
+    const probeRepos = new Set(
+      data.series.filter((s) => s.metric === 'binderwatch_launch_probe_ok').map((s) => s.labels.repo.replace(/^gh\//, '')),
+    );
     expect(Object.keys(await legend(page, 2 + crashNodes.size))).toHaveLength(2 * probeRepos.size);
 
     // One firing region per alert the replay fired, with its summary on hover.
@@ -121,7 +132,10 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
     await page.mouse.move(to.x, to.y, { steps: 8 });
     await page.mouse.up();
     await expect.poll(() => page.locator('#reset-zoom').isVisible()).toBe(true);
-    const zoomed = await xOf(page, 1, Date.parse('2018-01-18T13:00:00Z'), [Date.parse('2018-01-18T12:00:00Z'), Date.parse('2018-01-18T14:00:00Z')]);
+    const zoomed = await xOf(page, 1, Date.parse('2018-01-18T13:00:00Z'), [
+      Date.parse('2018-01-18T12:00:00Z'),
+      Date.parse('2018-01-18T14:00:00Z'),
+    ]);
     await page.mouse.move(zoomed.x, zoomed.y);
     expect(await page.locator('#cursor').textContent()).toMatch(/0[45]:\d\d PST \(1[23]:\d\d UTC\)/);
     await page.locator('#reset-zoom').click();

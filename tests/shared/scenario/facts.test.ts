@@ -26,9 +26,17 @@ describe('scenario facts', () => {
 
   it.each([
     ['not JSON', '{', /x\.facts\.json: not JSON/],
-    ['a bad time', JSON.stringify({ ...good, times: { onset: { ...good.times.onset, at: 'yesterday' } } }), /x\.facts\.json: times\.onset\.at: /],
+    [
+      'a bad time',
+      JSON.stringify({ ...good, times: { onset: { ...good.times.onset, at: 'yesterday' } } }),
+      /x\.facts\.json: times\.onset\.at: /,
+    ],
     ['an unknown field', JSON.stringify({ ...good, extra: 1 }), /x\.facts\.json: .*extra/],
-    ['a timeline entry naming no time', JSON.stringify({ ...good, timeline: [{ time: 'later', what: 'x' }] }), /timeline\.0\.time: no time named 'later'/],
+    [
+      'a timeline entry naming no time',
+      JSON.stringify({ ...good, timeline: [{ time: 'later', what: 'x' }] }),
+      /timeline\.0\.time: no time named 'later'/,
+    ],
   ])('refuses %s, naming the file and the field', (_what, text, message) => {
     expect(() => parseFacts(text, 'x.facts.json')).toThrow(ScenarioError);
     expect(() => parseFacts(text, 'x.facts.json')).toThrow(message);

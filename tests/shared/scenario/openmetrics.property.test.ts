@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../../shared/errors.ts';
-import { formatScenario, parseScenario, SCENARIO_SERIES, type ScenarioData, type ScenarioSeries } from '../../../shared/scenario/openmetrics.ts';
+import {
+  formatScenario,
+  parseScenario,
+  SCENARIO_SERIES,
+  type ScenarioData,
+  type ScenarioSeries,
+} from '../../../shared/scenario/openmetrics.ts';
 import { checkReader } from '../../helpers/property.ts';
 
 const RUNS = 5_000;
@@ -42,15 +48,25 @@ const name = fc.oneof(
   fc.constantFrom('binderwatch_nodepool_nodez', 'binderwatch_demand_total', 'up', '1bad', '', 'binderwatch_demand{'),
   fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,12}$/),
 );
-const labelValue = fc.oneof(fc.constantFrom('a', 'user-pool', 'DaemonSet/fluentd', 'gh/a/b/HEAD', '', 'a\\"b', 'n\\\\1', 'x\\ny', 'bad"quote', 'trailing\\'), fc.string({ maxLength: 6 }));
+const labelValue = fc.oneof(
+  fc.constantFrom('a', 'user-pool', 'DaemonSet/fluentd', 'gh/a/b/HEAD', '', 'a\\"b', 'n\\\\1', 'x\\ny', 'bad"quote', 'trailing\\'),
+  fc.string({ maxLength: 6 }),
+);
 const labels = fc.oneof(
   fc.constant(''),
   fc
-    .uniqueArray(fc.tuple(fc.constantFrom('pool', 'repo', 'namespace', 'pod', 'node', 'owner', 'x', '0bad'), labelValue), { maxLength: 5, selector: ([k]) => k })
+    .uniqueArray(fc.tuple(fc.constantFrom('pool', 'repo', 'namespace', 'pod', 'node', 'owner', 'x', '0bad'), labelValue), {
+      maxLength: 5,
+      selector: ([k]) => k,
+    })
     .map((ls) => `{${ls.map(([k, v]) => `${k}="${v}"`).join(',')}}`),
   fc.constantFrom('{', '{pool=a}', '{pool="a",pool="b"}', '{pool="a"', '{pool="a",}', '{}'),
 );
-const value = fc.oneof(fc.double().map(String), fc.integer().map(String), fc.constantFrom('NaN', '+Inf', '-Inf', 'Inf', '1e3', '.5', '5.', 'one', '', '0x10', '1_000'));
+const value = fc.oneof(
+  fc.double().map(String),
+  fc.integer().map(String),
+  fc.constantFrom('NaN', '+Inf', '-Inf', 'Inf', '1e3', '.5', '5.', 'one', '', '0x10', '1_000'),
+);
 const timestamp = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 3 * DAY_S }).map((d) => String(T + d)) },
   fc.integer({ min: 0, max: 500 * DAY_S }).map((d) => String(T + d)),
@@ -58,7 +74,9 @@ const timestamp = fc.oneof(
   fc.double({ min: -1e13, max: 1e13, noNaN: true }).map(String),
   fc.constantFrom('', 'NaN', '+Inf', '1516233600.5', '1e9', '-1', 'soon'),
 );
-const sampleLine = fc.tuple(name, labels, value, timestamp, fc.constantFrom(' ', '  ', '\t', ' ')).map(([n, l, v, t, sep]) => `${n}${l}${sep}${v} ${t}`.trimEnd());
+const sampleLine = fc
+  .tuple(name, labels, value, timestamp, fc.constantFrom(' ', '  ', '\t', ' '))
+  .map(([n, l, v, t, sep]) => `${n}${l}${sep}${v} ${t}`.trimEnd());
 const comment = fc.oneof(
   fc.tuple(fc.constantFrom('TYPE', 'HELP', 'UNIT'), name, fc.constantFrom(' gauge', ' text', '')).map(([k, n, r]) => `# ${k} ${n}${r}`),
   fc.constantFrom('#', '# EOF', '# random words', '', ' ', '\r', '\u001b[2J'),
@@ -81,13 +99,18 @@ const series: fc.Arbitrary<ScenarioSeries> = fc
       .filter((t, i, ts) => i === 0 || t > ts[i - 1])
       .map((o, i) => ({ t: T * 1000 + o, v: Object.is(values[i], -0) ? 0 : values[i] })),
   }));
-const scenarioData = fc.uniqueArray(series, { minLength: 1, maxLength: 6, selector: (s) => `${s.metric}${JSON.stringify(s.labels)}` }).map((list) =>
-  // Families contiguous, as the format requires.
-  [...list].sort((a, b) => a.metric.localeCompare(b.metric)),
-);
+const scenarioData = fc
+  .uniqueArray(series, { minLength: 1, maxLength: 6, selector: (s) => `${s.metric}${JSON.stringify(s.labels)}` })
+  .map((list) =>
+    // Families contiguous, as the format requires.
+    [...list].sort((a, b) => a.metric.localeCompare(b.metric)),
+  );
 
 const lineSoup = fc
-  .tuple(fc.array(fc.oneof({ weight: 5, arbitrary: sampleLine }, comment), { maxLength: 12 }), fc.constantFrom('# EOF\n', '# EOF', '', '# EOF\nmore\n', '# EOF\n\n'))
+  .tuple(
+    fc.array(fc.oneof({ weight: 5, arbitrary: sampleLine }, comment), { maxLength: 12 }),
+    fc.constantFrom('# EOF\n', '# EOF', '', '# EOF\nmore\n', '# EOF\n\n'),
+  )
   .map(([lines, end]) => [...lines, end].join('\n'));
 /** A valid file with one line replaced or added, or none: close to valid, so both sides of the property are reached. */
 const damagedScenario = fc
@@ -109,27 +132,43 @@ describe('the scenario reader, over generated input', () => {
     refused: (e: ScenarioError, text: string) => assertOneLine(e, text.split('\n').length),
   };
 
-  it(`reads any line-shaped file as a scenario that keeps its promises, or one ScenarioError line (${RUNS} files)`, () => {
-    const accepted = checkReader(file, property, RUNS);
-    expect(accepted).toBeGreaterThan(RUNS / 20);
-    expect(accepted).toBeLessThan(RUNS);
-  }, SLOW);
+  it(
+    `reads any line-shaped file as a scenario that keeps its promises, or one ScenarioError line (${RUNS} files)`,
+    () => {
+      const accepted = checkReader(file, property, RUNS);
+      expect(accepted).toBeGreaterThan(RUNS / 20);
+      expect(accepted).toBeLessThan(RUNS);
+    },
+    SLOW,
+  );
 
-  it(`answers arbitrary text with a ScenarioError, never another exception (${RUNS} strings)`, () => {
-    checkReader(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 })), property, RUNS);
-  }, SLOW);
+  it(
+    `answers arbitrary text with a ScenarioError, never another exception (${RUNS} strings)`,
+    () => {
+      checkReader(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 })),
+        property,
+        RUNS,
+      );
+    },
+    SLOW,
+  );
 
-  it(`reads back exactly what formatScenario writes (${RUNS} scenarios)`, () => {
-    const accepted = checkReader(
-      scenarioData,
-      {
-        read: (list) => parseScenario(formatScenario({ series: list }), 'x.om'),
-        error: ScenarioError,
-        kept: (r, list) => assert.deepEqual(r.series, list),
-        refused: (e) => assert.fail(e.message),
-      },
-      RUNS,
-    );
-    expect(accepted).toBe(RUNS);
-  }, SLOW);
+  it(
+    `reads back exactly what formatScenario writes (${RUNS} scenarios)`,
+    () => {
+      const accepted = checkReader(
+        scenarioData,
+        {
+          read: (list) => parseScenario(formatScenario({ series: list }), 'x.om'),
+          error: ScenarioError,
+          kept: (r, list) => assert.deepEqual(r.series, list),
+          refused: (e) => assert.fail(e.message),
+        },
+        RUNS,
+      );
+      expect(accepted).toBe(RUNS);
+    },
+    SLOW,
+  );
 });

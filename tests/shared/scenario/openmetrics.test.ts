@@ -62,13 +62,17 @@ describe('scenario parser', () => {
 
   it('refuses a misspelt series, listing the known ones nearest first, so a typo cannot turn a check off', () => {
     const text = message(`binderwatch_demand 1 ${T}\nbinderwatch_nodepool_nodez{pool="a"} 3 ${T}\n# EOF\n`);
-    expect(text).toMatch(/^x\.om:2: unknown series "binderwatch_nodepool_nodez"; known series, nearest first: binderwatch_nodepool_nodes, binderwatch_nodepool_max_nodes, /);
+    expect(text).toMatch(
+      /^x\.om:2: unknown series "binderwatch_nodepool_nodez"; known series, nearest first: binderwatch_nodepool_nodes, binderwatch_nodepool_max_nodes, /,
+    );
     expect(text.split(': ').pop()!.split(', ').sort()).toEqual(Object.keys(SCENARIO_SERIES).sort());
   });
 
   it('refuses a series without the labels its check reads', () => {
     expect(message(`binderwatch_nodepool_nodes 3 ${T}\n# EOF\n`)).toBe('x.om:1: binderwatch_nodepool_nodes needs the label(s) pool');
-    expect(message(`binderwatch_pod_crashlooping{pod="p",node="n"} 1 ${T}\n# EOF\n`)).toBe('x.om:1: binderwatch_pod_crashlooping needs the label(s) namespace, owner');
+    expect(message(`binderwatch_pod_crashlooping{pod="p",node="n"} 1 ${T}\n# EOF\n`)).toBe(
+      'x.om:1: binderwatch_pod_crashlooping needs the label(s) namespace, owner',
+    );
   });
 
   it('refuses timestamps in milliseconds with that sentence, at the first one', () => {
@@ -86,7 +90,9 @@ describe('scenario parser', () => {
   });
 
   it('shows control characters from the file as escapes, so the error stays one line', () => {
-    expect(message(`binderwatch_demand\x1b[2J\r 1 ${T}\n# EOF\n`)).toBe('x.om:1: expected "<value> <timestamp in seconds>" after the series (every sample needs a timestamp)');
+    expect(message(`binderwatch_demand\x1b[2J\r 1 ${T}\n# EOF\n`)).toBe(
+      'x.om:1: expected "<value> <timestamp in seconds>" after the series (every sample needs a timestamp)',
+    );
     expect(message(`# \x1b]0;pwned\x07\n# EOF\n`)).toBe('x.om:1: unrecognised comment "# \\u001b]0;pwned\\u0007"');
   });
 });

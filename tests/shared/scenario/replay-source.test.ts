@@ -11,11 +11,32 @@ const data = (extras: boolean): ScenarioData => ({
   end: T,
   stepMs: 600_000,
   series: [
-    { metric: 'binderwatch_launch_probe_ok', labels: { repo: REPO }, samples: [{ t: T - 600_000, v: 1 }, { t: T, v: 1 }] },
+    {
+      metric: 'binderwatch_launch_probe_ok',
+      labels: { repo: REPO },
+      samples: [
+        { t: T - 600_000, v: 1 },
+        { t: T, v: 1 },
+      ],
+    },
     ...(extras
       ? [
-          { metric: 'binderwatch_launch_probe_extra_ok', labels: { repo: REPO, attempt: '2' }, samples: [{ t: T - 600_000, v: 1 }, { t: T, v: 1 }] },
-          { metric: 'binderwatch_launch_probe_extra_ok', labels: { repo: REPO, attempt: '1' }, samples: [{ t: T - 600_000, v: 1 }, { t: T, v: 0 }] },
+          {
+            metric: 'binderwatch_launch_probe_extra_ok',
+            labels: { repo: REPO, attempt: '2' },
+            samples: [
+              { t: T - 600_000, v: 1 },
+              { t: T, v: 1 },
+            ],
+          },
+          {
+            metric: 'binderwatch_launch_probe_extra_ok',
+            labels: { repo: REPO, attempt: '1' },
+            samples: [
+              { t: T - 600_000, v: 1 },
+              { t: T, v: 0 },
+            ],
+          },
         ]
       : []),
   ],

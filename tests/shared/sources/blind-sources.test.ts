@@ -25,7 +25,12 @@ const UNKNOWN_TO_FIRE = 3;
 
 function deps(sources: Sources): CheckDeps & { sent: AlertNotification[] } {
   const sent: AlertNotification[] = [];
-  const console: Notifier = { name: 'console', async send(n) { sent.push(n); } };
+  const console: Notifier = {
+    name: 'console',
+    async send(n) {
+      sent.push(n);
+    },
+  };
   return {
     config: parseConfig({ alerting: { defaults: { unknownToFire: UNKNOWN_TO_FIRE } } }),
     sources,
@@ -65,7 +70,14 @@ describe.skipIf(!stackAvailable('prometheus', 'promtool'))('traffic sources goin
     const auth = new OAuth2Client();
     auth.setCredentials({ access_token: 'ya29.blind', expiry_date: Date.now() + 3_600_000 });
     const store = new MemoryStore();
-    const demand = new Ga4RealtimeDemand({ propertyId: '42', auth, store, rootUrl: google.rootUrl, clock: () => clock.now, timeoutMs: 2_000 });
+    const demand = new Ga4RealtimeDemand({
+      propertyId: '42',
+      auth,
+      store,
+      rootUrl: google.rootUrl,
+      clock: () => clock.now,
+      timeoutMs: 2_000,
+    });
     const pods = { client: promqlClient({ url: prometheusUrl, timeoutMs: 2_000 }), query: 'sum(jupyterhub_running_servers)' };
     return { ...deps({ trafficVsPods: trafficSource({ pods, demand }) }), store };
   }
@@ -99,7 +111,9 @@ describe('the Kubernetes API answering 403', () => {
 
   it('is unknown for clusterHealth and fires "cannot see" — never an all-clear', async () => {
     kube.faults.add({ kind: 'status', status: 403 }, 100);
-    const reader = new KubernetesReader(kubeConfigForGke({ endpoint: kube.server, caCert: kube.caCert, token: kube.token }), { timeoutMs: 2_000 });
+    const reader = new KubernetesReader(kubeConfigForGke({ endpoint: kube.server, caCert: kube.caCert, token: kube.token }), {
+      timeoutMs: 2_000,
+    });
     const d = deps({ clusterHealth: clusterHealthSource({ kube: reader, cullerMaxAgeMs: 8 * 3_600_000 }) });
     const clock = { now: T0 };
     expect(await runs('clusterHealth', d, T0, UNKNOWN_TO_FIRE, clock)).toEqual(Array(UNKNOWN_TO_FIRE).fill('unknown'));

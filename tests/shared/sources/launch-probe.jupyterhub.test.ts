@@ -24,12 +24,22 @@ let binder: FakeBinderHub;
 // A deadline a case is not meant to reach is generous: it costs nothing when the hub
 // answers, and a loaded machine cannot make it fire. The two a case is meant to reach
 // are short, against a stream or a server that never answers (they cannot fire early).
-const settings: ProbeSettings = { timeoutMs: 60_000, idleTimeoutMs: 20_000, contactTimeoutMs: 10_000, stopRetries: 2, stopConfirmTimeoutMs: 20_000 };
+const settings: ProbeSettings = {
+  timeoutMs: 60_000,
+  idleTimeoutMs: 20_000,
+  contactTimeoutMs: 10_000,
+  stopRetries: 2,
+  stopConfirmTimeoutMs: 20_000,
+};
 const SILENT_STREAM = { idleTimeoutMs: 2_000 };
 const SILENT_SERVER = { contactTimeoutMs: 1_000 };
 const fault = (name: string, ref = 'HEAD') => `gh/binderwatch-fault/${name}/${ref}`;
 const probe = (repo: string, { withToken = true, deadlines = {} }: { withToken?: boolean; deadlines?: Partial<ProbeSettings> } = {}) =>
-  runLaunchProbe({ binderUrl: binder.url, repo, hubUrl: hub.url, hubApiToken: withToken ? hub.adminToken : undefined }, { ...settings, ...deadlines }, { stopBackoffMs: 50 });
+  runLaunchProbe(
+    { binderUrl: binder.url, repo, hubUrl: hub.url, hubApiToken: withToken ? hub.adminToken : undefined },
+    { ...settings, ...deadlines },
+    { stopBackoffMs: 50 },
+  );
 /** Until the hub has noticed: a poll, not a sleep, so a slow hub makes it wait longer, never fail. */
 const HUB_NOTICES_WITHIN = { timeout: 30_000, interval: 250 };
 /** The hub user BinderHub made for a probe of `repo`. */
@@ -55,7 +65,17 @@ suite('a launch that works', () => {
     const r = await probe(repo);
     expect(r).toMatchObject({ ok: true, binderUrl: binder.url, repo });
     expect(r.failedPhase).toBeUndefined();
-    expect(Object.keys(r.durations ?? {})).toEqual(['connect', 'resolve', 'waiting', 'fetching', 'building', 'built', 'launching', 'contact', 'stop']);
+    expect(Object.keys(r.durations ?? {})).toEqual([
+      'connect',
+      'resolve',
+      'waiting',
+      'fetching',
+      'building',
+      'built',
+      'launching',
+      'contact',
+      'stop',
+    ]);
     // A real spawn through the hub takes a while; contact is one round trip to a live server.
     expect(r.durations!.launching).toBeGreaterThan(100);
     const user = userOf(repo)!;
@@ -151,9 +171,17 @@ suite('launchProbeSource', () => {
       });
       const hubApiTokens = { [binder.url]: hub.adminToken, [second.url]: hub.adminToken };
       const launches = (b: typeof binder, repo: string) => b.launches.filter((l) => `${l.provider}/${l.spec}` === repo).length;
-      const counts = () => [launches(binder, fault('build-failed')), launches(second, fault('route-missing', 'source')), launches(binder, fault('ok', 'source-1'))];
+      const counts = () => [
+        launches(binder, fault('build-failed')),
+        launches(second, fault('route-missing', 'source')),
+        launches(binder, fault('ok', 'source-1')),
+      ];
       const before = counts();
-      const { results } = await launchProbeSource(cfg, { hubApiTokens, stopBackoffMs: 50 }).observe({ now: Date.now(), lookbackMs: 0, stepMs: 0 });
+      const { results } = await launchProbeSource(cfg, { hubApiTokens, stopBackoffMs: 50 }).observe({
+        now: Date.now(),
+        lookbackMs: 0,
+        stepMs: 0,
+      });
       expect(results.map((r: ProbeResult) => [r.binderUrl, r.repo, r.ok, r.failedPhase])).toEqual([
         [binder.url, fault('ok', 'source-1'), true, undefined],
         [binder.url, fault('build-failed'), false, 'build'],
@@ -182,10 +210,27 @@ suite('adaptive probing through a check run', () => {
   it('launches each repo 2 more times only while the evidence is elevated, and stops every server it launched', async () => {
     const repos = [fault('ok', 'adaptive-1'), fault('ok', 'adaptive-2')];
     const config = parseConfig({
-      checks: { launchProbe: { targets: [{ binderUrl: binder.url, hubUrl: hub.url, repos }], timeout: '60s', idleTimeout: '20s', contactTimeout: '10s', stopConfirmTimeout: '20s', concurrency: 2 } },
+      checks: {
+        launchProbe: {
+          targets: [{ binderUrl: binder.url, hubUrl: hub.url, repos }],
+          timeout: '60s',
+          idleTimeout: '20s',
+          contactTimeout: '10s',
+          stopConfirmTimeout: '20s',
+          concurrency: 2,
+        },
+      },
     });
     const store = new MemoryStore();
-    const deps = { config, sources: { launchProbe: launchProbeSource(config.checks.launchProbe, { hubApiTokens: { [binder.url]: hub.adminToken }, stopBackoffMs: 50 }) }, store, notifiers: [], logger: silentLogger };
+    const deps = {
+      config,
+      sources: {
+        launchProbe: launchProbeSource(config.checks.launchProbe, { hubApiTokens: { [binder.url]: hub.adminToken }, stopBackoffMs: 50 }),
+      },
+      store,
+      notifiers: [],
+      logger: silentLogger,
+    };
     const launched = () => binder.launches.filter((l) => repos.includes(`${l.provider}/${l.spec}`));
     const runOnce = async (t: number) => {
       const before = launched().length;
@@ -246,7 +291,10 @@ suite('binderwatch probe', () => {
   it('prints each phase as a line and exits 0 when the launch works', async () => {
     env.BW_HUB_TOKEN = hub.adminToken;
     const io = capture();
-    const code = await probeCommand([binder.url, fault('ok', 'cli-1'), '--hub-token-env', 'BW_HUB_TOKEN', '--hub-url', hub.url, '--timeout', '30s'], { ...io, isTTY: false, env });
+    const code = await probeCommand(
+      [binder.url, fault('ok', 'cli-1'), '--hub-token-env', 'BW_HUB_TOKEN', '--hub-url', hub.url, '--timeout', '30s'],
+      { ...io, isTTY: false, env },
+    );
     const { out } = io.text();
     expect(code).toBe(0);
     const phases = out
@@ -277,7 +325,11 @@ suite('binderwatch probe', () => {
 
   it('prints only the ProbeResult as JSON on stdout with --json', async () => {
     const io = capture();
-    const code = await probeCommand([binder.url, fault('never-ready', 'cli'), '--json', '--idle-timeout', '1s'], { ...io, isTTY: true, env: {} });
+    const code = await probeCommand([binder.url, fault('never-ready', 'cli'), '--json', '--idle-timeout', '1s'], {
+      ...io,
+      isTTY: true,
+      env: {},
+    });
     expect(code).toBe(1);
     const result = JSON.parse(io.text().out) as ProbeResult;
     expect(result).toMatchObject({ ok: false, failedPhase: 'timeout', repo: fault('never-ready', 'cli'), binderUrl: binder.url });

@@ -34,13 +34,29 @@ describe('launchProbeSource confirmation', () => {
 
 describe('launchProbeSource telemetry', () => {
   it("reports each probe's result to telemetry when a check run observes through it", async () => {
-    const config = parseConfig({ checks: { launchProbe: { targets: [{ binderUrl: binder.url, repos: ['gh/binderwatch-fault/build-failed/HEAD'] }] } } });
+    const config = parseConfig({
+      checks: { launchProbe: { targets: [{ binderUrl: binder.url, repos: ['gh/binderwatch-fault/build-failed/HEAD'] }] } },
+    });
     const probes: ProbeResult[] = [];
-    const telemetry = { async recordRun() {}, async recordProbe(r: ProbeResult) { probes.push(r); } };
+    const telemetry = {
+      async recordRun() {},
+      async recordProbe(r: ProbeResult) {
+        probes.push(r);
+      },
+    };
     const sources = { launchProbe: launchProbeSource(config.checks.launchProbe) };
-    const result = await runCheck('launchProbe', { config, sources, store: new MemoryStore(), notifiers: [], logger: silentLogger, telemetry }, Date.now());
+    const result = await runCheck(
+      'launchProbe',
+      { config, sources, store: new MemoryStore(), notifiers: [], logger: silentLogger, telemetry },
+      Date.now(),
+    );
     expect(probes).toHaveLength(1);
-    expect(probes[0]).toMatchObject({ binderUrl: binder.url, repo: 'gh/binderwatch-fault/build-failed/HEAD', ok: false, failedPhase: 'build' });
+    expect(probes[0]).toMatchObject({
+      binderUrl: binder.url,
+      repo: 'gh/binderwatch-fault/build-failed/HEAD',
+      ok: false,
+      failedPhase: 'build',
+    });
     expect(result.findings.map((f) => f.key)).toContain(`launch:${new URL(binder.url).host}:gh/binderwatch-fault/build-failed/HEAD`);
   });
 });

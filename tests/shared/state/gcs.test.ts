@@ -20,16 +20,23 @@ function client(fake: FakeGcs, options: StorageOptions = {}): Storage {
 }
 
 // A page size of 2 makes `list` follow nextPageToken.
-describeStoreContract('GcsStore', async (logger) => {
-  const fake = await startFakeGcs({ buckets: [BUCKET], pageSize: 2 });
-  return {
-    store: new GcsStore({ storage: client(fake), bucket: BUCKET, prefix: PREFIX, logger }),
-    close: () => fake.close(),
-    async damage(key, bytes) {
-      await client(fake).bucket(BUCKET).file(PREFIX + encodeURIComponent(key)).save(bytes, { resumable: false });
-    },
-  };
-}, { persists: true });
+describeStoreContract(
+  'GcsStore',
+  async (logger) => {
+    const fake = await startFakeGcs({ buckets: [BUCKET], pageSize: 2 });
+    return {
+      store: new GcsStore({ storage: client(fake), bucket: BUCKET, prefix: PREFIX, logger }),
+      close: () => fake.close(),
+      async damage(key, bytes) {
+        await client(fake)
+          .bucket(BUCKET)
+          .file(PREFIX + encodeURIComponent(key))
+          .save(bytes, { resumable: false });
+      },
+    };
+  },
+  { persists: true },
+);
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setTimeout(r, 5));
@@ -135,12 +142,20 @@ describe('GcsStore', () => {
   });
 
   it('replaces an object that is not JSON with one write carrying its generation, never reading it as a value', async () => {
-    await client(fake).bucket(BUCKET).file(PREFIX + encodeURIComponent(KEY)).save('<html>oops</html>', { resumable: false });
+    await client(fake)
+      .bucket(BUCKET)
+      .file(PREFIX + encodeURIComponent(KEY))
+      .save('<html>oops</html>', { resumable: false });
     const damaged = String(fake.object(BUCKET, PREFIX + encodeURIComponent(KEY))!.generation);
     expect(await store.get(KEY)).toBeUndefined();
     const before = fake.requests.length;
     await store.put(KEY, { phase: 'ok' }, null);
-    expect(fake.requests.slice(before).filter((r) => r.method === 'POST').map((r) => r.query.ifGenerationMatch)).toEqual([damaged]);
+    expect(
+      fake.requests
+        .slice(before)
+        .filter((r) => r.method === 'POST')
+        .map((r) => r.query.ifGenerationMatch),
+    ).toEqual([damaged]);
   });
 
   it('lets a check whose state objects hold {"broken run on, logging each key once, and writes them whole again', async () => {
@@ -161,7 +176,12 @@ describe('GcsStore', () => {
 
     const second = await runCheck('clusterHealth', deps, Date.UTC(2018, 0, 18, 12, 5));
     expect(second.outcome).toBe('ok');
-    expect(logs.filter((l) => l.severity === 'ERROR').map((l) => l.key).sort()).toEqual(names.map((n) => decodeURIComponent(n.slice(PREFIX.length))).sort());
+    expect(
+      logs
+        .filter((l) => l.severity === 'ERROR')
+        .map((l) => l.key)
+        .sort(),
+    ).toEqual(names.map((n) => decodeURIComponent(n.slice(PREFIX.length))).sort());
     for (const name of names) expect(() => JSON.parse(fake.object(BUCKET, name)!.data.toString('utf8'))).not.toThrow();
   });
 

@@ -9,8 +9,19 @@ const M = 60_000;
 
 describe('mergeSamples', () => {
   it('keeps samples of both reads, sorted by time', () => {
-    const merged = mergeSamples([{ t: 3 * M, v: 3 }, { t: 1 * M, v: 1 }], [{ t: 2 * M, v: 2 }], { now: 3 * M, retentionMs: 10 * M });
-    expect(merged).toEqual([{ t: 1 * M, v: 1 }, { t: 2 * M, v: 2 }, { t: 3 * M, v: 3 }]);
+    const merged = mergeSamples(
+      [
+        { t: 3 * M, v: 3 },
+        { t: 1 * M, v: 1 },
+      ],
+      [{ t: 2 * M, v: 2 }],
+      { now: 3 * M, retentionMs: 10 * M },
+    );
+    expect(merged).toEqual([
+      { t: 1 * M, v: 1 },
+      { t: 2 * M, v: 2 },
+      { t: 3 * M, v: 3 },
+    ]);
   });
 
   it('lets the later read replace a sample at the same time', () => {
@@ -19,12 +30,26 @@ describe('mergeSamples', () => {
   });
 
   it('drops samples older than the retention', () => {
-    const merged = mergeSamples([{ t: 0, v: 1 }, { t: 5 * M, v: 2 }], [{ t: 10 * M, v: 3 }], { now: 10 * M, retentionMs: 5 * M });
+    const merged = mergeSamples(
+      [
+        { t: 0, v: 1 },
+        { t: 5 * M, v: 2 },
+      ],
+      [{ t: 10 * M, v: 3 }],
+      { now: 10 * M, retentionMs: 5 * M },
+    );
     expect(merged.map((s) => s.t)).toEqual([5 * M, 10 * M]);
   });
 
   it('ignores non-finite incoming values instead of storing them', () => {
-    const merged = mergeSamples([{ t: M, v: 1 }], [{ t: M, v: NaN }, { t: 2 * M, v: Infinity }], { now: 2 * M, retentionMs: 10 * M });
+    const merged = mergeSamples(
+      [{ t: M, v: 1 }],
+      [
+        { t: M, v: NaN },
+        { t: 2 * M, v: Infinity },
+      ],
+      { now: 2 * M, retentionMs: 10 * M },
+    );
     expect(merged).toEqual([{ t: M, v: 1 }]);
   });
 });
@@ -39,15 +64,24 @@ describe('resample', () => {
   });
 
   it('leaves empty buckets as gaps', () => {
-    const series = [{ t: 0, v: 1 }, { t: 20 * M, v: 3 }];
-    expect(resample(series, 5 * M)).toEqual([{ t: 0, v: 1 }, { t: 20 * M, v: 3 }]);
+    const series = [
+      { t: 0, v: 1 },
+      { t: 20 * M, v: 3 },
+    ];
+    expect(resample(series, 5 * M)).toEqual([
+      { t: 0, v: 1 },
+      { t: 20 * M, v: 3 },
+    ]);
   });
 });
 
 describe('sliceSeries', () => {
   it('keeps samples inside the range, both ends included', () => {
     const series = [1, 2, 3, 4].map((i) => ({ t: i * M, v: i }));
-    expect(sliceSeries(series, 2 * M, 3 * M)).toEqual([{ t: 2 * M, v: 2 }, { t: 3 * M, v: 3 }]);
+    expect(sliceSeries(series, 2 * M, 3 * M)).toEqual([
+      { t: 2 * M, v: 2 },
+      { t: 3 * M, v: 3 },
+    ]);
   });
 });
 
@@ -56,8 +90,16 @@ describe('appendHistory', () => {
     const store = new MemoryStore();
     await appendHistory(store, 'history/x', [{ t: M, v: 1 }], { now: M, retentionMs: 60 * M });
     const merged = await appendHistory(store, 'history/x', [{ t: 2 * M, v: 2 }], { now: 2 * M, retentionMs: 60 * M });
-    expect(merged).toEqual([{ t: M, v: 1 }, { t: 2 * M, v: 2 }]);
-    expect((await store.get('history/x'))?.value).toEqual({ samples: [[M, 1], [2 * M, 2]] });
+    expect(merged).toEqual([
+      { t: M, v: 1 },
+      { t: 2 * M, v: 2 },
+    ]);
+    expect((await store.get('history/x'))?.value).toEqual({
+      samples: [
+        [M, 1],
+        [2 * M, 2],
+      ],
+    });
   });
 
   it('loses no samples when two runs write at the same time', async () => {
@@ -67,7 +109,10 @@ describe('appendHistory', () => {
       appendHistory(store, 'history/x', [{ t: 2 * M, v: 2 }], { now: 2 * M, retentionMs: 60 * M }),
     ]);
     const stored = (await store.get<{ samples: [number, number][] }>('history/x'))!.value.samples;
-    expect(stored).toEqual([[M, 1], [2 * M, 2]]);
+    expect(stored).toEqual([
+      [M, 1],
+      [2 * M, 2],
+    ]);
   });
 
   it('re-reads and merges again after losing a compare-and-swap race', async () => {
@@ -87,7 +132,10 @@ describe('appendHistory', () => {
       },
     };
     const merged = await appendHistory(racing, 'history/x', [{ t: 6 * M, v: 6 }], { now: 6 * M, retentionMs: 60 * M });
-    expect(merged).toEqual([{ t: 5 * M, v: 5 }, { t: 6 * M, v: 6 }]);
+    expect(merged).toEqual([
+      { t: 5 * M, v: 5 },
+      { t: 6 * M, v: 6 },
+    ]);
   });
 
   it('treats a corrupt stored value as empty history', async () => {

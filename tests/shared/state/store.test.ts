@@ -7,15 +7,19 @@ import { describeStoreContract } from '../../helpers/store-contract.ts';
 
 describeStoreContract('MemoryStore', async () => ({ store: new MemoryStore() }), { persists: false });
 
-describeStoreContract('FileStore', async (logger) => {
-  const dir = await mkdtemp(join(tmpdir(), 'binderwatch-filestore-'));
-  const state = join(dir, 'state');
-  return {
-    store: new FileStore(state, logger),
-    close: () => rm(dir, { recursive: true, force: true }),
-    async damage(key, bytes) {
-      await mkdir(state, { recursive: true });
-      await writeFile(join(state, encodeURIComponent(key) + '.json'), bytes);
-    },
-  };
-}, { persists: true });
+describeStoreContract(
+  'FileStore',
+  async (logger) => {
+    const dir = await mkdtemp(join(tmpdir(), 'binderwatch-filestore-'));
+    const state = join(dir, 'state');
+    return {
+      store: new FileStore(state, logger),
+      close: () => rm(dir, { recursive: true, force: true }),
+      async damage(key, bytes) {
+        await mkdir(state, { recursive: true });
+        await writeFile(join(state, encodeURIComponent(key) + '.json'), bytes);
+      },
+    };
+  },
+  { persists: true },
+);

@@ -93,7 +93,13 @@ describe('cloudMonitoringTelemetry', () => {
   });
 
   it('writes nothing for a probe that could not run: a gap, not a failure', async () => {
-    await telemetry.recordProbe({ binderUrl: 'https://mybinder.org', repo: 'gh/a/b/HEAD', at: AT, ok: false, unknownReason: 'config missing' });
+    await telemetry.recordProbe({
+      binderUrl: 'https://mybinder.org',
+      repo: 'gh/a/b/HEAD',
+      at: AT,
+      ok: false,
+      unknownReason: 'config missing',
+    });
     expect(fake.requests).toEqual([]);
   });
 
@@ -102,14 +108,14 @@ describe('cloudMonitoringTelemetry', () => {
     await expect(telemetry.recordRun('clusterHealth', 'ok', AT)).resolves.toBeUndefined();
     expect(fake.requests).toHaveLength(1);
     expect(fake.points()).toEqual([]);
-    expect(logs).toEqual([
-      expect.objectContaining({ severity: 'WARNING', code: grpc.status.UNAVAILABLE, metrics: [METRICS.checkRuns] }),
-    ]);
+    expect(logs).toEqual([expect.objectContaining({ severity: 'WARNING', code: grpc.status.UNAVAILABLE, metrics: [METRICS.checkRuns] })]);
   });
 
   it('resolves and logs a WARNING when the writer lacks permission', async () => {
     fake.fail({ code: grpc.status.PERMISSION_DENIED });
-    await expect(telemetry.recordProbe({ binderUrl: 'https://mybinder.org', repo: 'gh/a/b/HEAD', at: AT, ok: true })).resolves.toBeUndefined();
+    await expect(
+      telemetry.recordProbe({ binderUrl: 'https://mybinder.org', repo: 'gh/a/b/HEAD', at: AT, ok: true }),
+    ).resolves.toBeUndefined();
     expect(logs).toEqual([expect.objectContaining({ severity: 'WARNING', code: grpc.status.PERMISSION_DENIED })]);
   });
 
@@ -123,7 +129,12 @@ describe('cloudMonitoringTelemetry', () => {
   it('gives up on a hung Cloud Monitoring after its timeout and logs a WARNING', async () => {
     // No answer within the test (the fake drops it on close), so the short deadline cannot lose a race.
     fake.fail({ delayMs: 600_000 });
-    const hasty = cloudMonitoringTelemetry({ client, projectId: PROJECT, logger: jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>)), timeoutMs: 500 });
+    const hasty = cloudMonitoringTelemetry({
+      client,
+      projectId: PROJECT,
+      logger: jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>)),
+      timeoutMs: 500,
+    });
     await expect(hasty.recordRun('trafficVsPods', 'unknown', AT)).resolves.toBeUndefined();
     expect(logs).toEqual([expect.objectContaining({ severity: 'WARNING', code: grpc.status.DEADLINE_EXCEEDED })]);
   });

@@ -29,9 +29,17 @@ const CHANNEL = 'C0123456789';
 async function notificationsOf2018(drawsCharts = true): Promise<AlertNotification[]> {
   const got: AlertNotification[] = [];
   const config = parseConfig({
-    alerting: { state: { type: 'memory' }, routes: [{ severity: 'critical', channels: ['email'] }, { severity: 'warning', channels: ['email'] }] },
+    alerting: {
+      state: { type: 'memory' },
+      routes: [
+        { severity: 'critical', channels: ['email'] },
+        { severity: 'warning', channels: ['email'] },
+      ],
+    },
   });
-  await replay(parseScenario(readFileSync(FILE, 'utf8'), FILE), config, { notifiers: [{ name: 'email', drawsCharts, send: async (n) => void got.push(n) }] });
+  await replay(parseScenario(readFileSync(FILE, 'utf8'), FILE), config, {
+    notifiers: [{ name: 'email', drawsCharts, send: async (n) => void got.push(n) }],
+  });
   return got;
 }
 
@@ -101,7 +109,11 @@ describe('alert charts', () => {
     expect(countNear(probeImg, RED)).toBeGreaterThan(50);
 
     // The same chart with its values gone draws an empty plot: the counts above are the data's.
-    const empty: AlertChart = { ...traffic.chart!, series: traffic.chart!.series.map((s) => ({ ...s, values: s.values.map(() => null) })), band: undefined };
+    const empty: AlertChart = {
+      ...traffic.chart!,
+      series: traffic.chart!.series.map((s) => ({ ...s, values: s.values.map(() => null) })),
+      band: undefined,
+    };
     const blank = decode(await renderChartPng(empty, TZ));
     expect(countNear(blank, BLUE)).toBe(0);
     expect(countNear(blank, BAND, 12)).toBe(0);
@@ -114,7 +126,15 @@ describe('alert charts', () => {
     });
     afterAll(async () => smtp?.close());
     const logs: string[] = [];
-    const email = () => emailNotifier({ smtpUrl: smtp.url, from: 'alerts@example.org', to: ['oncall@example.org'], timeZone: TZ, timeoutMs: 5000, logger: jsonLogger((l) => logs.push(l)) });
+    const email = () =>
+      emailNotifier({
+        smtpUrl: smtp.url,
+        from: 'alerts@example.org',
+        to: ['oncall@example.org'],
+        timeZone: TZ,
+        timeoutMs: 5000,
+        logger: jsonLogger((l) => logs.push(l)),
+      });
 
     it('carries the chart inline (cid attachment referenced by the HTML)', async () => {
       await email().send(traffic);
@@ -162,13 +182,25 @@ describe('alert charts', () => {
     });
     afterAll(async () => slack?.close());
     const thread = (store = memoryThreadStore()) =>
-      slackThreadNotifier({ botToken: TOKEN, channel: CHANNEL, threadStore: store, logger: jsonLogger((l) => logs.push(l)), apiUrl: slack.apiUrl, timeZone: TZ, timeoutMs: 5000 });
+      slackThreadNotifier({
+        botToken: TOKEN,
+        channel: CHANNEL,
+        threadStore: store,
+        logger: jsonLogger((l) => logs.push(l)),
+        apiUrl: slack.apiUrl,
+        timeZone: TZ,
+        timeoutMs: 5000,
+      });
 
     it('uploads the PNG into the incident thread with the external upload API, the token kept off the upload URL', async () => {
       const store = memoryThreadStore();
       await thread(store).send(traffic);
       const parentTs = await store.get(threadId(traffic));
-      expect(slack.apiCalls.map((c) => c.method)).toEqual(['chat.postMessage', 'files.getUploadURLExternal', 'files.completeUploadExternal']);
+      expect(slack.apiCalls.map((c) => c.method)).toEqual([
+        'chat.postMessage',
+        'files.getUploadURLExternal',
+        'files.completeUploadExternal',
+      ]);
       expect(slack.files).toHaveLength(1);
       const [file] = slack.files;
       expect(file).toMatchObject({ channel: CHANNEL, thread_ts: parentTs, filename: 'chart.png', uploadSawAuthorization: false });

@@ -5,9 +5,24 @@ import { blind, firing, repeat, resolved } from '../../../helpers/alerts.ts';
 
 describe('console buildPayload', () => {
   it.each([
-    [firing, 'ERROR', 'FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'Firing since 2026-11-24 10:02 UTC.'],
-    [repeat, 'ERROR', 'STILL FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'STILL FIRING since 2026-11-24 10:02 UTC (1h5m).'],
-    [resolved, 'NOTICE', 'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).'],
+    [
+      firing,
+      'ERROR',
+      'FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
+      'Firing since 2026-11-24 10:02 UTC.',
+    ],
+    [
+      repeat,
+      'ERROR',
+      'STILL FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
+      'STILL FIRING since 2026-11-24 10:02 UTC (1h5m).',
+    ],
+    [
+      resolved,
+      'NOTICE',
+      'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
+      'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).',
+    ],
     [blind, 'WARNING', 'FIRING warning: Cannot read mybinder.org /health', 'Cannot see health:mybinder.org since 2026-11-24 10:02 UTC.'],
   ])('%#: maps the alert to a log severity, a title and the whole notification', (n, severity, message, statusLine) => {
     expect(buildPayload(n)).toEqual({ severity, message, fields: { channel: 'console', statusLine, notification: n } });
@@ -23,7 +38,14 @@ describe('console notifier', () => {
     expect(lines).toHaveLength(2);
     const [first, second] = lines.map((l) => JSON.parse(l));
     expect(lines.every((l) => !l.includes('\n'))).toBe(true);
-    expect(first).toMatchObject({ severity: 'ERROR', channel: 'console', notification: { id: firing.id, state: 'firing', evidence: firing.evidence } });
-    expect(second).toMatchObject({ severity: 'NOTICE', message: 'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)' });
+    expect(first).toMatchObject({
+      severity: 'ERROR',
+      channel: 'console',
+      notification: { id: firing.id, state: 'firing', evidence: firing.evidence },
+    });
+    expect(second).toMatchObject({
+      severity: 'NOTICE',
+      message: 'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
+    });
   });
 });

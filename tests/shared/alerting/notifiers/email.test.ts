@@ -63,7 +63,10 @@ describe('email buildPayload', () => {
         '<p style="margin:0 0 16px;color:#5f6368;font-size:13px;">Firing since 2018-01-18 13:45 UTC.</p>',
         '<table role="presentation" style="border-collapse:collapse;margin:0 0 16px;font-size:14px;">' +
           row('Crash-looping pods', '3') +
-          row('Owners', 'DaemonSet/fluentd-gcp-v2.0.9 (kube-system), Deployment/nginx-ingress-controller (prod), Deployment/nginx-ingress-default-backend (prod)') +
+          row(
+            'Owners',
+            'DaemonSet/fluentd-gcp-v2.0.9 (kube-system), Deployment/nginx-ingress-controller (prod), Deployment/nginx-ingress-default-backend (prod)',
+          ) +
           row('Node Ready', 'yes') +
           '</table>',
         '<h2 style="margin:20px 0 8px;font-size:15px;">Runbook</h2>',
@@ -159,7 +162,15 @@ describe('email buildPayload', () => {
   it('labels the evidence of each check with units', () => {
     const evidence = (n: AlertNotification) => buildPayload(n).text.split('\n\n')[1];
     expect(evidence(headroom)).toBe(
-      ['Evidence', '  Nodes (cordoned included): 14', '  Autoscaler max: 15', '  In use: 93 %', '  Cordoned: 1', '  Pods pending for room: 0', '  Max reached in: 1h20m'].join('\n'),
+      [
+        'Evidence',
+        '  Nodes (cordoned included): 14',
+        '  Autoscaler max: 15',
+        '  In use: 93 %',
+        '  Cordoned: 1',
+        '  Pods pending for room: 0',
+        '  Max reached in: 1h20m',
+      ].join('\n'),
     );
     expect(evidence(levellingOff)).toBe(
       [
@@ -181,7 +192,9 @@ describe('email buildPayload', () => {
     const chart = { filename: 'pods.png', contentType: 'image/png', content: Buffer.from('png'), cid: 'chart@binderwatch' };
     const m = buildPayload(levellingOff, { attachments: [chart] });
     expect(m.attachments).toEqual([chart]);
-    expect(m.html).toContain('<p style="margin:0 0 16px;color:#5f6368;font-size:13px;">Firing since 2018-01-18 13:53 UTC.</p>\n<p><img src="cid:chart@binderwatch" alt="pods.png" style="max-width:100%;"></p>');
+    expect(m.html).toContain(
+      '<p style="margin:0 0 16px;color:#5f6368;font-size:13px;">Firing since 2018-01-18 13:53 UTC.</p>\n<p><img src="cid:chart@binderwatch" alt="pods.png" style="max-width:100%;"></p>',
+    );
     expect(buildPayload(levellingOff)).not.toHaveProperty('attachments');
   });
 
@@ -192,7 +205,9 @@ describe('email buildPayload', () => {
       evidence: { '<b>': '"quoted"' },
       links: [{ title: "it's", url: 'https://x.test/?a="b"' }],
     });
-    expect(m.html).toContain('<h1 style="margin:8px 0;font-size:20px;line-height:1.3;">&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</h1>');
+    expect(m.html).toContain(
+      '<h1 style="margin:8px 0;font-size:20px;line-height:1.3;">&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</h1>',
+    );
     expect(m.html).toContain('<title>[binderwatch] FIRING critical: &lt;script&gt;alert(1)&lt;/script&gt; &amp; more</title>');
     expect(m.html).toContain(row('&lt;b&gt;', '&quot;quoted&quot;'));
     expect(m.html).toContain(link('https://x.test/?a=&quot;b&quot;', 'it&#39;s'));
@@ -214,16 +229,27 @@ describe('parseSmtpUrl', () => {
   });
 
   it('uses implicit TLS and port 465 for smtps://', () => {
-    expect(parseSmtpUrl('smtps://relay.example.org')).toEqual({ host: 'relay.example.org', port: 465, secure: true, requireTLS: false, user: undefined, pass: undefined });
+    expect(parseSmtpUrl('smtps://relay.example.org')).toEqual({
+      host: 'relay.example.org',
+      port: 465,
+      secure: true,
+      requireTLS: false,
+      user: undefined,
+      pass: undefined,
+    });
   });
 
   it('requires STARTTLS on smtp:// so a password never goes in clear text, except to a loopback host', () => {
-    for (const host of ['mail.example.org', '10.0.0.5', '[2001:db8::1]', '127.example.org']) expect(parseSmtpUrl(`smtp://u:p@${host}:25`).requireTLS).toBe(true);
-    for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]']) expect(parseSmtpUrl(`smtp://u:p@${host}:25`).requireTLS).toBe(false);
+    for (const host of ['mail.example.org', '10.0.0.5', '[2001:db8::1]', '127.example.org'])
+      expect(parseSmtpUrl(`smtp://u:p@${host}:25`).requireTLS).toBe(true);
+    for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]'])
+      expect(parseSmtpUrl(`smtp://u:p@${host}:25`).requireTLS).toBe(false);
   });
 
   it('refuses other schemes without repeating the password', () => {
-    expect(() => parseSmtpUrl('https://user:hunter2secret@mail.example.org')).toThrow('expected smtp:// or smtps://, got https://mail.example.org');
+    expect(() => parseSmtpUrl('https://user:hunter2secret@mail.example.org')).toThrow(
+      'expected smtp:// or smtps://, got https://mail.example.org',
+    );
     expect(() => parseSmtpUrl('https://user:hunter2secret@mail.example.org')).not.toThrow(/hunter2secret/);
   });
 });
@@ -231,12 +257,36 @@ describe('parseSmtpUrl', () => {
 describe('smtpError', () => {
   // Shapes as nodemailer reports them (code, responseCode, response, command).
   it.each([
-    [{ code: 'EENVELOPE', responseCode: 451, response: '451 4.3.0 try again later', command: 'RCPT TO' }, true, 'email: SMTP RCPT refused: 451 4.3.0 try again later'],
-    [{ code: 'EMESSAGE', responseCode: 550, response: '550 5.7.1 rejected', command: 'DATA' }, false, 'email: SMTP DATA refused: 550 5.7.1 rejected'],
-    [{ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Authentication failed', command: 'AUTH PLAIN' }, false, 'email: SMTP AUTH refused: 535 5.7.8 Authentication failed'],
-    [{ code: 'ESOCKET', message: 'connect ECONNREFUSED 127.0.0.1:1', command: 'CONN' }, true, 'email: SMTP CONN failed (ESOCKET): connect ECONNREFUSED 127.0.0.1:1'],
-    [{ code: 'ETIMEDOUT', message: 'Greeting never received', command: 'CONN' }, true, 'email: SMTP CONN failed (ETIMEDOUT): Greeting never received'],
-    [{ code: 'EENVELOPE', message: 'No recipients defined', command: 'API' }, false, 'email: SMTP API failed (EENVELOPE): No recipients defined'],
+    [
+      { code: 'EENVELOPE', responseCode: 451, response: '451 4.3.0 try again later', command: 'RCPT TO' },
+      true,
+      'email: SMTP RCPT refused: 451 4.3.0 try again later',
+    ],
+    [
+      { code: 'EMESSAGE', responseCode: 550, response: '550 5.7.1 rejected', command: 'DATA' },
+      false,
+      'email: SMTP DATA refused: 550 5.7.1 rejected',
+    ],
+    [
+      { code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Authentication failed', command: 'AUTH PLAIN' },
+      false,
+      'email: SMTP AUTH refused: 535 5.7.8 Authentication failed',
+    ],
+    [
+      { code: 'ESOCKET', message: 'connect ECONNREFUSED 127.0.0.1:1', command: 'CONN' },
+      true,
+      'email: SMTP CONN failed (ESOCKET): connect ECONNREFUSED 127.0.0.1:1',
+    ],
+    [
+      { code: 'ETIMEDOUT', message: 'Greeting never received', command: 'CONN' },
+      true,
+      'email: SMTP CONN failed (ETIMEDOUT): Greeting never received',
+    ],
+    [
+      { code: 'EENVELOPE', message: 'No recipients defined', command: 'API' },
+      false,
+      'email: SMTP API failed (EENVELOPE): No recipients defined',
+    ],
   ])('%#: classifies by SMTP reply class or connection failure', (err, retryable, message) => {
     const e = smtpError(Object.assign(new Error(String((err as { message?: string }).message ?? 'x')), err));
     expect(e.retryable).toBe(retryable);

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { labelledEvidence } from '../../../../shared/alerting/notifiers/evidence.ts';
-import { fitEscaped, formatTime, formatValue, notificationTitle, statusLine, truncate, TRUNCATION_NOTE } from '../../../../shared/alerting/notifiers/format.ts';
+import {
+  fitEscaped,
+  formatTime,
+  formatValue,
+  notificationTitle,
+  statusLine,
+  truncate,
+  TRUNCATION_NOTE,
+} from '../../../../shared/alerting/notifiers/format.ts';
 import { blind, firing, repeat, resolved } from '../../../helpers/alerts.ts';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -53,9 +61,21 @@ describe('formatTime', () => {
 
 describe('notificationTitle and statusLine', () => {
   it.each([
-    [firing, 'FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'Firing since 2026-11-24 10:02 UTC.'],
-    [repeat, 'STILL FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'STILL FIRING since 2026-11-24 10:02 UTC (1h5m).'],
-    [resolved, 'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)', 'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).'],
+    [
+      firing,
+      'FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
+      'Firing since 2026-11-24 10:02 UTC.',
+    ],
+    [
+      repeat,
+      'STILL FIRING critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
+      'STILL FIRING since 2026-11-24 10:02 UTC (1h5m).',
+    ],
+    [
+      resolved,
+      'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
+      'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).',
+    ],
     [blind, 'FIRING warning: Cannot read mybinder.org /health', 'Cannot see health:mybinder.org since 2026-11-24 10:02 UTC.'],
   ])('%#: says where the alert stands', (n, title, status) => {
     expect(notificationTitle(n)).toBe(title);
@@ -67,7 +87,9 @@ describe('notificationTitle and statusLine', () => {
   });
 
   it('says a blind check is still blind in its reminder, and how long', () => {
-    expect(statusLine({ ...blind, state: 'repeat', at: '2026-11-24T10:47:00.000Z' })).toBe('Still cannot see health:mybinder.org since 2026-11-24 10:02 UTC (45m).');
+    expect(statusLine({ ...blind, state: 'repeat', at: '2026-11-24T10:47:00.000Z' })).toBe(
+      'Still cannot see health:mybinder.org since 2026-11-24 10:02 UTC (45m).',
+    );
   });
 
   it('derives the duration from the times when a resolution carries none', () => {
@@ -97,7 +119,16 @@ describe('labelledEvidence', () => {
   });
 
   it('reads a name it does not know from its words and its unit suffix', () => {
-    expect(labelledEvidence('launchProbe', { buildingSec: 12.345, queueWaitMin: 3, errorRatePct: 4, arrivalsPerMin: 2.5, ageHours: 9, restarts: 17 })).toEqual([
+    expect(
+      labelledEvidence('launchProbe', {
+        buildingSec: 12.345,
+        queueWaitMin: 3,
+        errorRatePct: 4,
+        arrivalsPerMin: 2.5,
+        ageHours: 9,
+        restarts: 17,
+      }),
+    ).toEqual([
       ['Building', '12.35 s'],
       ['Queue wait', '3 min'],
       ['Error rate', '4 %'],

@@ -20,7 +20,8 @@ afterAll(async () => {
   await Promise.all([slack.close(), smtp.close()]);
 });
 
-const names = (env: Record<string, string | undefined>) => notifiersFromEnv(env, { logger: silentLogger, threadStore: memoryThreadStore() }).map((n) => n.name);
+const names = (env: Record<string, string | undefined>) =>
+  notifiersFromEnv(env, { logger: silentLogger, threadStore: memoryThreadStore() }).map((n) => n.name);
 
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -75,7 +76,11 @@ describe('notifiersFromEnv', () => {
 
   it('builds an email notifier that sends to every comma-separated recipient', async () => {
     const notifiers = notifiersFromEnv(
-      { BINDERWATCH_SMTP_URL: smtp.url, BINDERWATCH_EMAIL_FROM: 'alerts@example.org', BINDERWATCH_EMAIL_TO: ' a@example.org, b@example.org ,,' },
+      {
+        BINDERWATCH_SMTP_URL: smtp.url,
+        BINDERWATCH_EMAIL_FROM: 'alerts@example.org',
+        BINDERWATCH_EMAIL_TO: ' a@example.org, b@example.org ,,',
+      },
       { logger: silentLogger },
     );
     expect(notifiers.map((n) => n.name)).toEqual(['email', 'console']);
@@ -85,7 +90,9 @@ describe('notifiersFromEnv', () => {
 
   it('names the missing recipient variable when SMTP is configured without it', () => {
     const e = configError({ BINDERWATCH_SMTP_URL: 'smtp://u:p4ssword@127.0.0.1:2525', BINDERWATCH_EMAIL_FROM: 'alerts@example.org' });
-    expect(e.issues).toEqual([{ path: 'BINDERWATCH_EMAIL_TO', message: 'is required with BINDERWATCH_SMTP_URL (comma-separated addresses)' }]);
+    expect(e.issues).toEqual([
+      { path: 'BINDERWATCH_EMAIL_TO', message: 'is required with BINDERWATCH_SMTP_URL (comma-separated addresses)' },
+    ]);
     expect(e.message).toContain('BINDERWATCH_EMAIL_TO');
   });
 
@@ -95,21 +102,33 @@ describe('notifiersFromEnv', () => {
       BINDERWATCH_EMAIL_TO: 'not-an-address',
       BINDERWATCH_EMAIL_FROM: 'alerts@example.org',
     });
-    expect(e.issues.map((i) => i.path)).toEqual(['BINDERWATCH_SLACK_CHANNEL', 'BINDERWATCH_SMTP_URL', 'BINDERWATCH_SMTP_URL', 'BINDERWATCH_EMAIL_TO']);
+    expect(e.issues.map((i) => i.path)).toEqual([
+      'BINDERWATCH_SLACK_CHANNEL',
+      'BINDERWATCH_SMTP_URL',
+      'BINDERWATCH_SMTP_URL',
+      'BINDERWATCH_EMAIL_TO',
+    ]);
   });
 
   it('refuses a channel name, since chat.update needs the channel ID', () => {
     const e = configError({ BINDERWATCH_SLACK_BOT_TOKEN: TOKEN, BINDERWATCH_SLACK_CHANNEL: '#binder-alerts' });
-    expect(e.issues).toEqual([{ path: 'BINDERWATCH_SLACK_CHANNEL', message: 'expected a channel ID like C0123456789 (not a name), got "#binder-alerts"' }]);
+    expect(e.issues).toEqual([
+      { path: 'BINDERWATCH_SLACK_CHANNEL', message: 'expected a channel ID like C0123456789 (not a name), got "#binder-alerts"' },
+    ]);
   });
 
   it('refuses an http:// webhook URL off this machine, naming the variable and not the secret', () => {
     const e = configError({ BINDERWATCH_SLACK_WEBHOOK_URL: 'http://hooks.slack.com/services/T1/B2/cleartext-webhook-secret' });
     expect(e.issues).toEqual([
-      { path: 'BINDERWATCH_SLACK_WEBHOOK_URL', message: 'must be an https:// URL: the webhook URL is a secret and http would send it in clear text' },
+      {
+        path: 'BINDERWATCH_SLACK_WEBHOOK_URL',
+        message: 'must be an https:// URL: the webhook URL is a secret and http would send it in clear text',
+      },
     ]);
     expect(e.message).not.toContain('cleartext-webhook-secret');
-    expect(() => notifiersFromEnv({ BINDERWATCH_SLACK_WEBHOOK_URL: 'http://localhost:9/services/T1/B2/x' }, { logger: silentLogger })).not.toThrow();
+    expect(() =>
+      notifiersFromEnv({ BINDERWATCH_SLACK_WEBHOOK_URL: 'http://localhost:9/services/T1/B2/x' }, { logger: silentLogger }),
+    ).not.toThrow();
   });
 
   it('refuses malformed secret values without repeating them', () => {

@@ -31,7 +31,10 @@ afterAll(async () => {
 
 /** Sends, expects a failure, and keeps everything the failure and the logs say. */
 async function fail(notifier: Notifier): Promise<void> {
-  const e = await notifier.send(firing).then(() => undefined, (err: unknown) => err);
+  const e = await notifier.send(firing).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(Error);
   errors.push((e as Error).message, String(e), inspect(e, { depth: 10, showHidden: true }), JSON.stringify(e));
   logger.log('ERROR', 'delivery failed', { error: e, channel: notifier.name });
@@ -56,10 +59,15 @@ describe('secrets in failing channels', () => {
     await fail(thread); // invalid_auth: the fake knows another token
     slack.failNext({ status: 500 });
     await fail(thread);
-    const unreachable: typeof fetch = (input, init) => fetch(String(input).replace('https://slack.com/api/', goneUrl.replace(WEBHOOK_PATH, '/api/')), init);
+    const unreachable: typeof fetch = (input, init) =>
+      fetch(String(input).replace('https://slack.com/api/', goneUrl.replace(WEBHOOK_PATH, '/api/')), init);
     await fail(notifiersFromEnv(threadEnv, { logger, threadStore: memoryThreadStore(), fetch: unreachable })[0]);
 
-    const smtpEnv = (url: string) => ({ BINDERWATCH_SMTP_URL: url, BINDERWATCH_EMAIL_FROM: 'alerts@example.org', BINDERWATCH_EMAIL_TO: 'a@example.org' });
+    const smtpEnv = (url: string) => ({
+      BINDERWATCH_SMTP_URL: url,
+      BINDERWATCH_EMAIL_FROM: 'alerts@example.org',
+      BINDERWATCH_EMAIL_TO: 'a@example.org',
+    });
     const smtpUrl = smtp.url.replace('the-servers-own-password', SMTP_PASSWORD);
     await fail(notifiersFromEnv(smtpEnv(smtpUrl), { logger })[0]); // 535 authentication failed
     const open = await startSmtpServer('binderwatch', SMTP_PASSWORD);
@@ -73,7 +81,14 @@ describe('secrets in failing channels', () => {
     expect(errors).toHaveLength(8 * 4);
     expect(logs.length).toBeGreaterThanOrEqual(8);
     const said = [...errors, ...logs].join('\n');
-    for (const secret of [slack.webhookUrl, WEBHOOK_PATH, 'webhookSecretPathXyz', BOT_TOKEN, SMTP_PASSWORD, encodeURIComponent(SMTP_PASSWORD)]) {
+    for (const secret of [
+      slack.webhookUrl,
+      WEBHOOK_PATH,
+      'webhookSecretPathXyz',
+      BOT_TOKEN,
+      SMTP_PASSWORD,
+      encodeURIComponent(SMTP_PASSWORD),
+    ]) {
       expect(said).not.toContain(secret);
     }
     // The failures still say what went wrong.

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../../../fakes/slack.ts';
 import type { AlertNotification } from '../../../../shared/alerting/notifier.ts';
-import { buildThreadReply, memoryThreadStore, slackThreadNotifier, threadId, type ThreadStore } from '../../../../shared/alerting/notifiers/slack-thread.ts';
+import {
+  buildThreadReply,
+  memoryThreadStore,
+  slackThreadNotifier,
+  threadId,
+  type ThreadStore,
+} from '../../../../shared/alerting/notifiers/slack-thread.ts';
 import { buildPayload } from '../../../../shared/alerting/notifiers/slack.ts';
 import { jsonLogger } from '../../../../shared/log.ts';
 import { firing, repeat, resolved, sendError } from '../../../helpers/alerts.ts';
@@ -25,7 +31,14 @@ beforeEach(() => {
 });
 
 const notifier = (store: ThreadStore, token = TOKEN) =>
-  slackThreadNotifier({ botToken: token, channel: CHANNEL, threadStore: store, logger: jsonLogger((l) => logs.push(l)), apiUrl: slack.apiUrl, timeoutMs: 5000 });
+  slackThreadNotifier({
+    botToken: token,
+    channel: CHANNEL,
+    threadStore: store,
+    logger: jsonLogger((l) => logs.push(l)),
+    apiUrl: slack.apiUrl,
+    timeoutMs: 5000,
+  });
 
 describe('threaded Slack notifier against a loopback Web API', () => {
   it('keeps one parent per incident, updates it in place and threads the reminder and the resolution', async () => {
@@ -36,10 +49,21 @@ describe('threaded Slack notifier against a loopback Web API', () => {
     await notifier(store).send(resolved);
 
     expect(slack.invalid).toEqual([]);
-    expect(slack.apiCalls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.postMessage', 'chat.update', 'chat.postMessage']);
+    expect(slack.apiCalls.map((c) => c.method)).toEqual([
+      'chat.postMessage',
+      'chat.update',
+      'chat.postMessage',
+      'chat.update',
+      'chat.postMessage',
+    ]);
     const [parent, ...replies] = slack.messages;
     expect(await store.get(threadId(firing))).toBe(parent.ts);
-    expect(parent).toMatchObject({ channel: CHANNEL, thread_ts: undefined, updates: 2, ...buildPayload(resolved, { resolvedInFull: true }) });
+    expect(parent).toMatchObject({
+      channel: CHANNEL,
+      thread_ts: undefined,
+      updates: 2,
+      ...buildPayload(resolved, { resolvedInFull: true }),
+    });
     // The parent stays the incident's record: the resolve keeps the problem's numbers and commands there.
     expect(JSON.stringify(parent)).toContain('*Runbook*');
     expect(replies).toHaveLength(2);

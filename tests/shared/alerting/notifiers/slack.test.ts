@@ -16,7 +16,9 @@ const TITLE = 'Launch of gh/binder-examples/requirements/HEAD fails on mybinder.
 const SUMMARY = 'Phase build: the build failed, after 10m12s';
 const EVIDENCE = fields('*Waiting*\n1.2 s', '*Building*\n611.3 s', '*Failed launches*\n3', '*median launch s*\n612.46');
 const DETAILS = section('3 of the last 3 launches failed: build timed out after 600s.');
-const RUNBOOK = section('*Runbook*\n```\nkubectl -n prod get pods -l component=binderhub\nkubectl -n prod logs deploy/binder --since=30m | grep -i error\n```');
+const RUNBOOK = section(
+  '*Runbook*\n```\nkubectl -n prod get pods -l component=binderhub\nkubectl -n prod logs deploy/binder --since=30m | grep -i error\n```',
+);
 const LAUNCH_LINKS = section('<https://mybinder.org|Hub> · <https://grafana.mybinder.org/d/launch?var-a=1&amp;var-b=2|Dashboard>');
 const LINKS = section('<https://grafana.mybinder.org|Dashboard> · <https://mybinder.org|Hub>');
 const launchFooter = (id: string) => context(`launchProbe · launch:mybinder.org:gh/binder-examples/requirements/HEAD · ${id}`);
@@ -81,7 +83,9 @@ describe('Slack buildPayload', () => {
       text: ':grey_question: FIRING warning: Cannot read mybinder.org /health\nmybinder.org /health unreachable (no data since 2026-11-24T10:02:00.000Z)',
       blocks: [
         header(':grey_question: FIRING warning: Cannot read mybinder.org /health'),
-        section('mybinder.org /health unreachable (no data since 2026-11-24T10:02:00.000Z)\n_Cannot see health:mybinder.org since 2026-11-24 10:02 UTC._'),
+        section(
+          'mybinder.org /health unreachable (no data since 2026-11-24T10:02:00.000Z)\n_Cannot see health:mybinder.org since 2026-11-24 10:02 UTC._',
+        ),
         fields('*Consecutive unknown*\n3'),
         section('*Runbook*\n```\ncurl -sS https://mybinder.org/health\n```'),
         context(`binderHealth · health:mybinder.org · ${blind.id}`),
@@ -100,7 +104,14 @@ describe('Slack buildPayload', () => {
           '14 of 15 nodes in use in pool prod-a/ssd-pool (93 %), 1 cordoned (gke-prod-a-ssd-pool-972e4826-2fhq): dashboards that skip cordoned nodes show 13; max reached in ~1h20m at the current rate\n' +
             '_Firing since 2018-01-18 13:05 UTC._',
         ),
-        fields('*Nodes (cordoned included)*\n14', '*Autoscaler max*\n15', '*In use*\n93 %', '*Cordoned*\n1', '*Pods pending for room*\n0', '*Max reached in*\n1h20m'),
+        fields(
+          '*Nodes (cordoned included)*\n14',
+          '*Autoscaler max*\n15',
+          '*In use*\n93 %',
+          '*Cordoned*\n1',
+          '*Pods pending for room*\n0',
+          '*Max reached in*\n1h20m',
+        ),
         section(
           '*Runbook*\n```\n' +
             'gcloud container clusters get-credentials prod-a --location us-central1 --project binderhub-288415\n' +
@@ -167,7 +178,9 @@ describe('Slack buildPayload', () => {
       ),
     );
     expect(p.blocks.slice(3)).toEqual([
-      section('Model dp/dt = s·a − p/W fitted on the baseline: s=0.941, W=138 min (the most cautious of 3 that fit). Shortfall 42 pods = 4.5σ over 10 min.'),
+      section(
+        'Model dp/dt = s·a − p/W fitted on the baseline: s=0.941, W=138 min (the most cautious of 3 that fit). Shortfall 42 pods = 4.5σ over 10 min.',
+      ),
       section('*Runbook*\n```\nkubectl get pods --all-namespaces -o wide | grep -v Running   # pods not running, and on which node\n```'),
       LINKS,
       context(`trafficVsPods · trafficVsPods:levelling-off · ${levellingOff.id}`),
@@ -198,7 +211,9 @@ describe('Slack buildPayload', () => {
   });
 
   it('shows times in the display time zone', () => {
-    expect(buildPayload(firing, { timeZone: 'America/Los_Angeles' }).blocks[1]).toEqual(section(`${SUMMARY}\n_Firing since 2026-11-24 02:02 PST._`));
+    expect(buildPayload(firing, { timeZone: 'America/Los_Angeles' }).blocks[1]).toEqual(
+      section(`${SUMMARY}\n_Firing since 2026-11-24 02:02 PST._`),
+    );
   });
 
   it('escapes Slack control characters in mrkdwn but not in the plain-text header', () => {
@@ -211,13 +226,23 @@ describe('Slack buildPayload', () => {
 
   it('makes hub text inert: no formatting, block quote, mention or auto-link, while snake_case and the runbook stay as written', () => {
     const hostile = 'hub says *URGENT* _now_ ~gone~ `rm -rf` @channel @here\n> quoted <https://evil.example|click>';
-    const p = buildPayload({ ...firing, summary: 'pod binder_user_42 failed', details: hostile, runbook: ["kubectl get pods -o jsonpath='{.items[*].metadata.name}'"] });
+    const p = buildPayload({
+      ...firing,
+      summary: 'pod binder_user_42 failed',
+      details: hostile,
+      runbook: ["kubectl get pods -o jsonpath='{.items[*].metadata.name}'"],
+    });
     expect(p.blocks[1]).toEqual(section('pod binder_user_42 failed\n_Firing since 2026-11-24 10:02 UTC._'));
     expect(p.blocks[3]).toEqual({
       type: 'section',
-      text: md('hub says \u2217URGENT\u2217 \uff3fnow\uff3f \u223cgone\u223c \uff40rm -rf\uff40 @\u2060channel @\u2060here\n\uff1e quoted &lt;https://evil.example|click&gt;'),
+      text: md(
+        'hub says \u2217URGENT\u2217 \uff3fnow\uff3f \u223cgone\u223c \uff40rm -rf\uff40 @\u2060channel @\u2060here\n\uff1e quoted &lt;https://evil.example|click&gt;',
+      ),
     });
-    expect(p.blocks[4]).toEqual({ type: 'section', text: md("*Runbook*\n```\nkubectl get pods -o jsonpath='{.items[*].metadata.name}'\n```") });
+    expect(p.blocks[4]).toEqual({
+      type: 'section',
+      text: md("*Runbook*\n```\nkubectl get pods -o jsonpath='{.items[*].metadata.name}'\n```"),
+    });
   });
 
   it('keeps an oversized notification within every Block Kit limit, saying what it cut', () => {
@@ -272,7 +297,10 @@ describe('the loopback Slack’s Block Kit rules', () => {
     [{ blocks: [{ type: 'section', fields: [md('x'.repeat(2001))] }] }, 'blocks[0].fields[0].text: 2001 characters, more than 2000'],
     [{ blocks: [{ type: 'section' }] }, 'blocks[0]: needs text or fields'],
     [{ blocks: [{ type: 'section', text: md('') }] }, 'blocks[0].text.text: required, non-empty'],
-    [{ blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x', emoji: true } }] }, 'blocks[0].text.emoji: not allowed in a mrkdwn object'],
+    [
+      { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x', emoji: true } }] },
+      'blocks[0].text.emoji: not allowed in a mrkdwn object',
+    ],
     [{ blocks: [{ type: 'context', elements: Array.from({ length: 11 }, () => md('c')) }] }, 'blocks[0].elements: 11 items, more than 10'],
     [{ blocks: [{ type: 'banner', text: md('x') }] }, 'blocks[0].type: unknown block type "banner"'],
     [{ blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) }, 'blocks: 51 blocks, more than 50'],

@@ -172,7 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     const text = String(e);
     const why = /ENOENT/.test(text)
-      ? '\n(a server is not installed: sudo bash infra/install-stack.sh)'
+      ? '\n(a server is not installed: bash infra/install-stack.sh)'
       : /EADDRINUSE|address already in use/.test(text)
         ? `\n(a port ${configFile} names is taken: is a local stack already running?)`
         : '';

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { TestRunner } from 'vitest';
 
-export const INSTALL_STACK = 'sudo bash infra/install-stack.sh';
+export const INSTALL_STACK = 'bash infra/install-stack.sh';
 
 /** Why a test file skipped suites: what was missing and the command that installs it. */
 export interface MissingTools {

@@ -63,6 +63,8 @@ button { font: inherit; background: var(--panel); color: var(--fg); border: 1px 
 .alert-region.firing.warning { background: var(--warning); }
 .fact { position: absolute; width: 18px; height: 18px; border-radius: 9px; border: 2px solid; font-size: 10px; line-height: 14px; text-align: center; font-weight: 600; background: var(--bg); cursor: help; }
 .strip-label { font-size: 12px; color: var(--muted); margin: 4px 0 0 64px; font-family: ui-monospace, monospace; }
+.strip-label.sick { color: var(--critical); font-weight: 600; }
+#range { margin-left: 12px; }
 #tip { position: absolute; z-index: 10; max-width: 560px; white-space: pre-wrap; background: var(--tip-bg); color: var(--tip-fg); padding: 8px 10px; border-radius: 6px; font-size: 12px; pointer-events: none; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
 .u-legend { font-size: 12px; text-align: left; padding-left: 56px; }
 .u-legend .u-marker { width: 10px; height: 10px; }
@@ -116,7 +118,7 @@ export async function reportHtml(data: ReportData): Promise<string> {
 <h1>${escapeHtml(data.title)}</h1>
 <p class="sub">${escapeHtml(formatTimeWithUtc(start, data.timeZone))} → ${escapeHtml(formatTimeWithUtc(end, data.timeZone))} · times in ${escapeHtml(data.timeZone)} (UTC in brackets) · ${firing} alert${firing === 1 ? '' : 's'} fired
 <span class="key" style="background:var(--pending)"></span>pending<span class="key" style="background:var(--critical)"></span>firing (critical)<span class="key" style="background:var(--warning)"></span>firing (warning)
-<button id="reset-zoom" hidden>Zoom out</button></p>
+<span id="range" class="note"></span><button id="reset-zoom" hidden>Show the whole range</button></p>
 <div id="lane"></div>
 </header>
 <div id="cursor"></div>

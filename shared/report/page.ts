@@ -22,6 +22,8 @@ interface Palette {
   ok: string;
   failed: string;
   pendingSpan: string;
+  /** A firing span's tint: neutral, so red data (crash-loops, failed probes) stays readable under it. */
+  firingSpan: string;
   criticalSpan: string;
   warningSpan: string;
   resolved: string;
@@ -43,8 +45,9 @@ const LIGHT: Palette = {
   ok: '#1a7f37',
   failed: '#cf222e',
   pendingSpan: 'rgba(191,135,0,0.13)',
-  criticalSpan: 'rgba(207,34,46,0.12)',
-  warningSpan: 'rgba(188,76,0,0.10)',
+  firingSpan: 'rgba(87,96,106,0.10)',
+  criticalSpan: '#cf222e',
+  warningSpan: '#bc4c00',
   resolved: '#1a7f37',
   human: '#57606a',
 };
@@ -64,8 +67,9 @@ const DARK: Palette = {
   ok: '#3fb950',
   failed: '#ff7b72',
   pendingSpan: 'rgba(210,153,34,0.14)',
-  criticalSpan: 'rgba(248,81,73,0.16)',
-  warningSpan: 'rgba(255,166,87,0.12)',
+  firingSpan: 'rgba(139,148,158,0.12)',
+  criticalSpan: '#f85149',
+  warningSpan: '#ffa657',
   resolved: '#3fb950',
   human: '#8b949e',
 };
@@ -86,10 +90,34 @@ const both = (ms: number) => `${localTime.format(ms)} (${utcTime.format(ms)} UTC
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const AXIS_LEFT = 64;
+/** Height of a firing span's severity bar (CSS px). */
+const SEVERITY_BAR = 4;
+/** Height of one crash-loop strip's plot area, the same for every node (CSS px). */
+const STRIP_AREA = 32;
+/** Space above and below a strip's plot area (CSS px). */
+const STRIP_PAD = 6;
+/** Height of the time axis under the last panel of a group (CSS px). */
+const TIME_AXIS = 44;
 const AXIS_RIGHT = 64;
 const plots: uPlot[] = [];
 let syncingScale = false;
 let zoom: { min: number; max: number } | undefined;
+
+/**
+ * The range the page opens on: every alert span with a margin on each side (at least an
+ * hour, or a quarter of the spans), so a night's incident fills the panels; undefined
+ * (the whole range) when there is no alert or the spans cover most of it anyway.
+ */
+function incidentWindow(): { min: number; max: number } | undefined {
+  if (!data.alerts.length) return undefined;
+  const [first, last] = [data.t[0], data.t[data.t.length - 1]];
+  const from = Math.min(...data.alerts.map((a) => a.pendingAt / 1000));
+  const to = Math.max(...data.alerts.map(spanEnd));
+  const margin = Math.max(3600, (to - from) / 4);
+  const min = Math.max(first, from - margin);
+  const max = Math.min(last, to + margin);
+  return max - min < 0.8 * (last - first) ? { min, max } : undefined;
+}
 
 function spanEnd(a: AlertSpan): number {
   return (a.endAt ?? data.t[data.t.length - 1] * 1000) / 1000;
@@ -98,6 +126,17 @@ function spanEnd(a: AlertSpan): number {
 /** Each firing phase (a severity change starts a new one) as [from, to] in seconds. */
 function phases(a: AlertSpan): [number, number, AlertSpan['firing'][number]][] {
   return a.firing.map((f, i) => [f.at / 1000, i + 1 < a.firing.length ? a.firing[i + 1].at / 1000 : spanEnd(a), f]);
+}
+
+/** Overlapping [from, to] intervals merged, sorted by start. */
+function union(spans: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [from, to] of [...spans].sort((a, b) => a[0] - b[0])) {
+    const last = out[out.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else out.push([from, to]);
+  }
+  return out;
 }
 
 /** Alert spans shaded and the human timeline drawn under every panel's series. */
@@ -111,19 +150,24 @@ function shadePlugin(p: Palette): uPlot.Plugin {
         ctx.beginPath();
         ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
         ctx.clip();
+        const fill = (color: string, [from, to]: [number, number], height = bbox.height) => {
+          ctx.fillStyle = color;
+          ctx.fillRect(x(from), bbox.top, Math.max(1, x(to) - x(from)), height);
+        };
+        // Tints for the union of the spans (overlapping alerts do not darken the data), then
+        // each firing phase's severity as a bar along the top edge, criticals over warnings.
+        for (const span of union(data.alerts.map((a) => [a.pendingAt / 1000, a.firing.length ? a.firing[0].at / 1000 : spanEnd(a)]))) {
+          fill(p.pendingSpan, span);
+        }
+        const firing = data.alerts.flatMap(phases);
+        for (const span of union(firing.map(([from, to]) => [from, to]))) fill(p.firingSpan, span);
+        for (const severity of ['warning', 'critical'] as const) {
+          for (const [from, to] of firing.filter(([, , f]) => f.severity === severity)) {
+            fill(severity === 'critical' ? p.criticalSpan : p.warningSpan, [from, to], SEVERITY_BAR * devicePixelRatio);
+          }
+        }
         for (const a of data.alerts) {
-          const end = spanEnd(a);
-          const pendingTo = a.firing.length ? a.firing[0].at / 1000 : end;
-          ctx.fillStyle = p.pendingSpan;
-          ctx.fillRect(x(a.pendingAt / 1000), bbox.top, Math.max(1, x(pendingTo) - x(a.pendingAt / 1000)), bbox.height);
-          for (const [from, to, f] of phases(a)) {
-            ctx.fillStyle = f.severity === 'critical' ? p.criticalSpan : p.warningSpan;
-            ctx.fillRect(x(from), bbox.top, Math.max(1, x(to) - x(from)), bbox.height);
-          }
-          if (a.endAt !== undefined && a.firing.length) {
-            ctx.fillStyle = p.resolved;
-            ctx.fillRect(x(end), bbox.top, Math.max(1, devicePixelRatio), bbox.height);
-          }
+          if (a.endAt !== undefined && a.firing.length) fill(p.resolved, [spanEnd(a), spanEnd(a)], bbox.height);
         }
         ctx.strokeStyle = p.human;
         ctx.lineWidth = devicePixelRatio;
@@ -181,7 +225,7 @@ function basePlot(p: Palette, height: number, series: uPlot.Series[], opts: Part
           for (const other of plots) if (other !== u) other.setScale('x', { min: min!, max: max! });
           syncingScale = false;
           if (plots.length) drawLane(palette());
-          document.getElementById('reset-zoom')!.hidden = !zoom;
+          showRange();
         },
       ],
       setCursor: [(u) => showCursor(u.cursor.idx ?? null)],
@@ -268,32 +312,7 @@ function build(): void {
     );
   }
 
-  if (data.crashloops.length) {
-    const section = panel(
-      'Crash-looping pods per node',
-      'One strip per node; a node with pods of several owners crash-looping is the sick one.',
-    );
-    data.crashloops.forEach((c, i) => {
-      const last = i === data.crashloops.length - 1;
-      const strip = document.createElement('div');
-      strip.className = 'strip-label';
-      strip.textContent = c.node;
-      strip.title = c.pods.join('\n');
-      section.append(strip);
-      const peak = Math.max(1, ...c.count.map((v) => v ?? 0));
-      addPlot(
-        section,
-        basePlot(
-          p,
-          last ? 92 : 48,
-          [{ label: 'crash-looping', stroke: p.crash, fill: p.crash, width: 1, paths: uPlot.paths.stepped!({ align: 1 }), value: num(0) }],
-          { axes: axes(p, undefined, '', last), scales: { x: { time: true }, y: { range: [0, peak] } }, legend: { show: false } },
-          width,
-        ),
-        [c.count],
-      );
-    });
-  }
+  if (data.crashloops.length) crashLoopPanel(p, width);
 
   if (data.probes.length) {
     // Each repo is a row; a point per probe run, green ok, red failed.
@@ -342,6 +361,64 @@ function build(): void {
 
   if (keep) plots[0].setScale('x', keep);
   drawLane(p);
+}
+
+/** Nodes an alert named as sick (a firing clusterHealth alert on `node:<name>`). */
+const sickNodes = new Set(
+  data.alerts.filter((a) => a.check === 'clusterHealth' && a.firing.length).map((a) => a.key.replace(/^node:/, '')),
+);
+
+/**
+ * One strip per node on one shared scale (a transient crash reads small beside a sick
+ * node's several pods), the nodes alerted as sick first and marked.
+ */
+function crashLoopPanel(p: Palette, width: number): void {
+  const section = panel(
+    'Crash-looping pods per node',
+    'One strip per node, one scale for all; a node with pods of several owners crash-looping is the sick one.',
+  );
+  const nodes = [...data.crashloops].sort((a, b) => Number(sickNodes.has(b.node)) - Number(sickNodes.has(a.node)));
+  const peak = Math.max(1, ...nodes.flatMap((c) => c.count.map((v) => v ?? 0)));
+  nodes.forEach((c, i) => {
+    const last = i === nodes.length - 1;
+    const sick = sickNodes.has(c.node);
+    const label = document.createElement('div');
+    label.className = sick ? 'strip-label sick' : 'strip-label';
+    label.dataset.node = c.node;
+    label.textContent = sick ? `${c.node} — alerted as a sick node` : c.node;
+    label.title = c.pods.join('\n');
+    section.append(label);
+    addPlot(
+      section,
+      basePlot(
+        p,
+        STRIP_AREA + 2 * STRIP_PAD + (last ? TIME_AXIS : 0),
+        [{ label: 'crash-looping', stroke: p.crash, fill: p.crash, width: 1, paths: uPlot.paths.stepped!({ align: 1 }), value: num(0) }],
+        {
+          axes: axes(p, undefined, '', last),
+          scales: { x: { time: true }, y: { range: [0, peak] } },
+          legend: { show: false },
+          // Fixed padding (uPlot's own depends on the axes), so every strip's plot area is STRIP_AREA.
+          padding: [STRIP_PAD, null, STRIP_PAD, null],
+        },
+        width,
+      ),
+      [c.count],
+    );
+  });
+}
+
+/** The shown range beside the zoom-out button, with the range as data for tests and scripts. */
+function showRange(): void {
+  const [min, max] = zoom ? [zoom.min, zoom.max] : [data.t[0], data.t[data.t.length - 1]];
+  const range = document.getElementById('range')!;
+  range.dataset.from = String(min * 1000);
+  range.dataset.to = String(max * 1000);
+  const hours = (s: number) => `${Math.round(s / 360) / 10} h`;
+  range.textContent = zoom
+    ? `Showing ${both(min * 1000)} → ${both(max * 1000)} (${hours(max - min)} of ${hours(data.t[data.t.length - 1] - data.t[0])})`
+    : `Showing the whole range (${hours(max - min)})`;
+  document.getElementById('reset-zoom')!.hidden = !zoom;
 }
 
 /** The alert lane: one row per alert with its spans, and the human timeline; hover shows the summary. */
@@ -437,11 +514,13 @@ document.getElementById('reset-zoom')!.addEventListener('click', () => {
   for (const u of plots) u.setScale('x', { min: data.t[0], max: data.t[data.t.length - 1] });
 });
 darkQuery.addEventListener('change', build);
+zoom = incidentWindow();
 let resizeTimer: number | undefined;
 window.addEventListener('resize', () => {
   clearTimeout(resizeTimer);
   resizeTimer = window.setTimeout(build, 150);
 });
 build();
+showRange();
 showCursor(null);
 tooltips();

@@ -1,10 +1,11 @@
 // The incident report page of the 2018 night, made by the CLI and opened from disk in
 // Debian's chromium: no console errors, no network, every panel and alert there, the
-// cursor reading the scenario's own numbers, zoom linked across panels. It also makes
-// the README's screenshot.
+// cursor reading the scenario's own numbers, zoom linked across panels, opening on the
+// incident. It also makes the README's screenshot (into .tmp/images; `npm run images`
+// refreshes docs/images).
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -12,14 +13,14 @@ import { readFactsOf } from '../../../shared/scenario/facts.ts';
 import { parseScenario, type ScenarioData } from '../../../shared/scenario/openmetrics.ts';
 import { chromiumAvailable, launchChromium } from '../../helpers/browser.ts';
 import { runCli } from '../../helpers/cli.ts';
+import { imagePath } from '../../helpers/images.ts';
 
 const SCENARIO = 'infra/scenarios/mybinder-2018-01-18.om';
-const SCREENSHOT = 'docs/images/report-2018.png';
 
 describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => {
   let browser: Browser;
   let file: string;
-  let firing: { check: string; key: string; title: string; summary: string }[];
+  let firing: { at: string; check: string; key: string; title: string; summary: string }[];
   let data: ScenarioData;
   /** First and last grid minute: the full x range of every chart. */
   let range: [number, number];
@@ -42,8 +43,9 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
   });
   afterAll(async () => browser?.close());
 
+  /** A laptop's screen: the page must read well at 1366×768. */
   async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme, deviceScaleFactor: 1 });
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 }, colorScheme, deviceScaleFactor: 1 });
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('request', (req) => requests.push(req.url()));
@@ -59,9 +61,17 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
       return Object.fromEntries(rows.map((r) => [r.querySelector('.u-label')!.textContent!, r.querySelector('.u-value')!.textContent!]));
     }, n);
 
-  /** Screen x of a time in the n-th chart, at the current zoom (read from the first and last grid times). */
+  /** The time range the panels show now, as the page states it beside its zoom-out button. */
+  const shown = async (page: Page): Promise<[number, number]> => {
+    const el = page.locator('#range');
+    return [Number(await el.getAttribute('data-from')), Number(await el.getAttribute('data-to'))];
+  };
+
+  /** Screen x of a time in the n-th chart, at the given shown range. */
   async function xOf(page: Page, n: number, ms: number, range: [number, number]): Promise<{ x: number; y: number }> {
-    const box = (await page.locator('.uplot .u-over').nth(n).boundingBox())!;
+    const over = page.locator('.uplot .u-over').nth(n);
+    await over.scrollIntoViewIfNeeded();
+    const box = (await over.boundingBox())!;
     return { x: box.x + ((ms - range[0]) / (range[1] - range[0])) * box.width, y: box.y + box.height / 2 };
   }
 
@@ -75,8 +85,42 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
     expect(requests).toEqual([pathToFileURL(file).href]);
   });
 
+  it('opens on the incident, every alert span inside with an hour to spare, the whole range one click away', async () => {
+    const page = await open('light');
+    const [from, to] = await shown(page);
+    const firingAt = firing.map((a) => Date.parse(a.at));
+    expect(from).toBeLessThanOrEqual(Math.min(...firingAt) - 3_600_000);
+    expect(from).toBeGreaterThan(range[0]);
+    expect(to).toBeLessThanOrEqual(range[1]);
+    expect(to - from).toBeLessThan(0.8 * (range[1] - range[0]));
+    expect(await page.locator('#range').textContent()).toMatch(/^Showing .+ PST \(.+ UTC\) → .+ of 2\d(\.\d)? h\)$/);
+    await page.locator('#reset-zoom').click();
+    expect(await shown(page)).toEqual(range);
+    expect(await page.locator('#reset-zoom').isVisible()).toBe(false);
+    // Nothing wider than a 1366-pixel laptop screen: no sideways scrolling.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1366);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('puts the sick node first and marked, every crash-loop strip the same height on one scale', async () => {
+    const page = await open('light');
+    const sick = firing.filter((a) => a.check === 'clusterHealth' && a.key.startsWith('node:')).map((a) => a.key.slice(5));
+    expect(sick.length).toBeGreaterThan(0);
+    const labels = await page.locator('.strip-label').allTextContents();
+    expect(labels.slice(0, sick.length)).toEqual(sick.map((n) => `${n} — alerted as a sick node`));
+    expect(await page.locator('.strip-label.sick').count()).toBe(sick.length);
+    const strips = page.locator('#panels section:nth-of-type(3) .u-over');
+    const heights = await strips.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+    expect(heights.length).toBeGreaterThan(1);
+    expect(new Set(heights).size, String(heights)).toBe(1);
+    await page.close();
+  });
+
   it('shows every panel, series, alert span and human marker, reads values under the cursor and links zoom', async () => {
     const page = await open('light');
+    // The whole range, so every human marker is on screen (the night began at 02:00 UTC, hours before the alerts).
+    await page.locator('#reset-zoom').click();
     const headings = await page.locator('#panels h2').allTextContents();
     expect(headings).toEqual([
       'People arriving and running pods',
@@ -85,7 +129,9 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
       'Launch probes',
     ]);
     const crashNodes = new Set(data.series.filter((s) => s.metric === 'binderwatch_pod_crashlooping').map((s) => s.labels.node));
-    expect(await page.locator('.strip-label').allTextContents()).toEqual(expect.arrayContaining([...crashNodes]));
+    expect(await page.locator('.strip-label').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.node))).toEqual(
+      expect.arrayContaining([...crashNodes]),
+    );
     // pods panel + one nodes panel + a strip per node + probes
     expect(await page.locator('.uplot').count()).toBe(3 + crashNodes.size);
     expect(Object.keys(await legend(page, 0))).toEqual(['running pods', 'expected (model)', 'band low', 'band high', 'demand /min']);
@@ -165,10 +211,11 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
     const page = await open('light');
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(255, 255, 255)');
     // The cursor on the levelling-off, so the picture shows what the readout says.
-    const p = await xOf(page, 0, Date.parse('2018-01-18T14:30:00Z'), range);
+    const p = await xOf(page, 0, Date.parse('2018-01-18T14:30:00Z'), await shown(page));
     await page.mouse.move(p.x, p.y);
-    await page.screenshot({ path: resolve(SCREENSHOT), fullPage: true });
-    expect((await stat(SCREENSHOT)).size).toBeGreaterThan(50_000);
+    const screenshot = imagePath('report-2018.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect((await stat(screenshot)).size).toBeGreaterThan(50_000);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -4,7 +4,7 @@
 // through the loopback Web API's external upload. A chart that fails to render never
 // blocks the alert. The email is also rendered in chromium, the way a mail client shows it.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { imagePath } from '../../../helpers/images.ts';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../../../fakes/slack.ts';
@@ -167,7 +167,7 @@ describe('alert charts', () => {
         const img = page.locator('img');
         expect(await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(1440);
         expect((await img.boundingBox())!.width).toBeLessThanOrEqual(720);
-        await page.screenshot({ path: resolve('docs/images/alert-email.png'), fullPage: true });
+        await page.screenshot({ path: imagePath('alert-email.png'), fullPage: true });
       } finally {
         await browser.close();
       }

@@ -3,7 +3,7 @@
 // through runCheck against real upstreams and answers with what happened.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { startBinderHub, type FakeBinderHub } from '../fakes/binderhub.ts';
 import { startJupyterHub, type JupyterHubHandle } from '../harnesses/jupyterhub.ts';
@@ -17,7 +17,14 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
   let server: Server;
   let url: string;
 
+  /** The function's log lines (stderr, as Cloud Logging reads it), kept for the assertions below instead of the run's output. */
+  const logLines: string[] = [];
+
   beforeAll(async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    });
     hub = await startJupyterHub({ pollIntervalS: 1 });
     binder = await startBinderHub({ hub });
     // What Terraform sets: the config as YAML, the hub token from Secret Manager.
@@ -47,6 +54,7 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
     await hub?.stop();
     delete process.env.BINDERWATCH_CONFIG;
     delete process.env.BW_TEST_HUB_TOKEN;
+    vi.restoreAllMocks();
   });
 
   it('answers Scheduler POSTs after launching both repos, firing on the second failed run of the one whose server cannot be reached', async () => {
@@ -79,6 +87,11 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
     expect(body.findings[0].summary).toContain('Phase contact: the server started but does not answer');
     // Probe evidence alone (no traffic check corroborating it): a warning.
     expect(body.notifications).toEqual([{ key: body.findings[0].key, state: 'firing', severity: 'warning' }]);
+    // Logged for Cloud Logging: one JSON object a line with its severity, the alert among them, no hub token.
+    const logs = logLines.map((l) => JSON.parse(l) as { severity: string; message: string });
+    expect(logs.every((l) => ['DEBUG', 'INFO', 'WARNING', 'ERROR'].includes(l.severity))).toBe(true);
+    expect(logs).toContainEqual(expect.objectContaining({ severity: 'WARNING', message: `FIRING warning: ${title}` }));
+    expect(logLines.join('\n')).not.toContain(hub.adminToken);
   }, 240_000);
 
   it('leaves no server running on the real hub', async () => {

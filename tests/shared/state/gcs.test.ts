@@ -45,9 +45,13 @@ async function until(condition: () => boolean): Promise<void> {
 describe('GcsStore', () => {
   let fake: FakeGcs;
   let store: GcsStore;
+  /** What the store logged: a test that makes it log asserts the lines, and none reach the run's output. */
+  let logged: { severity: string; key?: string; message: string }[];
   beforeEach(async () => {
     fake = await startFakeGcs({ buckets: [BUCKET] });
-    store = new GcsStore({ storage: client(fake), bucket: BUCKET, prefix: PREFIX });
+    logged = [];
+    const logger = jsonLogger((l) => logged.push(JSON.parse(l)));
+    store = new GcsStore({ storage: client(fake), bucket: BUCKET, prefix: PREFIX, logger });
   });
   afterEach(() => fake.close());
 
@@ -148,6 +152,9 @@ describe('GcsStore', () => {
       .save('<html>oops</html>', { resumable: false });
     const damaged = String(fake.object(BUCKET, PREFIX + encodeURIComponent(KEY))!.generation);
     expect(await store.get(KEY)).toBeUndefined();
+    expect(logged).toEqual([
+      expect.objectContaining({ severity: 'ERROR', key: KEY, message: expect.stringMatching(/unreadable state object/) }),
+    ]);
     const before = fake.requests.length;
     await store.put(KEY, { phase: 'ok' }, null);
     expect(

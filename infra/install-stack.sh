@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real servers the integration tests start on 127.0.0.1 (Debian packages):
 # Prometheus + promtool, JupyterHub 3 + the notebook server, openssl for test certificates,
-# chromium (driven by playwright-core) for the pages people look at, and a font for them.
+# chromium (driven by playwright-core) for the pages people look at, and a font for them,
+# Info-ZIP unzip to check the deploy archive.
 # Run it as root (CI, containers) or as a user with sudo: it re-runs itself through sudo.
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
@@ -11,4 +12,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends prometheus jupyterhub jupyter-notebook openssl chromium fonts-dejavu-core
+apt-get install -y -q --no-install-recommends prometheus jupyterhub jupyter-notebook openssl chromium fonts-dejavu-core unzip

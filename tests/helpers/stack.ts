@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { TestRunner } from 'vitest';
 
 export const INSTALL_STACK = 'bash infra/install-stack.sh';
+/** Terraform is not in Debian's archive. */
+export const TERRAFORM_INSTALL = "HashiCorp's terraform package (not in Debian's archive)";
 
 /** Why a test file skipped suites: what was missing and the command that installs it. */
 export interface MissingTools {

@@ -1,6 +1,6 @@
 // Reading an upstream that may be hostile: bodies are read up to a byte limit (never
 // buffered whole first), and redirects are followed only within the same origin (or
-// from http to https on the same host), so a credential cannot be led elsewhere.
+// from http to https on the same host and port), so a credential cannot be led elsewhere.
 import { formatBytes, LIMITS } from '../limits.ts';
 import { cleanText, redactUrl } from '../redact.ts';
 
@@ -130,9 +130,13 @@ export function discard(res: Response): void {
   res.body?.cancel().catch(() => {});
 }
 
-/** Whether a request may follow a redirect from `from` to `to`: the same origin, or the same host upgraded from http to https. */
+/**
+ * Whether a request may follow a redirect from `from` to `to`: the same origin, or an
+ * upgrade from http to https on the same host and port (`host`, not `hostname`: another
+ * port is another server; `http://hub` → `https://hub` keeps both default ports).
+ */
 export function redirectAllowed(from: URL, to: URL): boolean {
-  return to.origin === from.origin || (from.protocol === 'http:' && to.protocol === 'https:' && to.hostname === from.hostname);
+  return to.origin === from.origin || (from.protocol === 'http:' && to.protocol === 'https:' && to.host === from.host);
 }
 
 /**

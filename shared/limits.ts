@@ -38,6 +38,8 @@ export const LIMITS = {
   errorTextChars: 500,
   /** Hub messages kept per probe. */
   hubMessages: 10,
+  /** How far the hub's clock may run behind ours when it says a server started within the probe (NTP keeps both within a second). */
+  hubClockSkewMs: 5_000,
   /** Share of a probe's timeout kept for stopping the server: launch and contact end that much early, so a hung launch still gets stopped in time. */
   stopReserveShare: 0.25,
   /** …at most this (api/shutdown and the hub API's confirmation take seconds, not the quarter of a long timeout). */

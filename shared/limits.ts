@@ -30,6 +30,8 @@ export const LIMITS = {
   kubernetesPages: 500,
   /** One deadline for a whole Kubernetes list, every page included (a page of 100 takes ~50 ms; the functions run up to 120 s). */
   kubernetesListMs: 60_000,
+  /** One Slack answer (a webhook's "ok"; a Web API call echoes the message, 50 blocks of at most 3,000 characters). */
+  slackAnswerBytes: 1 * MiB,
   /** Redirects one request may follow (same origin, never https→http). */
   redirects: 5,
   /** Hub text (event messages, error bodies) in alert summaries, log lines and CLI lines. */

@@ -14,7 +14,8 @@ import {
   type NotificationView,
   type ViewOptions,
 } from './format.ts';
-import { describeFetchError } from '../../clients/bounded-http.ts';
+import { boundedFetch, describeFetchError } from '../../clients/bounded-http.ts';
+import { LIMITS } from '../../limits.ts';
 import { parseRetryAfter, webhookUrlProblem } from './http.ts';
 
 export const SLACK_LIMITS = {
@@ -185,13 +186,15 @@ export function slackWebhookNotifier(props: SlackWebhookProps): Notifier {
     async send(n) {
       // The client's HTTP error drops the headers; keep Retry-After from the response itself.
       let retryAfter: string | null = null;
+      const timeoutMs = props.timeoutMs ?? 10_000;
       const hook = new IncomingWebhook(props.webhookUrl, {
-        timeout: props.timeoutMs ?? 10_000,
-        fetch: async (url, init) => {
+        timeout: timeoutMs,
+        // The library's timeout may not outlive a GC once headers arrived: the deadline and the byte cap are ours.
+        fetch: boundedFetch({ timeoutMs, maxBytes: LIMITS.slackAnswerBytes }, async (url, init) => {
           const res = await baseFetch(url, init);
           retryAfter = res.headers.get('retry-after');
           return res;
-        },
+        }),
       });
       try {
         await hook.send(buildPayload(n, props));

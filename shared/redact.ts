@@ -111,6 +111,18 @@ export function cleanText(text: string, maxChars: number = LIMITS.hubTextChars):
   return fitText(redact(text.replace(ESCAPES, '').replace(CONTROLS, ' ')).replace(/\s+/g, ' ').trim(), maxChars, '…');
 }
 
+// What a terminal must not be sent from upstream text: escape sequences (OSC 52 writes the
+// clipboard, CSI moves the cursor or clears the screen), C1 controls (U+009B is a CSI on its own),
+// C0 controls but tab, newline and carriage return, and the bidi overrides. The one sequence
+// the CLI writes itself, erase-line (ESC [2K, the probe's rewritten line), is kept.
+const TERMINAL_UNSAFE =
+  /\u001b\[2K|\u009b[0-?]*[ -/]*[@-~]|\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text safe to print on a terminal: see TERMINAL_UNSAFE. */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (m) => (m === '\u001b[2K' ? m : ''));
+}
+
 /** Only the origin of a URL, for messages about it. */
 export function redactUrl(url: string): string {
   try {
@@ -124,8 +136,8 @@ export function redactUrl(url: string): string {
 type WriteCallback = (error?: Error | null) => void;
 
 /**
- * The same stream, except that everything written passes `redact` (the CLI's stdout and
- * stderr): strings and Buffers (decoded as UTF-8, a character split between writes kept
+ * The same stream, except that everything written is made terminal-safe, then passes
+ * `redact` (the CLI's stdout and stderr, for every command): strings and Buffers (decoded as UTF-8, a character split between writes kept
  * whole), and across writes: whole lines go out at once, the unfinished end of a line
  * waits for the writes of the same tick (setImmediate), so a secret written in pieces is
  * masked whole. `end` writes what waits first.
@@ -137,7 +149,7 @@ export function redactingStream<S extends NodeJS.WritableStream>(stream: S): S {
   let scheduled = false;
   const flush = () => {
     scheduled = false;
-    const out = pending && redact(pending);
+    const out = pending && redact(terminalSafe(pending));
     pending = '';
     if (out) write(out);
   };
@@ -156,7 +168,7 @@ export function redactingStream<S extends NodeJS.WritableStream>(stream: S): S {
           take(chunk, rest[0]);
           const cb = rest.find((a): a is WriteCallback => typeof a === 'function');
           const lines = pending.lastIndexOf('\n') + 1;
-          const out = redact(pending.slice(0, lines));
+          const out = redact(terminalSafe(pending.slice(0, lines)));
           pending = pending.slice(lines);
           if (pending && !scheduled) {
             scheduled = true;

@@ -1,7 +1,15 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { jsonLogger } from '../../shared/log.ts';
-import { activeSecretCount, cleanText, redact, redactingStream, registerSecret, withSecretScope } from '../../shared/redact.ts';
+import {
+  activeSecretCount,
+  cleanText,
+  redact,
+  redactingStream,
+  registerSecret,
+  terminalSafe,
+  withSecretScope,
+} from '../../shared/redact.ts';
 
 describe('the one redactor', () => {
   it('masks secrets of any length, the longest first, in one pass', () => {
@@ -129,5 +137,19 @@ describe('past the one redactor', () => {
     });
     await new Promise((r) => stream.on('finish', r));
     expect(chunks.join('')).toBe('tail [redacted]');
+  });
+});
+
+describe('what reaches a terminal', () => {
+  it('no escape sequence from upstream text: OSC 52, CSI, C1 CSI and controls go, the CLI erase-line stays', () => {
+    const hostile = 'pod \x1b]52;c;cHduZWQ=\x07a\x1b[2J\x1b[1;1Hb\u009b31mc\x07d\u202ee\tf\r\x1b[2Kg\n';
+    expect(terminalSafe(hostile)).toBe('pod abcde\tf\r\x1b[2Kg\n');
+  });
+
+  it('the CLI streams (every command prints through them) make what is written terminal-safe', async () => {
+    let out = '';
+    const sink = new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) });
+    redactingStream(sink).write('FIRING  node \x1b]52;c;cHduZWQ=\x07gke-1\x1b[2J\n');
+    expect(out).toBe('FIRING  node gke-1\n');
   });
 });

@@ -12,9 +12,9 @@ afterEach(() => {
 });
 
 /** Starts `npm run dev:binder-health` on a free port; resolves once it says it serves. */
-async function devFunction(env: Record<string, string>): Promise<{ port: number; output: () => string }> {
+async function devFunction(env: Record<string, string>, args: string[] = []): Promise<{ port: number; output: () => string }> {
   const port = await freePort();
-  const child = spawn('npm', ['run', '--silent', 'dev:binder-health'], {
+  const child = spawn('npm', ['run', '--silent', 'dev:binder-health', ...args], {
     env: { ...process.env, PORT: String(port), BINDERWATCH_CONFIG: 'alerting:\n  state: { type: memory }\n', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,5 +50,13 @@ describe('npm run dev:*', () => {
   it('listens where HOST says', async () => {
     const { port } = await devFunction({ HOST: '0.0.0.0' });
     expect(await accepts('127.0.0.2', port)).toBe(true);
+  });
+
+  it('takes the port and host as flags too, as the framework took --port', async () => {
+    const port = await freePort();
+    const { output } = await devFunction({}, ['--', '--port', String(port), '--host', '127.0.0.2']);
+    expect(output()).toContain(`serving on http://127.0.0.2:${port}/`);
+    expect(await accepts('127.0.0.2', port)).toBe(true);
+    expect(await accepts('127.0.0.1', port)).toBe(false);
   });
 });

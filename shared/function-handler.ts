@@ -3,6 +3,9 @@
 // built once per instance (cold start), not per request.
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import { parseConfigYaml, loadConfig } from './config/load.ts';
+import { ConfigError } from './errors.ts';
+import { LIMITS } from './limits.ts';
+import { cleanText } from './redact.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import type { CheckName } from './model.ts';
 import { runCheck, type CheckDeps } from './pipeline/run-check.ts';
@@ -21,6 +24,12 @@ export async function depsFromEnv(check: CheckName, env: Env, logger: Logger): P
       ? await loadConfig(env.BINDERWATCH_CONFIG_FILE)
       : parseConfigYaml('{}', 'default config');
   return buildLiveDeps(config, env, logger, [check]);
+}
+
+/** What a 500 answer may say of an error: a config error's message; of anything else, only where to look. */
+export function publicError(e: unknown): string {
+  if (e instanceof ConfigError) return cleanText(e.message, LIMITS.errorTextChars);
+  return `the check failed to run (${e instanceof Error ? cleanText(e.name, 40) : 'error'}); its log line "check failed to run" says why`;
 }
 
 export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLogger()): HttpFunction {
@@ -57,8 +66,9 @@ export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLo
       logger.log('ERROR', 'check failed to run', { check, error: e instanceof Error ? e.message : String(e) });
       // The heartbeat still beats (outcome "error"), so a broken check is told apart from a dead one.
       await deps?.then((d) => d.telemetry?.recordRun(check, 'error', now)).catch(() => undefined);
-      // 500 makes Cloud Scheduler record the failure (and retry, if configured).
-      res.status(500).json({ check, error: e instanceof Error ? e.message : String(e) });
+      // 500 makes Cloud Scheduler record the failure (and retry, if configured). The answer names a bad config
+      // field (the operator's own text, redacted and capped); any other error's text stays in the log.
+      res.status(500).json({ check, error: publicError(e) });
     }
   };
 }

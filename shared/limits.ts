@@ -30,6 +30,8 @@ export const LIMITS = {
   kubernetesPages: 500,
   /** One deadline for a whole Kubernetes list, every page included (a page of 100 takes ~50 ms; the functions run up to 120 s). */
   kubernetesListMs: 60_000,
+  /** One Slack answer (a webhook's "ok"; a Web API call echoes the message, 50 blocks of at most 3,000 characters). */
+  slackAnswerBytes: 1 * MiB,
   /** Redirects one request may follow (same origin, never https→http). */
   redirects: 5,
   /** Hub text (event messages, error bodies) in alert summaries, log lines and CLI lines. */
@@ -38,6 +40,8 @@ export const LIMITS = {
   errorTextChars: 500,
   /** Hub messages kept per probe. */
   hubMessages: 10,
+  /** How far the hub's clock may run behind ours when it says a server started within the probe (NTP keeps both within a second). */
+  hubClockSkewMs: 5_000,
   /** Share of a probe's timeout kept for stopping the server: launch and contact end that much early, so a hung launch still gets stopped in time. */
   stopReserveShare: 0.25,
   /** …at most this (api/shutdown and the hub API's confirmation take seconds, not the quarter of a long timeout). */

@@ -9,6 +9,7 @@
 //   registered once when the channels and clients are built; they are as many as the
 //   configuration names, however many runs there are.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { StringDecoder } from 'node:string_decoder';
 import { LIMITS } from './limits.ts';
 import { fitText } from './text.ts';
 
@@ -100,12 +101,26 @@ const ESCAPES = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g;
 
 /**
- * Upstream text made fit for one line of a log, CLI or alert: redacted first (so a
- * secret cut in two is still masked), control characters and runs of spaces made one
- * space, then cut to `maxChars` between graphemes with an ellipsis.
+ * Upstream text made fit for one line of a log, CLI or alert: escape sequences and
+ * control characters out first (removing `\x1b[0m` from `sec\x1b[0mret` joins the
+ * secret, so it must be whole before it is looked for), then redacted (before the cut,
+ * so a secret cut in two is still masked), runs of spaces made one, and cut to
+ * `maxChars` between graphemes with an ellipsis.
  */
 export function cleanText(text: string, maxChars: number = LIMITS.hubTextChars): string {
-  return fitText(redact(text).replace(ESCAPES, '').replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim(), maxChars, '…');
+  return fitText(redact(text.replace(ESCAPES, '').replace(CONTROLS, ' ')).replace(/\s+/g, ' ').trim(), maxChars, '…');
+}
+
+// What a terminal must not be sent from upstream text: escape sequences (OSC 52 writes the
+// clipboard, CSI moves the cursor or clears the screen), C1 controls (U+009B is a CSI on its own),
+// C0 controls but tab, newline and carriage return, and the bidi overrides. The one sequence
+// the CLI writes itself, erase-line (ESC [2K, the probe's rewritten line), is kept.
+const TERMINAL_UNSAFE =
+  /\u001b\[2K|\u009b[0-?]*[ -/]*[@-~]|\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text safe to print on a terminal: see TERMINAL_UNSAFE. */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (m) => (m === '\u001b[2K' ? m : ''));
 }
 
 /** Only the origin of a URL, for messages about it. */
@@ -118,13 +133,57 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** The same stream, except that every string written passes `redact` (the CLI's stdout and stderr). */
+type WriteCallback = (error?: Error | null) => void;
+
+/**
+ * The same stream, except that everything written is made terminal-safe, then passes
+ * `redact` (the CLI's stdout and stderr, for every command): strings and Buffers (decoded as UTF-8, a character split between writes kept
+ * whole), and across writes: whole lines go out at once, the unfinished end of a line
+ * waits for the writes of the same tick (setImmediate), so a secret written in pieces is
+ * masked whole. `end` writes what waits first.
+ */
 export function redactingStream<S extends NodeJS.WritableStream>(stream: S): S {
+  const decoder = new StringDecoder('utf8');
+  const write = (text: string, cb?: WriteCallback) => (stream.write as (t: string, cb?: WriteCallback) => boolean).call(stream, text, cb);
+  let pending = '';
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const out = pending && redact(terminalSafe(pending));
+    pending = '';
+    if (out) write(out);
+  };
+  const take = (chunk: unknown, encoding: unknown) => {
+    if (typeof chunk === 'string') {
+      pending +=
+        typeof encoding === 'string' && encoding !== 'utf8' && encoding !== 'utf-8'
+          ? Buffer.from(chunk, encoding as BufferEncoding).toString()
+          : chunk;
+    } else if (chunk instanceof Uint8Array) pending += decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  };
   return new Proxy(stream, {
     get(target, prop) {
       if (prop === 'write') {
-        return (chunk: unknown, ...rest: unknown[]) =>
-          (target.write as (...a: unknown[]) => boolean).call(target, typeof chunk === 'string' ? redact(chunk) : chunk, ...rest);
+        return (chunk: unknown, ...rest: unknown[]) => {
+          take(chunk, rest[0]);
+          const cb = rest.find((a): a is WriteCallback => typeof a === 'function');
+          const lines = pending.lastIndexOf('\n') + 1;
+          const out = redact(terminalSafe(pending.slice(0, lines)));
+          pending = pending.slice(lines);
+          if (pending && !scheduled) {
+            scheduled = true;
+            setImmediate(flush);
+          }
+          return write(out, cb);
+        };
+      }
+      if (prop === 'end') {
+        return (...args: unknown[]) => {
+          if (args.length && typeof args[0] !== 'function') take(args.shift(), typeof args[0] === 'string' ? args.shift() : undefined);
+          pending += decoder.end();
+          flush();
+          return (target.end as (...a: unknown[]) => S).apply(target, args);
+        };
       }
       const value = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;

@@ -32,3 +32,9 @@ export function fitText(text: string, max: number, note: string, escape: (s: str
   }
   return out + note;
 }
+
+/** `a, b, c and 1997 more`: a list people read, however long it is. */
+export function listWithMore(items: string[], show: number): string {
+  if (items.length <= show) return items.join(', ');
+  return `${items.slice(0, show).join(', ')} and ${items.length - show} more`;
+}

@@ -7,7 +7,7 @@ import { launchProbeSchema } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import type { ProbeResult } from '../model.ts';
 import { cleanText } from '../redact.ts';
-import { buildUrl } from '../clients/binderhub.ts';
+import { buildUrl, TIMED_PHASES } from '../clients/binderhub.ts';
 import { EXIT } from './exit-codes.ts';
 import { probeSettings, runLaunchProbe, type ProbeProgress } from '../sources/launch-probe.ts';
 
@@ -36,18 +36,43 @@ function summary(r: ProbeResult): string {
   return `FAILED in phase ${r.failedPhase ?? 'unknown'}: ${r.error ?? 'no detail'}\n(${phases})\n${messages}`;
 }
 
-/** Live progress: one rewritten line on a terminal, a plain line per phase otherwise. */
+/** Phase lines held back at most while the token is not known yet; a hub that sends endless phase names gets its first ones shown. */
+const HELD_LINES = 100;
+/** Phases known once the launch has handed over its token, or has ended without one: hub text can be masked from here on. */
+const TOKEN_KNOWN = new Set(['ready', 'contact', 'stop', 'done']);
+
+/**
+ * Live progress: one rewritten line on a terminal, a plain line per phase otherwise. Hub
+ * text (messages, and phase names, which the hub chooses too) waits until the token is
+ * known: a hub may print the token before `ready` registers it for masking. Until then a
+ * terminal shows the elapsed time and a known phase name, and plain lines are held,
+ * then formatted (so redacted) once the token is registered.
+ */
 function progressPrinter(out: NodeJS.WritableStream, tty: boolean): { update(p: ProbeProgress): void; finish(): void } {
   let lastPhase = '';
+  let held: ProbeProgress[] | undefined = [];
+  let dropped = 0;
   const columns = () => (out as NodeJS.WriteStream).columns ?? 100;
+  // Hub text: redacted, one line, no escape sequences, capped.
+  const line = (p: ProbeProgress) => `${ms(p.elapsedMs).padStart(7)}  ${cleanText(p.phase, 20).padEnd(10)} ${cleanText(p.message ?? '')}`;
+  const release = () => {
+    const lines = (held ?? []).map((p) => line(p) + '\n');
+    if (dropped) lines.push(`(${dropped} more phase lines left out)\n`);
+    if (lines.length) out.write(lines.join(''));
+    held = undefined;
+  };
   return {
     update(p) {
+      if (held && TOKEN_KNOWN.has(p.phase)) release();
       if (p.phase === 'done') return;
-      // Hub text: redacted, one line, no escape sequences, capped.
-      const line = `${ms(p.elapsedMs).padStart(7)}  ${cleanText(p.phase, 20).padEnd(10)} ${cleanText(p.message ?? '')}`;
-      if (tty) out.write(`\r\x1b[2K${line.slice(0, columns() - 1)}`);
-      else if (p.phase !== lastPhase) out.write(line + '\n');
+      const changed = p.phase !== lastPhase;
       lastPhase = p.phase;
+      if (tty) {
+        const shown = held ? `${ms(p.elapsedMs).padStart(7)}  ${TIMED_PHASES.has(p.phase) ? p.phase : '…'}` : line(p);
+        out.write(`\r\x1b[2K${shown.slice(0, columns() - 1)}`);
+      } else if (changed && !held) out.write(line(p) + '\n');
+      else if (changed && held!.length < HELD_LINES) held!.push(p);
+      else if (changed) dropped++;
     },
     finish() {
       if (tty && lastPhase) out.write('\r\x1b[2K');

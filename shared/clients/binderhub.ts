@@ -63,7 +63,7 @@ export interface LaunchEvent {
 }
 
 /** BinderHub phases timed on their own; any other name a hub sends is not a new key (a hostile hub could send endless names). */
-const TIMED_PHASES = new Set(['waiting', 'fetching', 'building', 'pushing', 'built', 'launching']);
+export const TIMED_PHASES = new Set(['waiting', 'fetching', 'building', 'pushing', 'built', 'launching']);
 
 /** Which probe phase a BinderHub phase belongs to, for naming where a launch failed. */
 export function probePhaseOf(hubPhase: string | undefined, previous: LaunchPhase): LaunchPhase {

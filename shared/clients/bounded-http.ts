@@ -1,6 +1,6 @@
 // Reading an upstream that may be hostile: bodies are read up to a byte limit (never
 // buffered whole first), and redirects are followed only within the same origin (or
-// from http to https on the same host), so a credential cannot be led elsewhere.
+// from http to https on the same host and port), so a credential cannot be led elsewhere.
 import { formatBytes, LIMITS } from '../limits.ts';
 import { cleanText, redactUrl } from '../redact.ts';
 
@@ -125,14 +125,71 @@ export async function readHead(res: Response, maxBytes: number = LIMITS.smallBod
   return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, maxBytes));
 }
 
+/** Statuses whose Response may not carry a body (the Response constructor refuses one). */
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+/** `body` passed on until `maxBytes` (then TooLargeError) or until `signal` aborts (then its reason): never a quiet, cut answer. */
+function cappedBody(body: ReadableStream<Uint8Array>, maxBytes: number, signal: AbortSignal): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(signal.reason);
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => {});
+  let size = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      try {
+        const { done, value } = await Promise.race([reader.read(), aborted]);
+        if (done) return ctl.close();
+        size += value.byteLength;
+        if (size > maxBytes) throw new TooLargeError(maxBytes);
+        ctl.enqueue(value);
+      } catch (e) {
+        reader.cancel().catch(() => {});
+        ctl.error(e);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason).catch(() => {}),
+  });
+}
+
+/**
+ * A fetch for the libraries that take one (Slack's clients): the whole exchange, answer
+ * body included, ends by `timeoutMs` on a timer this module holds (deadlineSignal; a
+ * library's own `AbortSignal.timeout` can be collected once headers arrived, and a
+ * drip-fed answer then runs on), and the answer is cut at `maxBytes` (TooLargeError).
+ */
+export function boundedFetch(bounds: { timeoutMs: number; maxBytes: number }, fetchImpl: FetchLike = fetch): FetchLike {
+  return async (input, init = {}) => {
+    const signal = deadlineSignal(bounds.timeoutMs, init.signal ?? undefined);
+    const res = await fetchImpl(input, { ...init, signal });
+    if (Number(res.headers.get('content-length') ?? NaN) > bounds.maxBytes) {
+      discard(res);
+      throw new TooLargeError(bounds.maxBytes);
+    }
+    if (!res.body || NULL_BODY_STATUS.has(res.status)) return res;
+    return new Response(cappedBody(res.body, bounds.maxBytes, signal), {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
+  };
+}
+
 /** Drops a body we only needed the status of, without reading it. */
 export function discard(res: Response): void {
   res.body?.cancel().catch(() => {});
 }
 
-/** Whether a request may follow a redirect from `from` to `to`: the same origin, or the same host upgraded from http to https. */
+/**
+ * Whether a request may follow a redirect from `from` to `to`: the same origin, or an
+ * upgrade from http to https on the same host and port (`host`, not `hostname`: another
+ * port is another server; `http://hub` → `https://hub` keeps both default ports).
+ */
 export function redirectAllowed(from: URL, to: URL): boolean {
-  return to.origin === from.origin || (from.protocol === 'http:' && to.protocol === 'https:' && to.hostname === from.hostname);
+  return to.origin === from.origin || (from.protocol === 'http:' && to.protocol === 'https:' && to.host === from.host);
 }
 
 /**

@@ -140,16 +140,43 @@ export interface ServerLocation {
   server: string;
 }
 
+/** A server outside the configured hub: neither the notebook token nor the admin token is sent to it. */
+export class ForeignServerError extends Error {
+  constructor(serverUrl: string, hubUrl: string) {
+    super(`ready names a server at ${redactUrl(serverUrl)}, outside hubUrl ${redactUrl(hubUrl)}: no token was sent there`);
+    this.name = 'ForeignServerError';
+  }
+}
+
+/** A server the hub says was running before this probe began: the admin token does not act on it. */
+export class NotOurServerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotOurServerError';
+  }
+}
+
+/** `hubUrl`'s path with one trailing slash: JupyterHub serves users under `{base}user/<name>/`. */
+const basePath = (hub: URL) => hub.pathname.replace(/\/*$/, '/');
+
+/** Whether `serverUrl` shares `hubUrl`'s origin (scheme, host and port) and lies under its base path. */
+export function underHub(serverUrl: string, hubUrl: string): boolean {
+  const server = new URL(serverUrl);
+  const hub = new URL(hubUrl);
+  return server.origin === hub.origin && server.pathname.startsWith(basePath(hub));
+}
+
 /**
- * Reads the user (and named server) from a `…/user/<name>/[<server>/]` URL. The hub API
- * is always the configured `hubUrl`, never a host the server URL names: the admin token
- * goes nowhere else.
+ * Reads the user (and named server) from a `{hubUrl}user/<name>/[<server>/]` URL. The
+ * server must live on the configured hub (same origin, under its base path), else
+ * ForeignServerError: BinderHub may not choose which hub user the admin token acts on.
  */
 export function serverLocation(serverUrl: string, hubUrl: string): ServerLocation {
-  const u = new URL(serverUrl);
-  const m = /^(.*?)\/user\/([^/]+)\/(?:([^/]+)\/?)?$/.exec(u.pathname);
+  if (!underHub(serverUrl, hubUrl)) throw new ForeignServerError(serverUrl, hubUrl);
+  const rest = new URL(serverUrl).pathname.slice(basePath(new URL(hubUrl)).length);
+  const m = /^user\/([^/]+)\/(?:([^/]+)\/?)?$/.exec(rest);
   if (!m) throw new Error(`cannot tell the user from server URL ${redactUrl(serverUrl)}`);
-  return { hubApi: joinUrl(hubUrl, 'hub/api/'), user: decodeURIComponent(m[2]), server: m[3] ? decodeURIComponent(m[3]) : '' };
+  return { hubApi: joinUrl(hubUrl, 'hub/api/'), user: decodeURIComponent(m[1]), server: m[2] ? decodeURIComponent(m[2]) : '' };
 }
 
 function serverPath(loc: ServerLocation): string {
@@ -166,28 +193,52 @@ async function hubCall(loc: ServerLocation, token: string, path: string, method:
   }
 }
 
-/** Whether the hub lists the server as running or starting/stopping ('active'), or not at all ('gone'). */
-export async function hubServerState(loc: ServerLocation, token: string, opts: HttpOptions): Promise<'active' | 'gone'> {
+/** What the hub says of a server: running or starting/stopping ('active'), or not listed ('gone'); when it started (epoch ms), if it says. */
+export interface HubServerState {
+  state: 'active' | 'gone';
+  started?: number;
+}
+
+/** Reads the user model: the server's state and start time. */
+export async function hubServerState(loc: ServerLocation, token: string, opts: HttpOptions): Promise<HubServerState> {
   const res = await hubCall(loc, token, `users/${encodeURIComponent(loc.user)}`, 'GET', opts);
   if (res.status === 404) {
     discard(res);
-    return 'gone';
+    return { state: 'gone' };
   }
   if (res.status !== 200) {
     discard(res);
     throw new UpstreamError('jupyterhub', `GET users/${loc.user} answered HTTP ${res.status}`, res.status);
   }
-  let model: { servers?: Record<string, { ready?: boolean; pending?: string | null }> };
+  let model: { servers?: Record<string, { ready?: boolean; pending?: string | null; started?: unknown }> };
   try {
     model = JSON.parse(await readText(res, LIMITS.hubApiBodyBytes)) as typeof model;
   } catch (e) {
     throw new UpstreamError('jupyterhub', `GET users/${loc.user} answered ${e instanceof TooLargeError ? e.message : 'no JSON'}`);
   }
   // Without read:servers the model has no `servers`: we cannot confirm anything.
-  if (!model || typeof model.servers !== 'object')
+  if (!model || typeof model.servers !== 'object' || model.servers === null)
     throw new UpstreamError('jupyterhub', 'user model has no "servers" (token lacks admin:servers?)');
   const s = model.servers[loc.server];
-  return s && (s.ready || s.pending) ? 'active' : 'gone';
+  if (!s || !(s.ready || s.pending)) return { state: 'gone' };
+  const started = typeof s.started === 'string' ? Date.parse(s.started) : NaN;
+  return Number.isFinite(started) ? { state: 'active', started } : { state: 'active' };
+}
+
+/**
+ * Why the admin token may not delete this server, if it may not: the hub must say it
+ * started within the probe's window (from `startedAfter`, less the clock skew we allow
+ * between us and the hub). A server running from before is someone else's.
+ */
+export function notOurs(loc: ServerLocation, seen: HubServerState, startedAfter: number): string | undefined {
+  const who = `${loc.user}'s server${loc.server ? ` ${loc.server}` : ''}`;
+  if (seen.started === undefined) return `the hub does not say when ${who} started, so the probe cannot tell it started it`;
+  const from = startedAfter - LIMITS.hubClockSkewMs;
+  if (seen.started < from) {
+    const iso = (t: number) => new Date(t).toISOString();
+    return `the hub says ${who} started at ${iso(seen.started)}, before this probe began (${iso(startedAfter)})`;
+  }
+  return undefined;
 }
 
 /** Asks the hub to stop the server (204 stopped, 202 stopping, 400/404 not running). */
@@ -203,14 +254,17 @@ export interface EnsureGoneOptions extends HttpOptions {
   confirmTimeoutMs: number;
   /** Whether api/shutdown succeeded: if so, first give the hub time to notice on its own. */
   shutdownOk: boolean;
+  /** When the probe began (epoch ms, the real clock: the hub's is real too); only a server started since may be deleted. */
+  startedAfter: number;
 }
 
-async function waitGone(loc: ServerLocation, token: string, opts: EnsureGoneOptions): Promise<boolean> {
+/** Polls until the hub lists the server as gone or the confirm window ends; the last state seen. */
+async function waitGone(loc: ServerLocation, token: string, opts: EnsureGoneOptions): Promise<HubServerState> {
   const pollMs = Math.min(2000, Math.max(100, opts.confirmTimeoutMs / 10));
   const until = Date.now() + opts.confirmTimeoutMs;
   for (;;) {
-    if ((await hubServerState(loc, token, opts)) === 'gone') return true;
-    if (Date.now() + pollMs > until || opts.signal?.aborted) return false;
+    const seen = await hubServerState(loc, token, opts);
+    if (seen.state === 'gone' || Date.now() + pollMs > until || opts.signal?.aborted) return seen;
     await pause(pollMs, opts.signal);
   }
 }
@@ -218,7 +272,8 @@ async function waitGone(loc: ServerLocation, token: string, opts: EnsureGoneOpti
 /**
  * Makes sure the hub no longer runs the server. After a successful api/shutdown the hub
  * keeps listing the server until its next poll (Spawner.poll_interval), so it gets
- * `confirmTimeoutMs` to notice before we DELETE it; after a failed shutdown we DELETE at once.
+ * `confirmTimeoutMs` to notice before we DELETE it; after a failed shutdown we DELETE at
+ * once — but only a server the hub says started within this probe (NotOurServerError).
  */
 export async function ensureServerGone(
   loc: ServerLocation,
@@ -226,11 +281,12 @@ export async function ensureServerGone(
   opts: EnsureGoneOptions,
 ): Promise<{ gone: boolean; deleted: boolean; error?: string }> {
   try {
-    if (opts.shutdownOk ? await waitGone(loc, token, opts) : (await hubServerState(loc, token, opts)) === 'gone') {
-      return { gone: true, deleted: false };
-    }
+    const seen = opts.shutdownOk ? await waitGone(loc, token, opts) : await hubServerState(loc, token, opts);
+    if (seen.state === 'gone') return { gone: true, deleted: false };
+    const refused = notOurs(loc, seen, opts.startedAfter);
+    if (refused) throw new NotOurServerError(`not deleted: ${refused}`);
     await hubDeleteServer(loc, token, opts);
-    if (await waitGone(loc, token, opts)) return { gone: true, deleted: true };
+    if ((await waitGone(loc, token, opts)).state === 'gone') return { gone: true, deleted: true };
     return {
       gone: false,
       deleted: true,

@@ -169,7 +169,7 @@ const launchTarget = z
     hubUrl: httpUrl
       .optional()
       .describe(
-        'JupyterHub base URL for the admin API (GET/DELETE /hub/api/users/…); required with hubApiTokenEnv, the only origin the token is sent to.',
+        'JupyterHub base URL for the admin API (GET/DELETE /hub/api/users/…); required with hubApiTokenEnv, the only origin the token is sent to. When set, `ready` must name a server under it ({hubUrl}user/<name>/), else no token (notebook or admin) is sent and the probe fails in contact.',
       ),
     hubApiTokenEnv: z
       .string()

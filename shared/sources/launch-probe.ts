@@ -7,7 +7,15 @@ import type { Logger } from '../log.ts';
 import type { LaunchPhase, ProbeAttempt, ProbeResult } from '../model.ts';
 import { redact, registerSecret } from '../redact.ts';
 import { buildUrl, MessageLog, streamLaunch, type FetchLike, type LaunchEvent } from '../clients/binderhub.ts';
-import { contactServer, ensureServerGone, serverLocation, shutdownServer, type ServerRef } from '../clients/jupyterhub.ts';
+import {
+  contactServer,
+  ensureServerGone,
+  ForeignServerError,
+  serverLocation,
+  shutdownServer,
+  underHub,
+  type ServerRef,
+} from '../clients/jupyterhub.ts';
 import { hubOf } from '../detectors/launch-probe.ts';
 import type { ObservationSource } from './source.ts';
 
@@ -26,7 +34,7 @@ export interface ProbeProgress {
 export interface ProbeTarget {
   binderUrl: string;
   repo: string;
-  /** JupyterHub base URL for the admin API; default: derived from the server URL. */
+  /** JupyterHub base URL: the admin API's, and where `ready` must name the server (else no token is sent). */
   hubUrl?: string;
   /** Hub admin API token (admin:users, admin:servers): confirm the stop, delete if needed. */
   hubApiToken?: string;
@@ -75,6 +83,7 @@ async function stopServer(
   opts: ProbeOptions,
   log: MessageLog,
   signal: AbortSignal,
+  startedAfter: number,
 ): Promise<{ ok: boolean; error?: string }> {
   const http = { timeoutMs: settings.contactTimeoutMs, fetch: opts.fetch, signal };
   const shutdown = await shutdownServer(ref, { ...http, retries: settings.stopRetries, backoffMs: opts.stopBackoffMs ?? 1000 });
@@ -97,6 +106,7 @@ async function stopServer(
     ...hubHttp,
     confirmTimeoutMs: settings.stopConfirmTimeoutMs,
     shutdownOk: shutdown.ok,
+    startedAfter,
   });
   if (gone.deleted) log.add(`stop: deleted ${loc.user}'s server through the hub API`);
   if (!gone.gone) return { ok: false, error: `${shutdown.error ?? 'api/shutdown ok'}; hub API: ${gone.error}` };
@@ -107,6 +117,8 @@ async function stopServer(
 /** One launch of one repo on one BinderHub, start to clean stop. Never throws. */
 export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSettings, opts: ProbeOptions = {}): Promise<ProbeResult> {
   const at = (opts.clock ?? Date.now)();
+  // The hub's clock is real, so the window the hub must confirm a server started in is too (`at` may be a test's clock).
+  const startedAfter = Date.now();
   const t0 = performance.now();
   const elapsed = () => Math.round(performance.now() - t0);
   const progress = (phase: string, message?: string, result?: ProbeResult) =>
@@ -140,6 +152,10 @@ export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSetting
   let result: ProbeResult;
   if (!launch.ok) {
     result = { ...base, ok: false, failedPhase: launch.failedPhase, error: launch.error, messages: log.messages };
+  } else if (target.hubUrl && !underHub(launch.url, target.hubUrl)) {
+    // BinderHub named a server elsewhere: contacting or stopping it would send our tokens where it chose.
+    const error = `${new ForeignServerError(launch.url, target.hubUrl).message}; not stopped`;
+    result = { ...base, ok: false, failedPhase: 'contact', error: redact(error), messages: log.messages };
   } else {
     const ref = { url: launch.url, token: launch.token };
     progress('contact');
@@ -150,7 +166,7 @@ export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSetting
 
     progress('stop');
     t = performance.now();
-    const stop = await stopServer(ref, target, settings, opts, log, probeEnd);
+    const stop = await stopServer(ref, target, settings, opts, log, probeEnd, startedAfter);
     durations.stop = Math.round(performance.now() - t);
     if (!stop.ok) log.add(`stop: ${stop.error}`);
 

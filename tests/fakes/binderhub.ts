@@ -110,6 +110,8 @@ export interface FakeBinderHub {
   /** Overrides /health; undefined restores the computed answer. */
   setHealth(answer: HealthAnswer | undefined): void;
   launches: LaunchRecord[];
+  /** Every request passed to /via/<mode>/…, as method and the path after the mode (`/hub/api/users/u1/server`). */
+  viaRequests: { method: string; path: string }[];
   close(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ function specProblem(provider: string, rawSpec: string): string | undefined {
 export async function startBinderHub(options: FakeBinderHubOptions = {}): Promise<FakeBinderHub> {
   const scripts = new Map<string, LaunchScript>();
   const launches: LaunchRecord[] = [];
+  const viaRequests: { method: string; path: string }[] = [];
   // Time the hub took answering requests passed through /via/, by user (for the overhead bench).
   const upstreamMs = new Map<string, number>();
   const shutdownFailuresLeft = new Map<string, number>();
@@ -366,6 +369,7 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(e));
     };
+    if (via) viaRequests.push({ method: req.method ?? 'GET', path: (req.url ?? '/').slice(`/via/${via[1]}`.length) });
     if (via) return serveVia(req, res, via[1], (req.url ?? '/').slice(`/via/${via[1]}`.length));
     if (req.method === 'GET' && rawPath.startsWith('/build/')) return void serveBuild(req, res, rawPath).catch(done);
     if (req.method === 'GET' && rawPath === '/health') return void serveHealth(res).catch(done);
@@ -385,6 +389,7 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
   return {
     url: baseUrl,
     launches,
+    viaRequests,
     script: (repo, s) => void scripts.set(repo, s),
     setHealth: (answer) => void (health = answer),
     close: () =>

@@ -238,10 +238,12 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
       config({
         launchProbe: {
           targets: [
+            { binderUrl: binder.url, repos: ['gh/binderwatch-fault/ok/HEAD'], hubUrl: hub.url, hubApiTokenEnv: 'BW_HUB_TOKEN' },
+            // The unreachable server is handed over behind the fake's faulty front of the hub: that is its hubUrl.
             {
               binderUrl: binder.url,
-              repos: ['gh/binderwatch-fault/ok/HEAD', 'gh/binderwatch-fault/unreachable/HEAD'],
-              hubUrl: hub.url,
+              repos: ['gh/binderwatch-fault/unreachable/HEAD'],
+              hubUrl: `${binder.url}/via/blackhole/`,
               hubApiTokenEnv: 'BW_HUB_TOKEN',
             },
           ],

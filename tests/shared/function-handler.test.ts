@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkHandler } from '../../shared/function-handler.ts';
+import { checkHandler, publicError } from '../../shared/function-handler.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import { jsonLogger, silentLogger } from '../../shared/log.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -23,6 +24,17 @@ async function call(handler: ReturnType<typeof checkHandler>, method = 'POST') {
   await handler({ method } as never, res as never);
   return { status, body };
 }
+
+describe('what a 500 answer says of an error', () => {
+  it('names a bad config field, and of any other error only its kind and where to look: no internal text, no secret', () => {
+    expect(
+      publicError(new ConfigError([{ path: 'checks.nodeHeadroom.warnAt', message: 'expected a number' }], 'BINDERWATCH_CONFIG')),
+    ).toMatch(/checks\.nodeHeadroom\.warnAt/);
+    const internal = new TypeError("Cannot read properties of undefined (reading 'x') at /srv/app/shared/x.ts token=hunter2");
+    expect(publicError(internal)).toBe('the check failed to run (TypeError); its log line "check failed to run" says why');
+    expect(publicError('a thrown string')).toBe('the check failed to run (error); its log line "check failed to run" says why');
+  });
+});
 
 describe('the Cloud Function handler', () => {
   it('answers 500 naming the bad field, and builds again on the next request once the config is fixed', async () => {

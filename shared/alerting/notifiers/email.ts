@@ -6,7 +6,7 @@ import { NotifyError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { redact, redactUrl, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
-import { notificationView, truncate, type FormatOptions } from './format.ts';
+import { notificationView, TRUNCATION_NOTE, truncate, type FormatOptions } from './format.ts';
 import { isLoopbackHost } from './http.ts';
 
 export interface SmtpSettings {
@@ -115,10 +115,12 @@ export function buildPayload(n: AlertNotification, opts: FormatOptions & { attac
     if (a.cid) html.push(`<p><img src="cid:${escapeHtml(a.cid)}" alt="${escapeHtml(a.filename)}" style="max-width:100%;"></p>`);
   }
   if (v.evidence.length) {
-    text.push('', 'Evidence', ...v.evidence.map(([k, val]) => `  ${k}: ${val}`));
+    const more = v.evidenceLeftOut ? `${v.evidenceLeftOut} more ${TRUNCATION_NOTE}` : '';
+    text.push('', 'Evidence', ...v.evidence.map(([k, val]) => `  ${k}: ${val}`), ...(more ? [`  ${more}`] : []));
     const rows = v.evidence.map(
       ([k, val]) => `<tr><th style="${STYLE.th}">${escapeHtml(k)}</th><td style="${STYLE.td}">${escapeHtml(val)}</td></tr>`,
     );
+    if (more) rows.push(`<tr><td colspan="2" style="${STYLE.td}"><em>${escapeHtml(more)}</em></td></tr>`);
     html.push(`<table role="presentation" style="border-collapse:collapse;margin:0 0 16px;font-size:14px;">${rows.join('')}</table>`);
   }
   if (v.details) {

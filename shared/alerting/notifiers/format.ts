@@ -88,11 +88,29 @@ export interface NotificationView {
   summary?: string;
   status: string;
   details?: string;
+  /** At most EVIDENCE_ROWS rows, each cut to a readable length… */
   evidence: [label: string, value: string][];
+  /** …and how many rows were left out past them (each channel says so in its own markup). */
+  evidenceLeftOut: number;
   runbook: string[];
   links: { title: string; url: string }[];
   /** check · key · notification id, for whoever needs to find it in logs. */
   footer: string;
+}
+
+/** Evidence rows every channel shows (Slack: three sections of ten fields, the last saying how many more). */
+export const EVIDENCE_ROWS = 29;
+const EVIDENCE_LABEL_CHARS = 200;
+const EVIDENCE_VALUE_CHARS = 1000;
+
+/** Evidence cut where the view is made, so no channel renders thousands of rows (2,000 hub checks made a 1.3 MB email). */
+function cappedEvidence(rows: [string, string][]): Pick<NotificationView, 'evidence' | 'evidenceLeftOut'> {
+  return {
+    evidence: rows
+      .slice(0, EVIDENCE_ROWS)
+      .map(([label, value]) => [truncate(label, EVIDENCE_LABEL_CHARS), truncate(value, EVIDENCE_VALUE_CHARS)]),
+    evidenceLeftOut: Math.max(0, rows.length - EVIDENCE_ROWS),
+  };
 }
 
 export interface ViewOptions extends FormatOptions {
@@ -115,7 +133,7 @@ export function notificationView(n: AlertNotification, opts: ViewOptions = {}): 
     summary: n.state === 'resolved' ? undefined : n.summary,
     status: statusLine(n, opts),
     details: brief ? undefined : n.details || undefined,
-    evidence: brief ? [] : labelledEvidence(n.check, n.evidence),
+    ...cappedEvidence(brief ? [] : labelledEvidence(n.check, n.evidence)),
     runbook: brief ? [] : n.runbook,
     links: n.links ?? [],
     footer: `${n.check} · ${n.key} · ${n.id}`,

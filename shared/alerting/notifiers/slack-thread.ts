@@ -8,7 +8,8 @@ import type { Logger, LogSeverity } from '../../log.ts';
 import { redact, registerSecret } from '../../redact.ts';
 import type { AlertNotification, Notifier } from '../notifier.ts';
 import { notificationView, type FormatOptions } from './format.ts';
-import { describeFetchError } from '../../clients/bounded-http.ts';
+import { boundedFetch, describeFetchError } from '../../clients/bounded-http.ts';
+import { LIMITS } from '../../limits.ts';
 import { parseRetryAfter } from './http.ts';
 import { buildPayload, emojiFor, evidenceSections, fitMrkdwn, mrkdwn, SLACK_LIMITS, type SlackMessage } from './slack.ts';
 
@@ -84,7 +85,8 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
         retryConfig: { retries: 0 },
         rejectRateLimitedCalls: true,
         logger: slackLogger(props.logger, m.LogLevel.WARN),
-        ...(props.fetch ? { fetch: props.fetch } : {}),
+        // The library's timeout may not outlive a GC once headers arrived: the deadline and the byte cap are ours.
+        fetch: boundedFetch({ timeoutMs: props.timeoutMs ?? 10_000, maxBytes: LIMITS.slackAnswerBytes }, props.fetch),
       }),
     })));
   const { channel, threadStore } = props;

@@ -14,7 +14,8 @@ import {
   type NotificationView,
   type ViewOptions,
 } from './format.ts';
-import { describeFetchError } from '../../clients/bounded-http.ts';
+import { boundedFetch, describeFetchError } from '../../clients/bounded-http.ts';
+import { LIMITS } from '../../limits.ts';
 import { parseRetryAfter, webhookUrlProblem } from './http.ts';
 
 export const SLACK_LIMITS = {
@@ -82,6 +83,9 @@ export function neutraliseMrkdwn(s: string): string {
     .replace(/@(channel|here|everyone)\b/gi, '@\u2060$1');
 }
 
+/** Runs of three or more backticks made look-alikes: text inside a code block cannot end it (a cut only shortens a run). */
+const unfence = (s: string) => s.replace(/`{3,}/g, (run) => LOOK_ALIKE['`'].repeat(run.length));
+
 /** Upstream text made inert, escaped, and cut to fit `max` characters. */
 export function fitMrkdwn(s: string, max: number): string {
   return fitEscaped(neutraliseMrkdwn(s), max, escapeMrkdwn);
@@ -97,18 +101,12 @@ export function emojiFor(n: AlertNotification): string {
   return n.severity === 'critical' ? ':rotating_light:' : ':warning:';
 }
 
-/** At most three field sections; past that one field says how many were left out. */
-const MAX_FIELDS = SLACK_LIMITS.fields * 3;
-
-/** Evidence as two-column section fields, ten to a section. */
+/** Evidence as two-column section fields, ten to a section; past the view's cap one field says how many were left out. */
 export function evidenceSections(view: NotificationView): SlackBlock[] {
   const fields = view.evidence.map(([name, value]) =>
     mrkdwn(`*${fitMrkdwn(name, 200)}*\n${fitMrkdwn(value, SLACK_LIMITS.fieldText - 210)}`),
   );
-  if (fields.length > MAX_FIELDS) {
-    const left = fields.length - (MAX_FIELDS - 1);
-    fields.splice(MAX_FIELDS - 1, Infinity, mrkdwn(`_${left} more ${TRUNCATION_NOTE}_`));
-  }
+  if (view.evidenceLeftOut) fields.push(mrkdwn(`_${view.evidenceLeftOut} more ${TRUNCATION_NOTE}_`));
   const sections: SlackBlock[] = [];
   for (let i = 0; i < fields.length; i += SLACK_LIMITS.fields)
     sections.push({ type: 'section', fields: fields.slice(i, i + SLACK_LIMITS.fields) });
@@ -154,8 +152,10 @@ export function buildPayload(n: AlertNotification, opts: ViewOptions = {}): Slac
   if (view.details) blocks.push({ type: 'section', text: mrkdwn(fitMrkdwn(view.details, SLACK_LIMITS.sectionText)) });
   if (view.runbook.length) {
     const room = SLACK_LIMITS.sectionText - RUNBOOK_HEAD.length - RUNBOOK_TAIL.length;
-    // Commands are copied as they are: inside the code block only Slack's markup characters are escaped.
-    blocks.push({ type: 'section', text: mrkdwn(RUNBOOK_HEAD + fitEscaped(view.runbook.join('\n'), room, escapeMrkdwn) + RUNBOOK_TAIL) });
+    // Commands are copied as they are: inside the code block only Slack's markup characters are escaped, and a
+    // run of backticks (from a hub or pod name) that would close the block early becomes look-alikes.
+    const code = fitEscaped(unfence(view.runbook.join('\n')), room, escapeMrkdwn);
+    blocks.push({ type: 'section', text: mrkdwn(RUNBOOK_HEAD + code + RUNBOOK_TAIL) });
   }
   const links = linksLine(view.links);
   if (links) blocks.push({ type: 'section', text: mrkdwn(links) });
@@ -185,13 +185,15 @@ export function slackWebhookNotifier(props: SlackWebhookProps): Notifier {
     async send(n) {
       // The client's HTTP error drops the headers; keep Retry-After from the response itself.
       let retryAfter: string | null = null;
+      const timeoutMs = props.timeoutMs ?? 10_000;
       const hook = new IncomingWebhook(props.webhookUrl, {
-        timeout: props.timeoutMs ?? 10_000,
-        fetch: async (url, init) => {
+        timeout: timeoutMs,
+        // The library's timeout may not outlive a GC once headers arrived: the deadline and the byte cap are ours.
+        fetch: boundedFetch({ timeoutMs, maxBytes: LIMITS.slackAnswerBytes }, async (url, init) => {
           const res = await baseFetch(url, init);
           retryAfter = res.headers.get('retry-after');
           return res;
-        },
+        }),
       });
       try {
         await hook.send(buildPayload(n, props));

@@ -3,7 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
 import { startLoopback, type Loopback } from '../../fakes/loopback-faults.ts';
+import { Writable } from 'node:stream';
 import { runCli } from '../../helpers/cli.ts';
+import { probeCommand } from '../../../shared/cli/probe.ts';
+import { withSecretScope } from '../../../shared/redact.ts';
 
 const TOKEN = 'nb7';
 let binder: FakeBinderHub;
@@ -31,6 +34,24 @@ describe('binderwatch probe output', () => {
       expect(all).not.toMatch(/nb7/);
       expect(all).not.toMatch(/\x1b\[(?!2K)/); // only the progress printer's own line clearing, and only on a terminal
     }
+  });
+
+  it('holds hub text until the token is known: a 5-character token sent before `ready` is masked, on a terminal too', async () => {
+    const early = 'tk5x9';
+    // The hub names a phase after the token (its message repeats it) before `ready` hands the token over.
+    binder.script('gh/o/early-token/HEAD', { phases: ['waiting', early], ready: { url: `${notebook.url}/user/u/`, token: early } });
+    const r = await runCli(['probe', binder.url, 'gh/o/early-token/HEAD', '--timeout', '20s']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\[redacted\] +\[redacted\]…/);
+    expect(r.stdout + r.stderr).not.toContain(early);
+    let tty = '';
+    const stdout = new Writable({ write: (c, _e, cb) => ((tty += String(c)), cb()) });
+    const code = await withSecretScope(() =>
+      probeCommand([binder.url, 'gh/o/early-token/HEAD', '--timeout', '20s'], { stdout, stderr: stdout, isTTY: true }),
+    );
+    expect(code).toBe(0);
+    expect(tty).toMatch(/waiting/);
+    expect(tty).not.toContain(early);
   });
 
   it('prints a hub message with escape sequences and a megabyte of text as one capped line', async () => {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   describeFetchError,
@@ -46,6 +46,31 @@ describe('redirects', () => {
     expect(allowed('https://hub.example/a', 'https://hub.example:8443/b')).toBe(false);
     expect(allowed('https://hub.example/a', 'https://evil.example/b')).toBe(false);
     expect(allowed('https://hub.example/a', 'https://hub.example.evil.example/b')).toBe(false);
+  });
+
+  it('upgrades http to https only on the same port: another port is another server', () => {
+    expect(allowed('http://hub.example:8080/a', 'https://hub.example:8080/b')).toBe(true);
+    expect(allowed('http://hub.example:20113/a', 'https://hub.example:20115/b')).toBe(false);
+    expect(allowed('http://hub.example/a', 'https://hub.example:8443/b')).toBe(false);
+    expect(allowed('http://hub.example:8080/a', 'https://hub.example/b')).toBe(false);
+  });
+
+  it('sends the token nowhere when a loopback server "upgrades" it to https on another port', async () => {
+    // The other port only counts connections: a followed redirect would open one (for its TLS handshake).
+    let connections = 0;
+    const other = createNetServer((socket) => (connections++, socket.destroy()));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherPort = (other.address() as AddressInfo).port;
+    const redirecting = createServer((_req, res) => res.writeHead(302, { location: `https://127.0.0.1:${otherPort}/hub/api/users` }).end());
+    await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+    try {
+      const from = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hub/api/users`;
+      await expect(fetchSameOrigin(from, { headers: { Authorization: 'token admin-secret' } })).rejects.toThrow(RedirectRefusedError);
+      expect(connections).toBe(0);
+    } finally {
+      redirecting.close();
+      other.close();
+    }
   });
 
   it('fetchSameOrigin refuses a redirect elsewhere, and a chain longer than the limit', async () => {

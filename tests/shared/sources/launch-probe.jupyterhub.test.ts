@@ -3,10 +3,11 @@
 // must end in the right phase, and afterwards the hub must run no server at all.
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
+import { PRESETS, startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
 import { startJupyterHub, type JupyterHubHandle } from '../../harnesses/jupyterhub.ts';
 import { probeCommand } from '../../../shared/cli/probe.ts';
 import { stackAvailable } from '../../helpers/stack.ts';
+import { LIMITS } from '../../../shared/limits.ts';
 import { binderHealthSchema, launchProbeSchema } from '../../../shared/config/schema.ts';
 import type { LaunchPhase, ProbeResult } from '../../../shared/model.ts';
 import { binderHealthSource } from '../../../shared/sources/binder-health.ts';
@@ -34,9 +35,14 @@ const settings: ProbeSettings = {
 const SILENT_STREAM = { idleTimeoutMs: 2_000 };
 const SILENT_SERVER = { contactTimeoutMs: 1_000 };
 const fault = (name: string, ref = 'HEAD') => `gh/binderwatch-fault/${name}/${ref}`;
+/** The hub a fault's server is handed over on: the hub itself, or the fake's faulty front of it (/via/<mode>/). */
+const hubUrlOf = (repo: string, b: FakeBinderHub = binder) => {
+  const via = PRESETS[/^gh\/binderwatch-fault\/([^/]+)\//.exec(repo)?.[1] ?? '']?.serverVia ?? 'hub';
+  return via === 'hub' ? hub.url : `${b.url}/via/${via}/`;
+};
 const probe = (repo: string, { withToken = true, deadlines = {} }: { withToken?: boolean; deadlines?: Partial<ProbeSettings> } = {}) =>
   runLaunchProbe(
-    { binderUrl: binder.url, repo, hubUrl: hub.url, hubApiToken: withToken ? hub.adminToken : undefined },
+    { binderUrl: binder.url, repo, hubUrl: hubUrlOf(repo), hubApiToken: withToken ? hub.adminToken : undefined },
     { ...settings, ...deadlines },
     { stopBackoffMs: 50 },
   );
@@ -160,7 +166,8 @@ suite('launchProbeSource', () => {
       const cfg = launchProbeSchema.parse({
         targets: [
           { binderUrl: binder.url, hubUrl: hub.url, repos: [fault('ok', 'source-1'), fault('build-failed')] },
-          { binderUrl: second.url, hubUrl: hub.url, repos: [fault('ok', 'source-2'), fault('route-missing', 'source')] },
+          { binderUrl: second.url, hubUrl: hub.url, repos: [fault('ok', 'source-2')] },
+          { binderUrl: second.url, hubUrl: hubUrlOf(fault('route-missing'), second), repos: [fault('route-missing', 'source')] },
         ],
         timeout: '60s',
         idleTimeout: '20s',
@@ -347,6 +354,78 @@ suite('binderwatch probe', () => {
     const io = capture();
     expect(await probeCommand(args, { ...io, isTTY: false, env: { BW_HUB_TOKEN: 'set' } })).toBe(2);
     expect(io.text().err + io.text().out).toMatch(message);
+  });
+});
+
+// The hub admin token acts only on a server this probe started, and the notebook token goes
+// only to the configured hub: a BinderHub whose `ready` names another user's server (the
+// victim), on the same hub or elsewhere, gets no DELETE sent. The fake's /via/proxy/ front
+// of the hub records every request that passes, so "never sent" is observed, not assumed.
+const VICTIM = 'victim';
+const credentialSettings: ProbeSettings = { ...settings, stopRetries: 1, stopConfirmTimeoutMs: 5_000 };
+
+/** A probe whose BinderHub hands over `serverUrl` (with a token that is not the victim's) instead of launching. */
+async function probeHandingOver(name: string, serverUrl: string) {
+  const repo = `gh/binderwatch-credentials/${name}/HEAD`;
+  binder.script(repo, { phases: ['waiting'], ready: { url: serverUrl, token: `not-${VICTIM}s-token` } });
+  const from = binder.viaRequests.length;
+  const r = await runLaunchProbe(
+    { binderUrl: binder.url, repo, hubUrl: `${binder.url}/via/proxy/`, hubApiToken: hub.adminToken },
+    credentialSettings,
+    { stopBackoffMs: 50 },
+  );
+  return { r, requests: binder.viaRequests.slice(from) };
+}
+
+suite('a BinderHub that names a server this probe did not start', () => {
+  beforeAll(async () => {
+    // The victim's server runs before any probe here begins, longer ago than the clock skew allowed.
+    expect((await hub.api(`users/${VICTIM}`, { method: 'POST' })).status).toBe(201);
+    expect((await hub.api(`users/${VICTIM}/server`, { method: 'POST' })).status).toBeLessThan(300);
+    for (let i = 0; !(await hub.activeServers()).includes(VICTIM); i++) {
+      if (i > 120) throw new Error(`the victim's server did not start: ${(await hub.log()).slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await new Promise((r) => setTimeout(r, LIMITS.hubClockSkewMs + 500));
+  });
+  afterAll(async () => {
+    await hub?.api(`users/${VICTIM}/server`, { method: 'DELETE' });
+  });
+
+  it('on the same hub: the admin token reads the user, sees the server ran before the probe, and sends no DELETE', async () => {
+    const { r, requests } = await probeHandingOver('same-hub', `${binder.url}/via/proxy/user/${VICTIM}/`);
+    // The notebook's GET api answers without a token; its api/shutdown refuses the wrong one.
+    expect(r).toMatchObject({ ok: false, failedPhase: 'stop' });
+    expect(r.error).toMatch(/hub API: not deleted: the hub says victim's server started at \S+, before this probe began/);
+    expect(requests.filter((q) => q.method === 'DELETE')).toEqual([]);
+    // It did ask the hub (so the refusal is the hub's answer, not a request that never got there).
+    expect(requests).toContainEqual({ method: 'GET', path: `/hub/api/users/${VICTIM}` });
+    expect(await hub.activeServers()).toContain(VICTIM);
+  });
+
+  it.each([
+    ['another origin (localhost for 127.0.0.1)', () => `${binder.url.replace('127.0.0.1', 'localhost')}/via/proxy/user/${VICTIM}/`],
+    ['another base path on the same origin', () => `${binder.url}/via/missing/user/${VICTIM}/`],
+    ['the hub itself, not the configured front of it', () => `${hub.url}user/${VICTIM}/`],
+  ])('%s: no token goes anywhere, and the stop fails by name', async (_name, serverUrl) => {
+    const { r, requests } = await probeHandingOver(_name.split(' ')[0], serverUrl());
+    expect(r).toMatchObject({ ok: false, failedPhase: 'contact' });
+    expect(r.error).toMatch(/^ready names a server at \S+, outside hubUrl \S+: no token was sent there; not stopped$/);
+    expect(requests).toEqual([]);
+    expect(await hub.activeServers()).toContain(VICTIM);
+  });
+
+  it('a server the probe did start is still stopped through the same front', async () => {
+    const repo = 'gh/binderwatch-fault/stop-broken/credentials';
+    const r = await runLaunchProbe(
+      { binderUrl: binder.url, repo, hubUrl: `${binder.url}/via/proxy/`, hubApiToken: hub.adminToken },
+      credentialSettings,
+      { stopBackoffMs: 50 },
+    );
+    expect(r).toMatchObject({ ok: false, failedPhase: 'stop', error: expect.stringMatching(/the hub API deleted the server/) });
+    const user = binder.launches.at(-1)!.user!;
+    expect(binder.viaRequests).toContainEqual({ method: 'DELETE', path: `/hub/api/users/${user}/server` });
+    expect(await hub.activeServers()).not.toContain(user);
   });
 });
 

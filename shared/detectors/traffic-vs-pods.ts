@@ -5,6 +5,8 @@
 // never ends one, and the model never learns from a window its own shortfall
 // covered. Pure: observations, config, `now` and the last run's memory in;
 // findings, the model's band and the next memory out.
+// `z` is this file's z-score; zod goes by its name.
+import { z as zod } from 'zod';
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import { shortTitle, sourceFindingKey, type BandPoint, type Finding, type Series, type TrafficObservation } from '../model.ts';
@@ -62,6 +64,35 @@ export interface TrafficMemory {
   /** Latest launch success the pods imply, for the launch probe to corroborate with. */
   implied?: { at: number; launchSuccess: number; shortfall: boolean };
 }
+
+/**
+ * What a stored TrafficMemory must look like to be used (the state store checks it on
+ * read; anything else is logged and the check starts afresh). Kept next to the type.
+ */
+const finite = zod.number();
+const trafficModelShape = zod.object({
+  candidates: zod.array(zod.object({ s: zod.number().positive(), W: zod.number().positive() })).min(1),
+  modelError: zod.record(zod.string(), zod.number().nonnegative()),
+  fittedAt: finite,
+});
+export const trafficMemoryShape: zod.ZodType<TrafficMemory> = zod.object({
+  model: trafficModelShape.optional(),
+  incident: zod
+    .object({
+      since: finite,
+      model: trafficModelShape,
+      runs: zod.number().int().nonnegative(),
+      inBandSince: finite.optional(),
+      reference: trafficModelShape.optional(),
+      faultSuccess: finite.optional(),
+    })
+    .optional(),
+  excluded: zod.array(zod.tuple([finite, finite])).optional(),
+  snapshots: zod.array(trafficModelShape).optional(),
+  judgeFrom: finite.optional(),
+  coldReference: trafficModelShape.optional(),
+  implied: zod.object({ at: finite, launchSuccess: finite, shortfall: zod.boolean() }).optional(),
+});
 
 export interface TrafficDetection {
   findings: Finding[];

@@ -71,7 +71,7 @@ export interface LaunchMemory {
 }
 
 /** What a stored LaunchMemory must look like to be used (checked by the state store on read). */
-export const launchMemoryShape: z.ZodType<LaunchMemory> = z.object({
+export const launchMemoryShape: z.ZodType<LaunchMemory> = z.looseObject({
   evidence: z.record(z.string(), z.number()),
   failing: z.array(z.string()),
   counted: z.record(z.string(), z.number()),

@@ -70,15 +70,15 @@ export interface TrafficMemory {
  * read; anything else is logged and the check starts afresh). Kept next to the type.
  */
 const finite = zod.number();
-const trafficModelShape = zod.object({
-  candidates: zod.array(zod.object({ s: zod.number().positive(), W: zod.number().positive() })).min(1),
+const trafficModelShape = zod.looseObject({
+  candidates: zod.array(zod.looseObject({ s: zod.number().positive(), W: zod.number().positive() })).min(1),
   modelError: zod.record(zod.string(), zod.number().nonnegative()),
   fittedAt: finite,
 });
-export const trafficMemoryShape: zod.ZodType<TrafficMemory> = zod.object({
+export const trafficMemoryShape: zod.ZodType<TrafficMemory> = zod.looseObject({
   model: trafficModelShape.optional(),
   incident: zod
-    .object({
+    .looseObject({
       since: finite,
       model: trafficModelShape,
       runs: zod.number().int().nonnegative(),
@@ -91,7 +91,7 @@ export const trafficMemoryShape: zod.ZodType<TrafficMemory> = zod.object({
   snapshots: zod.array(trafficModelShape).optional(),
   judgeFrom: finite.optional(),
   coldReference: trafficModelShape.optional(),
-  implied: zod.object({ at: finite, launchSuccess: finite, shortfall: zod.boolean() }).optional(),
+  implied: zod.looseObject({ at: finite, launchSuccess: finite, shortfall: zod.boolean() }).optional(),
 });
 
 export interface TrafficDetection {

@@ -92,14 +92,14 @@ export function describeStoreContract(
 
     it('keeps a key as long as a 253-character pod name in a 63-character namespace, lists it and tells it from its neighbours', async () => {
       const ns = 'n'.repeat(63);
-      const long = (c: string) => `alert/clusterHealth/pod:${ns}/${c.repeat(253)}`;
+      const long = (c: string) => `test/clusterHealth/pod:${ns}/${c.repeat(253)}`;
       await opened.store.put(long('a'), 'a', null);
       const version = await opened.store.put(long('b'), 'b', null);
       await opened.store.put(KEY, 'short', null);
       expect(await opened.store.get(long('b'))).toEqual({ value: 'b', version });
       expect((await opened.store.get(long('a')))?.value).toBe('a');
       expect(await opened.store.get(long('c'))).toBeUndefined();
-      expect(await opened.store.list('alert/clusterHealth/')).toEqual([long('a'), long('b')]);
+      expect(await opened.store.list('test/clusterHealth/')).toEqual([long('a'), long('b')]);
       expect(await opened.store.list(long('b'))).toEqual([long('b')]);
       expect((await opened.store.get(KEY))?.value).toBe('short');
     });

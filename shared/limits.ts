@@ -30,6 +30,13 @@ export const LIMITS = {
   kubernetesPages: 500,
   /** One deadline for a whole Kubernetes list, every page included (a page of 100 takes ~50 ms; the functions run up to 120 s). */
   kubernetesListMs: 60_000,
+  /**
+   * Running user pods a traffic source may report: more than any hub runs (mybinder.org peaks
+   * near 1,000). A sample beyond it, negative or not finite, is a gap, not a count.
+   */
+  maxPods: 1e6,
+  /** Launches (or GA's arrivals) per minute a demand source may report; beyond it, a gap as above. */
+  maxDemandPerMin: 1e6,
   /** Redirects one request may follow (same origin, never https→http). */
   redirects: 5,
   /** Hub text (event messages, error bodies) in alert summaries, log lines and CLI lines. */

@@ -15,6 +15,7 @@ import {
   STEP_MS,
   fitModel,
   podsNear,
+  usableMinutes,
   predict,
   predictEach,
   type ModelCandidate,
@@ -430,6 +431,8 @@ export function detectTrafficVsPods(
   });
   let model = incidentOpen ? memory.incident!.model : memory.model;
   let fullBaseline = false;
+  /** Minutes a fit had to learn from and failed on anyway: "learning" past its own deadline. */
+  let unfitMinutes = 0;
   if (!incidentOpen && (!model || now - model.fittedAt >= TUNING.refitEveryMs)) {
     const baselineRange: [number, number] = [Math.max(0, fitTo - baselineMin), fitTo];
     // With nothing remembered, everything the source brought is history to learn from.
@@ -440,9 +443,12 @@ export function detectTrafficVsPods(
     if (fitted) {
       model = fitted;
       fullBaseline = cleanMinutes >= baselineMin && input.ranges.length === 1;
-    }
+    } else if (!model) unfitMinutes = usableMinutes(input);
   }
-  if (!model) return { findings: [learningFinding(g, a, fitTo, windowMin)], memory: { ...memory, excluded } };
+  if (!model) {
+    const finding = unfitMinutes >= TUNING.minFitMin ? unfittable(unfitMinutes, windowMin) : learningFinding(g, a, fitTo, windowMin);
+    return { findings: [finding], memory: { ...memory, excluded } };
+  }
 
   // Slow degradation hides from a model that keeps refitting: also hold today's pods
   // against a model fitted hours ago, over the longer horizons.
@@ -639,6 +645,21 @@ function learningFinding(g: Grid, a: Float64Array, fitTo: number, windowMin: num
       `judging from about ${utcMinute(g.from + (g.a.length - 1 + left) * STEP_MS)} (${Math.round(g.observed)} pods running now, not judged)`,
     evidence: { learningMinutesLeft: left },
     runbook: [],
+  };
+}
+
+/** Past its own deadline (the history a fit needs is there, yet nothing fits it) learning is not OK: the check cannot judge. */
+function unfittable(seen: number, windowMin: number): Finding {
+  return {
+    check: 'trafficVsPods',
+    key: KEY,
+    status: 'unknown',
+    severity: 'warning',
+    title: shortTitle('Traffic vs pods cannot learn what normal is'),
+    summary:
+      `no model explains ${seen} min of usable history before the last ${windowMin} min (a fit needs ${TUNING.minFitMin}): ` +
+      'demand and running pods may not be what the queries should count',
+    runbook: ['binderwatch check trafficVsPods --config <your config>   # read the demand and pods it sees'],
   };
 }
 

@@ -20,6 +20,14 @@ export const LIMITS = {
   hubApiBodyBytes: 256 * KiB,
   /** One Prometheus answer: binderwatch's queries are sums, a few series of at most 11,000 points (~0.3 MiB of JSON each). */
   prometheusBodyBytes: 8 * MiB,
+  /**
+   * Samples in one Prometheus answer, counted before the answer is parsed (a sample parses
+   * to ~200 bytes, so 8 MiB of minimal samples is ~650k of them, +130 MiB): binderwatch's
+   * sums are a few series of at most 11,000 points.
+   */
+  prometheusAnswerSamples: 50_000,
+  /** Samples in one range query, over all its 11,000-point chunks (a 600 h range is 4 chunks). */
+  prometheusQuerySamples: 100_000,
   /** One Google API answer (GA4 realtime report of 30 rows, a GKE cluster or node pool). */
   googleApiBodyBytes: 8 * MiB,
   /** Items per Kubernetes list page: small pages keep one page's full objects (~10–20 KiB a pod) a few MiB. */

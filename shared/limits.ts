@@ -36,6 +36,8 @@ export const LIMITS = {
   kubernetesPageBytes: 8 * MiB,
   /** Kubernetes list pages per list: 500 × 100 = 50,000 pods, more than any BinderHub cluster runs. */
   kubernetesPages: 500,
+  /** Items per Kubernetes list, whatever the pages (a page of more items than asked is refused on its own). */
+  kubernetesListItems: 50_000,
   /** One deadline for a whole Kubernetes list, every page included (a page of 100 takes ~50 ms; the functions run up to 120 s). */
   kubernetesListMs: 60_000,
   /**

@@ -20,6 +20,14 @@ export const LIMITS = {
   hubApiBodyBytes: 256 * KiB,
   /** One Prometheus answer: binderwatch's queries are sums, a few series of at most 11,000 points (~0.3 MiB of JSON each). */
   prometheusBodyBytes: 8 * MiB,
+  /**
+   * Samples in one Prometheus answer, counted before the answer is parsed (a sample parses
+   * to ~200 bytes, so 8 MiB of minimal samples is ~650k of them, +130 MiB): binderwatch's
+   * sums are a few series of at most 11,000 points.
+   */
+  prometheusAnswerSamples: 50_000,
+  /** Samples in one range query, over all its 11,000-point chunks (a 600 h range is 4 chunks). */
+  prometheusQuerySamples: 100_000,
   /** One Google API answer (GA4 realtime report of 30 rows, a GKE cluster or node pool). */
   googleApiBodyBytes: 8 * MiB,
   /** Items per Kubernetes list page: small pages keep one page's full objects (~10–20 KiB a pod) a few MiB. */
@@ -28,10 +36,19 @@ export const LIMITS = {
   kubernetesPageBytes: 8 * MiB,
   /** Kubernetes list pages per list: 500 × 100 = 50,000 pods, more than any BinderHub cluster runs. */
   kubernetesPages: 500,
+  /** Items per Kubernetes list, whatever the pages (a page of more items than asked is refused on its own). */
+  kubernetesListItems: 50_000,
   /** One deadline for a whole Kubernetes list, every page included (a page of 100 takes ~50 ms; the functions run up to 120 s). */
   kubernetesListMs: 60_000,
   /** One Slack answer (a webhook's "ok"; a Web API call echoes the message, 50 blocks of at most 3,000 characters). */
   slackAnswerBytes: 1 * MiB,
+  /**
+   * Running user pods a traffic source may report: more than any hub runs (mybinder.org peaks
+   * near 1,000). A sample beyond it, negative or not finite, is a gap, not a count.
+   */
+  maxPods: 1e6,
+  /** Launches (or GA's arrivals) per minute a demand source may report; beyond it, a gap as above. */
+  maxDemandPerMin: 1e6,
   /** Redirects one request may follow (same origin, never https→http). */
   redirects: 5,
   /** Hub text (event messages, error bodies) in alert summaries, log lines and CLI lines. */

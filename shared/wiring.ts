@@ -44,7 +44,7 @@ function readKubeconfig<T>(path: string, load: (path: string) => T): T {
 
 async function buildStore(config: Config, env: Env, logger: Logger): Promise<StateStore> {
   const state = config.alerting.state;
-  if (state.type === 'memory') return new MemoryStore();
+  if (state.type === 'memory') return new MemoryStore(logger);
   if (state.type === 'file') return new FileStore(state.dir, logger);
   const [{ Storage }, { GcsStore }] = await Promise.all([import('@google-cloud/storage'), import('./state/gcs.ts')]);
   const apiEndpoint = endpoint(env, 'storage');

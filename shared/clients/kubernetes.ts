@@ -141,13 +141,22 @@ const UNREAD_FIELDS = new Set([
   'volumeMounts',
 ]);
 
-/** A list page as the client should see it: only the parts the summaries read. */
-function slimJson(text: string): string {
+/**
+ * A list page as the client should see it: only the parts the summaries read. A page of
+ * more items than `limit` asked for is refused here, before the client turns each into a
+ * class instance (a server that ignores `limit` fits ~280k minimal pods in 8 MiB: GiBs).
+ */
+function slimJson(text: string, limit: number): string {
+  let page: { items?: unknown };
   try {
-    return JSON.stringify(JSON.parse(text, (key, value) => (UNREAD_FIELDS.has(key) ? undefined : value)));
+    page = JSON.parse(text, (key, value) => (UNREAD_FIELDS.has(key) ? undefined : value)) as { items?: unknown };
   } catch {
     return text; // not JSON: the client reports it
   }
+  const items = Array.isArray(page?.items) ? page.items.length : 0;
+  if (limit > 0 && items > limit)
+    throw new UpstreamError(UPSTREAM, `a list page of ${items} items, more than the ${limit} asked for`, undefined, false);
+  return JSON.stringify(page);
 }
 
 /**
@@ -170,8 +179,15 @@ const boundedHttp: HttpLibrary = {
         });
         res.on('error', reject);
         res.on('end', () => {
-          const text = slimJson(Buffer.concat(chunks).toString('utf8'));
-          chunks.length = 0;
+          let text: string;
+          try {
+            text = slimJson(Buffer.concat(chunks).toString('utf8'), Number(url.searchParams.get('limit')));
+          } catch (e) {
+            reject(e);
+            return;
+          } finally {
+            chunks.length = 0;
+          }
           const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
           resolve(new ResponseContext(res.statusCode ?? 0, headers, { text: async () => text, binary: async () => Buffer.from(text) }));
         });
@@ -261,6 +277,8 @@ export class KubernetesReader {
       }
       if (!res || !Array.isArray(res.items)) throw new UpstreamError(UPSTREAM, 'malformed response: list without items', undefined, true);
       for (const item of res.items) all.push(summarise(item));
+      if (all.length > LIMITS.kubernetesListItems)
+        throw new UpstreamError(UPSTREAM, `list longer than ${LIMITS.kubernetesListItems} items`, undefined, false);
       const next = res.metadata?._continue || undefined;
       if (next !== undefined && next === cont) throw new UpstreamError(UPSTREAM, 'list paging does not advance', undefined, true);
       if (!next) return all;
@@ -282,6 +300,7 @@ function deadlineOptions(signal: AbortSignal): ConfigurationOptions<ObservableMi
 }
 
 function kubernetesError(e: unknown): UpstreamError {
+  if (e instanceof UpstreamError) return e; // already named (a page of more items than asked)
   if (e instanceof TooLargeError) return new UpstreamError(UPSTREAM, `a list page ${e.message.replace('answer ', '')}`, undefined, false);
   if (e instanceof ApiException) {
     const code = e.code as number;

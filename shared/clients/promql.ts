@@ -80,6 +80,9 @@ export function promqlClient(options: PromqlClientOptions): PromqlClient {
       if (combined.aborted) throw fail(`no answer within ${timeoutMs} ms`, status, e);
       throw fail(`request failed: ${describeFetchError(e)}`, status, e);
     }
+    // Bytes are not memory: count the samples (one "[" each) before parsing builds them.
+    if (countOf(text, 0x5b) > LIMITS.prometheusAnswerSamples + 2)
+      throw fail(`answer holds more than ${LIMITS.prometheusAnswerSamples} samples`, status);
     let body: { status?: unknown; data?: unknown; error?: unknown; errorType?: unknown } | undefined;
     try {
       body = JSON.parse(text);
@@ -123,15 +126,26 @@ export function promqlClient(options: PromqlClientOptions): PromqlClient {
       const start = Math.floor(startMs / stepMs) * stepMs;
       const end = Math.floor(endMs / stepMs) * stepMs;
       const chunks: PromqlSeries[][] = [];
+      let samples = 0;
       // Prometheus refuses more than 11,000 points per series: split long ranges.
       for (let from = start; from <= end; from += MAX_POINTS_PER_SERIES * stepMs) {
         const to = Math.min(end, from + (MAX_POINTS_PER_SERIES - 1) * stepMs);
         const params = { query, start: seconds(from), end: seconds(to), step: seconds(stepMs) };
-        chunks.push(parse(await get('/api/v1/query_range', params, signal)));
+        const chunk = parse(await get('/api/v1/query_range', params, signal));
+        samples += chunk.reduce((n, c) => n + c.samples.length, 0);
+        if (samples > LIMITS.prometheusQuerySamples) throw fail(`range query answered more than ${LIMITS.prometheusQuerySamples} samples`);
+        chunks.push(chunk);
       }
       return mergeSeries(chunks);
     },
   };
+}
+
+/** How often the character `code` occurs in `text`. */
+function countOf(text: string, code: number): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === code) n++;
+  return n;
 }
 
 /** Values Prometheus renders as "NaN" / "+Inf" carry no measurement: they become gaps. */

@@ -1,5 +1,6 @@
 // Launch probe outcomes (DESIGN §3) as findings: one per hub and repo, naming the
 // phase that failed. The launch itself is I/O and lives in sources/launch-probe.ts.
+import { z } from 'zod';
 import type { LaunchProbeConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import { shortTitle, type Finding, type LaunchProbeObservation, type ProbeResult } from '../model.ts';
@@ -68,6 +69,14 @@ export interface LaunchMemory {
   /** When each key last had a failed attempt. */
   lastFailed?: Record<string, number>;
 }
+
+/** What a stored LaunchMemory must look like to be used (checked by the state store on read). */
+export const launchMemoryShape: z.ZodType<LaunchMemory> = z.looseObject({
+  evidence: z.record(z.string(), z.number()),
+  failing: z.array(z.string()),
+  counted: z.record(z.string(), z.number()),
+  lastFailed: z.record(z.string(), z.number()).optional(),
+});
 
 /** Extra launches per hub the next run should make: EXTRA_LAUNCHES per repo of each hub whose evidence is elevated. */
 export function extraLaunches(memory: LaunchMemory | undefined): Record<string, number> | undefined {

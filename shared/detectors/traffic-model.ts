@@ -110,6 +110,11 @@ interface SegmentFit {
   n: number;
 }
 
+/** Minutes a fit can learn from in these ranges: when there are enough (TUNING.minFitMin) and still no fit, the data cannot be right. */
+export function usableMinutes(input: FitInput): number {
+  return usableSegments(input).reduce((n, [a, b]) => n + b - a, 0);
+}
+
 /** Splits the ranges into segments of at most `segmentMin` minutes that hold enough data to learn from. */
 function usableSegments(input: FitInput): [number, number][] {
   const out: [number, number][] = [];
@@ -177,8 +182,7 @@ function weightedMedian(values: number[], weights: number[]): number {
  */
 export function fitModel(input: FitInput): TrafficModel | undefined {
   const segments = usableSegments(input);
-  const minutes = segments.reduce((n, [a, b]) => n + b - a, 0);
-  if (minutes < TUNING.minFitMin) return undefined;
+  if (usableMinutes(input) < TUNING.minFitMin) return undefined;
   const scored: { s: number; W: number; loss: number; trusted: [number, number][] }[] = [];
   for (const W of sessionLengthGrid(input.sessionLength.min, input.sessionLength.max)) {
     const fits = segments.map((seg) => ({ seg, f: fitSegment(input, seg, W) })).filter(({ f }) => f.sxx > 0);

@@ -5,6 +5,8 @@
 // never ends one, and the model never learns from a window its own shortfall
 // covered. Pure: observations, config, `now` and the last run's memory in;
 // findings, the model's band and the next memory out.
+// `z` is this file's z-score; zod goes by its name.
+import { z as zod } from 'zod';
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import { shortTitle, sourceFindingKey, type BandPoint, type Finding, type Series, type TrafficObservation } from '../model.ts';
@@ -13,6 +15,7 @@ import {
   STEP_MS,
   fitModel,
   podsNear,
+  usableMinutes,
   predict,
   predictEach,
   type ModelCandidate,
@@ -62,6 +65,35 @@ export interface TrafficMemory {
   /** Latest launch success the pods imply, for the launch probe to corroborate with. */
   implied?: { at: number; launchSuccess: number; shortfall: boolean };
 }
+
+/**
+ * What a stored TrafficMemory must look like to be used (the state store checks it on
+ * read; anything else is logged and the check starts afresh). Kept next to the type.
+ */
+const finite = zod.number();
+const trafficModelShape = zod.looseObject({
+  candidates: zod.array(zod.looseObject({ s: zod.number().positive(), W: zod.number().positive() })).min(1),
+  modelError: zod.record(zod.string(), zod.number().nonnegative()),
+  fittedAt: finite,
+});
+export const trafficMemoryShape: zod.ZodType<TrafficMemory> = zod.looseObject({
+  model: trafficModelShape.optional(),
+  incident: zod
+    .looseObject({
+      since: finite,
+      model: trafficModelShape,
+      runs: zod.number().int().nonnegative(),
+      inBandSince: finite.optional(),
+      reference: trafficModelShape.optional(),
+      faultSuccess: finite.optional(),
+    })
+    .optional(),
+  excluded: zod.array(zod.tuple([finite, finite])).optional(),
+  snapshots: zod.array(trafficModelShape).optional(),
+  judgeFrom: finite.optional(),
+  coldReference: trafficModelShape.optional(),
+  implied: zod.looseObject({ at: finite, launchSuccess: finite, shortfall: zod.boolean() }).optional(),
+});
 
 export interface TrafficDetection {
   findings: Finding[];
@@ -399,6 +431,8 @@ export function detectTrafficVsPods(
   });
   let model = incidentOpen ? memory.incident!.model : memory.model;
   let fullBaseline = false;
+  /** Minutes a fit had to learn from and failed on anyway: "learning" past its own deadline. */
+  let unfitMinutes = 0;
   if (!incidentOpen && (!model || now - model.fittedAt >= TUNING.refitEveryMs)) {
     const baselineRange: [number, number] = [Math.max(0, fitTo - baselineMin), fitTo];
     // With nothing remembered, everything the source brought is history to learn from.
@@ -409,9 +443,12 @@ export function detectTrafficVsPods(
     if (fitted) {
       model = fitted;
       fullBaseline = cleanMinutes >= baselineMin && input.ranges.length === 1;
-    }
+    } else if (!model) unfitMinutes = usableMinutes(input);
   }
-  if (!model) return { findings: [learningFinding(g, a, fitTo, windowMin)], memory: { ...memory, excluded } };
+  if (!model) {
+    const finding = unfitMinutes >= TUNING.minFitMin ? unfittable(unfitMinutes, windowMin) : learningFinding(g, a, fitTo, windowMin);
+    return { findings: [finding], memory: { ...memory, excluded } };
+  }
 
   // Slow degradation hides from a model that keeps refitting: also hold today's pods
   // against a model fitted hours ago, over the longer horizons.
@@ -608,6 +645,21 @@ function learningFinding(g: Grid, a: Float64Array, fitTo: number, windowMin: num
       `judging from about ${utcMinute(g.from + (g.a.length - 1 + left) * STEP_MS)} (${Math.round(g.observed)} pods running now, not judged)`,
     evidence: { learningMinutesLeft: left },
     runbook: [],
+  };
+}
+
+/** Past its own deadline (the history a fit needs is there, yet nothing fits it) learning is not OK: the check cannot judge. */
+function unfittable(seen: number, windowMin: number): Finding {
+  return {
+    check: 'trafficVsPods',
+    key: KEY,
+    status: 'unknown',
+    severity: 'warning',
+    title: shortTitle('Traffic vs pods cannot learn what normal is'),
+    summary:
+      `no model explains ${seen} min of usable history before the last ${windowMin} min (a fit needs ${TUNING.minFitMin}): ` +
+      'demand and running pods may not be what the queries should count',
+    runbook: ['binderwatch check trafficVsPods --config <your config>   # read the demand and pods it sees'],
   };
 }
 

@@ -40,7 +40,7 @@ export async function replay(data: ScenarioData, config: Config, opts: ReplayOpt
       binderUrl: config.checks.launchProbe.targets[0]?.binderUrl,
       cluster: clusterHealth.cluster ?? nodeHeadroom.pools[0],
     });
-  const store = opts.store ?? new MemoryStore();
+  const store = opts.store ?? new MemoryStore(opts.logger ?? silentLogger);
   const schedules = CHECK_NAMES.filter((c) => config.checks[c].enabled && sources[c]).map((c) => ({
     check: c,
     cron: config.checks[c].schedule,

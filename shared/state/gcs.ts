@@ -53,8 +53,10 @@ export class GcsStore implements StateStore {
       throw upstream(`reading ${key}`, e);
     }
     const version = generationOf(generation, `reading ${key}: the download carried no x-goog-generation`);
-    const parsed = this.unreadable.parse(key, version, Buffer.concat(chunks).toString('utf8'));
-    return parsed && { value: parsed.value as T, version };
+    const text = Buffer.concat(chunks).toString('utf8');
+    const parsed = this.unreadable.parse(key, version, text);
+    const accepted = parsed && this.unreadable.accept(key, version, parsed.value, text.length);
+    return accepted && { value: accepted.value as T, version };
   }
 
   async put<T>(key: string, value: T, ifVersion: string | null): Promise<string> {

@@ -3,6 +3,7 @@
 // GCS (production) implement it; keys.ts names every key.
 import { ConflictError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { checkShape } from './shapes.ts';
 
 export interface Versioned<T> {
   value: T;
@@ -26,7 +27,8 @@ export interface StateStore {
 }
 
 /**
- * Unreadable stored objects, shared by the file and GCS stores: each is logged once at
+ * Unreadable stored objects (bytes that are not JSON, or JSON not of its key's shape),
+ * shared by every store: each is logged once at
  * ERROR with its key (per version, so a run that reads it three times logs one line),
  * and its version is kept so the next write can replace exactly that object.
  */
@@ -41,13 +43,22 @@ export class UnreadableObjects {
   /** The parsed JSON, or undefined after reporting the object as unreadable. */
   parse(key: string, version: string, text: string): { value: unknown } | undefined {
     try {
-      const value: unknown = JSON.parse(text);
-      this.seen.delete(key);
-      return { value };
+      return { value: JSON.parse(text) as unknown };
     } catch (e) {
       this.report(key, version, (e as Error).message, text.length);
       return undefined;
     }
+  }
+
+  /** The value as its kind reads it (shapes.ts), or undefined after reporting it as of the wrong shape. */
+  accept(key: string, version: string, value: unknown, bytes: number): { value: unknown } | undefined {
+    const checked = checkShape(key, value);
+    if (!checked.ok) {
+      this.report(key, version, checked.error, bytes);
+      return undefined;
+    }
+    this.seen.delete(key);
+    return { value: checked.value };
   }
 
   report(key: string, version: string, error: string, bytes: number): void {

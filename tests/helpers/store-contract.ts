@@ -90,6 +90,51 @@ export function describeStoreContract(
       expect((await opened.store.get<number>(KEY))?.value).toBe(20);
     });
 
+    it('keeps a key as long as a 253-character pod name in a 63-character namespace, lists it and tells it from its neighbours', async () => {
+      const ns = 'n'.repeat(63);
+      const long = (c: string) => `test/clusterHealth/pod:${ns}/${c.repeat(253)}`;
+      await opened.store.put(long('a'), 'a', null);
+      const version = await opened.store.put(long('b'), 'b', null);
+      await opened.store.put(KEY, 'short', null);
+      expect(await opened.store.get(long('b'))).toEqual({ value: 'b', version });
+      expect((await opened.store.get(long('a')))?.value).toBe('a');
+      expect(await opened.store.get(long('c'))).toBeUndefined();
+      expect(await opened.store.list('test/clusterHealth/')).toEqual([long('a'), long('b')]);
+      expect(await opened.store.list(long('b'))).toEqual([long('b')]);
+      expect((await opened.store.get(KEY))?.value).toBe('short');
+    });
+
+    describe("an object not of its kind's shape", () => {
+      const MEMORY = 'memory/launchProbe';
+
+      it('reads as absent, logged once at ERROR with its key, and is replaced by the next write', async () => {
+        await opened.store.put(MEMORY, { evidence: 5 }, null);
+        expect(await opened.store.get(MEMORY)).toBeUndefined();
+        expect(await opened.store.get(MEMORY)).toBeUndefined();
+        expect(logs).toEqual([expect.objectContaining({ severity: 'ERROR', key: MEMORY, error: expect.stringMatching(/evidence/) })]);
+        const good = { evidence: {}, failing: [], counted: {} };
+        await updateWithRetry(opened.store, MEMORY, (current) => (current === undefined ? { value: good, result: true } : undefined));
+        expect((await opened.store.get(MEMORY))?.value).toEqual(good);
+      });
+
+      it('checks every kind the store holds: history, chart, Slack thread, run, pod problems, traffic memory', async () => {
+        const bad: [string, unknown][] = [
+          ['history/nodes/p/l/c/pool', { samples: [[1, 'x']] }],
+          ['history/pod-problems/default', { 'ns/pod/CrashLoopBackOff': null }],
+          ['chart/trafficVsPods', { 'traffic:x': 5 }],
+          ['slack-thread/abc', 'not a ts'],
+          ['run/clusterHealth', { lastRunAt: 'yesterday' }],
+          ['memory/trafficVsPods', { incident: { runs: 5 } }],
+          ['memory/trafficVsPods', null],
+        ];
+        for (const [key, value] of bad) {
+          await updateWithRetry(opened.store, key, () => ({ value, result: true }));
+          expect(await opened.store.get(key), key).toBeUndefined();
+        }
+        expect(logs.filter((l) => l.severity === 'ERROR').map((l) => l.key)).toEqual(bad.map(([k]) => k));
+      });
+    });
+
     // Declared only where they apply: a memory store holds values, not bytes to damage.
     if (persists)
       describe('an unreadable object', () => {

@@ -320,6 +320,21 @@ describe('a hostile Kubernetes API', () => {
     }
   });
 
+  it('a page of far more items than asked (a server ignoring limit) is refused before the client builds them', async () => {
+    // ~250,000 minimal pods fit in one page under the 8 MiB cap; the client would make a V1Pod of each (GiBs).
+    const items = Array.from({ length: 250_000 }, (_, i) => ({ metadata: { name: `p${i}` } }));
+    kube.faults.add({ kind: 'answer', answer: () => ({ status: 200, body: { kind: 'PodList', apiVersion: 'v1', metadata: {}, items } }) });
+    try {
+      const r = await hostile('kubernetes: 250,000 minimal pods in one page', pods());
+      expect(r.outcome).toEqual({
+        thrown: 'UpstreamError',
+        message: 'kubernetes: a list page of 250000 items, more than the 100 asked for',
+      });
+    } finally {
+      kube.faults.clear();
+    }
+  });
+
   it('a list that never answers ends at its one deadline', async () => {
     kube.faults.add({ kind: 'hang' });
     const r = await hostile('kubernetes: never answers', pods({ timeoutMs: 2_000 }));

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, UpstreamError } from '../../../shared/errors.ts';
 import { promqlClient, promqlClientFromConfig } from '../../../shared/clients/promql.ts';
 import { parseConfig } from '../../../shared/config/load.ts';
+import { LIMITS } from '../../../shared/limits.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
@@ -115,6 +116,29 @@ describe('promqlClient results', () => {
         ],
       },
     ]);
+  });
+
+  it('refuses an answer of more samples than its cap before parsing it, though its bytes are within theirs', async () => {
+    const points = (from: number, n: number) => Array.from({ length: n }, (_, i) => [from + i, '1']);
+    handler = matrix([{ metric: {}, values: points(0, LIMITS.prometheusAnswerSamples + 10) }]);
+    const error = await upstreamError(promqlClient({ url: base }).range('up', 0, 60_000, 60_000));
+    expect(error.message).toMatch(new RegExp(`answer holds more than ${LIMITS.prometheusAnswerSamples} samples`));
+  });
+
+  it('refuses a range query whose chunks together pass the per-query cap, each within the per-answer one', async () => {
+    // Each chunk answers 40,000 samples (4 series of 10,000): three chunks pass 100,000.
+    handler = (req, res, url) => {
+      const start = Number(url.searchParams.get('start'));
+      matrix(
+        Array.from({ length: 4 }, (_, k) => ({
+          metric: { k: String(k) },
+          values: Array.from({ length: 10_000 }, (_, i) => [start + i, '1']),
+        })),
+      )(req, res, url);
+    };
+    const error = await upstreamError(promqlClient({ url: base }).range('up', 0, 40_000_000, 1000));
+    expect(error.message).toMatch(new RegExp(`range query answered more than ${LIMITS.prometheusQuerySamples} samples`));
+    expect(requests).toHaveLength(Math.ceil(LIMITS.prometheusQuerySamples / 40_000));
   });
 
   it('rejects a success answer whose result is not a Prometheus matrix', async () => {

@@ -152,6 +152,17 @@ describe('trafficVsPods', () => {
     expect(r.findings[0].evidence).toEqual({ learningMinutesLeft: 31 });
   });
 
+  it('says it cannot learn, unknown and never OK, once it has the history its own learning promised and nothing fits it', () => {
+    const series = simulateTraffic({ minutes: 240, demand: () => 8, seed: 4 });
+    const pods = series.pods.map((s) => ({ ...s, v: 1e308 }));
+    const runs = [200, 210, 239].map((m) => detectTrafficVsPods({ demand: series.demand, pods, stepMs: MIN }, cfg, T0 + m * MIN).findings);
+    for (const findings of runs) {
+      expect(findings).toHaveLength(1);
+      expect(findings[0]).toMatchObject({ status: 'unknown', key: 'trafficVsPods:levelling-off' });
+      expect(findings[0].summary).toMatch(/^no model explains \d+ min of usable history/);
+    }
+  });
+
   it('handles a single sample without throwing', () => {
     const r = detectTrafficVsPods({ demand: [{ t: T0, v: 5 }], pods: [{ t: T0, v: 100 }], stepMs: MIN }, cfg, T0);
     expect(r.findings.map((f) => f.summary)).toEqual([expect.stringMatching(/^still learning/)]);

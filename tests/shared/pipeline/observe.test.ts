@@ -50,8 +50,9 @@ describe('observe', () => {
     await observe(run, source);
     // No model yet: the detector asks for older stretches to learn what normal is.
     expect(asked[0].historyRanges?.length).toBeGreaterThan(0);
-    const version = await run.deps.store.put(stateKeys.memory('trafficVsPods'), { remembered: true }, null);
-    expect(await observe(run, source)).toMatchObject({ memory: { value: { remembered: true }, version } });
+    const remembered = { judgeFrom: T0 - 5 * MIN };
+    const version = await run.deps.store.put(stateKeys.memory('trafficVsPods'), remembered, null);
+    expect(await observe(run, source)).toMatchObject({ memory: { value: remembered, version } });
   });
 
   it("records what the source saw through the source's own telemetry hook, when there is telemetry", async () => {
@@ -89,10 +90,11 @@ describe('observe', () => {
 
   it("returns a source's failure as the run's error, with the detector's memory", async () => {
     const run = testRun('launchProbe');
-    await run.deps.store.put(stateKeys.memory('launchProbe'), { evidence: {} }, null);
+    const remembered = { evidence: {}, failing: [], counted: {} };
+    await run.deps.store.put(stateKeys.memory('launchProbe'), remembered, null);
     const error = new UpstreamError('binderhub', 'connection refused');
     expect(await observe(run, { observe: () => Promise.reject(error) })).toEqual({
-      memory: { value: { evidence: {} }, version: '1' },
+      memory: { value: remembered, version: '1' },
       error,
     });
   });

@@ -346,7 +346,9 @@ describe('runCheck over state objects of another shape', () => {
   ])('starts an alert stored as %s afresh, logged at ERROR, and keeps firing and resolving', async (_, stored) => {
     const state = { obs: { problems: [fluentd], notReadyNodes: [] } as ClusterHealthObservation };
     const logs: { severity: string; key?: string }[] = [];
-    const d = { ...clusterDeps(state), logger: jsonLogger((l) => logs.push(JSON.parse(l) as { severity: string; key?: string })) };
+    const logger = jsonLogger((l) => logs.push(JSON.parse(l) as { severity: string; key?: string }));
+    // The store reports an object of the wrong shape; the run's own logger anything else.
+    const d = { ...clusterDeps(state), store: new MemoryStore(logger), logger };
     const key = `alert/clusterHealth/node:${SICK}`;
     await d.store.put(key, stored, null);
     // A blind run delivers what every known alert owes: the odd object must not stop it.

@@ -5,7 +5,7 @@ import { FileStore } from '../../../shared/state/file.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
 import { describeStoreContract } from '../../helpers/store-contract.ts';
 
-describeStoreContract('MemoryStore', async () => ({ store: new MemoryStore() }), { persists: false });
+describeStoreContract('MemoryStore', async (logger) => ({ store: new MemoryStore(logger) }), { persists: false });
 
 describeStoreContract(
   'FileStore',

@@ -297,7 +297,7 @@ export const clusterHealthSchema = z
   })
   .strict();
 
-const channelNames = z.enum(['slack', 'email', 'console']);
+const channelNames = z.enum(['slack', 'email', 'console', 'pagerduty', 'webhook']);
 
 export const configSchema = z
   .object({

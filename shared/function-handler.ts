@@ -35,8 +35,10 @@ export function publicError(e: unknown): string {
 export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLogger()): HttpFunction {
   let deps: Promise<CheckDeps> | undefined;
   return async (req, res) => {
-    if (req.method !== 'POST' && req.method !== 'GET') {
-      res.status(405).json({ error: 'use POST (Cloud Scheduler) or GET' });
+    // POST only, as Cloud Scheduler calls the deployed ones: a GET health poll must not run a probe launch or page anyone.
+    if (req.method !== 'POST') {
+      res.set('Allow', 'POST');
+      res.status(405).json({ error: `${req.method} not allowed: use POST (as Cloud Scheduler does)` });
       return;
     }
     const now = Date.now();

@@ -126,6 +126,8 @@ export type LaunchPhase = 'resolve' | 'build' | 'launch' | 'contact' | 'stop' | 
 
 export interface ProbeResult {
   binderUrl: string;
+  /** The hub's configured name, for people (launch target `name`); keys use the URL's host. */
+  hubName?: string;
   repo: string; // provider/spec, e.g. gh/binder-examples/requirements/HEAD
   at: number;
   ok: boolean;

@@ -37,9 +37,11 @@ locals {
   ))
   secret_env = merge(
     { for env, wanted in {
-      BINDERWATCH_SLACK_WEBHOOK_URL = try(var.slack.webhook, false)
-      BINDERWATCH_SLACK_BOT_TOKEN   = try(var.slack.bot_token, false)
-      BINDERWATCH_SMTP_URL          = var.email != null
+      BINDERWATCH_SLACK_WEBHOOK_URL     = try(var.slack.webhook, false)
+      BINDERWATCH_SLACK_BOT_TOKEN       = try(var.slack.bot_token, false)
+      BINDERWATCH_SMTP_URL              = var.email != null
+      BINDERWATCH_PAGERDUTY_ROUTING_KEY = var.pagerduty != null
+      BINDERWATCH_WEBHOOK_URL           = var.webhook
     } : env => replace(lower(trimprefix(env, "BINDERWATCH_")), "_", "-") if wanted },
     { for env in local.config_secret_env : env => replace(lower(env), "_", "-") },
     var.secret_env,

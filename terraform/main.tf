@@ -17,6 +17,7 @@ locals {
       BINDERWATCH_SLACK_CHANNEL = try(var.slack.channel, null)
       BINDERWATCH_EMAIL_FROM    = try(var.email.from, null)
       BINDERWATCH_EMAIL_TO      = try(join(",", var.email.to), null)
+      BINDERWATCH_PAGERDUTY_URL = try(var.pagerduty.url, null)
     } : k => v if v != null
   }
 

@@ -44,7 +44,7 @@ output "source_object" {
 }
 
 output "secret_ids" {
-  description = "Secret Manager secret IDs to fill with `gcloud secrets versions add ID --data-file=-`, by name (slack-webhook-url, slack-bot-token, smtp-url)."
+  description = "Secret Manager secret IDs to fill with `gcloud secrets versions add ID --data-file=-`, by name (slack-webhook-url, slack-bot-token, smtp-url, pagerduty-routing-key, webhook-url)."
   value       = { for name, s in google_secret_manager_secret.this : name => s.secret_id }
 }
 

@@ -156,6 +156,25 @@ variable "email" {
   }
 }
 
+variable "pagerduty" {
+  description = "PagerDuty delivery through the Events API v2 (channel `pagerduty` in alerting.routes). Creates a secret for the integration's routing key; its value is added outside Terraform. `url` overrides the events endpoint (default https://events.pagerduty.com/v2/enqueue). Null: no PagerDuty."
+  type = object({
+    url = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = startswith(coalesce(try(var.pagerduty.url, null), "https://"), "https://")
+    error_message = "pagerduty.url must be an https:// URL: the routing key travels in the request body."
+  }
+}
+
+variable "webhook" {
+  description = "A generic webhook receiving Alertmanager's webhook JSON (channel `webhook` in alerting.routes). True creates a secret for its URL (often carrying a token); its value is added outside Terraform."
+  type        = bool
+  default     = false
+}
+
 variable "watchdog_email" {
   description = "Address Cloud Monitoring emails when binderwatch itself stops reporting (the heartbeat absence alert). It does not go through binderwatch, so it works when binderwatch is down."
   type        = string

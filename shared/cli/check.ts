@@ -1,15 +1,14 @@
 // `binderwatch check <name> --config c.yaml`: one run of one check against the live
 // systems in the config, through the same runCheck path as the Cloud Function.
-import { parseArgs } from 'node:util';
 import { loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { BinderwatchError, ConfigError } from '../errors.ts';
-import { jsonLogger } from '../log.ts';
-import { CHECK_NAMES, type CheckName } from '../model.ts';
+import { BinderwatchError } from '../errors.ts';
+import { CHECK_NAMES, type CheckName, type Finding } from '../model.ts';
 import { runCheck } from '../pipeline/run-check.ts';
 import { buildLiveDeps, whyNotWired } from '../wiring.ts';
 import { EXIT } from './exit-codes.ts';
 import type { CliIO } from './io.ts';
+import { badArgument, colours, defineVerb } from './verb.ts';
 
 const STATE_TYPES = ['memory', 'file'];
 
@@ -26,50 +25,66 @@ function localHint(error: string, config: Config, file: string): string | undefi
   return `${hints.join('; ')}; or try every check locally, without Google: README "Run it locally" (npm run local:stack, then --config infra/local/binderwatch.local.yaml)`;
 }
 
-export async function checkCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { config: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  const check = positionals[0] as CheckName;
-  if (!CHECK_NAMES.includes(check))
-    throw new ConfigError([{ path: '<check>', message: `expected one of ${CHECK_NAMES.join(', ')}` }], 'arguments');
-  if (!values.config) throw new ConfigError([{ path: '--config', message: 'required' }], 'arguments');
-  if (values.state !== undefined && !STATE_TYPES.includes(values.state))
-    throw new ConfigError([{ path: '--state', message: `expected ${STATE_TYPES.join(' or ')}` }], 'arguments');
-  const loaded = await loadConfig(values.config);
-  // The store's own defaults (the file store's directory) come from the schema.
-  const config: Config = values.state
-    ? { ...loaded, alerting: { ...loaded.alerting, state: parseConfig({ alerting: { state: { type: values.state } } }).alerting.state } }
-    : loaded;
-  if (!config.checks[check].enabled) {
-    io.stderr.write(`binderwatch: ${check} is disabled in ${values.config} (checks.${check}.enabled: false)\n`);
-    return EXIT.invalid;
-  }
-  const logger = jsonLogger((line) => io.stderr.write(line + '\n'));
-  const hinted = (e: unknown) => {
-    if (e instanceof BinderwatchError) e.hint ??= localHint(e.message, config, values.config!);
-    throw e;
-  };
-  const deps = await buildLiveDeps(config, io.env, logger, [check]).catch(hinted);
-  if (!deps.sources[check]) {
-    io.stderr.write(`binderwatch: ${check} in ${values.config}: ${whyNotWired(check, config)}\n`);
-    return EXIT.invalid;
-  }
-  const result = await runCheck(check, deps, Date.now()).catch(hinted);
-  if (values.json) {
-    io.stdout.write(JSON.stringify(result.findings, null, 2) + '\n');
-  } else {
-    for (const f of result.findings) {
-      io.stdout.write(`${f.status.toUpperCase().padEnd(8)} ${f.severity.padEnd(8)} ${f.key}\n    ${f.title}\n    ${f.summary}\n`);
-      for (const cmd of f.status === 'ok' ? [] : f.runbook) io.stdout.write(`    $ ${cmd}\n`);
-    }
-  }
-  // A source that could not see for want of Google credentials is a finding, not an error: the hint goes under it.
-  const blindHint = result.findings
-    .map((f) => (f.status === 'unknown' ? localHint(f.summary, config, values.config!) : undefined))
-    .find(Boolean);
-  if (blindHint) io.stderr.write(`binderwatch: ${blindHint}\n`);
-  return result.outcome === 'problem' ? EXIT.problem : result.outcome === 'unknown' ? EXIT.unknown : EXIT.ok;
+/** The summary without the title it often starts with, so each finding shows its title once. */
+function rest(f: Finding): string {
+  if (!f.summary.startsWith(f.title)) return f.summary;
+  return f.summary.slice(f.title.length).replace(/^[;:,.]?\s*/, '');
 }
+
+/** One finding for a person: status (severity only for what is not ok), title, why, key, runbook. */
+export function findingText(f: Finding, io: Pick<CliIO, 'env' | 'isTTY'>): string {
+  const paint = colours(io.env, io.isTTY);
+  const status = f.status.toUpperCase().padEnd(8);
+  const head = f.status === 'ok' ? `${paint.green(status)} ${''.padEnd(8)}` : `${paint.red(status)} ${f.severity.padEnd(8)}`;
+  const why = rest(f);
+  const runbook = f.status === 'ok' ? [] : f.runbook.map((cmd) => `    $ ${cmd}`);
+  return [`${head} ${f.title}`, ...(why ? [`    ${why}`] : []), `    ${paint.dim(f.key)}`, ...runbook].join('\n') + '\n';
+}
+
+export const verb = defineVerb({
+  name: 'check',
+  synopsis: `<${CHECK_NAMES.join('|')}>`,
+  summary: 'Runs one check once against live systems and prints the findings.',
+  details: 'Exit 0 when all is well, 1 when a finding is a problem, 3 when the check could not see. --json prints the findings.',
+  options: {
+    config: { type: 'string', arg: 'c.yaml', help: 'The config (required).' },
+    state: {
+      type: 'string',
+      arg: 'memory|file',
+      help: "Keep the alert state in memory (or the file default) instead of the config's store.",
+    },
+  },
+  async run({ values, positionals, io, json, logger }) {
+    const check = positionals[0] as CheckName;
+    if (!CHECK_NAMES.includes(check)) throw badArgument('<check>', `expected one of ${CHECK_NAMES.join(', ')}`);
+    const file = values.config;
+    if (!file) throw badArgument('--config', 'required');
+    if (values.state !== undefined && !STATE_TYPES.includes(values.state))
+      throw badArgument('--state', `expected ${STATE_TYPES.join(' or ')}`);
+    const loaded = await loadConfig(file);
+    // The store's own defaults (the file store's directory) come from the schema.
+    const config: Config = values.state
+      ? { ...loaded, alerting: { ...loaded.alerting, state: parseConfig({ alerting: { state: { type: values.state } } }).alerting.state } }
+      : loaded;
+    if (!config.checks[check].enabled) {
+      io.stderr.write(`binderwatch: ${check} is disabled in ${file} (checks.${check}.enabled: false)\n`);
+      return EXIT.invalid;
+    }
+    const hinted = (e: unknown) => {
+      if (e instanceof BinderwatchError) e.hint ??= localHint(e.message, config, file);
+      throw e;
+    };
+    const deps = await buildLiveDeps(config, io.env, logger, [check]).catch(hinted);
+    if (!deps.sources[check]) {
+      io.stderr.write(`binderwatch: ${check} in ${file}: ${whyNotWired(check, config)}\n`);
+      return EXIT.invalid;
+    }
+    const result = await runCheck(check, deps, Date.now()).catch(hinted);
+    if (json) io.stdout.write(JSON.stringify(result.findings, null, 2) + '\n');
+    else for (const f of result.findings) io.stdout.write(findingText(f, io));
+    // A source that could not see for want of Google credentials is a finding, not an error: the hint goes under it.
+    const blindHint = result.findings.map((f) => (f.status === 'unknown' ? localHint(f.summary, config, file) : undefined)).find(Boolean);
+    if (blindHint) io.stderr.write(`binderwatch: ${blindHint}\n`);
+    return result.outcome === 'problem' ? EXIT.problem : result.outcome === 'unknown' ? EXIT.unknown : EXIT.ok;
+  },
+});

@@ -1,157 +1,37 @@
-// `binderwatch <command>`: replay, schema, validate, probe, check.
+// `binderwatch <verb>`: the table of verbs, and what every verb shares (parsing,
+// --help, --version, --json, the log format, exit codes and error lines).
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { configJsonSchema, loadConfig, parseConfig } from '../config/load.ts';
-import { httpUrl, type Config } from '../config/schema.ts';
+import { join } from 'node:path';
 import { BinderwatchError, ConfigError, ScenarioError } from '../errors.ts';
-import { redact } from '../redact.ts';
+import { redact, redactingStream, withSecretScope } from '../redact.ts';
 import { EXIT } from './exit-codes.ts';
-import { parseScenario } from '../scenario/openmetrics.ts';
-import { reportData, type ReportRun } from '../report/data.ts';
-import { replay, type ReplayAlert } from '../replay/replay.ts';
-import { parseTruth, score, type Score, type Truth } from '../replay/score.ts';
-import { formatDuration } from '../duration.ts';
-import { formatTimeWithUtc } from '../alerting/notifiers/format.ts';
-import { jsonLogger } from '../log.ts';
-import { redactingStream, withSecretScope } from '../redact.ts';
-import type { Notifier } from '../alerting/notifier.ts';
-import { readFactsOf } from '../scenario/facts.ts';
 import type { CliIO } from './io.ts';
+import { cliLogger, parseVerbArgs, verbUsage, type OptionSpec, type OptionValues, type Verb } from './verb.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const DEFAULT_SCENARIO = join(ROOT, 'infra/scenarios/mybinder-2018-01-18.om');
+/** Every verb, loaded only when used. A new verb: its own file exporting a `defineVerb(…)`, and one line here. */
+const VERBS: Record<string, () => Promise<Verb>> = {
+  replay: async () => (await import('./replay.ts')).verb,
+  report: async () => (await import('./report.ts')).verb,
+  probe: async () => (await import('./probe.ts')).verb,
+  check: async () => (await import('./check.ts')).verb,
+  validate: async () => (await import('./validate.ts')).validateVerb,
+  schema: async () => (await import('./validate.ts')).schemaVerb,
+};
 
-const USAGE = `binderwatch — monitoring and alerting for BinderHub / JupyterHub on GKE
-
-Usage:
-  binderwatch replay [file.om] [--config c.yaml] [--format text|jsonl] [--truth t.json] [--timeline] [--prometheus URL] [--html report.html]
-      Runs every check on its schedule over a scenario with a simulated clock.
-      Without a file: the reconstruction of mybinder.org on 2018-01-18, scored against its truth.
-      --html also writes the incident report page (one self-contained file).
-  binderwatch report --config c.yaml --from <ISO> --to <ISO> --html out.html [--prometheus URL]
-      The incident report page for a past range, read live from Prometheus (the series of a scenario file).
-  binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--hub-token-env VAR] [--hub-url URL] [--json]
-      Launches a repo like a user would, phase by phase, and stops the server again.
-  binderwatch check <launchProbe|binderHealth|trafficVsPods|nodeHeadroom|clusterHealth> --config c.yaml [--state memory|file] [--json]
-      Runs one check once against live systems and prints the findings.
-      --state keeps the alert state in memory (or the file default) instead of the config's store.
-  binderwatch validate --config c.yaml     Validates a config file.
-  binderwatch schema                       Prints the config's JSON Schema (for editors).
-`;
-
-function alertLine(a: ReplayAlert, tz: string): string {
-  const state = a.state === 'repeat' ? 'STILL FIRING' : a.state.toUpperCase();
-  const blind = a.status === 'unknown' ? ' (blind)' : '';
-  // The title, then the why once when it fires; a reminder needs only the title, a resolve says it all in its summary.
-  const text = a.state === 'resolved' || !a.title ? [a.summary] : a.state === 'firing' ? [a.title, a.summary] : [a.title];
-  return `${formatTimeWithUtc(a.at, tz)}  ${state.padEnd(12)} ${a.severity.padEnd(8)} ${a.check}${blind}  ${a.key}${text.map((t) => `\n      ${t}`).join('')}`;
-}
-
-function scoreText(s: Score): string {
-  const lines = ['', 'Score against the truth file:'];
-  for (const i of s.incidents) {
-    const ttd =
-      i.timeToDetectMs === undefined
-        ? 'MISSED'
-        : `detected ${i.timeToDetectMs < 0 ? '-' : '+'}${formatDuration(Math.abs(i.timeToDetectMs))} after onset`;
-    lines.push(`  ${i.kind.padEnd(15)} onset ${i.onset}  ${ttd}`);
-  }
-  lines.push(`  false alerts: ${s.falseAlerts.length}${s.falseAlerts.map((a) => `\n    ${a.at} ${a.check} ${a.key}`).join('')}`);
-  if (s.blindAlerts.length) lines.push(`  blind ("cannot see") alerts: ${s.blindAlerts.length}`);
-  return lines.join('\n') + '\n';
-}
-
-/** A scenario or truth file; an unreadable one is an invalid input (exit 2) naming the file. */
-async function readInput(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ScenarioError(`cannot read: ${(e as Error).message}`, undefined, file);
-  }
-}
-
-async function runReplay(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      truth: { type: 'string' },
-      timeline: { type: 'boolean', default: false },
-      prometheus: { type: 'string' },
-      html: { type: 'string' },
-    },
-  });
-  if (values.format !== 'text' && values.format !== 'jsonl')
-    throw new ConfigError([{ path: '--format', message: 'expected text or jsonl' }], 'arguments');
-  const prometheusUrl = values.prometheus === undefined ? undefined : httpUrl.safeParse(values.prometheus);
-  if (prometheusUrl?.success === false)
-    throw new ConfigError([{ path: '--prometheus', message: prometheusUrl.error.issues[0].message }], 'arguments');
-  const file = positionals[0] ? resolve(positionals[0]) : DEFAULT_SCENARIO;
-  const truthFile = values.truth ?? (positionals[0] ? undefined : file.replace(/\.om$/, '.truth.json'));
-  const config: Config = values.config ? await loadConfig(values.config) : parseConfig({ alerting: { state: { type: 'memory' } } });
-  let data = parseScenario(await readInput(file), file);
-  const truth: Truth | undefined = truthFile ? parseTruth(await readInput(truthFile), truthFile) : undefined;
-
-  if (values.prometheus) {
-    // The file only sets the time range and step; every series is read back through PromQL.
-    const { promqlClient } = await import('../clients/promql.ts');
-    const { scenarioFromPrometheus, scenarioRangeOf } = await import('../scenario/prometheus.ts');
-    data = await scenarioFromPrometheus(promqlClient({ url: values.prometheus }), scenarioRangeOf(data));
-  }
-  const tz = config.displayTimeZone;
-  const notifiers = await channelsFromEnv(io, tz);
-  const runs: ReportRun[] = [];
-  const onRun = values.html ? (result: ReportRun['result'], now: number) => runs.push({ now, result }) : undefined;
-  const writePage = async (out: NodeJS.WritableStream) => {
-    if (!values.html) return;
-    const { writeReport } = await import('../report/html.ts');
-    const page = reportData(data, runs, {
-      title: `Incident report: ${basename(file)}`,
-      timeZone: tz,
-      facts: (await readFactsOf(file))?.timeline,
-    });
-    out.write(`Incident report page: ${await writeReport(resolve(values.html), page)}\n`);
-  };
-  if (values.format === 'jsonl') {
-    await replay(data, config, { notifiers, onRun, onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
-    await writePage(io.stderr); // stdout holds the JSON lines only
-    return 0;
-  }
-  const alerts = await replay(data, config, { notifiers, onRun });
-  const facts = (values.timeline && (await readFactsOf(file))?.timeline) || [];
-  io.stdout.write(
-    `Replaying ${file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file} (${new Date(data.start).toISOString()} → ${new Date(data.end).toISOString()})\n`,
+async function usage(): Promise<string> {
+  const verbs = await Promise.all(Object.values(VERBS).map((load) => load()));
+  const width = Math.max(...verbs.map((v) => v.name.length));
+  return (
+    'binderwatch — monitoring and alerting for BinderHub / JupyterHub on GKE\n\n' +
+    'Usage: binderwatch <verb> [options]     (binderwatch <verb> --help for its options)\n\n' +
+    verbs.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n') +
+    '\n\nEvery verb takes --json and --log-format text|json. Exit codes: 0 ok, 1 a problem found, 2 invalid input, 3 could not see.\n'
   );
-  if (facts.length) io.stdout.write('Alerts from binderwatch, interleaved with what the humans noticed (» lines):\n');
-  io.stdout.write('\n');
-  const events = [
-    ...alerts.map((a) => ({ t: Date.parse(a.at), text: alertLine(a, tz) })),
-    ...facts.map((f) => ({ t: Date.parse(f.at), text: `${formatTimeWithUtc(f.at, tz)}  » humans: ${f.what}` })),
-  ].sort((x, y) => x.t - y.t);
-  for (const e of events) io.stdout.write(e.text + '\n');
-  if (!alerts.length) io.stdout.write('(no alerts)\n');
-  if (truth) io.stdout.write(scoreText(score(alerts, truth)));
-  await writePage(io.stdout);
-  return 0;
 }
 
-/** Slack and email when their variables are set, so a replay can exercise real channels; the timeline itself is the console. */
-async function channelsFromEnv(io: CliIO, timeZone: string): Promise<Notifier[]> {
-  const { notifiersFromEnv, memoryThreadStore } = await import('../alerting/notifiers/index.ts');
-  const logger = jsonLogger((line) => io.stderr.write(line + '\n'));
-  return notifiersFromEnv(io.env, { logger, threadStore: memoryThreadStore(), timeZone }).filter((n) => n.name !== 'console');
-}
-
-async function runValidate(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
-  if (!values.config) throw new ConfigError([{ path: '--config', message: 'required' }], 'arguments');
-  await loadConfig(values.config);
-  io.stdout.write(`${values.config}: valid\n`);
-  return 0;
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 /** Every line the CLI prints passes the one redactor; secrets met during the command are released with it. */
@@ -160,52 +40,52 @@ export function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 async function runCommand(argv: string[], io: CliIO): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...args] = argv;
   try {
-    switch (command) {
-      case 'replay':
-        return await runReplay(rest, io);
-      case 'schema':
-        io.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
-        return 0;
-      case 'validate':
-        return await runValidate(rest, io);
-      case 'probe': {
-        const { probeCommand } = await import('./probe.ts');
-        return await probeCommand(rest, io);
-      }
-      case 'report': {
-        const { reportCommand } = await import('./report.ts');
-        return await reportCommand(rest, io);
-      }
-      case 'check': {
-        const { checkCommand } = await import('./check.ts');
-        return await checkCommand(rest, io);
-      }
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout.write(USAGE);
-        return command === undefined ? EXIT.invalid : EXIT.ok;
-      default:
-        io.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
-        return EXIT.invalid;
+    if (name === '--version' || name === '-V' || name === 'version') {
+      io.stdout.write(`binderwatch ${await version()}\n`);
+      return EXIT.ok;
     }
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      const load = args[0] ? VERBS[args[0]] : undefined;
+      (name === undefined ? io.stderr : io.stdout).write(load ? verbUsage(await load()) : await usage());
+      return name === undefined ? EXIT.invalid : EXIT.ok;
+    }
+    const load = Object.hasOwn(VERBS, name) ? VERBS[name] : undefined;
+    if (!load) {
+      io.stderr.write(`binderwatch: unknown verb "${name}": expected one of ${Object.keys(VERBS).join(', ')} (binderwatch --help)\n`);
+      return EXIT.invalid;
+    }
+    const verb = await load();
+    // --help wins over anything else on the line, so a half-typed command still shows its usage.
+    if (args.includes('--help') || args.includes('-h')) {
+      io.stdout.write(verbUsage(verb));
+      return EXIT.ok;
+    }
+    const { values, positionals } = parseVerbArgs(verb, args);
+    const logger = cliLogger(io, values['log-format'] as string | undefined);
+    return await verb.run({
+      values: values as OptionValues<Record<string, OptionSpec>>,
+      positionals,
+      io,
+      json: values.json === true,
+      logger,
+    });
   } catch (e) {
-    return reportError(e, io);
+    return reportError(e, io, name);
   }
 }
 
 /** Any failure as one line and an exit code, never a stack trace. */
-function reportError(e: unknown, io: CliIO): number {
+function reportError(e: unknown, io: CliIO, verb: string): number {
   const message = e instanceof Error ? e.message : String(e);
-  if (
-    e instanceof ConfigError ||
-    e instanceof ScenarioError ||
-    (e as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS')
-  ) {
+  if (e instanceof ConfigError || e instanceof ScenarioError) {
     io.stderr.write(`binderwatch: ${message}\n`);
+    return EXIT.invalid;
+  }
+  if ((e as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS')) {
+    // Node's first sentence names the flag; the rest explains `--` at length.
+    io.stderr.write(`binderwatch ${verb}: ${message.split(/\.\s/)[0]} (binderwatch ${verb} --help)\n`);
     return EXIT.invalid;
   }
   // Nothing was found wrong with what is watched: binderwatch could not look (an upstream, the state store) or broke.

@@ -2,7 +2,6 @@
 //  [--hub-token-env VAR] [--hub-url URL]`: one launch probe, its phases shown live.
 // Exit 0 when the launch worked end to end, 1 when it failed (naming the phase), 2 on bad arguments
 // (including a URL or spec that cannot be sent), 3 when the probe could not run.
-import { parseArgs } from 'node:util';
 import { launchProbeSchema } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import type { ProbeResult } from '../model.ts';
@@ -10,18 +9,14 @@ import { cleanText } from '../redact.ts';
 import { buildUrl, TIMED_PHASES } from '../clients/binderhub.ts';
 import { EXIT } from './exit-codes.ts';
 import { probeSettings, runLaunchProbe, type ProbeProgress } from '../sources/launch-probe.ts';
+import type { CliIO } from './io.ts';
+import { defineVerb, type OptionSpec, type OptionValues } from './verb.ts';
 
-export interface ProbeIO {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  isTTY: boolean;
-  /** Where --hub-token-env is looked up (the entry point passes process.env). */
-  env?: Record<string, string | undefined>;
+/** An invalid argument: one line naming it, exit 2. */
+function refuse(io: CliIO, what: string): number {
+  io.stderr.write(`binderwatch probe: ${what} (binderwatch probe --help)\n`);
+  return EXIT.invalid;
 }
-
-const USAGE =
-  'usage: binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--json] [--hub-token-env VAR --hub-url URL]\n' +
-  '  --timeout bounds the whole probe, stop included: launch and contact end a quarter of it (at most 2m) early, kept for the stop.\n';
 
 const ms = (n: number) => (n < 1000 ? `${n}ms` : n < 60_000 ? `${(n / 1000).toFixed(1)}s` : formatDuration(n));
 
@@ -80,43 +75,42 @@ function progressPrinter(out: NodeJS.WritableStream, tty: boolean): { update(p: 
   };
 }
 
-export async function probeCommand(args: string[], io: ProbeIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        timeout: { type: 'string' },
-        'idle-timeout': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'hub-token-env': { type: 'string' },
-        'hub-url': { type: 'string' },
-      },
-    });
-  } catch (e) {
-    io.stderr.write(`binderwatch probe: ${(e as Error).message}\n${USAGE}`);
-    return EXIT.invalid;
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 2) {
-    io.stderr.write(USAGE);
-    return EXIT.invalid;
-  }
+const OPTIONS = {
+  timeout: {
+    type: 'string',
+    arg: '10m',
+    help: 'Bounds the whole probe, stop included: launch and contact end a quarter of it (at most 2m) early, kept for the stop.',
+  },
+  'idle-timeout': { type: 'string', arg: '3m', help: 'Give up when the event stream is silent this long.' },
+  'hub-token-env': { type: 'string', arg: 'VAR', help: 'Environment variable holding a hub API token, to confirm the server is gone.' },
+  'hub-url': { type: 'string', arg: 'URL', help: 'JupyterHub base URL for the admin API (required with --hub-token-env).' },
+} as const satisfies Record<string, OptionSpec>;
+
+export const verb = defineVerb({
+  name: 'probe',
+  synopsis: '<binderUrl> <provider/spec>',
+  summary: 'Launches a repo like a user would, phase by phase, and stops the server again.',
+  details:
+    'Exit 0 when the launch worked end to end, 1 when it failed (naming the phase), 3 when the probe could not run.\n' +
+    '--json prints the probe result only on stdout; the phases go to stderr.',
+  options: OPTIONS,
+  run: ({ values, positionals, io, json }) => probe(values, positionals, io, json),
+});
+
+async function probe(values: OptionValues<typeof OPTIONS>, positionals: string[], io: CliIO, json: boolean): Promise<number> {
+  if (positionals.length !== 2) return refuse(io, `expected <binderUrl> <provider/spec>, got ${positionals.length} argument(s)`);
   const [binderUrl, repo] = positionals;
 
   const tokenVar = values['hub-token-env'];
   const hubApiToken = tokenVar ? io.env?.[tokenVar] : undefined;
   if (tokenVar && !hubApiToken) {
-    io.stderr.write(`binderwatch probe: --hub-token-env: environment variable ${tokenVar} is not set\n`);
-    return EXIT.invalid;
+    return refuse(io, `--hub-token-env: environment variable ${tokenVar} is not set`);
   }
   // A spec the launch URL cannot carry says why first (an unescaped git URL, say); the hub's URL is checked below.
   try {
     buildUrl('https://binderhub.invalid', repo);
   } catch (e) {
-    io.stderr.write(`binderwatch probe: <provider/spec>: ${(e as Error).message}\n${USAGE}`);
-    return EXIT.invalid;
+    return refuse(io, `<provider/spec>: ${(e as Error).message}`);
   }
 
   // The config schema checks the flags the same way it checks a config file.
@@ -141,24 +135,23 @@ export async function probeCommand(args: string[], io: ProbeIO): Promise<number>
       hubUrl: '--hub-url',
       hubApiTokenEnv: '--hub-token-env',
     };
-    const lines = cfg.error.issues.map((i) => {
+    const problems = cfg.error.issues.map((i) => {
       const field = [...i.path].reverse().find((p) => typeof p === 'string' && p in flag) as string | undefined;
       const message =
         field === 'hubUrl' && tokenVar && !values['hub-url']
           ? 'is required with --hub-token-env: the hub API token is sent only to this origin'
           : i.message;
-      return `binderwatch probe: ${field ? flag[field] : i.path.join('.')}: ${message}\n`;
+      return `${field ? flag[field] : i.path.join('.')}: ${message}`;
     });
-    io.stderr.write(lines.join('') + USAGE);
-    return EXIT.invalid;
+    return refuse(io, problems.join('; '));
   }
 
   // With --json stdout carries only the result, so progress goes to stderr.
-  const printer = values.json ? progressPrinter(io.stderr, false) : progressPrinter(io.stdout, io.isTTY);
+  const printer = json ? progressPrinter(io.stderr, false) : progressPrinter(io.stdout, io.isTTY);
   const result = await runLaunchProbe({ binderUrl, repo, hubUrl: values['hub-url'], hubApiToken }, probeSettings(cfg.data), {
     onPhase: printer.update,
   });
   printer.finish();
-  io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : summary(result));
+  io.stdout.write(json ? JSON.stringify(result, null, 2) + '\n' : summary(result));
   return result.ok ? EXIT.ok : result.unknownReason ? EXIT.unknown : EXIT.problem;
 }

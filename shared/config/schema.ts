@@ -165,6 +165,7 @@ const checkBase = {
 const launchTarget = z
   .object({
     binderUrl: httpUrl.describe('BinderHub base URL.'),
+    name: z.string().min(1).max(40).optional().describe('What alerts call this hub, e.g. mybinder.org; default: the host of binderUrl.'),
     repos: z.array(repoSpec).min(1).describe('provider/spec to launch, e.g. gh/binder-examples/requirements/HEAD.'),
     hubUrl: httpUrl
       .optional()
@@ -297,7 +298,7 @@ export const clusterHealthSchema = z
   })
   .strict();
 
-const channelNames = z.enum(['slack', 'email', 'console']);
+const channelNames = z.enum(['slack', 'email', 'console', 'pagerduty', 'webhook']);
 
 export const configSchema = z
   .object({

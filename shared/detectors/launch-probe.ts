@@ -106,12 +106,13 @@ function attemptsText(r: ProbeResult): string {
 }
 
 function finding(r: ProbeResult, hubFailing: boolean, obs: LaunchProbeObservation, now: number, evidence: number): Finding {
-  const hub = hubOf(r.binderUrl);
+  // People read the configured name; the alert's identity (key, dependsOn) stays the URL's host.
+  const hub = r.hubName ?? hubOf(r.binderUrl);
   const base = {
     check: 'launchProbe' as const,
     key: launchKey(r),
     severity: (r.failedPhase === 'stop' ? 'warning' : 'critical') as Finding['severity'],
-    dependsOn: [`binderHealth/health:${hub}`],
+    dependsOn: [`binderHealth/health:${hubOf(r.binderUrl)}`],
     evidence: Object.fromEntries(Object.entries(r.durations ?? {}).map(([phase, ms]) => [`${phase}Sec`, Math.round(ms / 100) / 10])),
     links: [{ title: `launch ${r.repo}`, url: `${r.binderUrl.replace(/\/$/, '')}/v2/${r.repo}` }],
   };

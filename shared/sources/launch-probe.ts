@@ -33,6 +33,8 @@ export interface ProbeProgress {
 
 export interface ProbeTarget {
   binderUrl: string;
+  /** The hub's configured name, carried into the result for titles. */
+  name?: string;
   repo: string;
   /** JupyterHub base URL: the admin API's, and where `ready` must name the server (else no token is sent). */
   hubUrl?: string;
@@ -128,7 +130,7 @@ export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSetting
     buildUrl(target.binderUrl, target.repo);
   } catch (e) {
     // A spec we cannot send is a config mistake, not the hub's failure.
-    const result: ProbeResult = { binderUrl: target.binderUrl, repo: target.repo, at, ok: false, unknownReason: (e as Error).message };
+    const result: ProbeResult = { ...resultBase(target, at), ok: false, unknownReason: (e as Error).message };
     progress('done', result.unknownReason, result);
     return result;
   }
@@ -147,7 +149,7 @@ export async function runLaunchProbe(target: ProbeTarget, settings: ProbeSetting
   const log = new MessageLog();
   for (const m of launch.messages) log.add(m);
   const durations = { ...launch.durations };
-  const base = { binderUrl: target.binderUrl, repo: target.repo, at, durations };
+  const base = { ...resultBase(target, at), durations };
 
   let result: ProbeResult;
   if (!launch.ok) {
@@ -253,6 +255,10 @@ export interface LaunchProbeSourceOptions extends ProbeOptions {
   hubApiTokens?: Record<string, string>;
 }
 
+function resultBase(target: ProbeTarget, at: number): Pick<ProbeResult, 'binderUrl' | 'hubName' | 'repo' | 'at'> {
+  return { binderUrl: target.binderUrl, ...(target.name && { hubName: target.name }), repo: target.repo, at };
+}
+
 /** Every configured target × repo, `cfg.concurrency` at a time. */
 export function launchProbeSource(cfg: LaunchProbeConfig, opts: LaunchProbeSourceOptions = {}): ObservationSource<'launchProbe'> {
   const settings = probeSettings(cfg);
@@ -261,7 +267,13 @@ export function launchProbeSource(cfg: LaunchProbeConfig, opts: LaunchProbeSourc
   return {
     async observe(req) {
       const targets: ProbeTarget[] = cfg.targets.flatMap((t) =>
-        t.repos.map((repo) => ({ binderUrl: t.binderUrl, repo, hubUrl: t.hubUrl, hubApiToken: opts.hubApiTokens?.[t.binderUrl] })),
+        t.repos.map((repo) => ({
+          binderUrl: t.binderUrl,
+          name: t.name,
+          repo,
+          hubUrl: t.hubUrl,
+          hubApiToken: opts.hubApiTokens?.[t.binderUrl],
+        })),
       );
       return {
         results: await mapLimit(targets, cfg.concurrency, (t) =>

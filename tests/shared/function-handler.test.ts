@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { checkHandler, publicError } from '../../shared/function-handler.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { jsonLogger, silentLogger } from '../../shared/log.ts';
@@ -11,7 +13,12 @@ const ROOT = resolve(import.meta.dirname, '../..');
 async function call(handler: ReturnType<typeof checkHandler>, method = 'POST') {
   let status = 0;
   let body: Record<string, unknown> = {};
+  const headers: Record<string, string> = {};
   const res = {
+    set(name: string, value: string) {
+      headers[name.toLowerCase()] = value;
+      return res;
+    },
     status(s: number) {
       status = s;
       return res;
@@ -22,7 +29,7 @@ async function call(handler: ReturnType<typeof checkHandler>, method = 'POST') {
     },
   };
   await handler({ method } as never, res as never);
-  return { status, body };
+  return { status, body, headers };
 }
 
 describe('what a 500 answer says of an error', () => {
@@ -83,7 +90,38 @@ describe('the Cloud Function handler', () => {
     expect(answer).toMatchObject({ status: 200, body: { outcome: 'skipped', reason } });
   });
 
-  it('refuses methods other than POST and GET', async () => {
-    expect((await call(checkHandler('nodeHeadroom', {}, silentLogger), 'DELETE')).status).toBe(405);
+  it.each(['GET', 'HEAD', 'PUT', 'DELETE'])('refuses %s with 405 and Allow: POST, without running the check', async (method) => {
+    const lines: string[] = [];
+    const answer = await call(
+      checkHandler(
+        'nodeHeadroom',
+        {},
+        jsonLogger((l) => lines.push(l)),
+      ),
+      method,
+    );
+    expect(answer).toMatchObject({ status: 405, headers: { allow: 'POST' } });
+    expect(answer.body.outcome).toBeUndefined();
+    expect(lines).toEqual([]); // no config was read, nothing ran
+  });
+
+  it('through functions-framework, a GET health poll gets 405 with Allow: POST and a POST runs the check', async () => {
+    await import('../../functions/node-headroom.ts');
+    const server = getTestServer('nodeHeadroom');
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    // The entry point logs to stderr; its one line (the POST's "check skipped") is asserted, not printed.
+    const logged = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const get = await fetch(url);
+      expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+      const post = await fetch(url, { method: 'POST' });
+      expect(post.status).toBe(200);
+      expect(await post.json()).toMatchObject({ check: 'nodeHeadroom', outcome: 'skipped' });
+      expect(logged.mock.calls.map((c) => JSON.parse(String(c[0])).message)).toEqual(['check skipped']);
+    } finally {
+      logged.mockRestore();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -306,6 +306,17 @@ describe.skipIf(!terraform)('terraform console over the module inputs', () => {
     expect(evaluate({ secret_env: { 'hub-token': 'x' } }, 'local.secrets').error).toContain('environment variable names');
   });
 
+  it('makes secrets for the PagerDuty routing key and the webhook URL when asked, and refuses an http:// PagerDuty URL', () => {
+    const inputs = { pagerduty: { url: 'https://events.eu.pagerduty.com/v2/enqueue' }, webhook: true, slack: null };
+    expect(evaluate(inputs, 'local.secrets').value).toEqual({
+      'pagerduty-routing-key': { env: 'BINDERWATCH_PAGERDUTY_ROUTING_KEY', secret_id: 'binderwatch-pagerduty-routing-key' },
+      'webhook-url': { env: 'BINDERWATCH_WEBHOOK_URL', secret_id: 'binderwatch-webhook-url' },
+    });
+    expect(evaluate({ pagerduty: {}, slack: null }, 'keys(local.secrets)').value).toEqual(['pagerduty-routing-key']);
+    expect(evaluate({}, 'keys(local.secrets)').value).toEqual(['slack-webhook-url']);
+    expect(evaluate({ pagerduty: { url: 'http://events.example.org/v2/enqueue' } }, 'var.pagerduty').error).toContain('https://');
+  });
+
   it('feeds each secret to its variable and grants the runtime account each secret alone', async () => {
     const { resources } = await parseModule(sources);
     const fn = JSON.stringify(resources.google_cloudfunctions2_function?.check);

@@ -6,7 +6,9 @@ import { registerSecret } from '../../redact.ts';
 import type { Notifier } from '../notifier.ts';
 import { consoleNotifier } from './console.ts';
 import { emailNotifier, parseSmtpUrl } from './email.ts';
-import { webhookUrlProblem } from './http.ts';
+import { secureUrlProblem, webhookUrlProblem } from './http.ts';
+import { pagerDutyNotifier } from './pagerduty.ts';
+import { webhookNotifier } from './webhook.ts';
 import { slackThreadNotifier, type ThreadStore } from './slack-thread.ts';
 import { slackWebhookNotifier } from './slack.ts';
 
@@ -14,6 +16,8 @@ export { consoleNotifier } from './console.ts';
 export { emailNotifier } from './email.ts';
 export { memoryThreadStore, slackThreadNotifier, type ThreadStore } from './slack-thread.ts';
 export { slackWebhookNotifier } from './slack.ts';
+export { pagerDutyNotifier } from './pagerduty.ts';
+export { webhookNotifier } from './webhook.ts';
 
 export const NOTIFIER_ENV = [
   'BINDERWATCH_SLACK_WEBHOOK_URL',
@@ -22,6 +26,9 @@ export const NOTIFIER_ENV = [
   'BINDERWATCH_SMTP_URL',
   'BINDERWATCH_EMAIL_FROM',
   'BINDERWATCH_EMAIL_TO',
+  'BINDERWATCH_PAGERDUTY_ROUTING_KEY',
+  'BINDERWATCH_PAGERDUTY_URL',
+  'BINDERWATCH_WEBHOOK_URL',
 ] as const;
 
 export interface NotifierDeps {
@@ -49,8 +56,11 @@ export function notifiersFromEnv(env: Record<string, string | undefined>, deps: 
   const smtpUrl = get('BINDERWATCH_SMTP_URL');
   const from = get('BINDERWATCH_EMAIL_FROM');
   const toList = get('BINDERWATCH_EMAIL_TO');
+  const routingKey = get('BINDERWATCH_PAGERDUTY_ROUTING_KEY');
+  const pagerDutyUrl = get('BINDERWATCH_PAGERDUTY_URL');
+  const genericWebhookUrl = get('BINDERWATCH_WEBHOOK_URL');
   // Before any validation, so even a message about a bad value cannot carry it.
-  for (const secret of [webhookUrl, botToken, smtpUrl]) registerSecret(secret, 'instance');
+  for (const secret of [webhookUrl, botToken, smtpUrl, routingKey, genericWebhookUrl]) registerSecret(secret, 'instance');
 
   const issues: ConfigIssue[] = [];
   const issue = (path: string, message: string) => issues.push({ path, message });
@@ -82,6 +92,11 @@ export function notifiersFromEnv(env: Record<string, string | undefined>, deps: 
   }
   for (const address of to) if (!ADDRESS.test(address)) issue('BINDERWATCH_EMAIL_TO', `"${address}" is not an email address`);
   if (from && !ADDRESS.test(from)) issue('BINDERWATCH_EMAIL_FROM', `"${from}" is not an email address`);
+  if (pagerDutyUrl && !routingKey) issue('BINDERWATCH_PAGERDUTY_ROUTING_KEY', 'is required with BINDERWATCH_PAGERDUTY_URL');
+  const pagerDutyUrlProblem = pagerDutyUrl && secureUrlProblem(pagerDutyUrl);
+  if (pagerDutyUrlProblem) issue('BINDERWATCH_PAGERDUTY_URL', pagerDutyUrlProblem);
+  const genericWebhookProblem = genericWebhookUrl && secureUrlProblem(genericWebhookUrl);
+  if (genericWebhookProblem) issue('BINDERWATCH_WEBHOOK_URL', genericWebhookProblem);
   if (issues.length) throw new ConfigError(issues, 'notification settings');
 
   const { logger, timeZone } = deps;
@@ -94,6 +109,8 @@ export function notifiersFromEnv(env: Record<string, string | undefined>, deps: 
     notifiers.push(slackWebhookNotifier({ webhookUrl, timeZone, fetch: deps.fetch }));
   }
   if (smtpUrl && from) notifiers.push(emailNotifier({ smtpUrl, from, to, timeZone, logger }));
+  if (routingKey) notifiers.push(pagerDutyNotifier({ routingKey, url: pagerDutyUrl, timeZone, fetch: deps.fetch }));
+  if (genericWebhookUrl) notifiers.push(webhookNotifier({ url: genericWebhookUrl, timeZone, fetch: deps.fetch }));
   notifiers.push(consoleNotifier({ logger, timeZone }));
   return notifiers;
 }

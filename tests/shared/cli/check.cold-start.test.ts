@@ -70,7 +70,7 @@ describe.skipIf(!stackAvailable('prometheus', 'promtool'))('binderwatch check tr
     expect(first.code).toBe(1);
     const second = await runCli(['check', 'trafficVsPods', '--config', config]);
     expect(second.code).toBe(1);
-    expect(second.stdout).toMatch(/^PROBLEM\s+critical\s+trafficVsPods:levelling-off/m);
+    expect(second.stdout).toMatch(/^PROBLEM\s+critical\s+Running pods levell.*\n(.*\n)?\s+trafficVsPods:levelling-off/m);
     expect(second.stderr).toMatch(/"state":"firing"/);
   }, 60_000);
 });

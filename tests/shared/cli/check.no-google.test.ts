@@ -97,7 +97,7 @@ describe('binderwatch check without Google', { timeout: 60_000 }, () => {
     const inMemory = await cli(['check', 'clusterHealth', '--config', config, '--state', 'memory']);
     expect(inMemory.stderr).not.toContain('gcs');
     expect(inMemory.code).toBe(1);
-    expect(inMemory.stdout).toContain(`PROBLEM  critical node:${SICK}`);
+    expect(inMemory.stdout).toContain(`PROBLEM  critical Sick node ${SICK}\n`);
 
     // --state file: the file store's default directory, in the working directory.
     const inFile = await cli(['check', 'clusterHealth', '--config', config, '--state', 'file']);
@@ -115,7 +115,7 @@ describe('binderwatch check without Google', { timeout: 60_000 }, () => {
     );
     const r = await cli(['check', 'nodeHeadroom', '--config', config]);
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/^UNKNOWN\s+warning\s+nodeHeadroom:source\n.*\n.*Could not load the default credentials/m);
+    expect(r.stdout).toMatch(/^UNKNOWN\s+warning\s+nodeHeadroom .*\n.*Could not load the default credentials.*\n\s+nodeHeadroom:source\n/m);
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
       'binderwatch: no Google credentials on this machine: gcloud auth application-default login; or try every check locally, without Google: README "Run it locally" (npm run local:stack, then --config infra/local/binderwatch.local.yaml)',
     );

@@ -56,6 +56,15 @@ describe('launch probe findings', () => {
     );
     expect(finding({ ok: true }).title).toBe('gh/binder-examples/requirements/HEAD launches on mybinder.org');
   });
+
+  it('call the hub by its configured name, keeping the key and the health dependency on the URL host', () => {
+    const f = finding({ binderUrl: 'http://127.0.0.1:18585', hubName: 'local-binderhub', failedPhase: 'build' });
+    expect(f.title).toBe('Launch of gh/binder-examples/requirements/HEAD fails on local-binderhub (build)');
+    expect(f.summary).toContain('failing probes on local-binderhub add up to');
+    expect(f.summary).not.toContain('127.0.0.1');
+    expect(f.key).toBe('launch:127.0.0.1:18585:gh/binder-examples/requirements/HEAD');
+    expect(f.dependsOn).toEqual(['binderHealth/health:127.0.0.1:18585']);
+  });
 });
 
 describe('detectLaunchProbe, one run at a time', () => {

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS, startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
 import { startJupyterHub, type JupyterHubHandle } from '../../harnesses/jupyterhub.ts';
-import { probeCommand } from '../../../shared/cli/probe.ts';
+import { main } from '../../../shared/cli/main.ts';
 import { stackAvailable } from '../../helpers/stack.ts';
 import { LIMITS } from '../../../shared/limits.ts';
 import { binderHealthSchema, launchProbeSchema } from '../../../shared/config/schema.ts';
@@ -298,8 +298,8 @@ suite('binderwatch probe', () => {
   it('prints each phase as a line and exits 0 when the launch works', async () => {
     env.BW_HUB_TOKEN = hub.adminToken;
     const io = capture();
-    const code = await probeCommand(
-      [binder.url, fault('ok', 'cli-1'), '--hub-token-env', 'BW_HUB_TOKEN', '--hub-url', hub.url, '--timeout', '30s'],
+    const code = await main(
+      ['probe', binder.url, fault('ok', 'cli-1'), '--hub-token-env', 'BW_HUB_TOKEN', '--hub-url', hub.url, '--timeout', '30s'],
       { ...io, isTTY: false, env },
     );
     const { out } = io.text();
@@ -315,7 +315,7 @@ suite('binderwatch probe', () => {
 
   it('rewrites one line on a terminal', async () => {
     const io = capture();
-    const code = await probeCommand([binder.url, fault('ok', 'cli-2')], { ...io, isTTY: true, env: {} });
+    const code = await main(['probe', binder.url, fault('ok', 'cli-2')], { ...io, isTTY: true, env: {} });
     const { out } = io.text();
     expect(code).toBe(0);
     expect(out.split('\r\x1b[2K').length).toBeGreaterThan(8);
@@ -324,7 +324,7 @@ suite('binderwatch probe', () => {
 
   it('exits 1 naming the phase when the launch fails', async () => {
     const io = capture();
-    const code = await probeCommand([binder.url, fault('build-failed', 'cli')], { ...io, isTTY: false, env: {} });
+    const code = await main(['probe', binder.url, fault('build-failed', 'cli')], { ...io, isTTY: false, env: {} });
     expect(code).toBe(1);
     expect(io.text().out).toMatch(/^FAILED in phase build: hub reported failure: Build failed/m);
     expect(io.text().out).toMatch(/last hub messages:\n {2}waiting: /);
@@ -332,7 +332,7 @@ suite('binderwatch probe', () => {
 
   it('prints only the ProbeResult as JSON on stdout with --json', async () => {
     const io = capture();
-    const code = await probeCommand([binder.url, fault('never-ready', 'cli'), '--json', '--idle-timeout', '1s'], {
+    const code = await main(['probe', binder.url, fault('never-ready', 'cli'), '--json', '--idle-timeout', '1s'], {
       ...io,
       isTTY: true,
       env: {},
@@ -344,7 +344,10 @@ suite('binderwatch probe', () => {
   });
 
   it.each([
-    [['http://127.0.0.1:1'], /usage: binderwatch probe/],
+    [
+      ['http://127.0.0.1:1'],
+      /^binderwatch probe: expected <binderUrl> <provider\/spec>, got 1 argument\(s\) \(binderwatch probe --help\)\n$/,
+    ],
     [['not a url', 'gh/o/r/HEAD'], /<binderUrl>: expected an absolute URL/],
     [['http://127.0.0.1:1', 'gh/o/r/HEAD', '--timeout', 'soon'], /--timeout: expected a duration/],
     [['http://127.0.0.1:1', 'gh/o/r/HEAD', '--hub-token-env', 'BW_HUB_TOKEN'], /--hub-url: is required with --hub-token-env/],
@@ -352,7 +355,7 @@ suite('binderwatch probe', () => {
     [['http://127.0.0.1:1', 'git/https://github.com/o/r/main'], /<provider\/spec>: git specs are "<url-escaped repository URL>\/<ref>"/],
   ])('exits 2 on bad arguments %j', async (args, message) => {
     const io = capture();
-    expect(await probeCommand(args, { ...io, isTTY: false, env: { BW_HUB_TOKEN: 'set' } })).toBe(2);
+    expect(await main(['probe', ...args], { ...io, isTTY: false, env: { BW_HUB_TOKEN: 'set' } })).toBe(2);
     expect(io.text().err + io.text().out).toMatch(message);
   });
 });

@@ -110,6 +110,31 @@ describe('notifiersFromEnv', () => {
     ]);
   });
 
+  it('builds PagerDuty and the generic webhook from their variables, after Slack and email, console last', () => {
+    const env = {
+      BINDERWATCH_PAGERDUTY_ROUTING_KEY: 'pd-index-routing-key',
+      BINDERWATCH_WEBHOOK_URL: 'https://alerts.example.org/hook/index-token',
+      BINDERWATCH_SLACK_WEBHOOK_URL: slack.webhookUrl,
+    };
+    expect(names(env)).toEqual(['slack', 'pagerduty', 'webhook', 'console']);
+  });
+
+  it('refuses pager settings that would leak or go nowhere, naming the variable and not the secret', () => {
+    const e = configError({
+      BINDERWATCH_PAGERDUTY_URL: 'http://events.example.org/v2/enqueue',
+      BINDERWATCH_WEBHOOK_URL: 'http://alerts.example.org/hook/cleartext-hook-token',
+    });
+    expect(e.issues).toEqual([
+      { path: 'BINDERWATCH_PAGERDUTY_ROUTING_KEY', message: 'is required with BINDERWATCH_PAGERDUTY_URL' },
+      {
+        path: 'BINDERWATCH_PAGERDUTY_URL',
+        message: 'must be an https:// URL: it carries a secret, and http would send it in clear text',
+      },
+      { path: 'BINDERWATCH_WEBHOOK_URL', message: 'must be an https:// URL: it carries a secret, and http would send it in clear text' },
+    ]);
+    expect(e.message).not.toContain('cleartext-hook-token');
+  });
+
   it('refuses a channel name, since chat.update needs the channel ID', () => {
     const e = configError({ BINDERWATCH_SLACK_BOT_TOKEN: TOKEN, BINDERWATCH_SLACK_CHANNEL: '#binder-alerts' });
     expect(e.issues).toEqual([

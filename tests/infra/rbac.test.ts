@@ -14,7 +14,7 @@ import {
   kubeconfigFor,
   startFakeKubernetes,
   type FakeKubernetes,
-} from '../fakes/kubernetes.ts';
+} from '../../infra/fakes/kubernetes.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../harnesses/jupyterhub.ts';
+import { freePort } from '../../../infra/harnesses/jupyterhub.ts';
 
 const started: ChildProcess[] = [];
 afterEach(() => {

@@ -9,8 +9,8 @@ import { silentLogger } from '../../../shared/log.ts';
 import type { Finding } from '../../../shared/model.ts';
 import { deliver } from '../../../shared/pipeline/deliver.ts';
 import { transition } from '../../../shared/pipeline/transition.ts';
-import { startFakePagerDuty, startFakeWebhookReceiver, type FakeReceiver } from '../../fakes/event-receivers.ts';
-import { startFakeSlack, type FakeSlack } from '../../fakes/slack.ts';
+import { startFakePagerDuty, startFakeWebhookReceiver, type FakeReceiver } from '../../../infra/fakes/event-receivers.ts';
+import { startFakeSlack, type FakeSlack } from '../../../infra/fakes/slack.ts';
 import { testRun } from '../../helpers/pipeline.ts';
 
 const ROUTING_KEY = 'pd-routing-key-0123456789abcdef';

@@ -5,7 +5,9 @@ import { startBinderHub, type FakeBinderHub } from '../../../infra/fakes/binderh
 import { startLoopback, type Loopback } from '../../../infra/fakes/loopback-faults.ts';
 import { Writable } from 'node:stream';
 import { runCli } from '../../helpers/cli.ts';
-import { probeCommand } from '../../../shared/cli/probe.ts';
+import { verb as probeVerb } from '../../../shared/cli/probe.ts';
+import { parseVerbArgs } from '../../../shared/cli/verb.ts';
+import { silentLogger } from '../../../shared/log.ts';
 import { withSecretScope } from '../../../shared/redact.ts';
 
 const TOKEN = 'nb7';
@@ -46,9 +48,10 @@ describe('binderwatch probe output', () => {
     expect(r.stdout + r.stderr).not.toContain(early);
     let tty = '';
     const stdout = new Writable({ write: (c, _e, cb) => ((tty += String(c)), cb()) });
-    const code = await withSecretScope(() =>
-      probeCommand([binder.url, 'gh/o/early-token/HEAD', '--timeout', '20s'], { stdout, stderr: stdout, isTTY: true }),
-    );
+    // The verb itself, past main's redacting streams: what the progress printer writes on a terminal.
+    const { values, positionals } = parseVerbArgs(probeVerb, [binder.url, 'gh/o/early-token/HEAD', '--timeout', '20s']);
+    const io = { stdout, stderr: stdout, isTTY: true, env: {} };
+    const code = await withSecretScope(() => probeVerb.run({ values, positionals, io, json: false, logger: silentLogger }));
     expect(code).toBe(0);
     expect(tty).toMatch(/waiting/);
     expect(tty).not.toContain(early);

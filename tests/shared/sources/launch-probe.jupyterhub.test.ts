@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS, startBinderHub, type FakeBinderHub } from '../../../infra/fakes/binderhub.ts';
 import { startJupyterHub, type JupyterHubHandle } from '../../../infra/harnesses/jupyterhub.ts';
 import { main } from '../../../shared/cli/main.ts';
-import { probeCommand } from '../../../shared/cli/probe.ts';
 import { stackAvailable } from '../../helpers/stack.ts';
 import { LIMITS } from '../../../shared/limits.ts';
 import { binderHealthSchema, launchProbeSchema } from '../../../shared/config/schema.ts';

@@ -10,7 +10,7 @@ import { silentLogger } from '../../../shared/log.ts';
 import { runCheck } from '../../../shared/pipeline/run-check.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
 import { promqlDemand, trafficSource } from '../../../shared/sources/traffic-vs-pods.ts';
-import { startPrometheus, type PrometheusServer } from '../../harnesses/prometheus.ts';
+import { startPrometheus, type PrometheusServer } from '../../../infra/harnesses/prometheus.ts';
 import { stackAvailable } from '../../helpers/stack.ts';
 
 const MIN = 60_000;

@@ -2,7 +2,7 @@
 // loopback Events API (tests/fakes/event-receivers.ts) answers, through the real client path.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildPayload, dedupKey, pagerDutyNotifier } from '../../../../shared/alerting/notifiers/pagerduty.ts';
-import { startFakePagerDuty, type FakeReceiver } from '../../../fakes/event-receivers.ts';
+import { startFakePagerDuty, type FakeReceiver } from '../../../../infra/fakes/event-receivers.ts';
 import { blind, firing, repeat, resolved, sendError } from '../../../helpers/alerts.ts';
 
 const ROUTING_KEY = 'R0UTINGKEY0123456789abcdefSECRET';

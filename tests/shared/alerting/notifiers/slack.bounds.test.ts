@@ -7,7 +7,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeEndlessly } from '../../../fakes/loopback-faults.ts';
+import { writeEndlessly } from '../../../../infra/fakes/loopback-faults.ts';
 import type { SlackSendCall, SlackSendReport } from '../../../helpers/slack-send-child.ts';
 
 const run = promisify(execFile);

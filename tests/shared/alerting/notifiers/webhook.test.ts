@@ -2,7 +2,7 @@
 // notification becomes (exact JSON), and a loopback receiver's answers through the real path.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildPayload, webhookNotifier } from '../../../../shared/alerting/notifiers/webhook.ts';
-import { startFakeWebhookReceiver, type FakeReceiver } from '../../../fakes/event-receivers.ts';
+import { startFakeWebhookReceiver, type FakeReceiver } from '../../../../infra/fakes/event-receivers.ts';
 import { blind, firing, repeat, resolved, sendError } from '../../../helpers/alerts.ts';
 
 const KEY = 'launch:mybinder.org:gh/binder-examples/requirements/HEAD';

@@ -58,6 +58,24 @@ export const TUNING = {
    * false levelling-off alerts, after it; a launch fault in that time is the probe's.
    */
   steepDropLookbackMin: 120,
+  /** Horizons from this long on are judged against the older reference too: a slow slide shows over a long horizon, a short one starts from the pods as they are. */
+  referenceMinHorizonMin: 30,
+  /** Once a shortfall held on this many runs in a row (the default alert rule's failuresToFire), only recovery ends it. */
+  establishRuns: 2,
+  /** Pods now: the mean of this many latest samples, so one scrape's jitter neither fires nor resolves. */
+  observedSamples: 3,
+  /** Lookback beyond baseline + longest horizon, minutes: room for the median of three pods samples at a start and a late scrape. */
+  lookbackMarginMin: 10,
+  /** "Recent demand", minutes: ten one-minute GA counts average out most of their Poisson noise. */
+  demandRecentMin: 10,
+  /** …compared with the 20 minutes before them: twice as long, so the older mean is the steadier one. */
+  demandEarlierMin: 20,
+  /** The busiest 10 minutes of the steep-drop lookback are sought every this many minutes (the means overlap by half). */
+  busiestStepMin: 5,
+  /** Pods are "flat" while within this many √level of their latest count: Poisson noise of a steady level, not a rise. */
+  flatSigmas: 1,
+  /** …for at least this many minutes: a shorter stretch is any count between two launches. */
+  flatMinMin: 10,
   /** A model this old serves as the reference against slow slides a refit would follow. */
   referenceAgeMs: 2 * HOUR,
   /** Snapshot a clean model this often… */

@@ -1,6 +1,7 @@
 // Step 4 of the traffic-vs-pods check: what a run's judgement does to the incident.
 // A shortfall opens one; once it held on `establishRuns` runs only evidence of
 // recovery, held for `recoveryHoldMs`, ends it; a refit never does. Pure.
+import type { Calibrating } from './traffic-calibration.ts';
 import type { TrafficModel } from './traffic-model.ts';
 import { STEP_MS } from './traffic-model.ts';
 import { TUNING } from './traffic-tuning.ts';
@@ -25,6 +26,8 @@ export interface TrafficIncident {
    * the fault's own model. Recovery must tell the pods from it, not only fit normal.
    */
   faultSuccess?: number;
+  /** Opened while the model was calibrating: a warning for as long as it lasts (calibration ending is no escalation). */
+  calibrating?: Calibrating;
 }
 
 export const established = (incident: TrafficIncident | undefined) => incident !== undefined && incident.runs >= TUNING.establishRuns;
@@ -37,7 +40,7 @@ export interface IncidentInput {
   shortfall: boolean;
   inBand: boolean;
   /** When opening one: the model judged, the launch success the shortfall implies, and a reference the pods ran far above. */
-  opening: () => Pick<TrafficIncident, 'model' | 'faultSuccess' | 'reference'>;
+  opening: () => Pick<TrafficIncident, 'model' | 'faultSuccess' | 'reference' | 'calibrating'>;
 }
 
 export interface IncidentStep {

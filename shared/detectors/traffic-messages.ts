@@ -4,6 +4,7 @@ import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import { shortTitle, sourceFindingKey, type Finding } from '../model.ts';
 import { finiteCount, meanOf } from '../series.ts';
+import { calibratingText, type Calibrating } from './traffic-calibration.ts';
 import type { Grid } from './traffic-grid.ts';
 import type { TrafficIncident } from './traffic-incident.ts';
 import { z, type Evaluation } from './traffic-judge.ts';
@@ -75,7 +76,18 @@ const finding = (
  * "following demand" would be untrue: sessions run longer than the model knows (a stuck
  * culler, a day unlike its history). Short horizons start from the observed pods and cannot tell.
  */
-export function okFinding(g: Grid, cfg: TrafficVsPodsConfig, evaluations: Evaluation[], recovered: boolean): Finding {
+export function okFinding(
+  g: Grid,
+  cfg: TrafficVsPodsConfig,
+  evaluations: Evaluation[],
+  recovered: boolean,
+  calibrating?: Calibrating,
+): Finding {
+  const f = okFindingOf(g, cfg, evaluations, recovered);
+  return calibrating ? { ...f, summary: f.summary + calibratingText(calibrating, utcMinute) } : f;
+}
+
+function okFindingOf(g: Grid, cfg: TrafficVsPodsConfig, evaluations: Evaluation[], recovered: boolean): Finding {
   const pods = Math.round(g.observed);
   if (recovered)
     return finding(
@@ -111,6 +123,13 @@ export interface ProblemInput {
 }
 
 export function problemFinding(x: ProblemInput): Finding {
+  const f = problemFindingOf(x);
+  const c = x.incident.calibrating;
+  // A model not yet calibrated on this hub may be wrong about normal: it warns, never pages.
+  return c ? { ...f, severity: 'warning', summary: f.summary + calibratingText(c, utcMinute) } : f;
+}
+
+function problemFindingOf(x: ProblemInput): Finding {
   const { g, cfg, incident, worst, pinned } = x;
   const pods = Math.round(g.observed);
   if (!worst) {

@@ -84,6 +84,12 @@ export const TUNING = {
   snapshotsKeptMs: 4 * HOUR,
   /** Windows the check's own alert covered are kept out of every fit this long: a week-ago fit reaches back that far. */
   excludedKeptMs: 8 * 24 * HOUR,
+  /**
+   * Clean history of this hub a model needs before its shortfalls page: a quarter day
+   * shows the sessions and the culler's tail at more than one level of demand, and the
+   * model's error at every horizon measured on them. Until then a shortfall only warns.
+   */
+  calibrationMs: 6 * HOUR,
   /** Without a remembered model, learn from the last day… */
   coldHistoryMs: 24 * HOUR,
   /** …and from the same hours a week ago (weekly rhythm; survives a bad day). */

@@ -12,9 +12,11 @@ import type { BandPoint, Finding, TrafficObservation } from '../model.ts';
 import { clean, coldHistoryRanges, coldRanges, gridIndex, readGrid, type Grid } from './traffic-grid.ts';
 import { established, nextIncident, nextSnapshots, type TrafficIncident } from './traffic-incident.ts';
 import { bandOf, impliedSuccess, judge, z, type Judgement } from './traffic-judge.ts';
+import { nextCalibration, type Calibrating } from './traffic-calibration.ts';
 import { learningFinding, okFinding, problemFinding, unknownFinding } from './traffic-messages.ts';
 import { STEP_MS, fitModel, type TrafficModel } from './traffic-model.ts';
 import { TUNING } from './traffic-tuning.ts';
+import { finiteCount } from '../series.ts';
 
 export { fitModel, type ModelCandidate, type TrafficModel } from './traffic-model.ts';
 export { trafficLookbackMs } from './traffic-grid.ts';
@@ -31,6 +33,8 @@ export interface TrafficMemory {
   judgeFrom?: number;
   /** The model a cold start fitted on the long history: the reference for slow drifts while no snapshot is old enough. */
   coldReference?: TrafficModel;
+  /** Since when, and until when, the model is calibrating (shortfalls warn, never page). */
+  calibrating?: Calibrating;
   /** Latest launch success the pods imply, for the launch probe to corroborate with. */
   implied?: { at: number; launchSuccess: number; shortfall: boolean };
 }
@@ -55,6 +59,8 @@ interface Baseline {
   fullBaseline: boolean;
   /** Excluded windows still kept. */
   excluded: [number, number][];
+  /** The first model of the check was fitted this run, on this much clean history. */
+  coldFitMs?: number;
 }
 
 /**
@@ -83,7 +89,11 @@ export function baseline(g: Grid, cfg: TrafficVsPodsConfig, now: number, memory:
   const cleanMinutes = input.ranges.reduce((n, [x, y]) => n + y - x, 0);
   const fitted = remembered && cleanMinutes < Math.min(TUNING.minFitMin, baselineMin) ? undefined : fitModel(input);
   if (!fitted) return { model: remembered, fullBaseline: false, excluded };
-  return { model: fitted, fullBaseline: cleanMinutes >= baselineMin && input.ranges.length === 1, excluded };
+  const fullBaseline = cleanMinutes >= baselineMin && input.ranges.length === 1;
+  if (remembered) return { model: fitted, fullBaseline, excluded };
+  // History the first model saw: minutes with demand, not the grid's span (it reaches before the data).
+  const seen = input.ranges.reduce((n, [x, y]) => n + finiteCount(g.a, x, y), 0);
+  return { model: fitted, fullBaseline, excluded, coldFitMs: seen * STEP_MS };
 }
 
 /**
@@ -108,7 +118,7 @@ export function detectTrafficVsPods(
 ): TrafficDetection {
   const g = readGrid(obs, cfg, now);
   if ('missing' in g) return { findings: [unknownFinding(g.missing, g.since)], memory };
-  const { model, fullBaseline, excluded } = baseline(g, cfg, now, memory);
+  const { model, fullBaseline, excluded, coldFitMs } = baseline(g, cfg, now, memory);
   const windowMin = cfg.window / STEP_MS;
   if (!model) return { findings: [learningFinding(g, g.last - windowMin, windowMin)], memory: { ...memory, excluded } };
 
@@ -118,6 +128,7 @@ export function detectTrafficVsPods(
   const usableReference =
     reference && !established(memory.incident) && (judgeFrom === undefined || reference.fittedAt > judgeFrom) ? reference : undefined;
   const frozen = memory.incident;
+  const calibrating = nextCalibration({ now, previous: memory.calibrating, coldFitMs });
   const j = judge(g, cfg, {
     model,
     reference: usableReference,
@@ -131,7 +142,7 @@ export function detectTrafficVsPods(
     incident: memory.incident,
     shortfall: j.shortfall,
     inBand: j.inBand,
-    opening: () => opening(g, cfg, j, model, usableReference),
+    opening: () => ({ ...opening(g, cfg, j, model, usableReference), ...(calibrating ? { calibrating } : {}) }),
   });
   const { incident } = step;
   const recovered = step.recoveredJudgeFrom !== undefined;
@@ -149,8 +160,9 @@ export function detectTrafficVsPods(
     // Snapshots from before a recovery describe the world before it.
     snapshots: recovered ? [] : snapshots,
     coldReference: memory.model ? coldReference : model,
-    // Only a shortfall that held (an established incident) corroborates a failing probe.
-    implied: worst ? { at: now, launchSuccess: implied, shortfall: established(incident) } : undefined,
+    calibrating,
+    // Only a shortfall that held (an established incident) past calibration corroborates a failing probe.
+    implied: worst ? { at: now, launchSuccess: implied, shortfall: established(incident) && !incident?.calibrating } : undefined,
   };
   const band = bandOf(g, model, windowMin, cfg.sigmas);
   const finding = incident
@@ -166,7 +178,7 @@ export function detectTrafficVsPods(
         significant: j.significant.length > 0,
         shortfall: j.shortfall,
       })
-    : okFinding(g, cfg, j.evaluations, recovered);
+    : okFinding(g, cfg, j.evaluations, recovered, calibrating);
   return { findings: [finding], memory: nextMemory, band };
 }
 

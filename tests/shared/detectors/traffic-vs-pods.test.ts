@@ -296,6 +296,9 @@ describe('trafficVsPods on the days of issue 11', () => {
       now,
     );
     expect(first.findings[0].status).toBe('problem');
+    // Seven hours of this hub's history: calibrated, so it pages.
+    expect(first.findings[0].severity).toBe('critical');
+    expect(first.findings[0].summary).not.toContain('calibrating');
     // Without the history it cannot know what normal was: it says it is learning, never "ok".
     const blind = detectTrafficVsPods(
       { demand: d.recent.filter((x) => x.t > now - 80 * MIN), pods: p.recent.filter((x) => x.t > now - 80 * MIN), stepMs: MIN },
@@ -366,3 +369,39 @@ function coldRuns(series: { demand: Series; pods: Series }, cold: number, everyM
   }
   return statuses;
 }
+
+describe('trafficVsPods calibration', () => {
+  const fault = (m: number) => (m >= 240 ? 0.1 : 0.95);
+
+  it('warns, never pages, on a shortfall while its model has learnt from little of this hub, and says since when', () => {
+    // The check starts with the data: its first model, at ~2 h, has under 2 h of history; the fault comes 2.5 h later.
+    const runs = runOver(simulateTraffic({ minutes: 400, demand: () => 10, success: fault, seed: 7 }));
+    const fired = runs.filter((r) => r.findings[0].status === 'problem');
+    expect(fired.length).toBeGreaterThan(10);
+    for (const r of fired) {
+      expect(r.findings[0].severity).toBe('warning');
+      expect(r.findings[0].summary).toMatch(
+        /; calibrating since 2018-01-18 02:\d\d UTC \(little history \(1h\d*m? of the 6h it learns this hub from\)\): a warning, not a page, until 2018-01-18 0[67]:\d\d UTC$/,
+      );
+      // An uncalibrated shortfall corroborates no failing probe either.
+      expect(r.memory.implied?.shortfall).toBe(false);
+    }
+    // Quiet runs say it too, so nobody reads "ok" as "judged by a model that knows this hub".
+    expect(runs.find((r) => r.minute === 200)!.findings[0].summary).toMatch(
+      /^running pods follow demand \(\d+ running\); calibrating since/,
+    );
+  });
+
+  it('pages the same fault once the model has learnt six hours of this hub, and stops saying it calibrates', () => {
+    const shifted = (m: number) => fault(m - 360);
+    const runs = runOver(simulateTraffic({ minutes: 760, demand: () => 10, success: shifted, seed: 7 }));
+    const fired = runs.filter((r) => r.findings[0].status === 'problem');
+    expect(fired.length).toBeGreaterThan(10);
+    expect(fired[0].minute).toBeGreaterThanOrEqual(600);
+    for (const r of fired) {
+      expect(r.findings[0].severity).toBe('critical');
+      expect(r.findings[0].summary).not.toContain('calibrating');
+    }
+    expect(fired.at(-1)!.memory.implied?.shortfall).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@ import { shortTitle, sourceFindingKey, type Finding } from '../model.ts';
 import { finiteCount, meanOf } from '../series.ts';
 import { calibratingText, type Calibrating } from './traffic-calibration.ts';
 import type { Grid } from './traffic-grid.ts';
+import type { Recount } from './traffic-recount.ts';
 import type { TrafficIncident } from './traffic-incident.ts';
 import { z, type Evaluation } from './traffic-judge.ts';
 import { STEP_MS, type TrafficModel } from './traffic-model.ts';
@@ -202,4 +203,40 @@ export function flatSinceIndex(p: Float64Array, lastP: number): number {
   let k = lastP;
   while (k > 0 && (!Number.isFinite(p[k - 1]) || Math.abs(p[k - 1] - level) <= band)) k--;
   return k;
+}
+
+export const RECOUNT_KEY = 'trafficVsPods:demand-source';
+
+/**
+ * Demand counted differently: a warning (someone should know the analytics changed), and
+ * ok once the model has relearnt from the new counts.
+ */
+export function recountFinding(r: Recount, relearnt: boolean, calibrating?: Calibrating): Finding {
+  const times = r.ratio >= 1 ? `~${r.ratio.toFixed(1)}×` : `~1/${(1 / r.ratio).toFixed(1)} of`;
+  const base = { check: 'trafficVsPods' as const, key: RECOUNT_KEY, severity: 'warning' as const, runbook: [] };
+  if (relearnt)
+    return {
+      ...base,
+      status: 'ok',
+      title: shortTitle('Traffic vs pods relearnt demand from the new counts'),
+      summary: `the model relearnt from demand as counted since ${utcMinute(r.at)} (${times} the launches)`,
+    };
+  return {
+    ...base,
+    status: 'problem',
+    title: shortTitle(`Demand source changed: it now counts ${times} the launches`),
+    summary:
+      `demand per minute stepped from ~${r.before.toFixed(1)} to ~${r.after.toFixed(1)} at ${utcMinute(r.at)} while running pods kept following ` +
+      `the launches as before: the demand source changed (a second analytics tag, a filter or property change), not the hub. ` +
+      `The model relearns from the new counts` +
+      (calibrating ? calibratingText(calibrating, utcMinute) : ''),
+    evidence: {
+      demandRatio: Number(r.ratio.toFixed(2)),
+      demandBeforePerMin: Number(r.before.toFixed(1)),
+      demandAfterPerMin: Number(r.after.toFixed(1)),
+    },
+    runbook: [
+      'Check the analytics: a second GA tag or a changed filter on the pages that launch (GA4 → Admin → Data streams, Tag coverage)',
+    ],
+  };
 }

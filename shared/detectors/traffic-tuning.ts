@@ -76,6 +76,18 @@ export const TUNING = {
   flatSigmas: 1,
   /** …for at least this many minutes: a shorter stretch is any count between two launches. */
   flatMinMin: 10,
+  /** A step in demand per launch counts from this factor (either way): GA's share of arrivals wanders by less within a day; a second tag doubles it. */
+  recountMinRatio: 1.5,
+  /** …by this many σ of Poisson noise in the two means, so a busy quarter hour is no step. */
+  recountSigmas: 6,
+  /** The step is sought this far back: a recount shows as a shortfall within minutes, and an older step the model has met already. */
+  recountMaxAgeMin: 45,
+  /** …and at least this long ago: the pods need minutes after it to show they follow the old launches. */
+  recountMinAgeMin: 10,
+  /** Demand before the step is the mean of this many minutes: an hour of counts is steady. */
+  recountBeforeMin: 60,
+  /** The pods since the step tell a recount from failing launches when the launches expected since exceed this many σ: launches failing at 60 % or worse would then show beyond recoverySigmas. */
+  recountInformativeSigmas: 5,
   /** A model this old serves as the reference against slow slides a refit would follow. */
   referenceAgeMs: 2 * HOUR,
   /** Snapshot a clean model this often… */

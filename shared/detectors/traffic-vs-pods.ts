@@ -13,7 +13,8 @@ import { clean, coldHistoryRanges, coldRanges, gridIndex, readGrid, type Grid } 
 import { established, nextIncident, nextSnapshots, type TrafficIncident } from './traffic-incident.ts';
 import { bandOf, impliedSuccess, judge, z, type Judgement } from './traffic-judge.ts';
 import { nextCalibration, type Calibrating } from './traffic-calibration.ts';
-import { learningFinding, okFinding, problemFinding, unknownFinding } from './traffic-messages.ts';
+import { recountOf, rescale, type Recount } from './traffic-recount.ts';
+import { learningFinding, recountFinding, okFinding, problemFinding, unknownFinding } from './traffic-messages.ts';
 import { STEP_MS, fitModel, type TrafficModel } from './traffic-model.ts';
 import { TUNING } from './traffic-tuning.ts';
 import { finiteCount } from '../series.ts';
@@ -35,6 +36,8 @@ export interface TrafficMemory {
   coldReference?: TrafficModel;
   /** Since when, and until when, the model is calibrating (shortfalls warn, never page). */
   calibrating?: Calibrating;
+  /** Demand started being counted differently (seen at `seenAt`): reported as a warning until the model relearnt. */
+  recount?: Recount & { seenAt: number };
   /** Latest launch success the pods imply, for the launch probe to corroborate with. */
   implied?: { at: number; launchSuccess: number; shortfall: boolean };
 }
@@ -136,6 +139,8 @@ export function detectTrafficVsPods(
     frozenReference: frozen?.reference,
     faultSuccess: frozen?.faultSuccess,
   });
+  const recount = j.shortfall && !established(memory.incident) ? recountOf(g, model) : undefined;
+  if (recount) return recounted(g, cfg, now, { ...memory, excluded }, model, recount);
   const step = nextIncident({
     now,
     windowMs: cfg.window,
@@ -161,6 +166,8 @@ export function detectTrafficVsPods(
     snapshots: recovered ? [] : snapshots,
     coldReference: memory.model ? coldReference : model,
     calibrating,
+    // Reported until the model has relearnt from the new counts (a refit after it was seen).
+    recount: memory.recount && model.fittedAt <= memory.recount.seenAt ? memory.recount : undefined,
     // Only a shortfall that held (an established incident) past calibration corroborates a failing probe.
     implied: worst ? { at: now, launchSuccess: implied, shortfall: established(incident) && !incident?.calibrating } : undefined,
   };
@@ -179,7 +186,26 @@ export function detectTrafficVsPods(
         shortfall: j.shortfall,
       })
     : okFinding(g, cfg, j.evaluations, recovered, calibrating);
-  return { findings: [finding], memory: nextMemory, band };
+  const relearnt = memory.recount ? [recountFinding(memory.recount, nextMemory.recount === undefined, nextMemory.calibrating)] : [];
+  return { findings: [finding, ...relearnt], memory: nextMemory, band };
+}
+
+/**
+ * Demand counted differently: no incident. The model keeps its sessions and learns the
+ * new launches per counted arrival from the step (its launch rate divided by it), never
+ * again from the old counts, and calibrates anew: until it has seen enough of the new
+ * counts, a shortfall only warns.
+ */
+function recounted(g: Grid, cfg: TrafficVsPodsConfig, now: number, memory: TrafficMemory, model: TrafficModel, recount: Recount) {
+  const calibrating = nextCalibration({ now, demandChanged: true });
+  const next: TrafficMemory = {
+    model: rescale(model, recount.ratio, now),
+    excluded: [...(memory.excluded ?? []), [recount.at - TUNING.excludedKeptMs, recount.at]],
+    calibrating,
+    recount: { ...recount, seenAt: now },
+  };
+  const findings = [okFinding(g, cfg, [], false, calibrating), recountFinding(next.recount!, false, calibrating)];
+  return { findings, memory: next, band: bandOf(g, next.model!, cfg.window / STEP_MS, cfg.sigmas) };
 }
 
 /** What a new incident freezes: the model, the launch success its steadiest evidence implies, and a reference the pods ran far above. */

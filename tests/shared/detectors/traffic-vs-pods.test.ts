@@ -405,3 +405,60 @@ describe('trafficVsPods calibration', () => {
     expect(fired.at(-1)!.memory.implied?.shortfall).toBe(true);
   });
 });
+
+describe('trafficVsPods when demand is counted differently', () => {
+  /** GA counts every arrival twice from `fromMin` on (a second tag); launches and pods unchanged. */
+  const doubleCounted = (series: { demand: Series; pods: Series }, fromMin: number) => ({
+    pods: series.pods,
+    demand: series.demand.map((x) => (x.t >= T0 + fromMin * MIN ? { ...x, v: 2 * x.v } : x)),
+  });
+  const byKey = (runs: ReturnType<typeof runOver>, key: string) =>
+    runs.flatMap((r) => r.findings.filter((f) => f.key === key).map((f) => ({ minute: r.minute, f })));
+
+  it('warns that the demand source changed instead of paging, relearns, then still sees a real fault', () => {
+    for (const seed of [1, 2]) {
+      const healthy = simulateTraffic({ minutes: 1100, W: 30, demand: () => 10, success: (m) => (m >= 1000 ? 0.1 : 0.95), seed });
+      const runs = runOver(doubleCounted(healthy, 600));
+      const levelling = byKey(runs, 'trafficVsPods:levelling-off');
+      // Never a shortfall on two runs in a row (what fires an alert) before the real fault.
+      const short = levelling.filter(({ minute, f }) => f.status === 'problem' && minute < 1000).map(({ minute }) => minute);
+      expect(
+        short.filter((m) => short.includes(m + 2)),
+        `seed ${seed}`,
+      ).toEqual([]);
+      const source = byKey(runs, 'trafficVsPods:demand-source');
+      const warned = source.filter(({ f }) => f.status === 'problem');
+      expect(warned.length, `seed ${seed}`).toBeGreaterThan(0);
+      expect(warned[0].minute - 600).toBeLessThanOrEqual(30);
+      expect(warned[0].f.severity).toBe('warning');
+      expect(warned[0].f.title).toMatch(/^Demand source changed: it now counts ~(1\.[89]|2\.[0-2])× the launches$/);
+      expect(warned[0].f.summary).toMatch(/at 2018-01-18 (09:[45]\d|10:0\d) UTC while running pods kept following the launches as before/);
+      // Relearnt from the new counts within two hours: pods per counted arrival (s·W) halved.
+      const relearnt = source.find(({ f }) => f.status === 'ok')!;
+      expect(relearnt.minute - warned[0].minute).toBeLessThanOrEqual(120);
+      const before = runs.find((r) => r.minute === 590)!.memory.model!;
+      const after = runs.find((r) => r.minute === 990)!.memory.model!;
+      const sW = (m: TrafficMemory['model']) => m!.candidates.reduce((x, c) => x + c.s * c.W, 0) / m!.candidates.length;
+      expect(sW(after) / sW(before), `seed ${seed}`).toBeGreaterThan(0.4);
+      expect(sW(after) / sW(before), `seed ${seed}`).toBeLessThan(0.6);
+      // The real fault at 1000 is still found (calibrating after the change: a warning).
+      expect(
+        levelling.some(({ minute, f }) => f.status === 'problem' && minute > 1000 && minute <= 1020),
+        `seed ${seed}`,
+      ).toBe(true);
+    }
+  });
+
+  it('is no recount when launches fail as demand surges: pods do not follow the launches as before', () => {
+    const series = simulateTraffic({
+      minutes: 900,
+      W: 30,
+      demand: (m) => (m >= 600 ? 20 : 10),
+      success: (m) => (m >= 600 ? 0.1 : 0.95),
+      seed: 3,
+    });
+    const runs = runOver(series);
+    expect(byKey(runs, 'trafficVsPods:demand-source')).toEqual([]);
+    expect(problems(runs).filter((m) => m >= 600 && m <= 620).length).toBeGreaterThan(0);
+  });
+});

@@ -171,7 +171,12 @@ export function detectTrafficVsPods(
     // Only a shortfall that held (an established incident) past calibration corroborates a failing probe.
     implied: worst ? { at: now, launchSuccess: implied, shortfall: established(incident) && !incident?.calibrating } : undefined,
   };
-  const band = bandOf(g, model, windowMin, cfg.sigmas);
+  // A shortfall shows the band it was judged on: the judged candidate's prediction from the
+  // start of the horizon that fired, so the pods alerted on sit below the band the chart draws.
+  const judged = incident && worst && j.significant.includes(worst);
+  const band = judged
+    ? bandOf(g, { ...model, candidates: [worst.model] }, worst.horizon, cfg.sigmas)
+    : bandOf(g, model, windowMin, cfg.sigmas);
   const finding = incident
     ? problemFinding({
         g,

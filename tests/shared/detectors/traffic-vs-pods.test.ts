@@ -462,3 +462,26 @@ describe('trafficVsPods when demand is counted differently', () => {
     expect(problems(runs).filter((m) => m >= 600 && m <= 620).length).toBeGreaterThan(0);
   });
 });
+
+describe('trafficVsPods band of a shortfall', () => {
+  it('is the band the shortfall was judged on: from the start of the horizon that fired, the observed pods below it at the end', () => {
+    const series = simulateTraffic({ minutes: 400, demand: () => 10, success: (m) => (m >= 240 ? 0.1 : 0.95), seed: 7 });
+    let memory: TrafficMemory | undefined;
+    let checked = 0;
+    for (let m = 0; m <= 300; m += 2) {
+      const now = T0 + m * MIN;
+      const visible = (s: Series) => s.filter((x) => x.t <= now);
+      const r = detectTrafficVsPods({ demand: visible(series.demand), pods: visible(series.pods), stepMs: MIN }, cfg, now, memory);
+      memory = r.memory;
+      const f = r.findings[0];
+      if (f.status !== 'problem' || f.evidence?.horizonMin === undefined) continue;
+      const band = r.band!;
+      expect(band).toHaveLength(Number(f.evidence.horizonMin));
+      expect(band.at(-1)!.t).toBe(now);
+      expect(Math.round(band.at(-1)!.expected)).toBe(f.evidence.expectedPods);
+      expect(Number(f.evidence.observedPods)).toBeLessThan(band.at(-1)!.low);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+});

@@ -115,7 +115,7 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
   }
 
   if (want('trafficVsPods') && trafficVsPods.demand && config.sources.prometheus) {
-    const [{ promqlClientFromConfig }, { promqlDemand, trafficSource }] = await Promise.all([
+    const [{ promqlClientFromConfig }, { ga4Demand, promqlDemand, trafficSource }] = await Promise.all([
       import('./clients/promql.ts'),
       import('./sources/traffic-vs-pods.ts'),
     ]);
@@ -124,14 +124,16 @@ async function buildSources(config: Config, env: Env, store: StateStore, checks:
     const demand =
       d.source === 'promql'
         ? promqlDemand(prom, d.query)
-        : new (await import('./clients/ga4.ts')).Ga4RealtimeDemand({
-            propertyId: d.propertyId,
-            metric: d.metric,
-            dimensionFilter: d.dimensionFilter,
-            auth: await googleAuth(),
-            store,
-            rootUrl: endpoint(env, 'analyticsdata'),
-          });
+        : ga4Demand(
+            new (await import('./clients/ga4.ts')).Ga4Client({
+              propertyId: d.propertyId,
+              metric: d.metric,
+              dimensionFilter: d.dimensionFilter,
+              auth: await googleAuth(),
+              rootUrl: endpoint(env, 'analyticsdata'),
+            }),
+            { store },
+          );
     sources.trafficVsPods = trafficSource({ pods: { client: prom, query: trafficVsPods.podsQuery }, demand });
   }
 

@@ -1,24 +1,20 @@
-// Demand a(t) from Google Analytics 4 realtime (Data API `runRealtimeReport`,
-// dimension `minutesAgo`). Realtime covers only the last 30 minutes, so every read
-// merges the minutes it got into a rolling history in the state store and answers
-// from that history.
+// Demand a(t) from Google Analytics 4: the realtime report (Data API
+// `runRealtimeReport`, dimension `minutesAgo`, the last 30 minutes) and the core
+// report (`runReport`, dimension `dateHourMinute`) for older minutes. Stateless:
+// the rolling history that realtime's 30 minutes call for is kept by the traffic
+// source (sources/traffic-vs-pods.ts).
 //
 // Zero versus missing: GA omits rows whose metric is zero. A report that has rows
 // is healthy, so a minute 1..29 it does not list had zero demand and is stored as
 // 0. A report with no rows at all is indistinguishable from a broken property or
 // filter and is an UpstreamError, never zero demand. Minute 0 (the current,
 // incomplete minute) is not stored; minutes no run ever read stay gaps.
-import { createHash } from 'node:crypto';
 import { analyticsdata, type analyticsdata_v1beta } from '@googleapis/analyticsdata';
 import type { Series } from '../model.ts';
-import type { StateStore } from '../state/store.ts';
 import { UpstreamError } from '../errors.ts';
-import { sliceSeries } from '../series.ts';
-import { appendHistory, mergeSamples, readHistory, resample } from '../state/history.ts';
 import { googleRequestOptions, googleUpstreamError, malformed, type GoogleApiAuth } from './google-api.ts';
-import { stateKeys } from '../state/keys.ts';
 
-export interface Ga4DemandOptions {
+export interface Ga4Options {
   /** Numeric GA4 property id. */
   propertyId: string;
   /** Realtime metric, e.g. activeUsers or eventCount. */
@@ -26,70 +22,34 @@ export interface Ga4DemandOptions {
   /** GA4 Data API FilterExpression on dimensions, passed through. */
   dimensionFilter?: Record<string, unknown>;
   auth: GoogleApiAuth;
-  store: StateStore;
   /** API root, e.g. a loopback server in tests; default the public endpoint. */
   rootUrl?: string;
-  /** How much history to keep (default 26 h: a day plus a baseline). */
-  retentionMs?: number;
   timeoutMs?: number;
-  /** GA reports minutes relative to its own present; the wall clock by default. */
-  clock?: () => number;
 }
 
 const UPSTREAM = 'ga4';
 const MINUTE = 60_000;
 /** Realtime minutes a standard property reports: minutesAgo 0..29. */
-const REALTIME_MINUTES = 30;
+export const REALTIME_MINUTES = 30;
 const DAY = 24 * 60 * MINUTE;
-/** The stored history answers an older range by itself when it holds this share of its minutes. */
-const HISTORY_COVERAGE = 0.8;
 /** Rows of one core report: three days of minutes (the range and a day either side) fit. */
 const CORE_ROW_LIMIT = 5_000;
 
-export class Ga4RealtimeDemand {
+export class Ga4Client {
   private readonly client: analyticsdata_v1beta.Analyticsdata;
-  private readonly metric: string;
-  /** Store key of the rolling history; metric and filter are part of it so a config change starts a fresh history. */
-  readonly historyKey: string;
+  readonly metric: string;
 
-  constructor(private readonly opts: Ga4DemandOptions) {
+  constructor(readonly opts: Ga4Options) {
     this.metric = opts.metric ?? 'activeUsers';
     this.client = analyticsdata({
       version: 'v1beta',
       auth: opts.auth as analyticsdata_v1beta.Options['auth'],
       ...(opts.rootUrl ? { rootUrl: opts.rootUrl } : {}),
     });
-    const filter = opts.dimensionFilter
-      ? '/' + createHash('sha256').update(JSON.stringify(opts.dimensionFilter)).digest('hex').slice(0, 12)
-      : '';
-    this.historyKey = stateKeys.ga4Demand(opts.propertyId, this.metric, filter);
-  }
-
-  async read(fromMs: number, toMs: number, stepMs: number): Promise<Series> {
-    const now = (this.opts.clock ?? Date.now)();
-    if (toMs < now - REALTIME_MINUTES * MINUTE) return this.readOlder(fromMs, toMs, stepMs);
-    const minutes = await this.readRealtimeMinutes(now);
-    const history = await appendHistory(this.opts.store, this.historyKey, minutes, {
-      now,
-      retentionMs: this.opts.retentionMs ?? 26 * 3_600_000,
-    });
-    const range = sliceSeries(history, fromMs, toMs);
-    return stepMs > MINUTE ? resample(range, stepMs) : range;
-  }
-
-  /** Minutes realtime no longer covers: the rolling history, or GA4's core report where the history is thin. */
-  private async readOlder(fromMs: number, toMs: number, stepMs: number): Promise<Series> {
-    const stored = sliceSeries(await readHistory(this.opts.store, this.historyKey), fromMs, toMs);
-    const minutes = Math.floor((toMs - fromMs) / MINUTE) + 1;
-    const range =
-      stored.length >= minutes * HISTORY_COVERAGE
-        ? stored
-        : mergeSamples(await this.readCoreMinutes(fromMs, toMs), stored, { now: toMs, retentionMs: toMs - fromMs });
-    return stepMs > MINUTE ? resample(range, stepMs) : range;
   }
 
   /** One core report over the dates around [fromMs, toMs] → the minutes with rows in that range. */
-  private async readCoreMinutes(fromMs: number, toMs: number): Promise<Series> {
+  async readCoreMinutes(fromMs: number, toMs: number): Promise<Series> {
     // Dates are the property's; a day either side covers any time zone, and the rows are cut to the range.
     const date = (t: number) => new Date(t).toISOString().slice(0, 10);
     let data: unknown;
@@ -114,8 +74,8 @@ export class Ga4RealtimeDemand {
     return minutesFromCoreReport(data, this.metric).filter((s) => s.t >= fromMs && s.t <= toMs);
   }
 
-  /** One realtime report → the complete minutes 1..29 as samples stamped at each minute's start. */
-  private async readRealtimeMinutes(now: number): Promise<Series> {
+  /** One realtime report → the complete minutes 1..29 as samples stamped at each minute's start (GA's present is `now`). */
+  async readRealtimeMinutes(now: number): Promise<Series> {
     let data: unknown;
     try {
       const res = await this.client.properties.runRealtimeReport(

@@ -58,6 +58,36 @@ export const TUNING = {
    * false levelling-off alerts, after it; a launch fault in that time is the probe's.
    */
   steepDropLookbackMin: 120,
+  /** Horizons from this long on are judged against the older reference too: a slow slide shows over a long horizon, a short one starts from the pods as they are. */
+  referenceMinHorizonMin: 30,
+  /** Once a shortfall held on this many runs in a row (the default alert rule's failuresToFire), only recovery ends it. */
+  establishRuns: 2,
+  /** Pods now: the mean of this many latest samples, so one scrape's jitter neither fires nor resolves. */
+  observedSamples: 3,
+  /** Lookback beyond baseline + longest horizon, minutes: room for the median of three pods samples at a start and a late scrape. */
+  lookbackMarginMin: 10,
+  /** "Recent demand", minutes: ten one-minute GA counts average out most of their Poisson noise. */
+  demandRecentMin: 10,
+  /** …compared with the 20 minutes before them: twice as long, so the older mean is the steadier one. */
+  demandEarlierMin: 20,
+  /** The busiest 10 minutes of the steep-drop lookback are sought every this many minutes (the means overlap by half). */
+  busiestStepMin: 5,
+  /** Pods are "flat" while within this many √level of their latest count: Poisson noise of a steady level, not a rise. */
+  flatSigmas: 1,
+  /** …for at least this many minutes: a shorter stretch is any count between two launches. */
+  flatMinMin: 10,
+  /** A step in demand per launch counts from this factor (either way): GA's share of arrivals wanders by less within a day; a second tag doubles it. */
+  recountMinRatio: 1.5,
+  /** …by this many σ of Poisson noise in the two means, so a busy quarter hour is no step. */
+  recountSigmas: 6,
+  /** The step is sought this far back: a recount shows as a shortfall within minutes, and an older step the model has met already. */
+  recountMaxAgeMin: 45,
+  /** …and at least this long ago: the pods need minutes after it to show they follow the old launches. */
+  recountMinAgeMin: 10,
+  /** Demand before the step is the mean of this many minutes: an hour of counts is steady. */
+  recountBeforeMin: 60,
+  /** The pods since the step tell a recount from failing launches when the launches expected since exceed this many σ: launches failing at 60 % or worse would then show beyond recoverySigmas. */
+  recountInformativeSigmas: 5,
   /** A model this old serves as the reference against slow slides a refit would follow. */
   referenceAgeMs: 2 * HOUR,
   /** Snapshot a clean model this often… */
@@ -66,6 +96,12 @@ export const TUNING = {
   snapshotsKeptMs: 4 * HOUR,
   /** Windows the check's own alert covered are kept out of every fit this long: a week-ago fit reaches back that far. */
   excludedKeptMs: 8 * 24 * HOUR,
+  /**
+   * Clean history of this hub a model needs before its shortfalls page: a quarter day
+   * shows the sessions and the culler's tail at more than one level of demand, and the
+   * model's error at every horizon measured on them. Until then a shortfall only warns.
+   */
+  calibrationMs: 6 * HOUR,
   /** Without a remembered model, learn from the last day… */
   coldHistoryMs: 24 * HOUR,
   /** …and from the same hours a week ago (weekly rhythm; survives a bad day). */

@@ -1,7 +1,15 @@
 // Live source for the traffic-vs-pods check: running user servers from PromQL,
 // demand from a DemandReader (GA4 realtime, or a PromQL expression of launches).
+// GA4 realtime shows only the last 30 minutes, so its reader keeps a rolling
+// history in the state store (the GA4 client itself is stateless).
+import { createHash } from 'node:crypto';
 import type { Series } from '../model.ts';
 import { readSingleSeries, type PromqlClient } from '../clients/promql.ts';
+import { REALTIME_MINUTES, type Ga4Client } from '../clients/ga4.ts';
+import { sliceSeries } from '../series.ts';
+import { appendHistory, mergeSamples, readHistory, resample } from '../state/history.ts';
+import { stateKeys } from '../state/keys.ts';
+import type { StateStore } from '../state/store.ts';
 import type { ObservationSource } from './source.ts';
 import { UpstreamError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
@@ -13,6 +21,44 @@ export interface DemandReader {
 
 export function promqlDemand(client: PromqlClient, query: string): DemandReader {
   return { read: (fromMs, toMs, stepMs) => readSingleSeries(client, query, fromMs, toMs, stepMs) };
+}
+
+const MINUTE = 60_000;
+/** The stored history answers an older range by itself when it holds this share of its minutes. */
+const HISTORY_COVERAGE = 0.8;
+
+export interface Ga4DemandOptions {
+  store: StateStore;
+  /** How much history to keep (default 26 h: a day plus a baseline). */
+  retentionMs?: number;
+  /** GA reports minutes relative to its own present; the wall clock by default. */
+  clock?: () => number;
+}
+
+/** GA4 demand: every read merges the realtime minutes into the rolling history and answers from it. */
+export function ga4Demand(ga4: Ga4Client, opts: Ga4DemandOptions): DemandReader & { historyKey: string } {
+  const { propertyId, dimensionFilter } = ga4.opts;
+  // Metric and filter are part of the key, so a config change starts a fresh history.
+  const filter = dimensionFilter ? '/' + createHash('sha256').update(JSON.stringify(dimensionFilter)).digest('hex').slice(0, 12) : '';
+  const historyKey = stateKeys.ga4Demand(propertyId, ga4.metric, filter);
+  const stepped = (range: Series, stepMs: number) => (stepMs > MINUTE ? resample(range, stepMs) : range);
+  /** Minutes realtime no longer covers: the rolling history, or GA4's core report where the history is thin. */
+  const readOlder = async (fromMs: number, toMs: number): Promise<Series> => {
+    const stored = sliceSeries(await readHistory(opts.store, historyKey), fromMs, toMs);
+    const minutes = Math.floor((toMs - fromMs) / MINUTE) + 1;
+    if (stored.length >= minutes * HISTORY_COVERAGE) return stored;
+    return mergeSamples(await ga4.readCoreMinutes(fromMs, toMs), stored, { now: toMs, retentionMs: toMs - fromMs });
+  };
+  return {
+    historyKey,
+    async read(fromMs, toMs, stepMs) {
+      const now = (opts.clock ?? Date.now)();
+      if (toMs < now - REALTIME_MINUTES * MINUTE) return stepped(await readOlder(fromMs, toMs), stepMs);
+      const minutes = await ga4.readRealtimeMinutes(now);
+      const history = await appendHistory(opts.store, historyKey, minutes, { now, retentionMs: opts.retentionMs ?? 26 * 3_600_000 });
+      return stepped(sliceSeries(history, fromMs, toMs), stepMs);
+    },
+  };
 }
 
 export interface TrafficSourceOptions {

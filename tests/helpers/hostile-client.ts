@@ -8,7 +8,8 @@
 import { OAuth2Client } from 'google-auth-library';
 import { MemoryStore } from '../../shared/state/memory.ts';
 import { fetchHealth, streamLaunch } from '../../shared/clients/binderhub.ts';
-import { Ga4RealtimeDemand } from '../../shared/clients/ga4.ts';
+import { Ga4Client } from '../../shared/clients/ga4.ts';
+import { ga4Demand } from '../../shared/sources/traffic-vs-pods.ts';
 import { GkeClient } from '../../shared/clients/gke.ts';
 import { KubernetesReader, kubeConfigForGke } from '../../shared/clients/kubernetes.ts';
 import { runLaunchProbe, type ProbeSettings } from '../../shared/sources/launch-probe.ts';
@@ -61,13 +62,12 @@ async function call(c: HostileCall): Promise<Record<string, unknown>> {
       return { pods: (await reader.pods()).length };
     }
     case 'ga4': {
-      const ga4 = new Ga4RealtimeDemand({
-        propertyId: '123456',
-        auth: googleAuth(c.token),
-        store: new MemoryStore(),
-        rootUrl: c.rootUrl,
-        timeoutMs: c.timeoutMs,
-      });
+      const ga4 = ga4Demand(
+        new Ga4Client({ propertyId: '123456', auth: googleAuth(c.token), rootUrl: c.rootUrl, timeoutMs: c.timeoutMs }),
+        {
+          store: new MemoryStore(),
+        },
+      );
       return { samples: (await ga4.read(Date.now() - 3_600_000, Date.now(), 60_000)).length };
     }
     case 'gke': {

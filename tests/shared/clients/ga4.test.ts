@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OAuth2Client } from 'google-auth-library';
 import { startFakeGoogleApis, type FakeGoogleApis } from '../../../infra/fakes/google-apis.ts';
-import { Ga4RealtimeDemand } from '../../../shared/clients/ga4.ts';
+import { Ga4Client, type Ga4Options } from '../../../shared/clients/ga4.ts';
+import { ga4Demand, type Ga4DemandOptions } from '../../../shared/sources/traffic-vs-pods.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
 import { UpstreamError } from '../../../shared/errors.ts';
 
@@ -23,15 +24,11 @@ describe('GA4 realtime demand through the googleapis client', () => {
   let fake: FakeGoogleApis;
   let store: MemoryStore;
   let now: number;
-  const reader = (extra: Partial<ConstructorParameters<typeof Ga4RealtimeDemand>[0]> = {}) =>
-    new Ga4RealtimeDemand({
-      propertyId: '123456',
-      auth: auth(),
+  const reader = ({ retentionMs, ...extra }: Partial<Ga4Options> & Pick<Ga4DemandOptions, 'retentionMs'> = {}) =>
+    ga4Demand(new Ga4Client({ propertyId: '123456', auth: auth(), rootUrl: fake.rootUrl, timeoutMs: ANSWERS_WITHIN_MS, ...extra }), {
       store,
-      rootUrl: fake.rootUrl,
       clock: () => now,
-      timeoutMs: ANSWERS_WITHIN_MS,
-      ...extra,
+      retentionMs,
     });
 
   beforeAll(async () => {
@@ -180,14 +177,10 @@ describe('GA4 realtime demand through the googleapis client', () => {
 describe('GA4 demand older than realtime reaches, through the core report (runReport, dateHourMinute)', () => {
   let fake: FakeGoogleApis;
   const now = T0;
-  const reader = (store: MemoryStore) =>
-    new Ga4RealtimeDemand({
-      propertyId: '424242',
-      auth: auth(),
+  const reader = (store: MemoryStore, at = now) =>
+    ga4Demand(new Ga4Client({ propertyId: '424242', auth: auth(), rootUrl: fake.rootUrl, timeoutMs: ANSWERS_WITHIN_MS }), {
       store,
-      rootUrl: fake.rootUrl,
-      clock: () => now,
-      timeoutMs: ANSWERS_WITHIN_MS,
+      clock: () => at,
     });
   beforeAll(async () => {
     fake = await startFakeGoogleApis({ accessToken: TOKEN });
@@ -221,14 +214,7 @@ describe('GA4 demand older than realtime reaches, through the core report (runRe
     fake.realtime.set('424242', { metric: 'activeUsers', perMinute: Array.from({ length: 30 }, () => 7) });
     fake.core.set('424242', { metric: 'activeUsers', timeZone: 'UTC', perMinute: new Map() });
     // A run 40 minutes ago stored its realtime minutes.
-    await new Ga4RealtimeDemand({
-      propertyId: '424242',
-      auth: auth(),
-      store,
-      rootUrl: fake.rootUrl,
-      clock: () => now - 40 * MINUTE,
-      timeoutMs: ANSWERS_WITHIN_MS,
-    }).read(now - 70 * MINUTE, now - 40 * MINUTE, MINUTE);
+    await reader(store, now - 40 * MINUTE).read(now - 70 * MINUTE, now - 40 * MINUTE, MINUTE);
     const before = fake.requests.length;
     const series = await reader(store).read(minuteStart(now) - 65 * MINUTE, minuteStart(now) - 45 * MINUTE, MINUTE);
     expect(series).toHaveLength(21);

@@ -12,10 +12,10 @@ import type { AlertNotification, Notifier } from '../../../shared/alerting/notif
 import { MemoryStore } from '../../../shared/state/memory.ts';
 import { runCheck, type CheckDeps } from '../../../shared/pipeline/run-check.ts';
 import { clusterHealthSource } from '../../../shared/sources/cluster-health.ts';
-import { Ga4RealtimeDemand } from '../../../shared/clients/ga4.ts';
+import { Ga4Client } from '../../../shared/clients/ga4.ts';
 import { KubernetesReader, kubeConfigForGke } from '../../../shared/clients/kubernetes.ts';
 import { promqlClient } from '../../../shared/clients/promql.ts';
-import { trafficSource } from '../../../shared/sources/traffic-vs-pods.ts';
+import { ga4Demand, trafficSource } from '../../../shared/sources/traffic-vs-pods.ts';
 import type { Sources } from '../../../shared/sources/source.ts';
 import { stackAvailable } from '../../helpers/stack.ts';
 
@@ -70,13 +70,9 @@ describe.skipIf(!stackAvailable('prometheus', 'promtool'))('traffic sources goin
     const auth = new OAuth2Client();
     auth.setCredentials({ access_token: 'ya29.blind', expiry_date: Date.now() + 3_600_000 });
     const store = new MemoryStore();
-    const demand = new Ga4RealtimeDemand({
-      propertyId: '42',
-      auth,
+    const demand = ga4Demand(new Ga4Client({ propertyId: '42', auth, rootUrl: google.rootUrl, timeoutMs: 2_000 }), {
       store,
-      rootUrl: google.rootUrl,
       clock: () => clock.now,
-      timeoutMs: 2_000,
     });
     const pods = { client: promqlClient({ url: prometheusUrl, timeoutMs: 2_000 }), query: 'sum(jupyterhub_running_servers)' };
     return { ...deps({ trafficVsPods: trafficSource({ pods, demand }) }), store };

@@ -1,5 +1,6 @@
 // What every verb shares: --help (exit 0), --version, --json, one-line argument errors
 // (exit 2), log lines for a person on a terminal and JSON otherwise, NO_COLOR.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -157,5 +158,16 @@ describe('check output', () => {
   it('colours the status on a terminal, and not with NO_COLOR', () => {
     expect(findingText(base, { env: {}, isTTY: true })).toMatch(/^\x1b\[31mPROBLEM \x1b\[0m critical/);
     expect(findingText(base, { env: { NO_COLOR: '1' }, isTTY: true })).not.toContain('\x1b[');
+  });
+});
+
+describe('a reader that stops early', () => {
+  it('ends the CLI quietly (replay --json | head -1), without an EPIPE stack', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, ['bin/binderwatch.js', 'replay', INCIDENT, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((r) => child.on('close', r));
+    expect([code, stderr]).toEqual([0, '']);
   });
 });

@@ -6,8 +6,9 @@ import type { Config } from '../config/schema.ts';
 import { BinderwatchError, ConfigError } from '../errors.ts';
 import { jsonLogger } from '../log.ts';
 import { CHECK_NAMES, type CheckName } from '../model.ts';
-import { runCheck } from '../pipeline/run-check.ts';
-import { buildLiveDeps, whyNotWired } from '../wiring.ts';
+import { whyNotWired } from '../wiring.ts';
+import { buildLivePlan } from '../federation/plan.ts';
+import { runCheckAll, wired } from '../federation/run-all.ts';
 import { EXIT } from './exit-codes.ts';
 import type { CliIO } from './io.ts';
 
@@ -52,12 +53,12 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
     if (e instanceof BinderwatchError) e.hint ??= localHint(e.message, config, values.config!);
     throw e;
   };
-  const deps = await buildLiveDeps(config, io.env, logger, [check]).catch(hinted);
-  if (!deps.sources[check]) {
+  const plan = await buildLivePlan(config, io.env, logger, [check]).catch(hinted);
+  if (!wired(check, plan)) {
     io.stderr.write(`binderwatch: ${check} in ${values.config}: ${whyNotWired(check, config)}\n`);
     return EXIT.invalid;
   }
-  const result = await runCheck(check, deps, Date.now()).catch(hinted);
+  const result = await runCheckAll(check, plan, Date.now()).catch(hinted);
   if (values.json) {
     io.stdout.write(JSON.stringify(result.findings, null, 2) + '\n');
   } else {

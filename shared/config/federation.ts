@@ -9,7 +9,7 @@ import { z } from 'zod';
 const url = (what: string) => z.url({ protocol: /^https?$/, error: `expected an absolute http(s) URL (${what})` });
 
 const NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
-const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{6,}$/;
+const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
 const ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -47,7 +47,6 @@ const cluster = z.union([
   z
     .object({
       kubeconfig: z.string().min(1).describe('Path to a kubeconfig for this member (k3s, OVH, Hetzner …).'),
-      context: z.string().min(1).optional(),
     })
     .strict(),
 ]);

@@ -118,6 +118,7 @@ export async function applyFinding(
         dependencyFiring,
       });
       for (const n of t.notifications) {
+        if (deps.member) n.member = deps.member;
         if (chart && n.state !== 'resolved') n.chart = chart;
         t.state.owed.push({
           notification: n,

@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfigYaml } from '../../../shared/config/load.ts';
-import { ConfigError } from '../../../shared/errors.ts';
+import { configIssues } from '../../helpers/config.ts';
 
-function issues(yaml: string): string[] {
-  try {
-    parseConfigYaml(yaml);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.map((i) => `${i.path}: ${i.message}`);
-    throw e;
-  }
-  return [];
-}
+const issues = configIssues;
 
 const member = (name: string, extra = '') => `    - { name: ${name}, url: "https://${name}.example.org"${extra} }\n`;
 

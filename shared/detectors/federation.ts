@@ -11,6 +11,8 @@ export interface FederationMemory {
   skewSince: Record<string, number>;
   /** Each member's pods in use (the quota check's count), oldest first, over FORECAST_MS. */
   used: Record<string, Sample[]>;
+  /** Since when each member has been in the rotation. */
+  inSince?: Record<string, number>;
 }
 
 /** The slope of the members' pods is read over this recent window. */
@@ -40,6 +42,7 @@ function rotationFinding(m: MemberView, reasons: string[] | undefined, skewSince
   const base = {
     check: 'binderHealth' as const,
     key: rotationKey(m.name),
+    member: m.name,
     severity: 'warning' as const,
     links: [
       { title: `${m.name} /health`, url: `${m.url.replace(/\/$/, '')}/health` },
@@ -105,7 +108,12 @@ function growth(s: Sample[]): number {
   return b.t > a.t ? ((b.v - a.v) / (b.t - a.t)) * MINUTE : 0;
 }
 
-function capacityFinding(obs: FederationObservation, inRotation: MemberView[], used: Record<string, Sample[]>): Finding {
+function capacityFinding(
+  obs: FederationObservation,
+  inRotation: MemberView[],
+  used: Record<string, Sample[]>,
+  steady: Set<string>,
+): Finding {
   const base = { check: 'binderHealth' as const, key: 'federation:capacity', runbook: [] as string[] };
   const room = inRotation.map((m) => ({ m, q: quotaOf(m) })).filter((x) => x.q);
   if (!room.length) {
@@ -114,7 +122,8 @@ function capacityFinding(obs: FederationObservation, inRotation: MemberView[], u
   }
   const free = room.reduce((sum, { q }) => sum + Math.max(0, q!.total - obs.podHeadroom - q!.used), 0);
   const inUse = room.reduce((sum, { q }) => sum + q!.used, 0);
-  const perMin = room.reduce((sum, { m }) => sum + growth(used[m.name] ?? []), 0);
+  // A member back in the rotation for less than the window is refilling, not growing with demand.
+  const perMin = room.reduce((sum, { m }) => sum + (steady.has(m.name) ? growth(used[m.name] ?? []) : 0), 0);
   const toFullMin = perMin > 0 ? Math.round(free / perMin) : undefined;
   const names = room.map((x) => x.m.name).join(', ');
   const evidence = { freePods: free, usedPods: inUse, growthPerMin: Math.round(perMin * 10) / 10, members: names };
@@ -149,10 +158,12 @@ export function detectFederation(obs: FederationObservation, now: number, memory
     used[m.name] = q ? [...kept, { t: now, v: q.used }] : kept;
   }
   const inRotation = obs.members.filter((m) => out.get(m.name)?.length === 0);
+  const inSince = Object.fromEntries(inRotation.map((m) => [m.name, memory?.inSince?.[m.name] ?? now]));
+  const steady = new Set(inRotation.filter((m) => now - inSince[m.name] >= FORECAST_MS).map((m) => m.name));
   const findings = [
     ...obs.members.map((m) => rotationFinding(m, out.get(m.name), skewSince[m.name])),
     frontDoorFinding(obs, out),
-    capacityFinding(obs, inRotation, used),
+    capacityFinding(obs, inRotation, used, steady),
   ];
-  return { findings, memory: { skewSince, used } satisfies FederationMemory };
+  return { findings, memory: { skewSince, used, inSince } satisfies FederationMemory };
 }

@@ -14,6 +14,7 @@
 // | 12:30       | bids on the prime's versions again; the load spreads back                         |
 // | 13:00       | scenario ends                                                                     |
 import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { formatScenario, type ScenarioSeries } from '../../shared/scenario/openmetrics.ts';
 import { Rng } from '../rng.ts';
 
@@ -78,10 +79,19 @@ function series(): ScenarioSeries[] {
   return [...out.values()];
 }
 
-const base = 'infra/scenarios/federation-2026-11-10';
-writeFileSync(`${base}.om`, formatScenario({ series: series() }));
-const incidents = [
-  { kind: 'launch-failure', onset: new Date(at(9)).toISOString(), end: new Date(at(10, 30)).toISOString() },
-  { kind: 'launch-failure', onset: new Date(at(11)).toISOString(), end: new Date(at(12, 30)).toISOString() },
-];
-writeFileSync(`${base}.truth.json`, JSON.stringify({ incidents }, null, 2) + '\n');
+/** The scenario and its truth file, as text. */
+export function federationScenario(): { om: string; truth: string } {
+  const incidents = [
+    { kind: 'launch-failure', onset: new Date(at(9)).toISOString(), end: new Date(at(10, 30)).toISOString() },
+    { kind: 'launch-failure', onset: new Date(at(11)).toISOString(), end: new Date(at(12, 30)).toISOString() },
+  ];
+  return { om: formatScenario({ series: series() }), truth: JSON.stringify({ incidents }, null, 2) + '\n' };
+}
+
+export const FEDERATION_SCENARIO = 'infra/scenarios/federation-2026-11-10';
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { om, truth } = federationScenario();
+  writeFileSync(`${FEDERATION_SCENARIO}.om`, om);
+  writeFileSync(`${FEDERATION_SCENARIO}.truth.json`, truth);
+}

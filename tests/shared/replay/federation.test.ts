@@ -4,10 +4,18 @@
 import { describe, expect, it } from 'vitest';
 import type { ReplayAlert } from '../../../shared/replay/replay.ts';
 import { runCli } from '../../helpers/cli.ts';
+import { FEDERATION_SCENARIO, federationScenario } from '../../../infra/scenarios/generate-federation.ts';
+import { readFileSync } from 'node:fs';
 
-const FILE = 'infra/scenarios/federation-2026-11-10.om';
+const FILE = `${FEDERATION_SCENARIO}.om`;
 
 describe('replay of a federation of three members', () => {
+  it('is exactly what its generator writes', () => {
+    const { om, truth } = federationScenario();
+    expect(readFileSync(FILE, 'utf8')).toBe(om);
+    expect(readFileSync(`${FEDERATION_SCENARIO}.truth.json`, 'utf8')).toBe(truth);
+  });
+
   it('names the failing member, the skew and the time-to-full in that order, each with its member', async () => {
     const { code, stdout } = await runCli(['replay', FILE, '--format', 'jsonl']);
     expect(code).toBe(0);

@@ -7,6 +7,7 @@ import { CHECK_NAMES, type CheckName } from '../model.ts';
 import { federationSource } from '../sources/federation.ts';
 import { buildLiveDeps, buildSources, storeThreads, type Env } from '../wiring.ts';
 import { withBudget } from './budget.ts';
+import { memberHeadroom } from './member-headroom.ts';
 import { memberConfig } from './member-config.ts';
 import { memberStore } from './member-store.ts';
 import { everyone, ownedChannels, ownerNotifiers } from './notifiers.ts';
@@ -21,6 +22,7 @@ export async function buildLivePlan(config: Config, env: Env, logger: Logger, ch
     fed.members.map(async (m): Promise<MemberDeps> => {
       const store = memberStore(root.store, m.name);
       const sources = await buildSources(memberConfig(config, m), env, store, checks, logger);
+      if (checks.includes('nodeHeadroom') && !sources.nodeHeadroom) sources.nodeHeadroom = await memberHeadroom(m, store);
       const notifiers = ownerNotifiers(env, m.owners, notifierDeps);
       const deps = { ...root, config: memberConfig(config, m), store, notifiers, member: m.name };
       return { member: m.name, deps: { ...deps, sources: withBudget(sources, fed.memberBudget, m.name) } };

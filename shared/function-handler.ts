@@ -8,8 +8,9 @@ import { LIMITS } from './limits.ts';
 import { cleanText } from './redact.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import type { CheckName } from './model.ts';
-import { runCheck, type CheckDeps } from './pipeline/run-check.ts';
-import { buildLiveDeps, whyNotWired, type Env } from './wiring.ts';
+import { whyNotWired, type Env } from './wiring.ts';
+import { buildLivePlan } from './federation/plan.ts';
+import { runCheckAll, type RunPlan } from './federation/run-all.ts';
 
 /** A function started without a config watches nothing; this says how to give it one. */
 export const NO_CONFIG =
@@ -17,13 +18,13 @@ export const NO_CONFIG =
 
 const hasConfig = (env: Env) => Boolean(env.BINDERWATCH_CONFIG || env.BINDERWATCH_CONFIG_FILE);
 
-export async function depsFromEnv(check: CheckName, env: Env, logger: Logger): Promise<CheckDeps> {
+export async function depsFromEnv(check: CheckName, env: Env, logger: Logger): Promise<RunPlan> {
   const config = env.BINDERWATCH_CONFIG
     ? parseConfigYaml(env.BINDERWATCH_CONFIG, 'BINDERWATCH_CONFIG')
     : env.BINDERWATCH_CONFIG_FILE
       ? await loadConfig(env.BINDERWATCH_CONFIG_FILE)
       : parseConfigYaml('{}', 'default config');
-  return buildLiveDeps(config, env, logger, [check]);
+  return buildLivePlan(config, env, logger, [check]);
 }
 
 /** What a 500 answer may say of an error: a config error's message; of anything else, only where to look. */
@@ -33,7 +34,7 @@ export function publicError(e: unknown): string {
 }
 
 export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLogger()): HttpFunction {
-  let deps: Promise<CheckDeps> | undefined;
+  let deps: Promise<RunPlan> | undefined;
   return async (req, res) => {
     // POST only, as Cloud Scheduler calls the deployed ones: a GET health poll must not run a probe launch or page anyone.
     if (req.method !== 'POST') {
@@ -49,10 +50,10 @@ export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLo
         throw e;
       });
       const built = await deps;
-      const result = await runCheck(check, built, now);
+      const result = await runCheckAll(check, built, now);
       // Still 200: Cloud Scheduler retrying would not make it watch anything; the answer and the log say what to set.
       const reason =
-        result.outcome !== 'skipped' ? undefined : hasConfig(env) ? `${check}: ${whyNotWired(check, built.config)}` : NO_CONFIG;
+        result.outcome !== 'skipped' ? undefined : hasConfig(env) ? `${check}: ${whyNotWired(check, built.root.config)}` : NO_CONFIG;
       if (reason) logger.log('WARNING', 'check skipped', { check, reason });
       res.status(200).json({
         check,
@@ -67,7 +68,7 @@ export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLo
     } catch (e) {
       logger.log('ERROR', 'check failed to run', { check, error: e instanceof Error ? e.message : String(e) });
       // The heartbeat still beats (outcome "error"), so a broken check is told apart from a dead one.
-      await deps?.then((d) => d.telemetry?.recordRun(check, 'error', now)).catch(() => undefined);
+      await deps?.then((d) => d.root.telemetry?.recordRun(check, 'error', now)).catch(() => undefined);
       // 500 makes Cloud Scheduler record the failure (and retry, if configured). The answer names a bad config
       // field (the operator's own text, redacted and capped); any other error's text stays in the log.
       res.status(500).json({ check, error: publicError(e) });

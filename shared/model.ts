@@ -15,6 +15,8 @@ export interface Finding {
   check: CheckName;
   /** Identifies the thing, e.g. `launch:mybinder.org:gh/binder-examples/requirements/HEAD`. */
   key: string;
+  /** The federation member it belongs to (config `federation.members`); absent for a single hub and the federation's own findings. */
+  member?: string;
   status: FindingStatus;
   severity: Severity;
   /** What is wrong (or fine), at most TITLE_MAX characters: "Sick node gke-…", "Pool ssd-pool at 14 of 15 nodes". */
@@ -175,6 +177,42 @@ export interface HubHealth {
 
 export interface BinderHealthObservation {
   hubs: HubHealth[];
+  /** The federation's view, read by the federation's own binderHealth run (detectors/federation.ts). */
+  federation?: FederationObservation;
+}
+
+/** One member as the front door sees it: the redirector's fields and what its /health and /versions answered. */
+export interface MemberView {
+  name: string;
+  url: string;
+  weight: number;
+  prime: boolean;
+  /** Undefined when /health could not be read (`healthError` says why). */
+  health?: HubHealthCheck[];
+  healthError?: string;
+  /** /versions as read, compared as JSON; undefined when unreadable (`versionsError`). */
+  versions?: unknown;
+  versionsError?: string;
+}
+
+/** Where one front-door launch was sent: the 307's member, or why there was none. */
+export interface FrontDoorLanding {
+  repo: string;
+  /** The member whose URL the Location starts with. */
+  member?: string;
+  location?: string;
+  /** HTTP answer other than a 307 to a member (a problem), or `unreachable` set when nothing answered (unknown). */
+  error?: string;
+  unreachable?: boolean;
+}
+
+export interface FederationObservation {
+  frontDoor: string;
+  members: MemberView[];
+  landings: FrontDoorLanding[];
+  /** The redirector's pod_headroom, and when a filling federation is a warning (from the config). */
+  podHeadroom: number;
+  fillWarnWithinMs: number;
 }
 
 export interface ObservationByCheck {

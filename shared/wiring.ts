@@ -54,7 +54,7 @@ async function buildStore(config: Config, env: Env, logger: Logger): Promise<Sta
 }
 
 /** Slack threads remember their parent message in the state store. */
-function storeThreads(store: StateStore): ThreadStore {
+export function storeThreads(store: StateStore): ThreadStore {
   return {
     async get(id) {
       return (await store.get<string>(stateKeys.slackThread(id)))?.value;
@@ -93,7 +93,7 @@ const SOURCE_NEEDS: Record<CheckName, { met: (config: Config) => boolean; fields
   },
 };
 
-async function buildSources(config: Config, env: Env, store: StateStore, checks: CheckName[], logger: Logger): Promise<Sources> {
+export async function buildSources(config: Config, env: Env, store: StateStore, checks: CheckName[], logger: Logger): Promise<Sources> {
   const sources: Sources = {};
   // One credential for every Google API of these deps, so its token is fetched and cached once.
   let auth: ReturnType<typeof newGoogleAuth> | undefined;

@@ -109,6 +109,8 @@ export interface FakeBinderHub {
   script(repo: string, script: LaunchScript): void;
   /** Overrides /health; undefined restores the computed answer. */
   setHealth(answer: HealthAnswer | undefined): void;
+  /** What GET /versions answers (BinderHub's {"builder", "binderhub"}). */
+  setVersions(versions: Record<string, string>): void;
   launches: LaunchRecord[];
   /** Every request passed to /via/<mode>/…, as method and the path after the mode (`/hub/api/users/u1/server`). */
   viaRequests: { method: string; path: string }[];
@@ -155,6 +157,7 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
   const shutdownFailuresLeft = new Map<string, number>();
   const openResponses = new Set<ServerResponse>();
   let health: HealthAnswer | undefined;
+  let versions: Record<string, string> = { builder: 'quay.io/jupyterhub/repo2docker:2024.07.0', binderhub: '1.0.0' };
   let baseUrl = '';
   const hub = options.hub;
 
@@ -373,6 +376,10 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
     if (via) return serveVia(req, res, via[1], (req.url ?? '/').slice(`/via/${via[1]}`.length));
     if (req.method === 'GET' && rawPath.startsWith('/build/')) return void serveBuild(req, res, rawPath).catch(done);
     if (req.method === 'GET' && rawPath === '/health') return void serveHealth(res).catch(done);
+    if (req.method === 'GET' && rawPath === '/versions') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(versions));
+    }
     if (req.method === 'GET' && rawPath === '/_binderwatch/stats') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ launches, upstreamMs: Object.fromEntries(upstreamMs) }));
@@ -392,6 +399,7 @@ export async function startBinderHub(options: FakeBinderHubOptions = {}): Promis
     viaRequests,
     script: (repo, s) => void scripts.set(repo, s),
     setHealth: (answer) => void (health = answer),
+    setVersions: (v) => void (versions = v),
     close: () =>
       new Promise<void>((resolve) => {
         for (const r of openResponses) r.destroy();

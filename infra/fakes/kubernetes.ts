@@ -1,5 +1,5 @@
 // Loopback Kubernetes API server: `GET /api/v1/nodes`, `GET /api/v1/pods` (all
-// namespaces) and `GET /apis/apps/v1/namespaces/<ns>/replicasets/<name>` from an in-memory fixture, with labelSelector, fieldSelector and
+// namespaces), `GET /api/v1/namespaces/<ns>/configmaps/<name>` and `GET /apis/apps/v1/namespaces/<ns>/replicasets/<name>` from an in-memory fixture, with labelSelector, fieldSelector and
 // limit/continue paging as the API server implements them, over HTTPS with a
 // self-signed certificate made by `openssl` at start (the client refuses plain
 // HTTP unless TLS verification is switched off, which production never does).
@@ -22,6 +22,7 @@ export interface FakeKubernetes {
   nodes: Json[];
   pods: Json[];
   replicaSets: Json[];
+  configMaps: Json[];
   faults: FaultPlan;
   requests: RecordedRequest[];
   close(): Promise<void>;
@@ -70,7 +71,7 @@ export async function startFakeKubernetes(opts: { token?: string; accepts?: (tok
   const token = opts.token ?? 'fake-kube-token-0123456789';
   const accepts = opts.accepts ?? ((t: string) => t === token);
   const { key, cert } = selfSignedCert();
-  const fixture = { nodes: [] as Json[], pods: [] as Json[], replicaSets: [] as Json[] };
+  const fixture = { nodes: [] as Json[], pods: [] as Json[], replicaSets: [] as Json[], configMaps: [] as Json[] };
 
   const route = (req: RecordedRequest): JsonAnswer => {
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -83,6 +84,13 @@ export async function startFakeKubernetes(opts: { token?: string; accepts?: (tok
     if (rs) {
       const found = fixture.replicaSets.find((r) => r.metadata?.namespace === rs[1] && r.metadata?.name === rs[2]);
       return found ? { status: 200, body: found } : fail(404, `replicasets.apps "${rs[2]}" not found`);
+    }
+    const cm = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps\/([^/]+)$/.exec(url.pathname);
+    if (cm) {
+      const found = fixture.configMaps.find((c) => c.metadata?.namespace === cm[1] && c.metadata?.name === cm[2]);
+      return found
+        ? { status: 200, body: { apiVersion: 'v1', kind: 'ConfigMap', ...found } }
+        : fail(404, `configmaps "${cm[2]}" not found`);
     }
     return fail(404, 'the server could not find the requested resource');
   };

@@ -11,6 +11,8 @@ export interface AlertNotification {
   at: string; // ISO
   check: CheckName;
   key: string;
+  /** The federation member the alert belongs to, when it belongs to one. */
+  member?: string;
   state: NotificationState;
   /** What fired: a real problem, or the check being blind (`unknown`). */
   status: Exclude<FindingStatus, 'ok'>;

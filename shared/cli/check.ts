@@ -4,8 +4,9 @@ import { loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { BinderwatchError } from '../errors.ts';
 import { CHECK_NAMES, type CheckName, type Finding } from '../model.ts';
-import { runCheck } from '../pipeline/run-check.ts';
-import { buildLiveDeps, whyNotWired } from '../wiring.ts';
+import { whyNotWired } from '../wiring.ts';
+import { buildLivePlan } from '../federation/plan.ts';
+import { runCheckAll, wired } from '../federation/run-all.ts';
 import { EXIT } from './exit-codes.ts';
 import type { CliIO } from './io.ts';
 import { badArgument, colours, defineVerb } from './verb.ts';
@@ -74,12 +75,12 @@ export const verb = defineVerb({
       if (e instanceof BinderwatchError) e.hint ??= localHint(e.message, config, file);
       throw e;
     };
-    const deps = await buildLiveDeps(config, io.env, logger, [check]).catch(hinted);
-    if (!deps.sources[check]) {
+    const plan = await buildLivePlan(config, io.env, logger, [check]).catch(hinted);
+    if (!wired(check, plan)) {
       io.stderr.write(`binderwatch: ${check} in ${file}: ${whyNotWired(check, config)}\n`);
       return EXIT.invalid;
     }
-    const result = await runCheck(check, deps, Date.now()).catch(hinted);
+    const result = await runCheckAll(check, plan, Date.now()).catch(hinted);
     if (json) io.stdout.write(JSON.stringify(result.findings, null, 2) + '\n');
     else for (const f of result.findings) io.stdout.write(findingText(f, io));
     // A source that could not see for want of Google credentials is a finding, not an error: the hint goes under it.

@@ -257,6 +257,18 @@ export class KubernetesReader {
     return controller ? `${controller.kind}/${controller.name}` : undefined;
   }
 
+  /** A ConfigMap's data; undefined when it does not exist. */
+  async configMapData(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const cm = await this.core.readNamespacedConfigMap({ name, namespace }, deadlineOptions(AbortSignal.timeout(this.timeoutMs)));
+      return cm?.data ?? {};
+    } catch (e) {
+      const err = kubernetesError(e);
+      if (err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
   /** Every page summarised as it arrives (its full objects dropped), at most LIMITS.kubernetesPages pages, all by one deadline. */
   private async listSummaries<T, S>(
     page: (cont: string | undefined, options: ConfigurationOptions<ObservableMiddleware>) => Promise<ListPage<T>>,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { formatDuration, isDuration, parseDuration } from '../duration.ts';
 import { parseCron } from '../cron.ts';
 import { CHECK_NAMES } from '../model.ts';
+import { federationSchema } from './federation.ts';
 
 const DURATION_FORMAT = 'expected a duration like "20m"';
 /** Windows and intervals span at most a year and a day, like a scenario and a schedule. */
@@ -309,6 +310,9 @@ export const configSchema = z
       })
       .default('America/Los_Angeles')
       .describe('Time zone for human-readable times (IANA name).'),
+    federation: federationSchema(duration)
+      .optional()
+      .describe('Several BinderHubs behind one front door (mybinder.org): every check runs per member, plus the federation view.'),
     checks: z
       .object({
         launchProbe: launchProbeSchema.prefault({}),

@@ -2,6 +2,7 @@
 import type { CheckConfigs } from '../config/schema.ts';
 import type { BandPoint, CheckName, Finding, ObservationByCheck } from '../model.ts';
 import { detectBinderHealth } from './binder-health.ts';
+import { detectFederation, type FederationMemory } from './federation.ts';
 import { detectClusterHealth } from './cluster-health.ts';
 import { detectLaunchProbe, extraLaunches, type LaunchMemory } from './launch-probe.ts';
 import { detectNodeHeadroom, nodeHeadroomLookbackMs } from './node-headroom.ts';
@@ -42,7 +43,12 @@ export const detectors: { [C in CheckName]: Detector<C> } = {
         m as LaunchMemory | undefined,
       ),
   },
-  binderHealth: { lookbackMs: () => 0, detect: detectBinderHealth },
+  binderHealth: {
+    lookbackMs: () => 0,
+    // The federation's own run sees every member at once; a member's (or a single hub's) run sees its /health.
+    detect: (o, c, n, m) =>
+      o.federation ? detectFederation(o.federation, n, m as FederationMemory | undefined) : detectBinderHealth(o, c, n),
+  },
   trafficVsPods: {
     lookbackMs: trafficLookbackMs,
     historyRanges: (c, n, m) => trafficHistoryRanges(c, n, m as TrafficMemory | undefined),

@@ -7,6 +7,7 @@ import { LIMITS } from '../limits.ts';
 import { shortTitle, sourceFindingKey, type BandPoint, type CheckName, type Finding, type ObservationByCheck } from '../model.ts';
 import { cleanText } from '../redact.ts';
 import { stateKeys } from '../state/keys.ts';
+import { forMember } from '../federation/tag.ts';
 import type { Observed } from './observe.ts';
 import type { Run } from './run.ts';
 
@@ -33,7 +34,7 @@ export async function detect<C extends CheckName>(run: Run<C>, observed: Observe
     const summary = `${check} can see its sources`;
     findings.push({ check, key: sourceFindingKey(check), status: 'ok', severity: 'warning', title: summary, summary, runbook: [] });
   }
-  return { findings, band, observation };
+  return { findings: deps.member ? findings.map((f) => forMember(f, deps.member!)) : findings, band, observation };
 }
 
 function detectOrBlind<C extends CheckName>(run: Run<C>, observed: Observed<C>): DetectorResult & { observation?: ObservationByCheck[C] } {

@@ -19,6 +19,8 @@ export interface CheckDeps {
   retryPolicy?: RetryPolicy;
   /** Identifies this run in delivery claims; random by default. */
   runId?: string;
+  /** The federation member these deps watch (its findings name it first; see federation/tag.ts). */
+  member?: string;
 }
 
 /** One run of one check, as each stage sees it. */

@@ -118,6 +118,8 @@ export async function applyFinding(
         dependencyFiring,
       });
       for (const n of t.notifications) {
+        const member = deps.member ?? f.member;
+        if (member) n.member = member;
         if (chart && n.state !== 'resolved') n.chart = chart;
         t.state.owed.push({
           notification: n,

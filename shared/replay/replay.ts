@@ -8,13 +8,17 @@ import type { AlertNotification, Notifier } from '../alerting/notifier.ts';
 import { MemoryStore } from '../state/memory.ts';
 import { type StateStore } from '../state/store.ts';
 import type { RetryPolicy } from '../alerting/deliver.ts';
-import { runCheck, type CheckRunResult } from '../pipeline/run-check.ts';
+import type { CheckRunResult } from '../pipeline/run-check.ts';
+import { runCheckAll, wired, type RunPlan } from '../federation/run-all.ts';
+import { scenarioPlan } from '../federation/scenario-plan.ts';
 import type { Sources } from '../sources/source.ts';
 import type { ScenarioData } from '../scenario/openmetrics.ts';
-import { scenarioSources } from '../scenario/replay-source.ts';
 
 /** One line of `--format jsonl` (DESIGN §8). */
-export type ReplayAlert = Pick<AlertNotification, 'at' | 'check' | 'key' | 'state' | 'status' | 'severity' | 'title' | 'summary'>;
+export type ReplayAlert = Pick<
+  AlertNotification,
+  'at' | 'check' | 'key' | 'member' | 'state' | 'status' | 'severity' | 'title' | 'summary'
+>;
 
 export interface ReplayOptions {
   /** Default: sources answering from the scenario itself. */
@@ -33,30 +37,35 @@ const MINUTE = 60_000;
 const replayRetry: RetryPolicy = { attempts: 3, baseDelayMs: 0, maxDelayMs: 0, sleep: async () => {}, random: () => 0 };
 
 export async function replay(data: ScenarioData, config: Config, opts: ReplayOptions = {}): Promise<ReplayAlert[]> {
-  const { clusterHealth, nodeHeadroom } = config.checks;
-  const sources =
-    opts.sources ??
-    scenarioSources(data, {
-      binderUrl: config.checks.launchProbe.targets[0]?.binderUrl,
-      cluster: clusterHealth.cluster ?? nodeHeadroom.pools[0],
-    });
   const store = opts.store ?? new MemoryStore(opts.logger ?? silentLogger);
-  const schedules = CHECK_NAMES.filter((c) => config.checks[c].enabled && sources[c]).map((c) => ({
+  const deps = {
+    config,
+    sources: opts.sources ?? {},
+    store,
+    notifiers: opts.notifiers ?? [],
+    logger: opts.logger ?? silentLogger,
+    retryPolicy: replayRetry,
+  };
+  // The one hub, or a federation: its view and every member (series labelled `member`).
+  const plan: RunPlan = opts.sources ? { root: deps, members: [] } : scenarioPlan(data, config, deps);
+  const schedules = CHECK_NAMES.filter((c) => config.checks[c].enabled && wired(c, plan)).map((c) => ({
     check: c,
     cron: config.checks[c].schedule,
   }));
   const alerts: ReplayAlert[] = [];
-  const deps = { config, sources, store, notifiers: opts.notifiers ?? [], logger: opts.logger ?? silentLogger, retryPolicy: replayRetry };
   for (let now = Math.ceil(data.start / MINUTE) * MINUTE; now <= data.end; now += MINUTE) {
     for (const { check, cron } of schedules) {
       if (!cron.matches(now)) continue;
-      const result = await runCheck(check, { ...deps, runId: `replay-${now}` }, now);
+      const runId = `replay-${now}`;
+      const parts = { root: { ...plan.root, runId }, members: plan.members.map((m) => ({ ...m, deps: { ...m.deps, runId } })) };
+      const result = await runCheckAll(check, parts, now);
       opts.onRun?.(result, now);
       for (const n of result.notifications) {
         const a: ReplayAlert = {
           at: n.at,
           check: n.check,
           key: n.key,
+          ...(n.member ? { member: n.member } : {}),
           state: n.state,
           status: n.status,
           severity: n.severity,

@@ -46,6 +46,11 @@ export const SCENARIO_SERIES: Readonly<Record<string, readonly string[]>> = {
   binderwatch_launch_probe_ok: ['repo'],
   // Extra launches of a probe run (adaptive probing), numbered from 1 by `attempt`; 1 = worked. Optional.
   binderwatch_launch_probe_extra_ok: ['repo', 'attempt'],
+  // A federation (docs/scenario-format.md): any series above may carry `member`; these belong to a member only.
+  binderwatch_member_health_ok: ['member', 'service'],
+  binderwatch_member_pod_quota: ['member'],
+  binderwatch_member_version_skew: ['member'],
+  binderwatch_front_door_launch: ['member'],
 };
 
 /** Timestamps are seconds; 1e11 s is the year 5138, while 2018 in milliseconds is 1.5e12. */

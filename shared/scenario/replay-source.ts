@@ -28,7 +28,7 @@ function currentIndex(s: Series, now: number, staleMs = STALE_MS): number {
   return i >= 0 && now - s[i].t <= staleMs ? i : -1;
 }
 
-function current(s: Series | undefined, now: number): Sample | undefined {
+export function current(s: Series | undefined, now: number): Sample | undefined {
   const i = s ? currentIndex(s, now) : -1;
   return i >= 0 ? s![i] : undefined;
 }

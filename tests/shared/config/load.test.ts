@@ -2,17 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema, parseConfig, parseConfigYaml } from '../../../shared/config/load.ts';
 import { ConfigError } from '../../../shared/errors.ts';
+import { configIssues } from '../../helpers/config.ts';
 import { ruleFor } from '../../../shared/pipeline/run-check.ts';
 
-function issues(yaml: string): string[] {
-  try {
-    parseConfigYaml(yaml);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.map((i) => `${i.path}: ${i.message}`);
-    throw e;
-  }
-  return [];
-}
+const issues = configIssues;
 
 describe('config', () => {
   it('accepts an empty file: every field has a default', () => {

@@ -29,8 +29,10 @@ export const sloSchema = (duration: typeof durationField) =>
       minFailures: z
         .int()
         .min(1)
-        .default(2)
-        .describe('Failed runs a page needs in its long window: one failed run of a few an hour already burns 14.4× a 99 % budget.'),
+        .default(3)
+        .describe(
+          'Failed runs a burn-rate alert needs in its long window: one failed run of a dozen an hour already burns 14.4× a 99 % budget.',
+        ),
       includeMaintenance: z.boolean().default(false).describe('Count probe runs inside maintenance windows (default: left out).'),
     })
     .strict();

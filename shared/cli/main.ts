@@ -19,6 +19,8 @@ import { redactingStream, withSecretScope } from '../redact.ts';
 import type { Notifier } from '../alerting/notifier.ts';
 import { readFactsOf } from '../scenario/facts.ts';
 import type { CliIO } from './io.ts';
+import { MemoryStore } from '../state/memory.ts';
+import { writeReplayStatus } from '../status/replay.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_SCENARIO = join(ROOT, 'infra/scenarios/mybinder-2018-01-18.om');
@@ -27,9 +29,11 @@ const USAGE = `binderwatch — monitoring and alerting for BinderHub / JupyterHu
 
 Usage:
   binderwatch replay [file.om] [--config c.yaml] [--format text|jsonl] [--truth t.json] [--timeline] [--prometheus URL] [--html report.html]
+                   [--status-html status.html] [--status-json status.json]
       Runs every check on its schedule over a scenario with a simulated clock.
       Without a file: the reconstruction of mybinder.org on 2018-01-18, scored against its truth.
-      --html also writes the incident report page (one self-contained file).
+      --html also writes the incident report page (one self-contained file); --status-html and
+      --status-json the public status page and its JSON as they would have stood at the scenario's end.
   binderwatch report --config c.yaml --from <ISO> --to <ISO> --html out.html [--prometheus URL]
       The incident report page for a past range, read live from Prometheus (the series of a scenario file).
   binderwatch probe <binderUrl> <provider/spec> [--timeout 10m] [--idle-timeout 3m] [--hub-token-env VAR] [--hub-url URL] [--json]
@@ -37,6 +41,9 @@ Usage:
   binderwatch check <launchProbe|binderHealth|trafficVsPods|nodeHeadroom|clusterHealth> --config c.yaml [--state memory|file] [--json]
       Runs one check once against live systems and prints the findings.
       --state keeps the alert state in memory (or the file default) instead of the config's store.
+  binderwatch status --config c.yaml [--html status.html] [--json status.json]
+      The public status page and status.json as they stand in the config's state store.
+  binderwatch maintenance list --config c.yaml   Maintenance windows active now and next.
   binderwatch validate --config c.yaml     Validates a config file.
   binderwatch schema                       Prints the config's JSON Schema (for editors).
 `;
@@ -83,6 +90,8 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
       timeline: { type: 'boolean', default: false },
       prometheus: { type: 'string' },
       html: { type: 'string' },
+      'status-html': { type: 'string' },
+      'status-json': { type: 'string' },
     },
   });
   if (values.format !== 'text' && values.format !== 'jsonl')
@@ -116,12 +125,15 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
     });
     out.write(`Incident report page: ${await writeReport(resolve(values.html), page)}\n`);
   };
+  const store = new MemoryStore();
+  const statusOut = { html: values['status-html'], json: values['status-json'] };
   if (values.format === 'jsonl') {
-    await replay(data, config, { notifiers, onRun, onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
+    const alerts = await replay(data, config, { notifiers, onRun, store, onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
     await writePage(io.stderr); // stdout holds the JSON lines only
+    await writeReplayStatus(store, config, alerts, data.end, statusOut, io.stderr);
     return 0;
   }
-  const alerts = await replay(data, config, { notifiers, onRun });
+  const alerts = await replay(data, config, { notifiers, onRun, store });
   const facts = (values.timeline && (await readFactsOf(file))?.timeline) || [];
   io.stdout.write(
     `Replaying ${file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file} (${new Date(data.start).toISOString()} → ${new Date(data.end).toISOString()})\n`,
@@ -136,6 +148,7 @@ async function runReplay(args: string[], io: CliIO): Promise<number> {
   if (!alerts.length) io.stdout.write('(no alerts)\n');
   if (truth) io.stdout.write(scoreText(score(alerts, truth)));
   await writePage(io.stdout);
+  await writeReplayStatus(store, config, alerts, data.end, statusOut, io.stdout);
   return 0;
 }
 
@@ -181,6 +194,14 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
       case 'check': {
         const { checkCommand } = await import('./check.ts');
         return await checkCommand(rest, io);
+      }
+      case 'status': {
+        const { statusCommand } = await import('./status.ts');
+        return await statusCommand(rest, io);
+      }
+      case 'maintenance': {
+        const { maintenanceCommand } = await import('./maintenance.ts');
+        return await maintenanceCommand(rest, io);
       }
       case undefined:
       case 'help':

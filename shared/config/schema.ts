@@ -321,6 +321,17 @@ export const configSchema = z
       .strict()
       .prefault({}),
     maintenance: maintenanceSchema(),
+    statusPage: z
+      .object({
+        title: z.string().min(1).max(120).default('Binder status').describe('Heading of the public status page.'),
+        bucket: z
+          .string()
+          .min(3)
+          .optional()
+          .describe('Public GCS bucket the status-page function writes index.html and status.json to (never the state bucket).'),
+      })
+      .strict()
+      .prefault({}),
     slo: sloSchema(duration).prefault({}).describe('Launch SLOs per hub: daily SLIs, error budget, burn-rate alerts.'),
     sources: z
       .object({

@@ -40,9 +40,9 @@ export interface Ratio {
   total: number;
 }
 
-/** Good and total events of one SLI in a row: success counts runs; latency counts successful launches, slow ones bad. */
-function ratioOf(kind: SliKind, runs: number, failed: number, slow: number): Ratio {
-  return kind === 'success' ? { good: runs - failed, total: runs } : { good: runs - failed - slow, total: runs - failed };
+/** Good and total events of one SLI in a row: success counts runs; latency counts timed successful launches, slow ones bad. */
+function ratioOf(kind: SliKind, runs: number, failed: number, slow: number, timed: number): Ratio {
+  return kind === 'success' ? { good: runs - failed, total: runs } : { good: timed - slow, total: timed };
 }
 
 const sum = (rs: Ratio[]): Ratio => rs.reduce((a, r) => ({ good: a.good + r.good, total: a.total + r.total }), { good: 0, total: 0 });
@@ -56,14 +56,26 @@ export function recentRatio(rollup: Rollup, kind: SliKind, now: number, ms: numb
     const latest = rollup.recent.filter((r) => r[0] <= last).at(-1);
     if (latest && latest[0] < first) first = latest[0];
   }
-  return sum(rollup.recent.filter((r) => r[0] >= first && r[0] <= last).map((r) => ratioOf(kind, r[1], r[2], r[3])));
+  return sum(rollup.recent.filter((r) => r[0] >= first && r[0] <= last).map((r) => ratioOf(kind, r[1], r[2], r[3], r[4])));
 }
 
 /** The SLI over the SLO window from the daily rows (whole UTC days, today included). */
 export function windowRatio(rollup: Rollup, kind: SliKind, now: number, windowMs: number): Ratio {
   const today = Math.floor(now / DAY_MS);
   const first = today - Math.ceil(windowMs / DAY_MS) + 1;
-  return sum(rollup.days.filter((d) => d[0] >= first && d[0] <= today).map((d) => ratioOf(kind, d[1], d[2], d[3])));
+  return sum(
+    rollup.days
+      .filter((d) => d[0] >= first && d[0] <= today)
+      .map((d) =>
+        ratioOf(
+          kind,
+          d[1],
+          d[2],
+          d[3],
+          d[4].reduce((a, b) => a + b, 0),
+        ),
+      ),
+  );
 }
 
 /** How many times the budget rate the errors of `r` burn; undefined without events. */

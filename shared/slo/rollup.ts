@@ -30,8 +30,8 @@ export interface SliEvent {
 
 /** [day (UTC days since epoch), runs, failed, slow, histogram counts (trailing zeros cut)]. */
 export type DayRow = [number, number, number, number, number[]];
-/** [bucket (5-minute slots since epoch), runs, failed, slow]. */
-export type RecentRow = [number, number, number, number];
+/** [bucket (5-minute slots since epoch), runs, failed, slow, timed (successful launches with a launch time)]. */
+export type RecentRow = [number, number, number, number, number];
 
 export interface Rollup {
   v: 1;
@@ -48,7 +48,7 @@ const rollupSchema = z.object({
   v: z.literal(1),
   since: z.number().finite(),
   days: z.array(z.tuple([z.int(), count, count, count, z.array(count).max(LAUNCH_BUCKETS_S.length + 1)])).max(KEEP_DAYS + 1),
-  recent: z.array(z.tuple([z.int(), count, count, count])).max(Math.ceil(KEEP_RECENT_MS / BUCKET_MS) + 1),
+  recent: z.array(z.tuple([z.int(), count, count, count, count])).max(Math.ceil(KEEP_RECENT_MS / BUCKET_MS) + 1),
   counted: z.record(z.string(), z.number().finite()),
 });
 
@@ -86,7 +86,8 @@ export function addEvents(rollup: Rollup, events: SliEvent[], slowAfterS: number
       while (day[4].length <= b) day[4].push(0);
       day[4][b]++;
     }
-    addTo(recent, Math.floor(e.at / BUCKET_MS), (): RecentRow => [Math.floor(e.at / BUCKET_MS), 0, 0, 0], e, slowAfterS);
+    const slot = addTo(recent, Math.floor(e.at / BUCKET_MS), (): RecentRow => [Math.floor(e.at / BUCKET_MS), 0, 0, 0, 0], e, slowAfterS);
+    if (e.ok && e.launchS !== undefined) slot[4]++;
   }
   const firstDay = Math.floor(now / DAY_MS) - KEEP_DAYS + 1;
   const firstBucket = Math.floor((now - KEEP_RECENT_MS) / BUCKET_MS);

@@ -6,7 +6,7 @@ import type { Finding, LaunchProbeObservation, ProbeResult } from '../model.ts';
 import { formatDuration } from '../duration.ts';
 import { evaluateSlo, type SliKind, type SloSpec } from '../slo/burn.ts';
 import type { SloConfig } from '../slo/config.ts';
-import { sloFinding } from '../slo/findings.ts';
+import { sloFinding, windowText } from '../slo/findings.ts';
 import { recordEvents, type SliEvent } from '../slo/rollup.ts';
 import type { Run } from './run.ts';
 import type { Config } from '../config/schema.ts';
@@ -30,7 +30,7 @@ export function sloSpecs(cfg: SloConfig): SloSpec[] {
 }
 
 export function objectiveText(cfg: SloConfig, kind: SliKind): string {
-  const window = formatDuration(cfg.window).replace(/^(\d+)h$/, (_, h: string) => `${Number(h) / 24}d`);
+  const window = windowText(cfg.window);
   return kind === 'success'
     ? `${cfg.success.objective * 100} % over ${window}`
     : `${cfg.launchTime.objective * 100} % within ${formatDuration(cfg.launchTime.within)} over ${window}`;

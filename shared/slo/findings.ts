@@ -3,8 +3,12 @@
 import { formatDuration } from '../duration.ts';
 import { shortTitle, type Finding } from '../model.ts';
 import type { SliKind, SloStatus } from './burn.ts';
+import { DAY_MS } from './rollup.ts';
 
 const NAMES: Record<SliKind, string> = { success: 'launch success', latency: 'launch time' };
+
+/** A window as people say it: "30d", not "720h". */
+export const windowText = (ms: number) => (ms % DAY_MS === 0 ? `${ms / DAY_MS}d` : formatDuration(ms));
 
 export const sloKey = (hub: string, kind: SliKind) => `slo:${hub}:${kind}`;
 
@@ -14,7 +18,7 @@ const round2 = (v: number | undefined) => (v === undefined ? 'n/a' : Math.round(
 export function sloFinding(hub: string, status: SloStatus, objectiveText: string): Finding {
   const { spec, alert } = status;
   const name = NAMES[spec.kind];
-  const budget = `${pct(status.budgetLeft, 0)} of the ${formatDuration(spec.windowMs)} error budget left`;
+  const budget = `${pct(status.budgetLeft, 0)} of the ${windowText(spec.windowMs)} error budget left`;
   const ruling = alert && status.burn.find((b) => b.rule === alert);
   const evidence: Record<string, number | string> = {
     objectivePct: Math.round(spec.objective * 1000) / 10,

@@ -42,7 +42,7 @@ function readKubeconfig<T>(path: string, load: (path: string) => T): T {
   }
 }
 
-async function buildStore(config: Config, env: Env, logger: Logger): Promise<StateStore> {
+export async function buildStore(config: Config, env: Env, logger: Logger): Promise<StateStore> {
   const state = config.alerting.state;
   if (state.type === 'memory') return new MemoryStore(logger);
   if (state.type === 'file') return new FileStore(state.dir, logger);

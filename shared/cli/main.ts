@@ -16,6 +16,8 @@ const VERBS: Record<string, () => Promise<Verb>> = {
   check: async () => (await import('./check.ts')).verb,
   validate: async () => (await import('./validate.ts')).validateVerb,
   schema: async () => (await import('./validate.ts')).schemaVerb,
+  status: async () => (await import('./status.ts')).verb,
+  maintenance: async () => (await import('./maintenance.ts')).verb,
 };
 
 async function usage(): Promise<string> {

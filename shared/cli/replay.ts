@@ -15,6 +15,8 @@ import { formatTimeWithUtc } from '../alerting/notifiers/format.ts';
 import type { Logger } from '../log.ts';
 import type { Notifier } from '../alerting/notifier.ts';
 import { readFactsOf } from '../scenario/facts.ts';
+import { MemoryStore } from '../state/memory.ts';
+import { writeReplayStatus } from '../status/replay.ts';
 import type { CliIO } from './io.ts';
 import { badArgument, defineVerb } from './verb.ts';
 
@@ -72,6 +74,12 @@ export const verb = defineVerb({
     timeline: { type: 'boolean', help: 'Interleave what the humans noticed (the scenario’s facts file).' },
     prometheus: { type: 'string', arg: 'URL', help: 'Read every series back from this Prometheus through PromQL.' },
     html: { type: 'string', arg: 'report.html', help: 'Also write the incident report page (one self-contained file).' },
+    'status-html': {
+      type: 'string',
+      arg: 'status.html',
+      help: "Also write the public status page as it would have stood at the scenario's end.",
+    },
+    'status-json': { type: 'string', arg: 'status.json', help: 'Also write its status.json.' },
   },
   async run({ values, positionals, io, json, logger }) {
     if (values.format !== undefined && values.format !== 'text' && values.format !== 'jsonl')
@@ -105,12 +113,16 @@ export const verb = defineVerb({
       });
       out.write(`Incident report page: ${await writeReport(resolve(values.html), page)}\n`);
     };
+    // The replay's own store, kept to build the status page from at the end.
+    const store = new MemoryStore();
+    const statusOut = { html: values['status-html'], json: values['status-json'] };
     if (jsonl) {
-      await replay(data, config, { notifiers, onRun, onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
+      const alerts = await replay(data, config, { notifiers, onRun, store, onAlert: (a) => io.stdout.write(JSON.stringify(a) + '\n') });
       await writePage(io.stderr); // stdout holds the JSON lines only
+      await writeReplayStatus(store, config, alerts, data.end, statusOut, io.stderr);
       return 0;
     }
-    const alerts = await replay(data, config, { notifiers, onRun });
+    const alerts = await replay(data, config, { notifiers, onRun, store });
     const facts = (values.timeline && (await readFactsOf(file))?.timeline) || [];
     io.stdout.write(
       `Replaying ${file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file} (${new Date(data.start).toISOString()} → ${new Date(data.end).toISOString()})\n`,
@@ -125,6 +137,7 @@ export const verb = defineVerb({
     if (!alerts.length) io.stdout.write('(no alerts)\n');
     if (truth) io.stdout.write(scoreText(score(alerts, truth)));
     await writePage(io.stdout);
+    await writeReplayStatus(store, config, alerts, data.end, statusOut, io.stdout);
     return 0;
   },
 });

@@ -9,6 +9,8 @@ import { formatDuration, isDuration, parseDuration } from '../duration.ts';
 import { parseCron } from '../cron.ts';
 import { CHECK_NAMES } from '../model.ts';
 import { federationSchema } from './federation.ts';
+import { sloSchema } from '../slo/config.ts';
+import { maintenanceSchema } from '../maintenance.ts';
 
 const DURATION_FORMAT = 'expected a duration like "20m"';
 /** Windows and intervals span at most a year and a day, like a scenario and a schedule. */
@@ -27,7 +29,7 @@ interface DurationLimits {
 }
 
 /** A duration as text in the YAML (and the JSON Schema), milliseconds in the parsed Config; `def` is text like the YAML. */
-const duration = (def: string, { min = 1, max = MAX_SPAN_MS, maxText = '366d' }: DurationLimits = {}) =>
+export const duration = (def: string, { min = 1, max = MAX_SPAN_MS, maxText = '366d' }: DurationLimits = {}) =>
   z
     .string({ error: DURATION_FORMAT })
     .transform((text, ctx) => {
@@ -69,7 +71,7 @@ const fraction = (def: number) => z.number().min(0).max(1).default(def);
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute URL like "https://mybinder.org" (http or https)' });
 
 /** What Intl (and so every time shown to people) accepts: IANA names like "Europe/Berlin", or "UTC". */
-function isTimeZone(zone: string): boolean {
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
@@ -323,6 +325,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    maintenance: maintenanceSchema(),
+    statusPage: z
+      .object({
+        title: z.string().min(1).max(120).default('Binder status').describe('Heading of the public status page.'),
+        bucket: z
+          .string()
+          .min(3)
+          .optional()
+          .describe('Public GCS bucket the status-page function writes index.html and status.json to (never the state bucket).'),
+      })
+      .strict()
+      .prefault({}),
+    slo: sloSchema(duration).prefault({}).describe('Launch SLOs per hub: daily SLIs, error budget, burn-rate alerts.'),
     sources: z
       .object({
         prometheus: z

@@ -5,7 +5,7 @@
 // Nothing here knows a check by name: what is particular to one, its source and its
 // detector's entry declare.
 import { randomUUID } from 'node:crypto';
-import type { BandPoint, CheckName, Finding } from '../model.ts';
+import type { BandPoint, CheckName, Finding, LaunchProbeObservation } from '../model.ts';
 import { withSecretScope } from '../redact.ts';
 import type { DeliveryReport } from '../alerting/deliver.ts';
 import type { AlertNotification } from '../alerting/notifier.ts';
@@ -16,6 +16,7 @@ import { deliver } from './deliver.ts';
 import { detect } from './detect.ts';
 import { observe } from './observe.ts';
 import type { CheckDeps } from './run.ts';
+import { slo } from './slo.ts';
 import { recordRun } from './telemetry.ts';
 import { transition } from './transition.ts';
 
@@ -45,6 +46,7 @@ async function runStages<C extends CheckName>(check: C, deps: CheckDeps, now: nu
   const run = { check, deps, now, runId: deps.runId ?? randomUUID() };
   const observed = await observe(run, source);
   const detected = await detect(run, observed);
+  detected.findings.push(...(await slo(run, detected.observation as LaunchProbeObservation | undefined)));
   const pictures = await charts(run, detected);
   const { notifications, alertKeys } = await transition(run, detected.findings, pictures);
   const alertDelivery = await deliver(run, alertKeys);

@@ -80,9 +80,11 @@ export function score(alerts: ReplayAlert[], truth: Truth): Score {
     };
   });
   const inAnyWindow = (a: ReplayAlert) => windows.some((w) => Date.parse(a.at) >= w.from && Date.parse(a.at) <= w.to);
+  // An SLO ticket (slow budget burn, 3-day window) says the budget went, hours after an incident: not a detection, not false.
+  const sloTicket = (a: ReplayAlert) => a.key.startsWith('slo:') && a.severity === 'warning';
   return {
     incidents,
-    falseAlerts: firing.filter((a) => a.status === 'problem' && !inAnyWindow(a)),
+    falseAlerts: firing.filter((a) => a.status === 'problem' && !inAnyWindow(a) && !sloTicket(a)),
     blindAlerts: firing.filter((a) => a.status === 'unknown'),
   };
 }

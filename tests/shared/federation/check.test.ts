@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../../shared/model.ts';
-import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
-import { startRedirector, type FakeRedirector } from '../../fakes/federation-redirect.ts';
+import { startBinderHub, type FakeBinderHub } from '../../../infra/fakes/binderhub.ts';
+import { startRedirector, type FakeRedirector } from '../../../infra/fakes/federation-redirect.ts';
 import { runCli } from '../../helpers/cli.ts';
 
 const NAMES = ['twoi2c', 'gesis', 'bids'];

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAutoscalerStatus } from '../../../shared/clients/autoscaler-status.ts';
 import type { Finding } from '../../../shared/model.ts';
-import { fixtureNode, kubeconfigFor, startFakeKubernetes, type FakeKubernetes } from '../../fakes/kubernetes.ts';
-import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
+import { fixtureNode, kubeconfigFor, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fakes/kubernetes.ts';
+import { startBinderHub, type FakeBinderHub } from '../../../infra/fakes/binderhub.ts';
 import { runCli } from '../../helpers/cli.ts';
 
 // The text of cluster-autoscaler before 1.30 (its FAQ's example, two node groups).

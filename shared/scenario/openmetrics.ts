@@ -90,37 +90,51 @@ export function seriesId(metric: string, labels: Record<string, string>): string
   return `${metric}{${parts.join(',')}}`;
 }
 
+/** A label name where the label parser stands (sticky: matched at lastIndex only). */
+const LABEL_NAME_AT = new RegExp(LABEL_NAME.source.slice(1), 'y');
+
+/**
+ * Linear in the line: one index walks it, and a value is cut out in slices between
+ * escapes (a value built a character at a time made a 20 MB line of two 10 MB values
+ * take over 1 GiB).
+ */
 function parseLabels(text: string, lineNo: number, file: string): { labels: Record<string, string>; rest: string } {
   const labels: Record<string, string> = {};
-  let s = text.slice(1); // after '{'
+  let i = 1; // after '{'
+  const skipSpace = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
   for (;;) {
-    s = s.trimStart();
-    if (s.startsWith('}')) return { labels, rest: s.slice(1) };
-    const name = LABEL_NAME.exec(s);
+    skipSpace();
+    if (text[i] === '}') return { labels, rest: text.slice(i + 1) };
+    LABEL_NAME_AT.lastIndex = i;
+    const name = LABEL_NAME_AT.exec(text);
     if (!name) throw new ScenarioError(`bad label name in "${text.slice(0, 60)}"`, lineNo, file);
-    s = s.slice(name[0].length);
-    if (!s.startsWith('="')) throw new ScenarioError(`expected ="…" after label ${name[0]}`, lineNo, file);
-    s = s.slice(2);
-    let value = '';
+    i += name[0].length;
+    if (!text.startsWith('="', i)) throw new ScenarioError(`expected ="…" after label ${name[0]}`, lineNo, file);
+    i += 2;
+    const parts: string[] = [];
+    let quote = -1;
     for (;;) {
-      if (s.length === 0) throw new ScenarioError(`unterminated label value for ${name[0]}`, lineNo, file);
-      const c = s[0];
-      if (c === '"') break;
-      if (c === '\\') {
-        const e = s[1];
-        value += e === 'n' ? '\n' : e; // OpenMetrics escapes: \\ \" \n
-        s = s.slice(2);
-      } else {
-        value += c;
-        s = s.slice(1);
+      // Each search resumes where it is still ahead of the index: no character is scanned twice.
+      if (quote < i) quote = text.indexOf('"', i);
+      const escape = text.indexOf('\\', i);
+      if (quote < 0) throw new ScenarioError(`unterminated label value for ${name[0]}`, lineNo, file);
+      if (escape < 0 || quote < escape) {
+        parts.push(text.slice(i, quote));
+        i = quote + 1;
+        break;
       }
+      if (escape + 1 >= text.length) throw new ScenarioError(`unterminated label value for ${name[0]}`, lineNo, file);
+      const e = text[escape + 1];
+      parts.push(text.slice(i, escape), e === 'n' ? '\n' : e); // OpenMetrics escapes: \\ \" \n
+      i = escape + 2;
     }
-    s = s.slice(1);
     if (name[0] in labels) throw new ScenarioError(`duplicate label ${name[0]}`, lineNo, file);
-    labels[name[0]] = value;
-    s = s.trimStart();
-    if (s.startsWith(',')) s = s.slice(1);
-    else if (!s.startsWith('}')) throw new ScenarioError(`expected , or } after label ${name[0]}`, lineNo, file);
+    labels[name[0]] = parts.join('');
+    skipSpace();
+    if (text[i] === ',') i++;
+    else if (text[i] !== '}') throw new ScenarioError(`expected , or } after label ${name[0]}`, lineNo, file);
   }
 }
 

@@ -17,7 +17,10 @@ export interface OwedNotification {
 }
 
 export interface FiringInfo {
+  /** When the problem (or blindness) began: the pending time. */
   since: number;
+  /** When the alert fired (absent in state stored before it was kept: `since`). */
+  firedAt?: number;
   status: Exclude<FindingStatus, 'ok'>;
   severity: Severity;
   /** Whether the FIRING message went out (it does not while silenced). */
@@ -109,9 +112,12 @@ function problemThresholdMet(state: AlertState, rule: AlertRule, now: number): b
   return pendingFor > 0 && state.problemSince !== undefined && now - state.problemSince >= pendingFor;
 }
 
-/** One line: how long it lasted and what recovered ("Resolved after 1h5m: Sick node gke-…"). */
-function resolvedSummary(last: NonNullable<AlertState['last']>, durationMs: number): string {
-  return `Resolved after ${formatDuration(durationMs)}: ${last.title ?? last.summary}`;
+/** When the alert fired: the firing time, not the pending time. */
+export const firedAt = (f: FiringInfo) => f.firedAt ?? f.since;
+
+/** One line: how long it lasted and why it ended, in the words of the finding that resolved it. */
+function resolvedSummary(resolving: Finding, durationMs: number): string {
+  return `Resolved after ${formatDuration(durationMs)}: ${resolving.summary}`;
 }
 
 export function nextAlertState(prev: AlertState, finding: Finding, ctx: TransitionContext): Transition {
@@ -150,10 +156,12 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
 
   const out: AlertNotification[] = [];
   const silenced = activeSilence(ctx.silences, s.key, now) !== undefined;
-  const emit = (state: NotificationState, f: FiringInfo, durationMs?: number) => {
+  const emit = (state: NotificationState, f: FiringInfo) => {
     s.seq++;
     const last = s.last!;
-    out.push({
+    const fired = firedAt(f);
+    const base = {
+      // The episode's id stays what it was (the pending time), so receivers that de-duplicate by it keep working.
       id: `${s.key}@${new Date(f.since).toISOString()}#${s.seq}`,
       at: new Date(now).toISOString(),
       check: s.check,
@@ -161,20 +169,32 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
       state,
       status: f.status,
       severity: f.severity,
-      title: last.title,
-      summary:
-        state === 'resolved'
-          ? resolvedSummary(last, durationMs ?? now - f.since)
-          : f.status === 'unknown'
-            ? `${last.summary} (no data since ${new Date(f.since).toISOString()})`
-            : last.summary,
-      details: last.details,
-      evidence: last.evidence,
-      runbook: last.runbook,
       links: last.links,
-      firingSince: new Date(f.since).toISOString(),
-      durationMs,
-    });
+      firingSince: new Date(fired).toISOString(),
+      ...(f.since < fired ? { pendingSince: new Date(f.since).toISOString() } : {}),
+    };
+    if (state === 'resolved') {
+      // A resolve shows the numbers now, from the finding that resolved it, and names the incident it ends.
+      out.push({
+        ...base,
+        title: finding.title,
+        summary: resolvedSummary(finding, now - fired),
+        evidence: finding.evidence,
+        ...(last.evidence ? { previousEvidence: last.evidence } : {}),
+        runbook: [],
+        incident: { title: last.title ?? last.summary, since: new Date(fired).toISOString() },
+        durationMs: now - fired,
+      });
+    } else {
+      out.push({
+        ...base,
+        title: last.title,
+        summary: last.summary,
+        details: last.details,
+        evidence: last.evidence,
+        runbook: last.runbook,
+      });
+    }
     f.lastNotifiedAt = now;
   };
 
@@ -193,6 +213,7 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
         status: fireOnProblem ? 'problem' : 'unknown',
         severity: finding.severity,
         notified: false,
+        firedAt: now,
       };
       if (!silenced) {
         emit('firing', s.firing);
@@ -209,7 +230,7 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
 
   const f = s.firing!;
   if (s.consecutiveOk >= rule.successesToResolve) {
-    if (f.notified) emit('resolved', f, now - f.since);
+    if (f.notified) emit('resolved', f);
     s.phase = 'ok';
     s.firing = undefined;
     s.recent = '';

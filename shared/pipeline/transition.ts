@@ -51,7 +51,8 @@ export async function transition(run: Run, findings: Finding[], charts: Map<stri
         status: 'ok',
         severity: last?.severity ?? 'warning',
         title: last?.title ?? findingKey,
-        summary: 'no longer reported',
+        // The detector stopped reporting it: the condition it described is gone (a sick node's pods recovered or the node left).
+        summary: `${check} no longer finds it: ${last?.title ?? findingKey} is gone`,
         runbook: [],
       });
     }

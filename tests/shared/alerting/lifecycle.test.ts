@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { alertRuleSchema, type Silence } from '../../../shared/config/schema.ts';
 import { initialAlertState, nextAlertState, globMatch, type AlertState } from '../../../shared/alerting/lifecycle.ts';
 import type { Finding, FindingStatus } from '../../../shared/model.ts';
+import type { AlertNotification } from '../../../shared/alerting/notifier.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2018, 0, 18, 12, 0);
@@ -70,22 +71,55 @@ describe('alert lifecycle', () => {
       state = t.state;
       for (const n of t.notifications) out.push(`${i}:${n.state}:${n.durationMs ?? ''}`);
     });
-    expect(out).toEqual(['1:firing:', `7:resolved:${7 * MIN}`]);
+    // Lasted from the firing (minute 1), not from the first problem.
+    expect(out).toEqual(['1:firing:', `7:resolved:${6 * MIN}`]);
     expect(state.phase).toBe('ok');
   });
 
-  it('carries the title, and says in one line what recovered and how long it lasted', () => {
+  it('carries the title; a resolve says why in the words of the finding that resolved it, and which incident it ends', () => {
     const r = alertRuleSchema.parse({ successesToResolve: 2 });
     let state = initialAlertState('k', 'launchProbe');
-    const out: { state: string; title?: string; summary: string }[] = [];
+    const out: Partial<AlertNotification>[] = [];
     (['problem', 'problem', 'ok', 'ok'] as const).forEach((s, i) => {
-      const t = nextAlertState(state, finding(s), { rule: r, now: T0 + i * 35 * MIN, silences: [], dependencyFiring: false });
+      const f = { ...finding(s), evidence: { pods: s === 'ok' ? 40 : 12 } };
+      const t = nextAlertState(state, f, { rule: r, now: T0 + i * 35 * MIN, silences: [], dependencyFiring: false });
       state = t.state;
-      out.push(...t.notifications.map((n) => ({ state: n.state, title: n.title, summary: n.summary })));
+      out.push(
+        ...t.notifications.map(({ state, title, summary, firingSince, pendingSince, evidence, previousEvidence, incident }) => ({
+          state,
+          title,
+          summary,
+          firingSince,
+          pendingSince,
+          evidence,
+          previousEvidence,
+          incident,
+        })),
+      );
     });
+    const fired = new Date(T0 + 35 * MIN).toISOString();
     expect(out).toEqual([
-      { state: 'firing', title: 'Title while problem', summary: 'it is problem' },
-      { state: 'resolved', title: 'Title while problem', summary: 'Resolved after 1h45m: Title while problem' },
+      {
+        state: 'firing',
+        title: 'Title while problem',
+        summary: 'it is problem',
+        // "Firing since" is the firing time; the pending time is said apart.
+        firingSince: fired,
+        pendingSince: new Date(T0).toISOString(),
+        evidence: { pods: 12 },
+        previousEvidence: undefined,
+        incident: undefined,
+      },
+      {
+        state: 'resolved',
+        title: 'Title while ok',
+        summary: 'Resolved after 1h10m: it is ok',
+        firingSince: fired,
+        pendingSince: new Date(T0).toISOString(),
+        evidence: { pods: 40 },
+        previousEvidence: { pods: 12 },
+        incident: { title: 'Title while problem', since: fired },
+      },
     ]);
   });
 

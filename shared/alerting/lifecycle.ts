@@ -26,6 +26,8 @@ export interface FiringInfo {
   /** Whether the FIRING message went out (it does not while silenced). */
   notified: boolean;
   lastNotifiedAt?: number;
+  /** Reminders sent so far in this episode: each waits twice as long as the one before. */
+  reminders?: number;
 }
 
 export interface AlertState {
@@ -110,6 +112,15 @@ function problemThresholdMet(state: AlertState, rule: AlertRule, now: number): b
   if (problems >= rule.failuresToFire) return true;
   const pendingFor = rule.pendingFor;
   return pendingFor > 0 && state.problemSince !== undefined && now - state.problemSince >= pendingFor;
+}
+
+/**
+ * Reminders back off: repeatInterval, then twice, four and eight times it (2h, 4h, 8h, 16h by
+ * default), so a condition that holds all day is one incident with a few updates, not a storm.
+ */
+const MAX_REMINDER_DOUBLINGS = 3;
+function reminderInterval(rule: AlertRule, f: FiringInfo): number {
+  return rule.repeatInterval * 2 ** Math.min(f.reminders ?? 0, MAX_REMINDER_DOUBLINGS);
 }
 
 /** When the alert fired: the firing time, not the pending time. */
@@ -255,8 +266,9 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
     // A silence ended while the alert kept firing: say it now.
     emit('firing', f);
     f.notified = true;
-  } else if (!silenced && f.lastNotifiedAt !== undefined && now - f.lastNotifiedAt >= rule.repeatInterval) {
+  } else if (!silenced && f.lastNotifiedAt !== undefined && now - f.lastNotifiedAt >= reminderInterval(rule, f)) {
     emit('repeat', f);
+    f.reminders = (f.reminders ?? 0) + 1;
   }
   return { state: s, notifications: out };
 }

@@ -5,6 +5,7 @@
 // never ends one, and the model never learns from a window its own shortfall
 // covered. Pure: observations, config, `now` and the last run's memory in;
 // findings, the model's band and the next memory out.
+import { findingKeys } from '../state/keys.ts';
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import { shortTitle, sourceFindingKey, type BandPoint, type Finding, type Series, type TrafficObservation } from '../model.ts';
@@ -313,7 +314,7 @@ const RUNBOOK = [
   'binderwatch probe https://mybinder.org gh/binder-examples/requirements/HEAD   # launch one by hand',
 ];
 
-const KEY = 'trafficVsPods:levelling-off';
+const KEY = findingKeys.levellingOff;
 
 /** [from, to) grid ranges minus the excluded windows. */
 function clean(ranges: [number, number][], excluded: [number, number][], from: number): [number, number][] {

@@ -8,7 +8,7 @@ import { CLAIM_TTL_MS } from '../alerting/deliver.ts';
 import { asAlertState, initialAlertState, nextAlertState } from '../alerting/lifecycle.ts';
 import type { AlertNotification } from '../alerting/notifier.ts';
 import type { AlertChart } from '../alerting/chart.ts';
-import { stateKeys } from '../state/keys.ts';
+import { findingKeys, stateKeys } from '../state/keys.ts';
 import { updateWithRetry, type StateStore } from '../state/store.ts';
 import type { Run } from './run.ts';
 
@@ -65,8 +65,8 @@ export function ruleFor(config: Config, check: CheckName): AlertRule {
 }
 
 /** A notification channel's own health alert is the finding `channel:<name>`. */
-const CHANNEL_KEY_PREFIX = 'channel:';
-export const channelFindingKey = (channel: string) => `${CHANNEL_KEY_PREFIX}${channel}`;
+const CHANNEL_KEY_PREFIX = findingKeys.channel('');
+export const channelFindingKey = findingKeys.channel;
 
 /** Channels a notification goes to: its severity's routes, minus a channel reporting on itself. */
 export function routeChannels(config: Config, n: AlertNotification, configured: Set<string>): string[] {

@@ -61,6 +61,18 @@ function probeSource(state: Probe) {
       return {
         results: [r],
         traffic: { at: req.now, launchSuccess: state.corroborated === false ? 0.97 : 0.3, shortfall: state.corroborated !== false },
+        // …and the traffic check's alert fires: corroboration counts only past its own pending time.
+        firing:
+          state.corroborated === false
+            ? []
+            : [
+                {
+                  check: 'trafficVsPods' as const,
+                  key: 'trafficVsPods:levelling-off',
+                  severity: 'critical' as const,
+                  since: req.now - 60_000,
+                },
+              ],
       };
     },
   };

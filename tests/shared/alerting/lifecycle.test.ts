@@ -140,11 +140,20 @@ describe('alert lifecycle', () => {
     expect(steps).toEqual([[], ['firing/unknown/critical'], [], ['firing/problem/critical']]);
   });
 
-  it('reminds every repeatInterval while firing', () => {
-    const statuses = Array.from({ length: 130 }, () => 'problem' as const);
+  it('reminds after repeatInterval while firing, each reminder waiting twice as long as the last, up to 8 times it', () => {
+    const statuses = Array.from({ length: 60 * 32 }, () => 'problem' as const);
     const { steps } = run(statuses, { repeatInterval: '1h' });
-    const at = steps.flatMap((s, i) => s.map((x) => `${i}:${x.split('/')[0]}`));
-    expect(at).toEqual(['1:firing', '61:repeat', '121:repeat']);
+    const at = steps.flatMap((s, i) => s.map((x) => `${i / 60}h:${x.split('/')[0]}`));
+    // Fired at minute 1; reminders 1h, 2h, 4h, 8h, 8h after the one before.
+    expect(at).toEqual([
+      '0.016666666666666666h:firing',
+      '1.0166666666666666h:repeat',
+      '3.0166666666666666h:repeat',
+      '7.016666666666667h:repeat',
+      '15.016666666666667h:repeat',
+      '23.016666666666666h:repeat',
+      '31.016666666666666h:repeat',
+    ]);
   });
 
   it('notifies again when a warning escalates to critical', () => {
@@ -191,7 +200,8 @@ describe('alert lifecycle', () => {
   });
 
   it('gives each notification a distinct id', () => {
-    const statuses = Array.from({ length: 70 }, () => 'problem' as const);
+    // Fired at minute 1, reminded at 31 and 91 (the second reminder waits twice as long).
+    const statuses = Array.from({ length: 100 }, () => 'problem' as const);
     const r = alertRuleSchema.parse({ repeatInterval: '30m' });
     let state = initialAlertState('k', 'launchProbe');
     const ids = new Set<string>();

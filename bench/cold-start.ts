@@ -6,14 +6,14 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildPackage } from '../infra/package.ts';
-import { schedulerPost, startFunction, stopFunction, unpackArchive } from '../tests/harnesses/function-runner.ts';
-import { findNode22, NODE22_MISSING } from '../tests/harnesses/node22.ts';
-import { CLUSTER_REF, POOL_REF, startGoogleSide, STATE_BUCKET } from '../tests/fakes/google-side.ts';
-import { fixtureNode } from '../tests/fakes/kubernetes.ts';
-import { startBinderHub } from '../tests/fakes/binderhub.ts';
-import { startFakeSlack } from '../tests/fakes/slack.ts';
-import { startSmtpServer } from '../tests/harnesses/smtp.ts';
-import { startPrometheus } from '../tests/harnesses/prometheus.ts';
+import { schedulerPost, startFunction, stopFunction, unpackArchive } from '../infra/harnesses/function-runner.ts';
+import { findNode22, NODE22_MISSING } from '../infra/harnesses/node22.ts';
+import { CLUSTER_REF, POOL_REF, startGoogleSide, STATE_BUCKET } from '../infra/fakes/google-side.ts';
+import { fixtureNode } from '../infra/fakes/kubernetes.ts';
+import { startBinderHub } from '../infra/fakes/binderhub.ts';
+import { startFakeSlack } from '../infra/fakes/slack.ts';
+import { startSmtpServer } from '../infra/harnesses/smtp.ts';
+import { startPrometheus } from '../infra/harnesses/prometheus.ts';
 import type { BenchRow } from './replay.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

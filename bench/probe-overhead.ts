@@ -6,11 +6,11 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { LaunchRecord } from '../tests/fakes/binderhub.ts';
+import type { LaunchRecord } from '../infra/fakes/binderhub.ts';
 import { runLaunchProbe, type ProbeSettings } from '../shared/sources/launch-probe.ts';
 
 const PROBES = 10;
-const SERVER = fileURLToPath(new URL('../tests/fakes/binderhub.ts', import.meta.url));
+const SERVER = fileURLToPath(new URL('../infra/fakes/binderhub.ts', import.meta.url));
 
 async function startStack() {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -17,11 +17,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../shared/config/load.ts';
 import { CHECK_NAMES } from '../../shared/model.ts';
 import { formatScenario, parseScenario } from '../../shared/scenario/openmetrics.ts';
-import { startBinderHub, type FakeBinderHub } from '../../tests/fakes/binderhub.ts';
-import { POOL_REF, startGoogleSide, type GoogleSide } from '../../tests/fakes/google-side.ts';
-import { fixtureNode, fixturePod } from '../../tests/fakes/kubernetes.ts';
-import { startJupyterHub } from '../../tests/harnesses/jupyterhub.ts';
-import { startPrometheus } from '../../tests/harnesses/prometheus.ts';
+import { startBinderHub, type FakeBinderHub } from '../fakes/binderhub.ts';
+import { POOL_REF, startGoogleSide, type GoogleSide } from '../fakes/google-side.ts';
+import { fixtureNode, fixturePod } from '../fakes/kubernetes.ts';
+import { startJupyterHub } from '../harnesses/jupyterhub.ts';
+import { startPrometheus } from '../harnesses/prometheus.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const LOCAL_CONFIG = 'infra/local/binderwatch.local.yaml';

@@ -12,10 +12,18 @@ const isoTime = z.iso.datetime({ offset: true, error: 'expected an ISO time like
 
 export const truthSchema = z.object({
   incidents: z.array(
-    z.object({ kind: z.enum(incidentKinds), onset: isoTime, end: isoTime }).refine((i) => Date.parse(i.end) > Date.parse(i.onset), {
-      error: (iss) => `must be after onset (${(iss.input as { onset: string }).onset})`,
-      path: ['end'],
-    }),
+    z
+      .object({
+        kind: z.enum(incidentKinds),
+        onset: isoTime,
+        end: isoTime,
+        // An effect the world caused that a check may or may not see: an alert of this kind in it is neither required nor false.
+        optional: z.boolean().optional(),
+      })
+      .refine((i) => Date.parse(i.end) > Date.parse(i.onset), {
+        error: (iss) => `must be after onset (${(iss.input as { onset: string }).onset})`,
+        path: ['end'],
+      }),
   ),
 });
 
@@ -39,6 +47,8 @@ export interface IncidentScore {
   /** First FIRING of a check of this kind inside the window; undefined when missed. */
   detectedAt?: string;
   timeToDetectMs?: number;
+  /** Copied from the truth: not required, so a miss is no miss. */
+  optional?: boolean;
 }
 
 export interface Score {
@@ -66,6 +76,7 @@ export function score(alerts: ReplayAlert[], truth: Truth): Score {
       end: w.end,
       detectedAt: hit?.at,
       timeToDetectMs: hit ? Date.parse(hit.at) - Date.parse(w.onset) : undefined,
+      ...(w.optional ? { optional: true } : {}),
     };
   });
   const inAnyWindow = (a: ReplayAlert) => windows.some((w) => Date.parse(a.at) >= w.from && Date.parse(a.at) <= w.to);

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { startBinderHub, type FakeBinderHub } from '../fakes/binderhub.ts';
-import { startJupyterHub, type JupyterHubHandle } from '../harnesses/jupyterhub.ts';
+import { startBinderHub, type FakeBinderHub } from '../../infra/fakes/binderhub.ts';
+import { startJupyterHub, type JupyterHubHandle } from '../../infra/harnesses/jupyterhub.ts';
 import { stackAvailable } from '../helpers/stack.ts';
 
 const available = stackAvailable('jupyterhub', 'jupyterhub-singleuser');

@@ -14,9 +14,9 @@ import {
   stopFunction,
   unpackArchive,
   type StartedFunction,
-} from '../harnesses/function-runner.ts';
-import { startBinderHub } from '../fakes/binderhub.ts';
-import { startSmtpServer } from '../harnesses/smtp.ts';
+} from '../../infra/harnesses/function-runner.ts';
+import { startBinderHub } from '../../infra/fakes/binderhub.ts';
+import { startSmtpServer } from '../../infra/harnesses/smtp.ts';
 import { PNG } from 'pngjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config/load.ts';
 import { LOCAL_CONFIG, LOCAL_DIR, recipe, type RecipeStep } from '../../../infra/local/start.ts';
-import { freePort } from '../../harnesses/jupyterhub.ts';
+import { freePort } from '../../../infra/harnesses/jupyterhub.ts';
 import { stackAvailable } from '../../helpers/stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');

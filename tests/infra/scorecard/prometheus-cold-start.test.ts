@@ -2,7 +2,7 @@
 // with promtool and read back through PromQL gives the detectors the same history before
 // the cold start, so the cold replay alerts exactly as it does in memory.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrometheus, type PrometheusServer } from '../../harnesses/prometheus.ts';
+import { startPrometheus, type PrometheusServer } from '../../../infra/harnesses/prometheus.ts';
 import { formatScenario } from '../../../shared/scenario/openmetrics.ts';
 import { promqlClient } from '../../../shared/clients/promql.ts';
 import { scenarioFromPrometheus, scenarioRangeOf } from '../../../shared/scenario/prometheus.ts';

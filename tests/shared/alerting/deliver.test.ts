@@ -14,9 +14,9 @@ import { GcsStore } from '../../../shared/state/gcs.ts';
 import type { AlertState } from '../../../shared/alerting/lifecycle.ts';
 import type { RetryPolicy } from '../../../shared/alerting/deliver.ts';
 import { runCheck, type CheckDeps } from '../../../shared/pipeline/run-check.ts';
-import { startFakeSlack, type FakeSlack } from '../../fakes/slack.ts';
-import { startSmtpServer, type TestSmtpServer } from '../../harnesses/smtp.ts';
-import { startFakeGcs } from '../../fakes/gcs.ts';
+import { startFakeSlack, type FakeSlack } from '../../../infra/fakes/slack.ts';
+import { startSmtpServer, type TestSmtpServer } from '../../../infra/harnesses/smtp.ts';
+import { startFakeGcs } from '../../../infra/fakes/gcs.ts';
 
 const T0 = Date.UTC(2018, 0, 18, 13, 0);
 const MIN = 60_000;

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGcs, type FakeGcs } from '../../fakes/gcs.ts';
-import { fixtureNode, fixturePod, kubeconfigFor, startFakeKubernetes, type FakeKubernetes } from '../../fakes/kubernetes.ts';
+import { startFakeGcs, type FakeGcs } from '../../../infra/fakes/gcs.ts';
+import { fixtureNode, fixturePod, kubeconfigFor, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fakes/kubernetes.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const CLOSED = '127.0.0.1:9';

@@ -153,7 +153,7 @@ describe('scenarios with incidents', () => {
 
 describe('binderwatch replay with channels configured', () => {
   it('sends every alert to Slack as well when BINDERWATCH_SLACK_WEBHOOK_URL is set', async () => {
-    const { startFakeSlack } = await import('../../fakes/slack.ts');
+    const { startFakeSlack } = await import('../../../infra/fakes/slack.ts');
     const slack = await startFakeSlack();
     try {
       const r = await runCli(['replay', INCIDENT, '--format', 'jsonl'], { BINDERWATCH_SLACK_WEBHOOK_URL: slack.webhookUrl });
@@ -171,7 +171,7 @@ describe('binderwatch replay with channels configured', () => {
   });
 
   it('sends the sick node with the configured cluster in its runbook, Deployment owners, the configured links, and no truncation', async () => {
-    const { startFakeSlack } = await import('../../fakes/slack.ts');
+    const { startFakeSlack } = await import('../../../infra/fakes/slack.ts');
     const slack = await startFakeSlack();
     const config = await tempFile(
       'links.yaml',

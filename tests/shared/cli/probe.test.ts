@@ -1,8 +1,8 @@
 // What `binderwatch probe` prints of hub text: through the one redactor (the notebook token
 // masked wherever it appears), one line each, no terminal escape sequences, capped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
-import { startLoopback, type Loopback } from '../../fakes/loopback-faults.ts';
+import { startBinderHub, type FakeBinderHub } from '../../../infra/fakes/binderhub.ts';
+import { startLoopback, type Loopback } from '../../../infra/fakes/loopback-faults.ts';
 import { runCli } from '../../helpers/cli.ts';
 
 const TOKEN = 'nb7';

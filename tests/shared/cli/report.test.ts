@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrometheus, type PrometheusServer } from '../../harnesses/prometheus.ts';
+import { startPrometheus, type PrometheusServer } from '../../../infra/harnesses/prometheus.ts';
 import type { ReportData } from '../../../shared/report/data.ts';
 import { stackAvailable } from '../../helpers/stack.ts';
 import { runCli } from '../../helpers/cli.ts';

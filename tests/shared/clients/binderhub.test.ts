@@ -1,8 +1,8 @@
 // The BinderHub client against the loopback BinderHub (no JupyterHub behind it:
 // `ready` is scripted), so every way a launch stream can go wrong is driven here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
-import { freePort } from '../../harnesses/jupyterhub.ts';
+import { startBinderHub, type FakeBinderHub } from '../../../infra/fakes/binderhub.ts';
+import { freePort } from '../../../infra/harnesses/jupyterhub.ts';
 import {
   buildUrl,
   fetchHealth,

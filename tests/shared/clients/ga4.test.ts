@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OAuth2Client } from 'google-auth-library';
-import { startFakeGoogleApis, type FakeGoogleApis } from '../../fakes/google-apis.ts';
+import { startFakeGoogleApis, type FakeGoogleApis } from '../../../infra/fakes/google-apis.ts';
 import { Ga4RealtimeDemand } from '../../../shared/clients/ga4.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
 import { UpstreamError } from '../../../shared/errors.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OAuth2Client } from 'google-auth-library';
-import { startFakeGoogleApis, type FakeGoogleApis } from '../../fakes/google-apis.ts';
-import { fixtureNode, fixturePod, startFakeKubernetes, type FakeKubernetes } from '../../fakes/kubernetes.ts';
+import { startFakeGoogleApis, type FakeGoogleApis } from '../../../infra/fakes/google-apis.ts';
+import { fixtureNode, fixturePod, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fakes/kubernetes.ts';
 import { GkeClient, type NodePoolRef } from '../../../shared/clients/gke.ts';
 import { KubernetesReader, kubeConfigForGke } from '../../../shared/clients/kubernetes.ts';
 import { nodeHeadroomSource } from '../../../shared/sources/node-headroom.ts';

@@ -7,10 +7,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
-import { startFakeGoogleApis, type FakeGoogleApis } from '../../fakes/google-apis.ts';
-import { fixturePod, startFakeKubernetes, type FakeKubernetes } from '../../fakes/kubernetes.ts';
-import { startLoopback, type Loopback } from '../../fakes/loopback-faults.ts';
+import { startBinderHub, type FakeBinderHub } from '../../../infra/fakes/binderhub.ts';
+import { startFakeGoogleApis, type FakeGoogleApis } from '../../../infra/fakes/google-apis.ts';
+import { fixturePod, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fakes/kubernetes.ts';
+import { startLoopback, type Loopback } from '../../../infra/fakes/loopback-faults.ts';
 import type { ProbeSettings } from '../../../shared/sources/launch-probe.ts';
 import type { HostileCall, HostileReport } from '../../helpers/hostile-client.ts';
 

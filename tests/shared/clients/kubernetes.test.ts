@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtureNode, fixturePod, fixtureReplicaSet, startFakeKubernetes, type FakeKubernetes } from '../../fakes/kubernetes.ts';
+import { fixtureNode, fixturePod, fixtureReplicaSet, startFakeKubernetes, type FakeKubernetes } from '../../../infra/fakes/kubernetes.ts';
 import { KubernetesReader, kubeConfigForGke, kubeConfigFromFile } from '../../../shared/clients/kubernetes.ts';
 import { clusterHealthSource } from '../../../shared/sources/cluster-health.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';

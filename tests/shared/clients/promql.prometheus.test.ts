@@ -1,7 +1,7 @@
 // Real Prometheus (Debian `prometheus` + `promtool`): backfill a scenario, read it back
 // through the PromQL client, and get the file's values and gaps exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrometheus, type PrometheusServer } from '../../harnesses/prometheus.ts';
+import { startPrometheus, type PrometheusServer } from '../../../infra/harnesses/prometheus.ts';
 import { UpstreamError } from '../../../shared/errors.ts';
 import { parseScenario, seriesId, type ScenarioData } from '../../../shared/scenario/openmetrics.ts';
 import { scenarioFromPrometheus, scenarioRangeOf } from '../../../shared/scenario/prometheus.ts';

@@ -8,8 +8,8 @@ import { jsonLogger } from '../../../shared/log.ts';
 import type { ClusterHealthObservation } from '../../../shared/model.ts';
 import { runCheck, type CheckDeps } from '../../../shared/pipeline/run-check.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
-import { startFakeSlack, type FakeSlack } from '../../fakes/slack.ts';
-import { startSmtpServer, type TestSmtpServer } from '../../harnesses/smtp.ts';
+import { startFakeSlack, type FakeSlack } from '../../../infra/fakes/slack.ts';
+import { startSmtpServer, type TestSmtpServer } from '../../../infra/harnesses/smtp.ts';
 
 const T0 = Date.UTC(2018, 0, 18, 14, 0);
 const MIN = 60_000;

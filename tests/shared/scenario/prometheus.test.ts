@@ -1,7 +1,7 @@
 // The replay reading every series back through PromQL from a real Prometheus
 // (backfilled with promtool) gives the same alerts as the in-memory replay.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrometheus, type PrometheusServer } from '../../harnesses/prometheus.ts';
+import { startPrometheus, type PrometheusServer } from '../../../infra/harnesses/prometheus.ts';
 import { stackAvailable } from '../../helpers/stack.ts';
 import { runCli } from '../../helpers/cli.ts';
 

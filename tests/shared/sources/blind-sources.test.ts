@@ -3,9 +3,9 @@
 // own "cannot see" alert after the configured number of runs.
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGoogleApis, type FakeGoogleApis } from '../../fakes/google-apis.ts';
-import { startFakeKubernetes, type FakeKubernetes } from '../../fakes/kubernetes.ts';
-import { startPrometheus, type PrometheusServer } from '../../harnesses/prometheus.ts';
+import { startFakeGoogleApis, type FakeGoogleApis } from '../../../infra/fakes/google-apis.ts';
+import { startFakeKubernetes, type FakeKubernetes } from '../../../infra/fakes/kubernetes.ts';
+import { startPrometheus, type PrometheusServer } from '../../../infra/harnesses/prometheus.ts';
 import { parseConfig } from '../../../shared/config/load.ts';
 import { jsonLogger } from '../../../shared/log.ts';
 import type { AlertNotification, Notifier } from '../../../shared/alerting/notifier.ts';

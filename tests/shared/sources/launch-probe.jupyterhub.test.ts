@@ -1,10 +1,10 @@
-// The launch probe end to end: the loopback BinderHub (tests/fakes/binderhub.ts) in
+// The launch probe end to end: the loopback BinderHub (infra/fakes/binderhub.ts) in
 // front of a real JupyterHub whose user servers are real notebook servers. Every fault
 // must end in the right phase, and afterwards the hub must run no server at all.
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
-import { startJupyterHub, type JupyterHubHandle } from '../../harnesses/jupyterhub.ts';
+import { startBinderHub, type FakeBinderHub } from '../../../infra/fakes/binderhub.ts';
+import { startJupyterHub, type JupyterHubHandle } from '../../../infra/harnesses/jupyterhub.ts';
 import { probeCommand } from '../../../shared/cli/probe.ts';
 import { stackAvailable } from '../../helpers/stack.ts';
 import { binderHealthSchema, launchProbeSchema } from '../../../shared/config/schema.ts';

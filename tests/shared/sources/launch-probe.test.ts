@@ -1,7 +1,7 @@
 // The launch probe source's in-run confirmation, against a loopback BinderHub whose
 // build fails at once (no JupyterHub needed: no server is ever handed over).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBinderHub, type FakeBinderHub } from '../../fakes/binderhub.ts';
+import { startBinderHub, type FakeBinderHub } from '../../../infra/fakes/binderhub.ts';
 import { launchProbeSchema } from '../../../shared/config/schema.ts';
 import { launchProbeSource } from '../../../shared/sources/launch-probe.ts';
 import { parseConfig } from '../../../shared/config/load.ts';

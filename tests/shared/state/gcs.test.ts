@@ -1,7 +1,7 @@
-// GcsStore through the real @google-cloud/storage client against tests/fakes/gcs.ts.
+// GcsStore through the real @google-cloud/storage client against infra/fakes/gcs.ts.
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGcs, type FakeGcs } from '../../fakes/gcs.ts';
+import { startFakeGcs, type FakeGcs } from '../../../infra/fakes/gcs.ts';
 import { GcsStore } from '../../../shared/state/gcs.ts';
 import { ConflictError, UpstreamError } from '../../../shared/errors.ts';
 import { parseConfig } from '../../../shared/config/load.ts';

@@ -1,9 +1,9 @@
 // cloudMonitoringTelemetry through the real MetricServiceClient (gRPC) against
-// tests/fakes/cloud-monitoring.ts, which serves the library's own protos.
+// infra/fakes/cloud-monitoring.ts, which serves the library's own protos.
 import { MetricServiceClient } from '@google-cloud/monitoring';
 import { grpc } from 'google-gax';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeCloudMonitoring, type FakeCloudMonitoring } from '../../fakes/cloud-monitoring.ts';
+import { startFakeCloudMonitoring, type FakeCloudMonitoring } from '../../../infra/fakes/cloud-monitoring.ts';
 import { jsonLogger } from '../../../shared/log.ts';
 import { cloudMonitoringTelemetry, METRICS } from '../../../shared/telemetry/cloud-monitoring.ts';
 import type { Telemetry } from '../../../shared/telemetry/telemetry.ts';

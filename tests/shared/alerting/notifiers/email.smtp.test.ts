@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmtpServer, type TestSmtpServer } from '../../../harnesses/smtp.ts';
+import { startSmtpServer, type TestSmtpServer } from '../../../../infra/harnesses/smtp.ts';
 import { buildPayload, emailNotifier } from '../../../../shared/alerting/notifiers/email.ts';
 import { firing, resolved, sendError } from '../../../helpers/alerts.ts';
 

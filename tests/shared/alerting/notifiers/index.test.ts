@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeSlack, type FakeSlack } from '../../../fakes/slack.ts';
-import { startSmtpServer, type TestSmtpServer } from '../../../harnesses/smtp.ts';
+import { startFakeSlack, type FakeSlack } from '../../../../infra/fakes/slack.ts';
+import { startSmtpServer, type TestSmtpServer } from '../../../../infra/harnesses/smtp.ts';
 import { memoryThreadStore, notifiersFromEnv } from '../../../../shared/alerting/notifiers/index.ts';
 import { ConfigError } from '../../../../shared/errors.ts';
 import { jsonLogger, silentLogger } from '../../../../shared/log.ts';

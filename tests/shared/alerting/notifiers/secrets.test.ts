@@ -3,8 +3,8 @@
 // URL and its path, the bot token and the SMTP password.
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeSlack, type FakeSlack } from '../../../fakes/slack.ts';
-import { startSmtpServer, type TestSmtpServer } from '../../../harnesses/smtp.ts';
+import { startFakeSlack, type FakeSlack } from '../../../../infra/fakes/slack.ts';
+import { startSmtpServer, type TestSmtpServer } from '../../../../infra/harnesses/smtp.ts';
 import type { Notifier } from '../../../../shared/alerting/notifier.ts';
 import { memoryThreadStore, notifiersFromEnv } from '../../../../shared/alerting/notifiers/index.ts';
 import { jsonLogger } from '../../../../shared/log.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeSlack, type FakeSlack } from '../../../fakes/slack.ts';
+import { startFakeSlack, type FakeSlack } from '../../../../infra/fakes/slack.ts';
 import type { AlertNotification } from '../../../../shared/alerting/notifier.ts';
 import {
   buildThreadReply,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateMessage } from '../../../fakes/slack.ts';
+import { validateMessage } from '../../../../infra/fakes/slack.ts';
 import type { AlertNotification } from '../../../../shared/alerting/notifier.ts';
 import { TRUNCATION_NOTE } from '../../../../shared/alerting/notifiers/format.ts';
 import { buildThreadReply } from '../../../../shared/alerting/notifiers/slack-thread.ts';

@@ -1,5 +1,5 @@
 // A loopback server that speaks BinderHub's launch protocol in front of a real
-// JupyterHub (tests/harnesses/jupyterhub.ts). On GET /build/<provider>/<spec> it streams the
+// JupyterHub (infra/harnesses/jupyterhub.ts). On GET /build/<provider>/<spec> it streams the
 // phases BinderHub streams (waiting, fetching, building, built, launching) as
 // server-sent events, then does what BinderHub's launcher does: creates a user and
 // starts its server through the hub's REST API, makes a token, and sends `ready` with
@@ -10,7 +10,7 @@
 // everything through to the hub except that, under /user/: `proxy` fails the first N
 // POST …/api/shutdown, `blackhole` never answers, `missing` answers the hub's 404 page.
 //
-// Run on its own (with a fresh JupyterHub): node --import tsx tests/fakes/binderhub.ts
+// Run on its own (with a fresh JupyterHub): node --import tsx infra/fakes/binderhub.ts
 import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

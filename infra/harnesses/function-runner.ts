@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { readZip } from '../../infra/zip.ts';
+import { readZip } from '../zip.ts';
 
 // The framework listens on all interfaces and prints no port. This preload binds
 // every HTTP server of the process to 127.0.0.1 (this machine's only network)
@@ -79,7 +79,7 @@ export interface StartedFunction {
 }
 
 export interface StartOptions {
-  /** The Node binary: the deploy runtime's (tests/harnesses/node22.ts) for what ships; this process's by default. */
+  /** The Node binary: the deploy runtime's (infra/harnesses/node22.ts) for what ships; this process's by default. */
   node?: string;
   /** More environment: secrets, Google endpoints, the metadata server. */
   env?: Record<string, string>;

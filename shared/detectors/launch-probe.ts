@@ -309,6 +309,9 @@ export function detectLaunchProbe(
     if (evidence[hub] >= FIRE_AT || (corroborated.get(hub) && confirmedFailure.has(hub))) {
       // The incident takes in the failures that built its evidence: the last hour's.
       if (!failing.has(hub)) incidentSince[hub] = now - INCIDENT_LOOKBACK_MS;
+      // Corroborated, it is as established as one that added up: it ends only when good runs outweigh half of it,
+      // so a full pool all day with a failed run now and then is one incident, not one per failed run.
+      evidence[hub] = CAP;
       failing.add(hub);
       // The background is learnt from healthy times only: an incident's runs are not this hub's normal.
       for (const key of Object.keys(unlearnt)) if (key.startsWith(findingKeys.launchesOf(hub))) delete unlearnt[key];

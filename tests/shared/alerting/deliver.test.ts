@@ -128,8 +128,8 @@ describe('delivery', async () => {
         expect(count(mailSubjects(), /FIRING critical/)).toBe(1);
         probe.ok = true;
         probe.corroborated = false;
-        // A failing hub counts as failing until good launches outweigh the failure (five runs here).
-        for (let k = 1; k <= 5; k++) await Promise.all(Array.from({ length: 20 }, () => runCheck('launchProbe', d, T0 + k * MIN)));
+        // A failing hub counts as failing until good launches outweigh half its evidence (eleven runs here).
+        for (let k = 1; k <= 11; k++) await Promise.all(Array.from({ length: 20 }, () => runCheck('launchProbe', d, T0 + k * MIN)));
         expect(count(slackTitles(), /RESOLVED/)).toBe(1);
         expect(count(mailSubjects(), /RESOLVED/)).toBe(1);
         expect(slack.webhooks).toHaveLength(2);

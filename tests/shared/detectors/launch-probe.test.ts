@@ -170,7 +170,7 @@ describe('detectLaunchProbe, one run at a time', () => {
         status: 'problem',
         severity: 'critical',
         summary:
-          'Phase launch: the server did not start ("waiting for server to launch"); failing probes on mybinder.org add up to 2.3 (fires at 6.5). Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 30 % on its latest run).',
+          'Phase launch: the server did not start ("waiting for server to launch"); failing probes on mybinder.org add up to 6.5 (fires at 6.5). Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 30 % on its latest run).',
       },
     ],
     [

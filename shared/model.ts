@@ -2,11 +2,14 @@
 // observations each detector reads. Sources produce observations, detectors
 // turn them into findings, the alert lifecycle turns findings into notifications.
 
+import { findingKeys } from './state/keys.ts';
+
 export const CHECK_NAMES = ['launchProbe', 'binderHealth', 'trafficVsPods', 'nodeHeadroom', 'clusterHealth'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
-/** The key of a check's own "cannot see its sources" finding. */
-export const sourceFindingKey = (check: CheckName) => `${check}:source`;
+/** The key of a check's own "cannot see its sources" finding (built in state/keys.ts with every other key). */
+export { findingKeys } from './state/keys.ts';
+export const sourceFindingKey = (check: CheckName) => findingKeys.source(check);
 
 export type FindingStatus = 'ok' | 'problem' | 'unknown';
 export type Severity = 'warning' | 'critical';
@@ -158,6 +161,19 @@ export interface LaunchProbeObservation {
   results: ProbeResult[];
   /** What the traffic check's pods imply about launches (its last run), to corroborate a probe failure with. */
   traffic?: { at: number; launchSuccess: number; shortfall: boolean };
+  /** Alerts of the checks that may corroborate a failing probe, firing now (past their own pending time). */
+  firing?: FiringAlert[];
+}
+
+/** Another check's alert that is firing on a problem (not pending, not blind), as a detector reads it. */
+export interface FiringAlert {
+  check: CheckName;
+  /** The finding key (`health:mybinder.org`, `headroom:ssd-pool`). */
+  key: string;
+  severity: Severity;
+  /** When it fired. */
+  since: number;
+  evidence?: Record<string, number | string>;
 }
 
 export interface HubHealthCheck {

@@ -17,12 +17,17 @@ export interface OwedNotification {
 }
 
 export interface FiringInfo {
+  /** When the problem (or blindness) began: the pending time. */
   since: number;
+  /** When the alert fired (absent in state stored before it was kept: `since`). */
+  firedAt?: number;
   status: Exclude<FindingStatus, 'ok'>;
   severity: Severity;
   /** Whether the FIRING message went out (it does not while silenced). */
   notified: boolean;
   lastNotifiedAt?: number;
+  /** Reminders sent so far in this episode: each waits twice as long as the one before. */
+  reminders?: number;
 }
 
 export interface AlertState {
@@ -109,9 +114,21 @@ function problemThresholdMet(state: AlertState, rule: AlertRule, now: number): b
   return pendingFor > 0 && state.problemSince !== undefined && now - state.problemSince >= pendingFor;
 }
 
-/** One line: how long it lasted and what recovered ("Resolved after 1h5m: Sick node gke-…"). */
-function resolvedSummary(last: NonNullable<AlertState['last']>, durationMs: number): string {
-  return `Resolved after ${formatDuration(durationMs)}: ${last.title ?? last.summary}`;
+/**
+ * Reminders back off: repeatInterval, then twice, four and eight times it (2h, 4h, 8h, 16h by
+ * default), so a condition that holds all day is one incident with a few updates, not a storm.
+ */
+const MAX_REMINDER_DOUBLINGS = 3;
+function reminderInterval(rule: AlertRule, f: FiringInfo): number {
+  return rule.repeatInterval * 2 ** Math.min(f.reminders ?? 0, MAX_REMINDER_DOUBLINGS);
+}
+
+/** When the alert fired: the firing time, not the pending time. */
+export const firedAt = (f: FiringInfo) => f.firedAt ?? f.since;
+
+/** One line: how long it lasted and why it ended, in the words of the finding that resolved it. */
+function resolvedSummary(resolving: Finding, durationMs: number): string {
+  return `Resolved after ${formatDuration(durationMs)}: ${resolving.summary}`;
 }
 
 export function nextAlertState(prev: AlertState, finding: Finding, ctx: TransitionContext): Transition {
@@ -150,10 +167,12 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
 
   const out: AlertNotification[] = [];
   const silenced = activeSilence(ctx.silences, s.key, now) !== undefined;
-  const emit = (state: NotificationState, f: FiringInfo, durationMs?: number) => {
+  const emit = (state: NotificationState, f: FiringInfo) => {
     s.seq++;
     const last = s.last!;
-    out.push({
+    const fired = firedAt(f);
+    const base = {
+      // The episode's id stays what it was (the pending time), so receivers that de-duplicate by it keep working.
       id: `${s.key}@${new Date(f.since).toISOString()}#${s.seq}`,
       at: new Date(now).toISOString(),
       check: s.check,
@@ -161,20 +180,32 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
       state,
       status: f.status,
       severity: f.severity,
-      title: last.title,
-      summary:
-        state === 'resolved'
-          ? resolvedSummary(last, durationMs ?? now - f.since)
-          : f.status === 'unknown'
-            ? `${last.summary} (no data since ${new Date(f.since).toISOString()})`
-            : last.summary,
-      details: last.details,
-      evidence: last.evidence,
-      runbook: last.runbook,
       links: last.links,
-      firingSince: new Date(f.since).toISOString(),
-      durationMs,
-    });
+      firingSince: new Date(fired).toISOString(),
+      ...(f.since < fired ? { pendingSince: new Date(f.since).toISOString() } : {}),
+    };
+    if (state === 'resolved') {
+      // A resolve shows the numbers now, from the finding that resolved it, and names the incident it ends.
+      out.push({
+        ...base,
+        title: finding.title,
+        summary: resolvedSummary(finding, now - fired),
+        evidence: finding.evidence,
+        ...(last.evidence ? { previousEvidence: last.evidence } : {}),
+        runbook: [],
+        incident: { title: last.title ?? last.summary, since: new Date(fired).toISOString() },
+        durationMs: now - fired,
+      });
+    } else {
+      out.push({
+        ...base,
+        title: last.title,
+        summary: last.summary,
+        details: last.details,
+        evidence: last.evidence,
+        runbook: last.runbook,
+      });
+    }
     f.lastNotifiedAt = now;
   };
 
@@ -193,6 +224,7 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
         status: fireOnProblem ? 'problem' : 'unknown',
         severity: finding.severity,
         notified: false,
+        firedAt: now,
       };
       if (!silenced) {
         emit('firing', s.firing);
@@ -209,7 +241,7 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
 
   const f = s.firing!;
   if (s.consecutiveOk >= rule.successesToResolve) {
-    if (f.notified) emit('resolved', f, now - f.since);
+    if (f.notified) emit('resolved', f);
     s.phase = 'ok';
     s.firing = undefined;
     s.recent = '';
@@ -234,8 +266,9 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
     // A silence ended while the alert kept firing: say it now.
     emit('firing', f);
     f.notified = true;
-  } else if (!silenced && f.lastNotifiedAt !== undefined && now - f.lastNotifiedAt >= rule.repeatInterval) {
+  } else if (!silenced && f.lastNotifiedAt !== undefined && now - f.lastNotifiedAt >= reminderInterval(rule, f)) {
     emit('repeat', f);
+    f.reminders = (f.reminders ?? 0) + 1;
   }
   return { state: s, notifications: out };
 }

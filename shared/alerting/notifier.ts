@@ -25,10 +25,16 @@ export interface AlertNotification {
   evidence?: Record<string, number | string>;
   runbook: string[];
   links?: { title: string; url: string }[];
-  /** ISO time the alert started firing. */
+  /** ISO time the alert fired (not the time it went pending). */
   firingSince: string;
+  /** ISO time the problem began, when it was pending before it fired. */
+  pendingSince?: string;
   /** For resolved: how long it fired, in ms. */
   durationMs?: number;
+  /** For resolved: the incident it ends (its last firing title and when it fired); `title` and `evidence` are the numbers now. */
+  incident?: { title: string; since: string };
+  /** For resolved: the evidence while it fired, so a channel can show what changed ("max 15 → 20"). */
+  previousEvidence?: Record<string, number | string>;
   /** The last 3 h of the series behind a firing finding; channels that show images draw it. */
   chart?: AlertChart;
 }

@@ -1,4 +1,5 @@
 // BinderHub's own /health checks (registry, hub API, pod quota …) as one finding per hub.
+import { findingKeys } from '../state/keys.ts';
 import type { BinderHealthConfig } from '../config/schema.ts';
 import { shortTitle, type BinderHealthObservation, type Finding, type HubHealth, type HubHealthCheck } from '../model.ts';
 import { listWithMore } from '../text.ts';
@@ -26,7 +27,7 @@ function finding(h: HubHealth, cfg: BinderHealthConfig): Finding {
   const hub = hubOf(h.binderUrl);
   const base = {
     check: 'binderHealth' as const,
-    key: `health:${hub}`,
+    key: findingKeys.health(hub),
     links: [{ title: `${hub} /health`, url: `${h.binderUrl.replace(/\/$/, '')}/health` }],
     runbook: [
       `curl -s ${h.binderUrl.replace(/\/$/, '')}/health | python3 -m json.tool`,

@@ -1,6 +1,6 @@
 // The detectors by check name, with how much history each needs.
 import type { CheckConfigs } from '../config/schema.ts';
-import type { BandPoint, CheckName, Finding, ObservationByCheck } from '../model.ts';
+import type { BandPoint, CheckName, Finding, FiringAlert, ObservationByCheck } from '../model.ts';
 import { detectBinderHealth } from './binder-health.ts';
 import { detectFederation, type FederationMemory } from './federation.ts';
 import { detectClusterHealth } from './cluster-health.ts';
@@ -16,8 +16,17 @@ export interface Detector<C extends CheckName> {
   extraLaunches?(memory?: unknown): Record<string, number> | undefined;
   /** Another check whose memory this detector reads besides its own (its latest, as `peerMemory`). */
   reads?: CheckName;
+  /** Checks whose firing alerts this detector reads (as `peerAlerts`) to corroborate its own findings with. */
+  corroboratedBy?: CheckName[];
   /** Pure. `memory` is what the previous run returned (a fitted model, say). */
-  detect(obs: ObservationByCheck[C], cfg: CheckConfigs[C], now: number, memory?: unknown, peerMemory?: unknown): DetectorResult;
+  detect(
+    obs: ObservationByCheck[C],
+    cfg: CheckConfigs[C],
+    now: number,
+    memory?: unknown,
+    peerMemory?: unknown,
+    peerAlerts?: FiringAlert[],
+  ): DetectorResult;
 }
 
 export interface DetectorResult {
@@ -34,10 +43,12 @@ export const detectors: { [C in CheckName]: Detector<C> } = {
     lookbackMs: () => HOUR,
     // The traffic check's last verdict corroborates a failing probe (critical) or not (warning).
     reads: 'trafficVsPods',
+    // Evidence beyond the probe: the hub's /health, a full pool or pending pods, the traffic check's own alert.
+    corroboratedBy: ['binderHealth', 'nodeHeadroom', 'trafficVsPods'],
     extraLaunches: (m) => extraLaunches(m as LaunchMemory | undefined),
-    detect: (o, c, n, m, traffic) =>
+    detect: (o, c, n, m, traffic, firing) =>
       detectLaunchProbe(
-        { ...o, traffic: o.traffic ?? (traffic as TrafficMemory | undefined)?.implied },
+        { ...o, traffic: o.traffic ?? (traffic as TrafficMemory | undefined)?.implied, firing: o.firing ?? firing },
         c,
         n,
         m as LaunchMemory | undefined,

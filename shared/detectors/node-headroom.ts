@@ -1,6 +1,7 @@
 // Node headroom (DESIGN §5): nodes of each autoscaled pool, cordoned ones
 // included, against the autoscaler's max, with a time-to-max forecast.
 // On 2018-01-18 the team read "12 of 15" off a dashboard that skipped a cordoned node.
+import { findingKeys } from '../state/keys.ts';
 import type { NodeHeadroomConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import { shortTitle, type Finding, type NodeHeadroomObservation, type NodePoolObservation, type Severity } from '../model.ts';
@@ -48,7 +49,7 @@ function runbook(p: NodePoolObservation, cfg: NodeHeadroomConfig): string[] {
 }
 
 function evaluatePool(p: NodePoolObservation, cfg: NodeHeadroomConfig, now: number): Finding {
-  const key = `headroom:${p.pool}`;
+  const key = findingKeys.headroom(p.pool);
   const current = lastSample(p.nodes, now);
   if (!current || now - current.t > STALE_MS || !Number.isFinite(p.max ?? 0)) {
     return {

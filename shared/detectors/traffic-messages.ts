@@ -1,5 +1,6 @@
 // Step 5 of the traffic-vs-pods check: the finding a run reports, in words that agree
 // with the numbers it was judged on. Pure.
+import { findingKeys } from '../state/keys.ts';
 import type { TrafficVsPodsConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
 import { shortTitle, sourceFindingKey, type Finding } from '../model.ts';
@@ -15,7 +16,7 @@ import { TUNING } from './traffic-tuning.ts';
 /** A time in a summary, to the minute: the detector knows no display zone, so UTC, said so. */
 export const utcMinute = (t: number) => `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
-export const KEY = 'trafficVsPods:levelling-off';
+export const KEY = findingKeys.levellingOff;
 
 const RUNBOOK = [
   'kubectl get pods --all-namespaces -o wide | grep -v Running   # pods not running, and on which node',

@@ -161,7 +161,8 @@ export function detectTrafficVsPods(
   const { model, fullBaseline, excluded, coldFitMs, unfitMinutes = 0 } = baseline(g, cfg, now, memory);
   const windowMin = cfg.window / STEP_MS;
   if (!model) {
-    const finding = unfitMinutes >= TUNING.minFitMin ? unfittable(unfitMinutes, windowMin) : learningFinding(g, g.last - windowMin, windowMin);
+    const finding =
+      unfitMinutes >= TUNING.minFitMin ? unfittable(unfitMinutes, windowMin) : learningFinding(g, g.last - windowMin, windowMin);
     return { findings: [finding], memory: { ...memory, excluded } };
   }
 

@@ -47,6 +47,7 @@ function detectOrBlind<C extends CheckName>(run: Run<C>, observed: Observed<C>):
       now,
       observed.memory?.value,
       observed.peerMemory,
+      observed.peerAlerts,
     );
     return { ...result, observation: observed.observation };
   } catch (e) {

@@ -8,7 +8,7 @@ import { CLAIM_TTL_MS } from '../alerting/deliver.ts';
 import { asAlertState, initialAlertState, nextAlertState } from '../alerting/lifecycle.ts';
 import type { AlertNotification } from '../alerting/notifier.ts';
 import type { AlertChart } from '../alerting/chart.ts';
-import { stateKeys } from '../state/keys.ts';
+import { findingKeys, stateKeys } from '../state/keys.ts';
 import { updateWithRetry, type StateStore } from '../state/store.ts';
 import type { Run } from './run.ts';
 
@@ -51,7 +51,8 @@ export async function transition(run: Run, findings: Finding[], charts: Map<stri
         status: 'ok',
         severity: last?.severity ?? 'warning',
         title: last?.title ?? findingKey,
-        summary: 'no longer reported',
+        // The detector stopped reporting it: the condition it described is gone (a sick node's pods recovered or the node left).
+        summary: `${check} no longer finds it: ${last?.title ?? findingKey} is gone`,
         runbook: [],
       });
     }
@@ -64,8 +65,8 @@ export function ruleFor(config: Config, check: CheckName): AlertRule {
 }
 
 /** A notification channel's own health alert is the finding `channel:<name>`. */
-const CHANNEL_KEY_PREFIX = 'channel:';
-export const channelFindingKey = (channel: string) => `${CHANNEL_KEY_PREFIX}${channel}`;
+const CHANNEL_KEY_PREFIX = findingKeys.channel('');
+export const channelFindingKey = findingKeys.channel;
 
 /** Channels a notification goes to: its severity's routes, minus a channel reporting on itself. */
 export function routeChannels(config: Config, n: AlertNotification, configured: Set<string>): string[] {

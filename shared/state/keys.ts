@@ -2,6 +2,31 @@
 // see the whole store's layout here and no two writers can drift apart on a prefix.
 import type { CheckName } from '../model.ts';
 
+/**
+ * Finding keys (what names one alert within its check) and alert references, built here
+ * only, so the detector that reports an alert and whatever refers to it (a `dependsOn`,
+ * a corroboration, a route) cannot drift apart.
+ */
+export const findingKeys = {
+  /** One repo's launches on one hub: `launch:mybinder.org:gh/binder-examples/requirements/HEAD`. */
+  launch: (hub: string, repo: string) => `launch:${hub}:${repo}`,
+  /** The prefix of every launch key of a hub. */
+  launchesOf: (hub: string) => `launch:${hub}:`,
+  /** A hub's /health. */
+  health: (hub: string) => `health:${hub}`,
+  /** A node pool's headroom. */
+  headroom: (pool: string) => `headroom:${pool}`,
+  /** The traffic check's one alert. */
+  levellingOff: 'trafficVsPods:levelling-off',
+  /** A check's own "cannot see its sources" finding. */
+  source: (check: CheckName) => `${check}:source`,
+  /** A notification channel's own health alert. */
+  channel: (channel: string) => `channel:${channel}`,
+};
+
+/** An alert as `dependsOn` names it: `<check>/<finding key>` (e.g. `binderHealth/health:mybinder.org`). */
+export const alertRef = (check: CheckName, findingKey: string) => `${check}/${findingKey}`;
+
 export const stateKeys = {
   /** One alert's lifecycle state: `alert/<check>/<finding key>`. */
   alert: (check: CheckName, findingKey: string) => `alert/${check}/${findingKey}`,

@@ -47,7 +47,14 @@ export const repeat: AlertNotification = {
 /** After 2h13m. */
 export const resolved: AlertNotification = {
   ...firing,
-  summary: 'Resolved after 2h13m: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
+  // A resolve carries the finding that resolved it: its title and numbers now, the incident it ends, no commands.
+  title: 'gh/binder-examples/requirements/HEAD launches on mybinder.org',
+  summary: 'Resolved after 2h13m: 6 of 6 probe launches ok in the last hour',
+  details: undefined,
+  evidence: { failedLaunches: 0 },
+  previousEvidence: firing.evidence,
+  runbook: [],
+  incident: { title: firing.title!, since },
   id: `${key}#resolved@2026-11-24T12:15:00.000Z`,
   at: '2026-11-24T12:15:00.000Z',
   state: 'resolved',
@@ -131,7 +138,10 @@ export const sickNodeResolved: AlertNotification = {
   id: `node:${SICK}@2018-01-18T13:45:00.000Z#3`,
   at: '2018-01-18T17:45:00.000Z',
   state: 'resolved',
-  summary: `Resolved after 4h: Sick node ${SICK}`,
+  summary: `Resolved after 4h: clusterHealth no longer finds it: Sick node ${SICK} is gone`,
+  evidence: undefined,
+  runbook: [],
+  incident: { title: `Sick node ${SICK}`, since: '2018-01-18T13:45:00.000Z' },
   durationMs: 4 * 3_600_000,
 };
 

@@ -80,13 +80,20 @@ function withUnit(v: number | string, unit: Unit | undefined): string {
   return `${formatValue(v)} ${unit}`;
 }
 
-/** Label and display value of each piece of evidence, in the detector's order. */
+/**
+ * Label and display value of each piece of evidence, in the detector's order. With
+ * `previous` (a resolve's evidence while it fired), a value that changed says what it was:
+ * `20 (was 15)`.
+ */
 export function labelledEvidence(
   check: CheckName,
   evidence: Record<string, number | string> | undefined,
+  previous?: Record<string, number | string>,
 ): [label: string, value: string][] {
   return Object.entries(evidence ?? {}).map(([name, v]) => {
     const f = formatOf(check, name);
-    return [f.label, withUnit(v, f.unit)];
+    const was = previous?.[name];
+    const changed = was !== undefined && was !== v ? ` (was ${withUnit(was, f.unit)})` : '';
+    return [f.label, withUnit(v, f.unit) + changed];
   });
 }

@@ -56,22 +56,30 @@ export function formatTimeWithUtc(at: string | number, timeZone = 'UTC'): string
 }
 
 /**
- * One sentence on where the alert stands. A blind check (`unknown`) says so instead of
- * sounding like a problem was measured.
+ * One sentence on where the alert stands, in one clock: the display zone with UTC in
+ * brackets. A blind check (`unknown`) says so instead of sounding like a problem was
+ * measured; a resolve names the incident it ends and when that fired.
  */
 export function statusLine(n: AlertNotification, opts: FormatOptions = {}): string {
-  const since = formatTime(n.firingSince, opts.timeZone);
+  const clock = (iso: string) => (opts.timeZone && opts.timeZone !== 'UTC' ? formatTimeWithUtc(iso, opts.timeZone) : formatTime(iso));
+  const since = clock(n.firingSince);
   const blind = n.status === 'unknown';
   switch (n.state) {
-    case 'firing':
-      return blind ? `Cannot see ${n.key} since ${since}.` : `Firing since ${since}.`;
+    case 'firing': {
+      const pending = n.pendingSince ? ` (a problem since ${clock(n.pendingSince)})` : '';
+      return blind ? `Cannot see ${n.key} since ${since}.` : `Firing since ${since}${pending}.`;
+    }
     case 'repeat': {
       const lasted = formatDuration(Date.parse(n.at) - Date.parse(n.firingSince));
       return blind ? `Still cannot see ${n.key} since ${since} (${lasted}).` : `STILL FIRING since ${since} (${lasted}).`;
     }
     case 'resolved': {
       const lasted = formatDuration(n.durationMs ?? Date.parse(n.at) - Date.parse(n.firingSince));
-      return `Resolved after ${lasted} (${blind ? 'blind' : 'firing'} since ${since}).`;
+      const was = blind ? 'blind' : 'firing';
+      // The summary already says "Resolved after …" and why: the status names the incident it ends.
+      return n.incident
+        ? `Ends “${n.incident.title}”, ${was} since ${since} for ${lasted}.`
+        : `Resolved after ${lasted} (${was} since ${since}).`;
     }
   }
 }
@@ -84,7 +92,7 @@ export interface NotificationView {
   badge: string;
   /** The finding's title alone. */
   headline: string;
-  /** One line of why; absent on a brief resolve (the title and status say it all). */
+  /** One line of why; for a resolve, the evidence it resolved on. */
   summary?: string;
   status: string;
   details?: string;
@@ -119,10 +127,10 @@ export interface ViewOptions extends FormatOptions {
 }
 
 /**
- * What every channel shows. A resolve is brief: what recovered (the title) and how long
- * it lasted (the status), as the numbers and commands of the problem no longer apply;
- * `resolvedInFull` keeps them, for a message that stays the incident's record (a Slack
- * thread's parent).
+ * What every channel shows. A resolve says why it resolved (its summary, from the finding
+ * that resolved it), the numbers now beside what they were, and which incident it ends
+ * (the status); the commands of the problem no longer apply. `resolvedInFull` keeps the
+ * runbook and details, for a message that stays the incident's record (a Slack thread's parent).
  */
 export function notificationView(n: AlertNotification, opts: ViewOptions = {}): NotificationView {
   const brief = n.state === 'resolved' && !opts.resolvedInFull;
@@ -130,10 +138,11 @@ export function notificationView(n: AlertNotification, opts: ViewOptions = {}): 
     title: notificationTitle(n),
     badge: `${STATE_LABEL[n.state]} ${n.severity}`,
     headline: n.title ?? n.summary,
-    summary: n.state === 'resolved' ? undefined : n.summary,
+    summary: n.summary,
     status: statusLine(n, opts),
     details: brief ? undefined : n.details || undefined,
-    ...cappedEvidence(brief ? [] : labelledEvidence(n.check, n.evidence)),
+    // A resolve shows the numbers now beside what they were.
+    ...cappedEvidence(labelledEvidence(n.check, n.evidence, n.state === 'resolved' ? n.previousEvidence : undefined)),
     runbook: brief ? [] : n.runbook,
     links: n.links ?? [],
     footer: `${n.check} · ${n.key} · ${n.id}`,

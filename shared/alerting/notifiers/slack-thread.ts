@@ -37,10 +37,10 @@ export function threadId(n: AlertNotification): string {
   return `${n.key}@${n.firingSince}`;
 }
 
-/** A reply under the parent: where things stand now and the current numbers. */
+/** A reply under the parent: where things stand now and the current numbers; a resolve also says why. */
 export function buildThreadReply(n: AlertNotification, opts: FormatOptions = {}): SlackMessage {
   const view = notificationView(n, opts);
-  const line = `${emojiFor(n)} ${view.status}`;
+  const line = `${emojiFor(n)} ${n.state === 'resolved' ? `${view.summary}\n${view.status}` : view.status}`;
   return {
     text: fitMrkdwn(line, SLACK_LIMITS.fallbackText),
     blocks: [{ type: 'section', text: mrkdwn(fitMrkdwn(line, SLACK_LIMITS.sectionText)) }, ...evidenceSections(view)],
@@ -154,8 +154,8 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
     drawsCharts: true,
     async send(n) {
       const id = threadId(n);
-      // The parent stays the incident's record: a resolve keeps its numbers and commands there.
-      const parent = buildPayload(n, { ...props, resolvedInFull: true });
+      // The parent stays the incident's record: headed by the incident's title even when resolved.
+      const parent = buildPayload({ ...n, title: n.incident?.title ?? n.title }, { ...props, resolvedInFull: true });
       const known = await threadStore.get(id);
       const ts = known !== undefined && (await updateParent(known, parent)) ? known : await postParent(id, parent);
       if (n.state !== 'firing') {

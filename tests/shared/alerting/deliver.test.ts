@@ -61,6 +61,18 @@ function probeSource(state: Probe) {
       return {
         results: [r],
         traffic: { at: req.now, launchSuccess: state.corroborated === false ? 0.97 : 0.3, shortfall: state.corroborated !== false },
+        // …and the traffic check's alert fires: corroboration counts only past its own pending time.
+        firing:
+          state.corroborated === false
+            ? []
+            : [
+                {
+                  check: 'trafficVsPods' as const,
+                  key: 'trafficVsPods:levelling-off',
+                  severity: 'critical' as const,
+                  since: req.now - 60_000,
+                },
+              ],
       };
     },
   };
@@ -116,8 +128,8 @@ describe('delivery', async () => {
         expect(count(mailSubjects(), /FIRING critical/)).toBe(1);
         probe.ok = true;
         probe.corroborated = false;
-        // A failing hub counts as failing until good launches outweigh the failure (five runs here).
-        for (let k = 1; k <= 5; k++) await Promise.all(Array.from({ length: 20 }, () => runCheck('launchProbe', d, T0 + k * MIN)));
+        // A failing hub counts as failing until good launches outweigh half its evidence (eleven runs here).
+        for (let k = 1; k <= 11; k++) await Promise.all(Array.from({ length: 20 }, () => runCheck('launchProbe', d, T0 + k * MIN)));
         expect(count(slackTitles(), /RESOLVED/)).toBe(1);
         expect(count(mailSubjects(), /RESOLVED/)).toBe(1);
         expect(slack.webhooks).toHaveLength(2);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { alertRuleSchema, type Silence } from '../../../shared/config/schema.ts';
 import { initialAlertState, nextAlertState, globMatch, type AlertState } from '../../../shared/alerting/lifecycle.ts';
 import type { Finding, FindingStatus } from '../../../shared/model.ts';
+import type { AlertNotification } from '../../../shared/alerting/notifier.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2018, 0, 18, 12, 0);
@@ -70,22 +71,55 @@ describe('alert lifecycle', () => {
       state = t.state;
       for (const n of t.notifications) out.push(`${i}:${n.state}:${n.durationMs ?? ''}`);
     });
-    expect(out).toEqual(['1:firing:', `7:resolved:${7 * MIN}`]);
+    // Lasted from the firing (minute 1), not from the first problem.
+    expect(out).toEqual(['1:firing:', `7:resolved:${6 * MIN}`]);
     expect(state.phase).toBe('ok');
   });
 
-  it('carries the title, and says in one line what recovered and how long it lasted', () => {
+  it('carries the title; a resolve says why in the words of the finding that resolved it, and which incident it ends', () => {
     const r = alertRuleSchema.parse({ successesToResolve: 2 });
     let state = initialAlertState('k', 'launchProbe');
-    const out: { state: string; title?: string; summary: string }[] = [];
+    const out: Partial<AlertNotification>[] = [];
     (['problem', 'problem', 'ok', 'ok'] as const).forEach((s, i) => {
-      const t = nextAlertState(state, finding(s), { rule: r, now: T0 + i * 35 * MIN, silences: [], dependencyFiring: false });
+      const f = { ...finding(s), evidence: { pods: s === 'ok' ? 40 : 12 } };
+      const t = nextAlertState(state, f, { rule: r, now: T0 + i * 35 * MIN, silences: [], dependencyFiring: false });
       state = t.state;
-      out.push(...t.notifications.map((n) => ({ state: n.state, title: n.title, summary: n.summary })));
+      out.push(
+        ...t.notifications.map(({ state, title, summary, firingSince, pendingSince, evidence, previousEvidence, incident }) => ({
+          state,
+          title,
+          summary,
+          firingSince,
+          pendingSince,
+          evidence,
+          previousEvidence,
+          incident,
+        })),
+      );
     });
+    const fired = new Date(T0 + 35 * MIN).toISOString();
     expect(out).toEqual([
-      { state: 'firing', title: 'Title while problem', summary: 'it is problem' },
-      { state: 'resolved', title: 'Title while problem', summary: 'Resolved after 1h45m: Title while problem' },
+      {
+        state: 'firing',
+        title: 'Title while problem',
+        summary: 'it is problem',
+        // "Firing since" is the firing time; the pending time is said apart.
+        firingSince: fired,
+        pendingSince: new Date(T0).toISOString(),
+        evidence: { pods: 12 },
+        previousEvidence: undefined,
+        incident: undefined,
+      },
+      {
+        state: 'resolved',
+        title: 'Title while ok',
+        summary: 'Resolved after 1h10m: it is ok',
+        firingSince: fired,
+        pendingSince: new Date(T0).toISOString(),
+        evidence: { pods: 40 },
+        previousEvidence: { pods: 12 },
+        incident: { title: 'Title while problem', since: fired },
+      },
     ]);
   });
 
@@ -106,11 +140,20 @@ describe('alert lifecycle', () => {
     expect(steps).toEqual([[], ['firing/unknown/critical'], [], ['firing/problem/critical']]);
   });
 
-  it('reminds every repeatInterval while firing', () => {
-    const statuses = Array.from({ length: 130 }, () => 'problem' as const);
+  it('reminds after repeatInterval while firing, each reminder waiting twice as long as the last, up to 8 times it', () => {
+    const statuses = Array.from({ length: 60 * 32 }, () => 'problem' as const);
     const { steps } = run(statuses, { repeatInterval: '1h' });
-    const at = steps.flatMap((s, i) => s.map((x) => `${i}:${x.split('/')[0]}`));
-    expect(at).toEqual(['1:firing', '61:repeat', '121:repeat']);
+    const at = steps.flatMap((s, i) => s.map((x) => `${i / 60}h:${x.split('/')[0]}`));
+    // Fired at minute 1; reminders 1h, 2h, 4h, 8h, 8h after the one before.
+    expect(at).toEqual([
+      '0.016666666666666666h:firing',
+      '1.0166666666666666h:repeat',
+      '3.0166666666666666h:repeat',
+      '7.016666666666667h:repeat',
+      '15.016666666666667h:repeat',
+      '23.016666666666666h:repeat',
+      '31.016666666666666h:repeat',
+    ]);
   });
 
   it('notifies again when a warning escalates to critical', () => {
@@ -157,7 +200,8 @@ describe('alert lifecycle', () => {
   });
 
   it('gives each notification a distinct id', () => {
-    const statuses = Array.from({ length: 70 }, () => 'problem' as const);
+    // Fired at minute 1, reminded at 31 and 91 (the second reminder waits twice as long).
+    const statuses = Array.from({ length: 100 }, () => 'problem' as const);
     const r = alertRuleSchema.parse({ repeatInterval: '30m' });
     let state = initialAlertState('k', 'launchProbe');
     const ids = new Set<string>();

@@ -1,18 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import {
+  corroboration,
   detectLaunchProbe,
   ELEVATED_AT,
   EXTRA_LAUNCHES,
   extraLaunches,
   type LaunchMemory,
 } from '../../../shared/detectors/launch-probe.ts';
-import { configSchema, launchProbeSchema } from '../../../shared/config/schema.ts';
-import type { Finding, ProbeResult } from '../../../shared/model.ts';
+import { configSchema, launchProbeSchema, type AlertRule } from '../../../shared/config/schema.ts';
+import type { Finding, FiringAlert, LaunchProbeObservation, ProbeResult } from '../../../shared/model.ts';
 import { nextAlertState, initialAlertState, type AlertState } from '../../../shared/alerting/lifecycle.ts';
 import { ruleFor } from '../../../shared/pipeline/run-check.ts';
 import { mulberry32 } from '../../../infra/rng.ts';
 
 const NOW = Date.UTC(2018, 0, 18, 14, 0);
+/** The traffic check's levelling-off alert, firing (past its own pending time). */
+const TRAFFIC_FIRING: FiringAlert = {
+  check: 'trafficVsPods',
+  key: 'trafficVsPods:levelling-off',
+  severity: 'critical',
+  since: NOW - 10 * 60_000,
+};
 const probe = (r: Partial<ProbeResult>): ProbeResult => ({
   binderUrl: 'https://mybinder.org',
   repo: 'gh/binder-examples/requirements/HEAD',
@@ -20,11 +28,12 @@ const probe = (r: Partial<ProbeResult>): ProbeResult => ({
   ok: false,
   ...r,
 });
-/** The finding once the failure is an incident: the same failure on two runs in a row (the blind and good cases on one). */
+/** The finding once the failure is an incident: the same failure on three runs in a row (the blind and good cases on one). */
 const finding = (r: Partial<ProbeResult>) => {
   const cfg = launchProbeSchema.parse({});
-  const first = detectLaunchProbe({ results: [probe({ ...r, at: NOW - 600_000 })] }, cfg, NOW - 600_000);
-  return detectLaunchProbe({ results: [probe(r)] }, cfg, NOW, first.memory).findings[0];
+  const first = detectLaunchProbe({ results: [probe({ ...r, at: NOW - 1_200_000 })] }, cfg, NOW - 1_200_000);
+  const second = detectLaunchProbe({ results: [probe({ ...r, at: NOW - 600_000 })] }, cfg, NOW - 600_000, first.memory);
+  return detectLaunchProbe({ results: [probe(r)] }, cfg, NOW, second.memory).findings[0];
 };
 
 describe('launch probe findings', () => {
@@ -72,17 +81,18 @@ describe('detectLaunchProbe, one run at a time', () => {
   const KEY = `launch:mybinder.org:${REPO}`;
   const MIN = 60_000;
   const cfg = launchProbeSchema.parse({});
-  /** Memory after one failed run of REPO ten minutes ago: ln(0.3²/0.03²) = ln 100 ≈ 4.6 of evidence. */
+  /** Memory after two failed runs of REPO, the last ten minutes ago: 2 × ln((0.3² + 0.01)/0.01) = 2 × ln 10 ≈ 4.6 of evidence. */
   const afterOneFailure: LaunchMemory = {
     evidence: { 'mybinder.org': 4.6 },
     failing: [],
     counted: { [KEY]: NOW - 10 * MIN },
     lastFailed: { [KEY]: NOW - 10 * MIN },
   };
-  /** Memory of a hub already failing, whose repo last failed an hour ago. */
+  /** Memory of a hub already failing since half an hour ago, whose repo last failed an hour ago. */
   const failingLongAgo: LaunchMemory = {
     evidence: { 'mybinder.org': 6.5 },
     failing: ['mybinder.org'],
+    incidentSince: { 'mybinder.org': NOW - 30 * MIN },
     counted: { [KEY]: NOW - 10 * MIN },
     lastFailed: { [KEY]: NOW - 60 * MIN },
   };
@@ -122,21 +132,21 @@ describe('detectLaunchProbe, one run at a time', () => {
       {
         status: 'ok',
         severity: 'warning',
-        summary: `${REPO} launches on mybinder.org; one failure is not yet an incident (evidence 4.6 of 6.5)`,
+        summary: `${REPO} launches on mybinder.org; one failure is not yet an incident (evidence 2.3 of 6.5)`,
       },
     ],
     [
-      'a failure the in-run confirmation did not repeat: ln(0.3·0.7 / (0.03·0.97)) ≈ 2.0',
+      'a failure the in-run confirmation did not repeat: ln(0.3·0.7 / (0.03 − 0.01)) ≈ 2.35, counted as no more than a failed run (2.3)',
       { ok: true, attempts: retried },
       undefined,
       undefined,
       {
         status: 'ok',
-        summary: `${REPO} launches on mybinder.org; one failure (first launch failed, the confirmation worked) is not yet an incident (evidence 2.0 of 6.5)`,
+        summary: `${REPO} launches on mybinder.org; one failure (first launch failed, the confirmation worked) is not yet an incident (evidence 2.3 of 6.5)`,
       },
     ],
     [
-      'the second failed run in a row: a warning on probe evidence alone',
+      'a third failed run close after two: a warning on probe evidence alone',
       { failedPhase: 'build', durations: { waiting: 1_000, building: 59_000 } },
       afterOneFailure,
       undefined,
@@ -150,7 +160,7 @@ describe('detectLaunchProbe, one run at a time', () => {
       },
     ],
     [
-      'the second failed run while the pods follow demand',
+      'a third failed run while the pods follow demand',
       { failedPhase: 'launch' },
       afterOneFailure,
       { at: NOW - 5 * MIN, launchSuccess: 0.96, shortfall: false },
@@ -161,7 +171,7 @@ describe('detectLaunchProbe, one run at a time', () => {
       },
     ],
     [
-      'a first failure the pods corroborate: critical at once',
+      'a first failure the firing traffic alert corroborates: critical at once',
       { failedPhase: 'launch' },
       undefined,
       { at: NOW - 5 * MIN, launchSuccess: 0.3, shortfall: true },
@@ -169,7 +179,7 @@ describe('detectLaunchProbe, one run at a time', () => {
         status: 'problem',
         severity: 'critical',
         summary:
-          'Phase launch: the server did not start ("waiting for server to launch"); failing probes on mybinder.org add up to 4.6 (fires at 6.5). Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 30 % on its latest run).',
+          'Phase launch: the server did not start ("waiting for server to launch"); failing probes on mybinder.org add up to 6.5 (fires at 6.5). Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 30 % on its latest run).',
       },
     ],
     [
@@ -200,7 +210,7 @@ describe('detectLaunchProbe, one run at a time', () => {
       },
     ],
     [
-      'a failing hub whose repo works again and last failed an hour ago',
+      'a failing hub whose repo works again and last failed before the incident began',
       { ok: true },
       failingLongAgo,
       undefined,
@@ -242,7 +252,9 @@ describe('detectLaunchProbe, one run at a time', () => {
       },
     ],
   ])('%s', (_name, result, memory, traffic, expected) => {
-    const [f] = detectLaunchProbe({ results: [probe({ at: NOW, ...result })], traffic }, cfg, NOW, memory).findings;
+    // The traffic check's alert fires whenever its verdict is a shortfall here; tests below take them apart.
+    const firing = traffic?.shortfall ? [TRAFFIC_FIRING] : undefined;
+    const [f] = detectLaunchProbe({ results: [probe({ at: NOW, ...result })], traffic, firing }, cfg, NOW, memory).findings;
     expect(f).toMatchObject({
       check: 'launchProbe',
       key: KEY,
@@ -284,12 +296,22 @@ const REPOS = ['gh/binder-examples/requirements/HEAD', 'gh/binder-examples/conda
 const EVERY = 10 * 60_000;
 const DAY = 24 * 3_600_000;
 
-/** One run of the default config: 2 repos, each launch failing with `failure(t)`, a failed one retried at once. */
-function run(t: number, failure: number, r: () => number): ProbeResult[] {
+/**
+ * One run of the default config: 2 repos, each launch failing with `failure(t)`, a failed one retried at once,
+ * and `extra` more launches per repo when the detector asked for them (adaptive probing, as the source does).
+ */
+function run(t: number, failure: number, r: () => number, extra = 0, runFailure = 0): ProbeResult[] {
   return REPOS.map((repo) => {
-    const first = r() >= failure;
-    if (first) return { binderUrl: 'https://mybinder.org', repo, at: t, ok: true };
-    const second = r() >= failure;
+    // A hiccup that outlasts the run (a registry outage): every launch of this run fails, the retry and extras too.
+    const hiccup = runFailure > 0 && r() < runFailure;
+    const fails = () => hiccup || r() < failure;
+    const more = Array.from({ length: extra }, () => {
+      const ok = !fails();
+      return { at: t, ok, extra: true as const, ...(ok ? {} : { failedPhase: 'launch' as const }) };
+    });
+    const first = !fails();
+    if (first) return { binderUrl: 'https://mybinder.org', repo, at: t, ok: true, ...(more.length ? { attempts: more } : {}) };
+    const second = !fails();
     return {
       binderUrl: 'https://mybinder.org',
       repo,
@@ -298,6 +320,7 @@ function run(t: number, failure: number, r: () => number): ProbeResult[] {
       attempts: [
         { at: t, ok: false, failedPhase: 'launch' },
         { at: t, ok: second, ...(second ? {} : { failedPhase: 'launch' as const }) },
+        ...more,
       ],
     };
   });
@@ -310,23 +333,39 @@ function firings(
   seed: number,
   traffic?: (t: number) => { launchSuccess: number; shortfall: boolean },
 ) {
+  return notifications(days, failure, seed, { traffic }).filter((n) => n.state === 'firing');
+}
+
+/** Every notification of detector and lifecycle run every 10 min; `runFailure`: the share of runs failing altogether. */
+function notifications(
+  days: number,
+  failure: (t: number) => number,
+  seed: number,
+  opts: { traffic?: (t: number) => { launchSuccess: number; shortfall: boolean }; runFailure?: number; rule?: AlertRule } = {},
+) {
+  const { traffic } = opts;
   const r = mulberry32(seed);
   let memory: LaunchMemory | undefined;
   const states = new Map<string, AlertState>();
-  const fired: { at: number; severity: string; summary: string }[] = [];
+  const fired: { at: number; state: string; severity: string; summary: string }[] = [];
   for (let t = 0; t < days * DAY; t += EVERY) {
-    const obs = { results: run(t, failure(t), r), traffic: traffic ? { at: t, ...traffic(t) } : undefined };
+    const obs = {
+      results: run(t, failure(t), r, extraLaunches(memory)?.['mybinder.org'], opts.runFailure),
+      traffic: traffic ? { at: t, ...traffic(t) } : undefined,
+      // The traffic check's alert fires while its verdict is a shortfall.
+      firing: traffic?.(t).shortfall ? [{ ...TRAFFIC_FIRING, since: t }] : undefined,
+    };
     const out = detectLaunchProbe(obs, cfg, t, memory);
     memory = out.memory;
     for (const f of out.findings) {
       const next = nextAlertState(states.get(f.key) ?? initialAlertState(f.key, 'launchProbe'), f, {
-        rule,
+        rule: opts.rule ?? rule,
         now: t,
         silences: [],
         dependencyFiring: false,
       });
       states.set(f.key, next.state);
-      for (const n of next.notifications) if (n.state === 'firing') fired.push({ at: t, severity: n.severity, summary: n.summary });
+      for (const n of next.notifications) fired.push({ at: t, state: n.state, severity: n.severity, summary: n.summary });
     }
   }
   return fired;
@@ -347,29 +386,36 @@ describe('launchProbe: pages only for real failures', () => {
       delays.push(first ? first.at - onset : Infinity);
     }
     delays.sort((a, b) => a - b);
+    console.log('delays', delays.map((d) => d / 60_000).join(' '));
     expect(delays[Math.floor(delays.length / 2)]).toBeLessThanOrEqual(60 * 60_000);
     expect(delays.filter((d) => d <= 2 * 3_600_000).length).toBeGreaterThanOrEqual(36);
   });
 
-  it('records both attempts, says whether the failure was confirmed, and fires on the second failed run, not the first', () => {
+  it('records both attempts, says whether the failure was confirmed, and fires on the third failed run, not the first two', () => {
     const r = () => 0; // every launch fails
     const first = detectLaunchProbe({ results: run(0, 1, r) }, cfg, 0);
     // One bad moment of the hub (both repos at once) is not yet a trend.
     expect(first.findings.map((f) => f.status)).toEqual(['ok', 'ok']);
     expect(first.findings[0].summary).toContain('one failure (confirmed: the immediate second launch failed too) is not yet an incident');
     const second = detectLaunchProbe({ results: run(EVERY, 1, r) }, cfg, EVERY, first.memory);
-    expect(second.findings.map((f) => f.status)).toEqual(['problem', 'problem']);
-    expect(second.findings[0].summary).toContain('confirmed: the immediate second launch failed too');
+    // One or two failed runs on a healthy hub notify nobody.
+    expect(second.findings.map((f) => f.status)).toEqual(['ok', 'ok']);
+    const third = detectLaunchProbe({ results: run(2 * EVERY, 1, r) }, cfg, 2 * EVERY, second.memory);
+    // One incident, one alert: the other repo that failed is named in it.
+    expect(third.findings.map((f) => f.status)).toEqual(['problem', 'ok']);
+    expect(third.findings[0].summary).toContain('confirmed: the immediate second launch failed too');
+    expect(third.findings[0].summary).toContain(`Also failing in this incident: ${REPOS[1]}.`);
   });
 
   it('a confirmed failure the pods corroborate is critical at once; without them it waits for more evidence', () => {
     const results = run(0, 1, () => 0).slice(0, 1);
     const alone = detectLaunchProbe({ results }, cfg, 0);
     expect(alone.findings[0].status).toBe('ok');
-    const both = detectLaunchProbe({ results, traffic: { at: 0, launchSuccess: 0.3, shortfall: true } }, cfg, 0);
+    const traffic = { at: 0, launchSuccess: 0.3, shortfall: true };
+    const both = detectLaunchProbe({ results, traffic, firing: [{ ...TRAFFIC_FIRING, since: -600_000 }] }, cfg, 0);
     expect(both.findings[0]).toMatchObject({ status: 'problem', severity: 'critical' });
     // A traffic verdict from long ago corroborates nothing.
-    const stale = detectLaunchProbe({ results, traffic: { at: -3_600_000, launchSuccess: 0.3, shortfall: true } }, cfg, 0);
+    const stale = detectLaunchProbe({ results, traffic: { ...traffic, at: -3_600_000 }, firing: [TRAFFIC_FIRING] }, cfg, 0);
     expect(stale.findings[0].status).toBe('ok');
   });
 
@@ -401,6 +447,90 @@ describe('launchProbe: pages only for real failures', () => {
     expect(both.summary).toContain(
       'Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 40 % on its latest run)',
     );
+  });
+});
+
+describe('launchProbe: judged against its own history', () => {
+  it('learns a hub whose runs fail 3 % of the time altogether (a hiccup outlasting the retry): at most one warning a month, no page', () => {
+    const sent = notifications(60, () => 0, 5, { runFailure: 0.03 });
+    const firing = sent.filter((n) => n.state === 'firing');
+    console.log('correlated 3 %: firings in 60 days', firing.length, firing.map((n) => new Date(n.at).toISOString()).join(' '));
+    expect(firing.filter((n) => n.severity === 'critical')).toEqual([]);
+    expect(firing.length / 2).toBeLessThanOrEqual(1);
+  });
+
+  it('starts an incident’s evidence afresh once it resolves: one failed run hours later notifies nobody', () => {
+    const onset = DAY / 4;
+    const end = onset + 2 * 3_600_000;
+    // Every launch fails for two hours, then one run fails altogether three hours after.
+    const lateFailure = end + 3 * 3_600_000;
+    const failure = (t: number) => (t >= onset && t < end ? 1 : t === lateFailure ? 1 : 0);
+    const sent = notifications(1, failure, 9);
+    const states = sent.map((n) => `${n.state}@${Math.round((n.at - onset) / 60_000)}`);
+    expect(states.filter((x) => x.startsWith('firing')).length).toBeGreaterThan(0);
+    expect(sent.filter((n) => n.at >= end + 3_600_000)).toEqual([]);
+  });
+
+  it('holds a condition that lasts all day as one incident: launch success 85 % gives at most 6 notifications a day per channel', () => {
+    for (const seed of [1, 2, 3]) {
+      const all = notifications(3, () => 0.15, seed);
+      // A real problem: it is alerted.
+      expect(all.some((n) => n.state === 'firing')).toBe(true);
+      const sent = all.filter((n) => n.at >= DAY);
+      const perDay = sent.length / 2;
+      console.log(
+        `85 % all day, seed ${seed}: ${perDay} notifications a day`,
+        sent.map((n) => `${n.state}@${new Date(n.at).toISOString().slice(11, 16)}`).join(' '),
+      );
+      expect(perDay).toBeLessThanOrEqual(6);
+    }
+  });
+});
+
+describe('launchProbe: only independent evidence makes a page', () => {
+  const results = run(0, 1, () => 0).slice(0, 1);
+  const traffic = { at: 0, launchSuccess: 0.3, shortfall: true };
+  const detect = (obs: Partial<LaunchProbeObservation>) => detectLaunchProbe({ results, ...obs }, cfg, 0).findings[0];
+  const pool = (severity: 'warning' | 'critical', pendingPods: number): FiringAlert => ({
+    check: 'nodeHeadroom',
+    key: 'headroom:ssd-pool',
+    severity,
+    since: -600_000,
+    evidence: { usedPct: 85, pendingPods },
+  });
+
+  it.each<[string, Partial<LaunchProbeObservation>, string | undefined]>([
+    ['a traffic shortfall whose alert is still pending', { traffic }, undefined],
+    // Issue 22: "only an established shortfall corroborates": a firing alert with a verdict that did not hold is no evidence.
+    [
+      'a firing traffic alert whose latest verdict is no established shortfall',
+      { traffic: { ...traffic, shortfall: false }, firing: [TRAFFIC_FIRING] },
+      undefined,
+    ],
+    ['a firing traffic alert on an established shortfall', { traffic, firing: [TRAFFIC_FIRING] }, 'running pods fall short of demand'],
+    [
+      'the hub’s /health alert firing',
+      { firing: [{ check: 'binderHealth', key: 'health:mybinder.org', severity: 'warning', since: -600_000 }] },
+      "the hub's /health fails",
+    ],
+    [
+      'another hub’s /health alert firing',
+      { firing: [{ check: 'binderHealth', key: 'health:other.org', severity: 'warning', since: -600_000 }] },
+      undefined,
+    ],
+    ['a pool nearly full, no pods waiting (warning)', { firing: [pool('warning', 0)] }, undefined],
+    ['pods waiting for room', { firing: [pool('warning', 3)] }, 'the node pool is full or pods wait for room'],
+    ['a full pool (critical)', { firing: [pool('critical', 0)] }, 'the node pool is full or pods wait for room'],
+  ])('%s', (_name, obs, corroborated) => {
+    const f = detect(obs);
+    if (corroborated) {
+      expect(f).toMatchObject({ status: 'problem', severity: 'critical' });
+      expect(f.summary).toContain(`Corroborated: ${corroborated}`);
+    } else {
+      // One failed run alone is not an incident, and nothing else made it one.
+      expect(f.status).toBe('ok');
+      expect(corroboration('mybinder.org', { results, ...obs }, 0)).toBeUndefined();
+    }
   });
 });
 
@@ -466,7 +596,7 @@ describe('adaptive probing', () => {
       },
       cfg,
       NOW,
-      memoryAt(4),
+      memoryAt(4.5),
     );
     expect(worse.findings[0]).toMatchObject({ status: 'problem' });
     expect(worse.findings[0].summary).toContain(

@@ -19,12 +19,23 @@ describe('detect', () => {
     expect(detected.band).toBeUndefined();
   });
 
-  it('gives the detector the memory of the check it reads: a probe failure the traffic model corroborates is critical at once', async () => {
+  it('gives the detector the memory of the check it reads and the firing alerts of its corroborators: a probe failure the firing traffic alert corroborates is critical at once', async () => {
     const run = testRun('launchProbe');
     const alone = await detect(run, { memory: undefined, observation: { results: [failed] }, peerMemory: undefined });
     expect(statuses(alone.findings)[0]).toBe('launch:hub.example.org:gh/a/b/HEAD ok warning');
     const traffic = { implied: { at: T0 - MIN, launchSuccess: 0.4, shortfall: true } };
-    const corroborated = await detect(run, { memory: undefined, observation: { results: [failed] }, peerMemory: traffic });
+    // The traffic verdict alone, its alert not firing (pending): no corroboration.
+    const pending = await detect(run, { memory: undefined, observation: { results: [failed] }, peerMemory: traffic });
+    expect(statuses(pending.findings)[0]).toBe('launch:hub.example.org:gh/a/b/HEAD ok warning');
+    const firing = [
+      { check: 'trafficVsPods' as const, key: 'trafficVsPods:levelling-off', severity: 'critical' as const, since: T0 - 5 * MIN },
+    ];
+    const corroborated = await detect(run, {
+      memory: undefined,
+      observation: { results: [failed] },
+      peerMemory: traffic,
+      peerAlerts: firing,
+    });
     expect(statuses(corroborated.findings)[0]).toBe('launch:hub.example.org:gh/a/b/HEAD problem critical');
     expect(corroborated.findings[0].summary).toContain(
       'Corroborated: running pods fall short of demand (trafficVsPods; implied launch success ≈ 40 % on its latest run)',

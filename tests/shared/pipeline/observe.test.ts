@@ -2,7 +2,8 @@
 // detector reads, and a blind source told apart from a failing store.
 import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../shared/errors.ts';
-import type { ProbeResult } from '../../../shared/model.ts';
+import type { CheckName, ProbeResult } from '../../../shared/model.ts';
+import { initialAlertState, type AlertState } from '../../../shared/alerting/lifecycle.ts';
 import { observe } from '../../../shared/pipeline/observe.ts';
 import type { ObserveRequest } from '../../../shared/sources/source.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
@@ -36,6 +37,31 @@ describe('observe', () => {
     });
     expect(asked).toEqual([{ now: T0, lookbackMs: 60 * MIN, stepMs: MIN, previousRunAt: T0 - 5 * MIN, historyRanges: undefined }]);
     expect(observed).toEqual({ memory: undefined, observation: { problems: [], notReadyNodes: [] }, peerMemory: undefined });
+  });
+
+  it('hands the launch detector the alerts of its corroborators that fire on a problem, not pending, blind or other checks', async () => {
+    const run = testRun('launchProbe');
+    const state = (check: CheckName, key: string, phase: AlertState['phase'], status: 'problem' | 'unknown' = 'problem'): AlertState => ({
+      ...initialAlertState(key, check),
+      phase,
+      ...(phase === 'firing'
+        ? { firing: { since: T0 - 20 * MIN, firedAt: T0 - 15 * MIN, status, severity: 'critical', notified: true } }
+        : {}),
+      last: { status, severity: 'critical', summary: 's', runbook: [], evidence: { pendingPods: 4 }, at: T0 - MIN },
+    });
+    const alerts: [CheckName, string, AlertState][] = [
+      ['nodeHeadroom', 'headroom:ssd-pool', state('nodeHeadroom', 'headroom:ssd-pool', 'firing')],
+      ['trafficVsPods', 'trafficVsPods:levelling-off', state('trafficVsPods', 'trafficVsPods:levelling-off', 'pending')],
+      ['binderHealth', 'health:hub.example.org', state('binderHealth', 'health:hub.example.org', 'firing', 'unknown')],
+      ['clusterHealth', 'node:n1', state('clusterHealth', 'node:n1', 'firing')],
+    ];
+    for (const [check, key, st] of alerts) await run.deps.store.put(stateKeys.alert(check, key), st, null);
+    const observed = await observe(run, { observe: async () => ({ results: [probe] }) });
+    expect(observed).toMatchObject({
+      peerAlerts: [
+        { check: 'nodeHeadroom', key: 'headroom:ssd-pool', severity: 'critical', since: T0 - 15 * MIN, evidence: { pendingPods: 4 } },
+      ],
+    });
   });
 
   it("hands the detector's memory to the source's history request and passes it on with its version", async () => {

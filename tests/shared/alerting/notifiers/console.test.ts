@@ -20,8 +20,8 @@ describe('console buildPayload', () => {
     [
       resolved,
       'NOTICE',
-      'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
-      'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).',
+      'RESOLVED critical: gh/binder-examples/requirements/HEAD launches on mybinder.org',
+      'Ends “Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)”, firing since 2026-11-24 10:02 UTC for 2h13m.',
     ],
     [blind, 'WARNING', 'FIRING warning: Cannot read mybinder.org /health', 'Cannot see health:mybinder.org since 2026-11-24 10:02 UTC.'],
   ])('%#: maps the alert to a log severity, a title and the whole notification', (n, severity, message, statusLine) => {
@@ -45,7 +45,7 @@ describe('console notifier', () => {
     });
     expect(second).toMatchObject({
       severity: 'NOTICE',
-      message: 'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
+      message: 'RESOLVED critical: gh/binder-examples/requirements/HEAD launches on mybinder.org',
     });
   });
 });

@@ -36,7 +36,7 @@ describe('email notifier against a real SMTP server', () => {
   it('sends the resolution with its own subject', async () => {
     await notifier().send(resolved);
     expect(smtp.received.at(-1)!.parsed.subject).toBe(
-      '[binderwatch] RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
+      '[binderwatch] RESOLVED critical: gh/binder-examples/requirements/HEAD launches on mybinder.org',
     );
   });
 

@@ -84,13 +84,19 @@ describe('email buildPayload', () => {
     });
   });
 
-  it('says in one line, in green, what recovered and how long it lasted', () => {
-    const subject = `[binderwatch] RESOLVED critical: ${TITLE}`;
+  it('says in green why it resolved, which incident it ends, and the numbers now beside what they were', () => {
+    const now = 'gh/binder-examples/requirements/HEAD launches on mybinder.org';
+    const subject = `[binderwatch] RESOLVED critical: ${now}`;
+    const status = `Ends “${TITLE}”, firing since 2026-11-24 10:02 UTC for 2h13m.`;
     expect(buildPayload(resolved)).toEqual({
       subject,
       text: [
-        `RESOLVED critical: ${TITLE}`,
-        'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).',
+        `RESOLVED critical: ${now}`,
+        resolved.summary,
+        status,
+        '',
+        'Evidence',
+        '  Failed launches: 0 (was 3)',
         '',
         'Links',
         '  Hub: https://mybinder.org',
@@ -102,8 +108,10 @@ describe('email buildPayload', () => {
       html: [
         head(subject),
         card('#137333', 'RESOLVED critical'),
-        `<h1 style="margin:8px 0;font-size:20px;line-height:1.3;">${TITLE}</h1>`,
-        '<p style="margin:0 0 16px;color:#5f6368;font-size:13px;">Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).</p>',
+        `<h1 style="margin:8px 0;font-size:20px;line-height:1.3;">${now}</h1>`,
+        `<p style="margin:0 0 4px;font-size:15px;line-height:1.4;">${resolved.summary}</p>`,
+        `<p style="margin:0 0 16px;color:#5f6368;font-size:13px;">${status}</p>`,
+        '<table role="presentation" style="border-collapse:collapse;margin:0 0 16px;font-size:14px;"><tr><th style="padding:4px 16px 4px 0;color:#5f6368;font-weight:normal;text-align:left;vertical-align:top;white-space:nowrap;">Failed launches</th><td style="padding:4px 0;font-weight:bold;vertical-align:top;">0 (was 3)</td></tr></table>',
         `<p style="margin:16px 0 0;">${link('https://mybinder.org', 'Hub')} · ${link('https://grafana.mybinder.org/d/launch?var-a=1&amp;var-b=2', 'Dashboard')}</p>`,
         `<p style="margin:20px 0 0;color:#80868b;font-size:12px;">launchProbe · launch:mybinder.org:gh/binder-examples/requirements/HEAD · ${resolved.id}</p>`,
         '</div>',
@@ -146,7 +154,7 @@ describe('email buildPayload', () => {
   it.each([
     [firing, `[binderwatch] FIRING critical: ${TITLE}`, '#c5221f'],
     [repeat, `[binderwatch] STILL FIRING critical: ${TITLE}`, '#c5221f'],
-    [resolved, `[binderwatch] RESOLVED critical: ${TITLE}`, '#137333'],
+    [resolved, '[binderwatch] RESOLVED critical: gh/binder-examples/requirements/HEAD launches on mybinder.org', '#137333'],
     [blind, '[binderwatch] FIRING warning: Cannot read mybinder.org /health', '#5f6368'],
     [headroom, '[binderwatch] FIRING critical: Pool prod-a/ssd-pool at 14 of 15 nodes', '#c5221f'],
     [sickNode, `[binderwatch] FIRING critical: Sick node ${SICK}`, '#c5221f'],

@@ -73,8 +73,8 @@ describe('notificationTitle and statusLine', () => {
     ],
     [
       resolved,
-      'RESOLVED critical: Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)',
-      'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).',
+      'RESOLVED critical: gh/binder-examples/requirements/HEAD launches on mybinder.org',
+      'Ends “Launch of gh/binder-examples/requirements/HEAD fails on mybinder.org (build)”, firing since 2026-11-24 10:02 UTC for 2h13m.',
     ],
     [blind, 'FIRING warning: Cannot read mybinder.org /health', 'Cannot see health:mybinder.org since 2026-11-24 10:02 UTC.'],
   ])('%#: says where the alert stands', (n, title, status) => {
@@ -93,7 +93,9 @@ describe('notificationTitle and statusLine', () => {
   });
 
   it('derives the duration from the times when a resolution carries none', () => {
-    expect(statusLine({ ...resolved, durationMs: undefined })).toBe('Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).');
+    expect(statusLine({ ...resolved, durationMs: undefined, incident: undefined })).toBe(
+      'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).',
+    );
   });
 });
 

@@ -62,10 +62,10 @@ describe('threaded Slack notifier against a loopback Web API', () => {
       channel: CHANNEL,
       thread_ts: undefined,
       updates: 2,
-      ...buildPayload(resolved, { resolvedInFull: true }),
+      ...buildPayload({ ...resolved, title: resolved.incident!.title }, { resolvedInFull: true }),
     });
-    // The parent stays the incident's record: the resolve keeps the problem's numbers and commands there.
-    expect(JSON.stringify(parent)).toContain('*Runbook*');
+    // The parent stays the incident's record: headed by the incident's title, with why it resolved and the numbers now.
+    expect(parent.text).toContain(`RESOLVED critical: ${resolved.incident!.title}\n${resolved.summary}`);
     expect(replies).toHaveLength(2);
     expect(replies[0]).toMatchObject({ thread_ts: parent.ts, reply_broadcast: false, ...buildThreadReply(repeat) });
     expect(replies[1]).toMatchObject({ thread_ts: parent.ts, reply_broadcast: true, ...buildThreadReply(resolved) });

@@ -19,6 +19,9 @@ const DETAILS = section('3 of the last 3 launches failed: build timed out after 
 const RUNBOOK = section(
   '*Runbook*\n```\nkubectl -n prod get pods -l component=binderhub\nkubectl -n prod logs deploy/binder --since=30m | grep -i error\n```',
 );
+const RESOLVED_TITLE = 'gh/binder-examples/requirements/HEAD launches on mybinder.org';
+const RESOLVED_WHY = 'Resolved after 2h13m: 6 of 6 probe launches ok in the last hour';
+const RESOLVED_STATUS = `Ends “${TITLE}”, firing since 2026-11-24 10:02 UTC for 2h13m.`;
 const LAUNCH_LINKS = section('<https://mybinder.org|Hub> · <https://grafana.mybinder.org/d/launch?var-a=1&amp;var-b=2|Dashboard>');
 const LINKS = section('<https://grafana.mybinder.org|Dashboard> · <https://mybinder.org|Hub>');
 const launchFooter = (id: string) => context(`launchProbe · launch:mybinder.org:gh/binder-examples/requirements/HEAD · ${id}`);
@@ -54,28 +57,31 @@ describe('Slack buildPayload', () => {
     });
   });
 
-  it('says in one line what recovered and how long it lasted, without the numbers and commands of the problem', () => {
+  it('says why it resolved, the numbers now beside what they were, and which incident it ends; no commands', () => {
     expect(buildPayload(resolved)).toEqual({
-      text: `:white_check_mark: RESOLVED critical: ${TITLE}\nResolved after 2h13m (firing since 2026-11-24 10:02 UTC).`,
+      text: `:white_check_mark: RESOLVED critical: ${RESOLVED_TITLE}\n${RESOLVED_WHY}`,
       blocks: [
-        header(`:white_check_mark: RESOLVED critical: ${TITLE}`),
-        section('_Resolved after 2h13m (firing since 2026-11-24 10:02 UTC)._'),
+        header(`:white_check_mark: RESOLVED critical: ${RESOLVED_TITLE}`),
+        section(`${RESOLVED_WHY}\n_${RESOLVED_STATUS}_`),
+        fields('*Failed launches*\n0 (was 3)'),
         LAUNCH_LINKS,
         launchFooter(resolved.id),
       ],
     });
   });
 
-  it('keeps the numbers and commands of a resolve when asked to (a thread parent stays the record)', () => {
-    expect(buildPayload(resolved, { resolvedInFull: true }).blocks).toEqual([
-      header(`:white_check_mark: RESOLVED critical: ${TITLE}`),
-      section('_Resolved after 2h13m (firing since 2026-11-24 10:02 UTC)._'),
-      EVIDENCE,
-      DETAILS,
-      RUNBOOK,
+  it('keeps the details and commands a resolve carries when asked to (a thread parent stays the record)', () => {
+    const n = { ...resolved, details: 'rebuilt the image', runbook: ['kubectl get pods'] };
+    expect(buildPayload(n, { resolvedInFull: true }).blocks).toEqual([
+      header(`:white_check_mark: RESOLVED critical: ${RESOLVED_TITLE}`),
+      section(`${RESOLVED_WHY}\n_${RESOLVED_STATUS}_`),
+      fields('*Failed launches*\n0 (was 3)'),
+      section('rebuilt the image'),
+      section('*Runbook*\n```\nkubectl get pods\n```'),
       LAUNCH_LINKS,
       launchFooter(resolved.id),
     ]);
+    expect(buildPayload(n).blocks).not.toContainEqual(section('rebuilt the image'));
   });
 
   it('says the check cannot see, and leaves out the blocks it has nothing for', () => {
@@ -153,10 +159,10 @@ describe('Slack buildPayload', () => {
       ],
     });
     expect(buildPayload(sickNodeResolved)).toEqual({
-      text: `:white_check_mark: RESOLVED critical: Sick node ${node}\nResolved after 4h (firing since 2018-01-18 13:45 UTC).`,
+      text: `:white_check_mark: RESOLVED critical: Sick node ${node}\n${sickNodeResolved.summary}`,
       blocks: [
         header(`:white_check_mark: RESOLVED critical: Sick node ${node}`),
-        section('_Resolved after 4h (firing since 2018-01-18 13:45 UTC)._'),
+        section(`${sickNodeResolved.summary}\n_Ends “Sick node ${node}”, firing since 2018-01-18 13:45 UTC for 4h._`),
         LINKS,
         context(`clusterHealth · node:${node} · ${sickNodeResolved.id}`),
       ],
@@ -212,7 +218,7 @@ describe('Slack buildPayload', () => {
 
   it('shows times in the display time zone', () => {
     expect(buildPayload(firing, { timeZone: 'America/Los_Angeles' }).blocks[1]).toEqual(
-      section(`${SUMMARY}\n_Firing since 2026-11-24 02:02 PST._`),
+      section(`${SUMMARY}\n_Firing since 2026-11-24 02:02 PST (10:02 UTC)._`),
     );
   });
 
@@ -278,10 +284,11 @@ describe('Slack buildThreadReply', () => {
     });
   });
 
-  it('replies to a resolution with how long it lasted, in one line', () => {
+  it('replies to a resolution with why, which incident it ends, and the numbers now', () => {
+    const line = `:white_check_mark: ${RESOLVED_WHY}\n${RESOLVED_STATUS}`;
     expect(buildThreadReply(resolved)).toEqual({
-      text: ':white_check_mark: Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).',
-      blocks: [{ type: 'section', text: md(':white_check_mark: Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).') }],
+      text: line,
+      blocks: [{ type: 'section', text: md(line) }, fields('*Failed launches*\n0 (was 3)')],
     });
   });
 });

@@ -4,18 +4,9 @@ import { defaultReplayConfig } from '../../../infra/scorecard/score-day.ts';
 import { scoreWorldDay, type AlertNote, type WorldDayRecord } from '../../../infra/scorecard/world-day.ts';
 import { aggregateWorlds, formatWorldCard } from '../../../infra/scorecard/world-report.ts';
 import type { Families } from '../../../infra/worlds/world.ts';
+import { smallWorld } from '../../helpers/worlds.ts';
 
-const FAMILIES: Families = {
-  sessions: 'lognormal',
-  culler: 'idle',
-  fullPool: 'wait',
-  ga: 'steady',
-  arrivals: 'poisson',
-  autoscaler: 'fast',
-  probes: 'clean',
-  history: 'none',
-  incident: 'healthy',
-};
+const FAMILIES = smallWorld().families;
 
 const page = (check: AlertNote['check']): AlertNote => ({
   at: '2026-04-06T10:00:00.000Z',

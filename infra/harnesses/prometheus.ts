@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 export interface StartPrometheusOptions {
-  /** An OpenMetrics scenario file (DESIGN §8) … */
+  /** An OpenMetrics scenario file (docs/scenario-format.md) … */
   scenarioFile?: string;
   /** … or its text. */
   openMetricsText?: string;

@@ -1,5 +1,5 @@
 // A seeded, minute-step simulation of a BinderHub cluster, rendered as a scenario
-// file (DESIGN §8). Model: arrivals per minute ~ Poisson(λ(t)); each launches with
+// file (docs/scenario-format.md). Model: arrivals per minute ~ Poisson(λ(t)); each launches with
 // probability userSuccess × platformSuccess(t); a launched server runs for an
 // exponential session (mean W) and is then culled. A culler in trouble leaves pods
 // behind ("lingering"): a share of ended sessions it skips altogether (stale), and a

@@ -5,7 +5,7 @@
 // cordons, a sick node), the autoscaler acts on pending pods after a lag, GA sees a
 // share of arrivals with gaps, probes launch twice when the first attempt fails (and
 // up to EXTRA_LAUNCHES more, drawn apart, for when adaptive probing asks for them).
-// Output: a scenario (DESIGN §8) and its truth file.
+// Output: a scenario (docs/scenario-format.md) and its truth file.
 //
 // Only the seeded random source (infra/rng.ts) is shared with the other simulator, so
 // runs are reproducible from one seed; none of the model is.
@@ -94,7 +94,7 @@ export interface SimResult {
 
 /** Platform success below this is a launch incident (the committed scenarios use the same line). */
 export const LAUNCH_INCIDENT_BELOW = 0.8;
-/** Node headroom incident: nodes at or above this share of the autoscaler max (the warning line of DESIGN §5). */
+/** Node headroom incident: nodes at or above this share of the autoscaler max (nodeHeadroom's warning line). */
 export const HEADROOM_SHARE = 0.8;
 /** Launches waiting this long for room give up (the user closes the tab). */
 const GIVE_UP_MIN = 10;

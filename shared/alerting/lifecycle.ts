@@ -1,4 +1,4 @@
-// The alert lifecycle (DESIGN §2) as one pure transition function:
+// The alert lifecycle (docs/alert-model.md) as one pure transition function:
 // ok → pending → firing → (repeat …) → resolved, with `unknown` never counted as ok.
 // No I/O and no clock: the caller persists the state and passes `now`.
 import type { CheckName, Finding, FindingStatus, Severity } from '../model.ts';

@@ -1,4 +1,4 @@
-// Cluster health (DESIGN §6): pods crash-looping in every namespace, grouped by
+// Cluster health: pods crash-looping in every namespace, grouped by
 // node, to name the sick node. On 2018-01-18 a node with broken networking showed
 // itself only through fluentd and ingress pods crash-looping in other namespaces.
 import type { ClusterHealthConfig } from '../config/schema.ts';

@@ -1,4 +1,4 @@
-// Launch probe outcomes (DESIGN §3) as findings: one per hub and repo, naming the
+// Launch probe outcomes as findings: one per hub and repo, naming the
 // phase that failed. The launch itself is I/O and lives in sources/launch-probe.ts.
 import { z } from 'zod';
 import type { LaunchProbeConfig } from '../config/schema.ts';

@@ -1,4 +1,4 @@
-// Node headroom (DESIGN §5): nodes of each autoscaled pool, cordoned ones
+// Node headroom: nodes of each autoscaled pool, cordoned ones
 // included, against the autoscaler's max, with a time-to-max forecast.
 // On 2018-01-18 the team read "12 of 15" off a dashboard that skipped a cordoned node.
 import { findingKeys } from '../state/keys.ts';

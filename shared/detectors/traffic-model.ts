@@ -1,4 +1,4 @@
-// The traffic model (DESIGN §4): Little's law as an ODE, dp/dt = s·a(t) − p/W.
+// The traffic model: Little's law as an ODE, dp/dt = s·a(t) − p/W.
 // Arrivals a(t) launch with success s (which also absorbs GA's scale) and stay a
 // mean session of W minutes. This file predicts pods forward and fits (s, W) on
 // history; traffic-vs-pods.ts decides what a shortfall means. Pure and I/O-free.

@@ -14,7 +14,7 @@ import { scenarioPlan } from '../federation/scenario-plan.ts';
 import type { Sources } from '../sources/source.ts';
 import type { ScenarioData } from '../scenario/openmetrics.ts';
 
-/** One line of `--format jsonl` (DESIGN §8). */
+/** One line of `--format jsonl` (docs/scenario-format.md). */
 export type ReplayAlert = Pick<
   AlertNotification,
   'at' | 'check' | 'key' | 'member' | 'state' | 'status' | 'severity' | 'title' | 'summary'

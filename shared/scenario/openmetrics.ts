@@ -1,10 +1,10 @@
-// Parser for scenario files (DESIGN §8): OpenMetrics text as promtool backfills it,
+// Parser for scenario files (docs/scenario-format.md): OpenMetrics text as promtool backfills it,
 // timestamps in seconds, `# EOF` last. Strict: a scenario that is wrong must say
 // where, not replay something else.
 import { ScenarioError } from '../errors.ts';
 import type { Series } from '../model.ts';
 
-/** The series a scenario holds (DESIGN §8), which a hub's Prometheus can record too. */
+/** The series a scenario holds (docs/scenario-format.md), which a hub's Prometheus can record too. */
 export const SCENARIO_METRICS = [
   'binderwatch_demand',
   'binderwatch_running_user_pods',
@@ -32,7 +32,7 @@ export interface ScenarioData {
 }
 
 /**
- * The series of DESIGN §8 and the labels each needs. Any other name is an error, so a
+ * The series of docs/scenario-format.md and the labels each needs. Any other name is an error, so a
  * typo can never silently turn a check off. New series may be added; meanings never change.
  */
 export const SCENARIO_SERIES: Readonly<Record<string, readonly string[]>> = {

@@ -1,4 +1,4 @@
-// The launch probe (DESIGN §3) as an observation source.
+// The launch probe as an observation source.
 // A probe launches a repo through BinderHub, contacts the server, and always stops it
 // again once BinderHub handed it over — also when contact failed.
 import type { LaunchProbeConfig } from '../config/schema.ts';

@@ -1,4 +1,4 @@
-// The replay contract (DESIGN §8) through the CLI, and the scenarios scored against
+// The replay contract (docs/scenario-format.md) through the CLI, and the scenarios scored against
 // their truth files.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// Property tests of the scenario reader: any text is a scenario that keeps DESIGN §8's
+// Property tests of the scenario reader: any text is a scenario that keeps docs/scenario-format.md's
 // promises, or a ScenarioError in one line naming the line — never another exception.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

@@ -113,14 +113,17 @@ export function cleanText(text: string, maxChars: number = LIMITS.hubTextChars):
 
 // What a terminal must not be sent from upstream text: escape sequences (OSC 52 writes the
 // clipboard, CSI moves the cursor or clears the screen), C1 controls (U+009B is a CSI on its own),
-// C0 controls but tab, newline and carriage return, and the bidi overrides. The one sequence
-// the CLI writes itself, erase-line (ESC [2K, the probe's rewritten line), is kept.
+// C0 controls but tab, newline and carriage return, and the bidi overrides. The sequences
+// the CLI writes itself are kept: erase-line (ESC [2K, the probe's rewritten line) and the
+// few colours of its status words (cli/verb.ts colours()), which can only colour text.
 const TERMINAL_UNSAFE =
   /\u001b\[2K|\u009b[0-?]*[ -/]*[@-~]|\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
+const CLI_OWN = new Set(['\u001b[2K', '\u001b[0m', '\u001b[2m', '\u001b[31m', '\u001b[32m', '\u001b[33m']);
+
 /** Text safe to print on a terminal: see TERMINAL_UNSAFE. */
 export function terminalSafe(text: string): string {
-  return text.replace(TERMINAL_UNSAFE, (m) => (m === '\u001b[2K' ? m : ''));
+  return text.replace(TERMINAL_UNSAFE, (m) => (CLI_OWN.has(m) ? m : ''));
 }
 
 /** Only the origin of a URL, for messages about it. */

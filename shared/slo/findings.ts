@@ -31,7 +31,14 @@ export function sloFinding(hub: string, status: SloStatus, objectiveText: string
   const base = { check: 'launchProbe' as const, key: sloKey(hub, spec.kind), evidence, runbook: [] };
   if (!alert || !ruling) {
     const summary = `${name} SLO (${objectiveText}): ${budget}`;
-    return { ...base, status: 'ok', severity: 'warning', title: shortTitle(`${hub}: ${name} within its SLO`), summary };
+    // Ok says only that no burn-rate rule fires: the budget itself may be spent (the summary says how much is left).
+    return {
+      ...base,
+      status: 'ok',
+      severity: 'warning',
+      title: shortTitle(`${hub}: ${name} burns no faster than its SLO allows`),
+      summary,
+    };
   }
   const speed = `${round2(ruling.long)}× the budget rate over ${formatDuration(alert.longMs)} (${round2(ruling.short)}× over ${formatDuration(alert.shortMs)})`;
   return {

@@ -62,7 +62,7 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
     vi.restoreAllMocks();
   });
 
-  it('answers Scheduler POSTs after launching both repos, firing on the second failed run of the one whose server cannot be reached', async () => {
+  it('answers Scheduler POSTs after launching both repos, firing by the fourth failed run (not the first two) of the one whose server cannot be reached', async () => {
     type Body = {
       outcome: string;
       findings: { key: string; title: string; summary: string }[];
@@ -77,11 +77,17 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
       expect(res.status).toBe(200);
       return (await res.json()) as Body;
     };
-    // One failed run is not yet an incident (a contact failure is not relaunched: its server is being cleaned up).
-    expect((await post()).notifications).toEqual([]);
-    // Runs are minutes apart in production: let the hub finish stopping the first run's server.
-    await expect.poll(() => hub.activeServers(), { timeout: 30_000, interval: 250 }).toEqual([]);
-    const body = await post();
+    // One or two failed runs are within a hub's background of failures, not yet an incident (a
+    // contact failure is not relaunched: its server is being cleaned up); the third or fourth fires.
+    let body: Body | undefined;
+    for (let run = 1; run <= 4 && !body?.notifications.length; run++) {
+      const answer = await post();
+      if (run <= 2) expect(answer.notifications).toEqual([]);
+      body = answer;
+      // Runs are minutes apart in production: let the hub finish stopping the run's server.
+      await expect.poll(() => hub.activeServers(), { timeout: 30_000, interval: 250 }).toEqual([]);
+    }
+    if (!body) throw new Error('no run');
     expect(body.outcome).toBe('problem');
     expect(body.findings.map((f) => f.key)).toEqual([`launch:${new URL(binder.url).host}:gh/binderwatch-fault/unreachable/HEAD`]);
     // At most 80 characters: a long repo name is cut, the hub and the phase always show.
@@ -97,7 +103,7 @@ describe.skipIf(!available)('functions/launch-probe.ts', () => {
     expect(logs.every((l) => ['DEBUG', 'INFO', 'WARNING', 'ERROR'].includes(l.severity))).toBe(true);
     expect(logs).toContainEqual(expect.objectContaining({ severity: 'WARNING', message: `FIRING warning: ${title}` }));
     expect(logLines.join('\n')).not.toContain(hub.adminToken);
-  }, 240_000);
+  }, 360_000);
 
   it('leaves no server running on the real hub', async () => {
     // A server stopped through api/shutdown stays listed until the hub's next poll: polled for, never slept on.

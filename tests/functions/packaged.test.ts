@@ -253,10 +253,19 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
         },
       }),
     );
-    // One confirmed failure (the in-run second launch failed too) is not yet an incident; the second run's is.
-    const first = await schedulerPost(f.port, 'launchProbe');
-    expect(first.body, JSON.stringify(first.body)).toMatchObject({ check: 'launchProbe', notifications: [] });
-    const { answer, slack: posted, mail } = await runAndDeliver(f, 'launchProbe');
+    // One or two failed runs are within a hub's background of failures, not yet an incident; the
+    // third or fourth run's is (a contact failure is not relaunched in the run, so it weighs less).
+    for (let run = 1; run <= 2; run++) {
+      const early = await schedulerPost(f.port, 'launchProbe');
+      expect(early.body, JSON.stringify(early.body)).toMatchObject({ check: 'launchProbe', notifications: [] });
+      await expect.poll(() => hub.activeServers(), { timeout: 30_000, interval: 250 }).toEqual([]);
+    }
+    let fired: Awaited<ReturnType<typeof runAndDeliver>> | undefined;
+    for (let run = 3; run <= 4 && !fired?.answer.body.notifications.length; run++) {
+      fired = await runAndDeliver(f, 'launchProbe');
+      await expect.poll(() => hub.activeServers(), { timeout: 30_000, interval: 250 }).toEqual([]);
+    }
+    const { answer, slack: posted, mail } = fired!;
     expect(answer.body, JSON.stringify(answer.body)).toMatchObject({ check: 'launchProbe', outcome: 'problem', undelivered: [] });
     expect(answer.body.findings.map((x: { key: string }) => x.key)).toEqual([
       `launch:${new URL(binder.url).host}:gh/binderwatch-fault/unreachable/HEAD`,
@@ -267,7 +276,7 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     expect(mail).toEqual([]);
     // Stopped servers stay listed until the hub's next poll: polled for, never slept on.
     await expect.poll(() => hub.activeServers(), { timeout: 30_000, interval: 250 }).toEqual([]);
-  }, 240_000);
+  }, 360_000);
 
   it('a function started without a config answers 200 skipped, naming the variables to set, in the answer and its log', async () => {
     const f = await start('binderHealth', '');

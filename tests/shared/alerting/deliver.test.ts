@@ -87,6 +87,8 @@ function deps(store: StateStore, probe: Probe, logLines: string[] = []): CheckDe
   const logger = jsonLogger((l) => logLines.push(l));
   const config = parseConfig({
     checks: { launchProbe: { targets: [{ binderUrl: 'https://hub.example.org', repos: ['gh/org/repo/HEAD'] }] } },
+    // One launch alert whose delivery is followed run by run: the SLO's own burn alert would share Slack's failures.
+    slo: { enabled: false },
   });
   const env = {
     BINDERWATCH_SLACK_WEBHOOK_URL: slack.webhookUrl,

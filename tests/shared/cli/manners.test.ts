@@ -73,7 +73,7 @@ describe('invalid arguments', () => {
     [['validate', '--config'], "binderwatch validate: Option '--config <value>' argument missing (binderwatch validate --help)\n"],
     [
       ['valdiate'],
-      'binderwatch: unknown verb "valdiate": expected one of replay, report, probe, check, validate, schema (binderwatch --help)\n',
+      'binderwatch: unknown verb "valdiate": expected one of replay, report, probe, check, validate, schema, status, maintenance (binderwatch --help)\n',
     ],
     [['schema', '--log-format', 'xml'], 'binderwatch: arguments: --log-format: expected text or json\n'],
   ])('%j exits 2 with one line on stderr', async (args, line) => {

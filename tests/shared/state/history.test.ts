@@ -4,6 +4,7 @@ import { sliceSeries } from '../../../shared/series.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
 import { type StateStore } from '../../../shared/state/store.ts';
 import { ConflictError } from '../../../shared/errors.ts';
+import { jsonLogger } from '../../../shared/log.ts';
 
 const M = 60_000;
 
@@ -138,10 +139,12 @@ describe('appendHistory', () => {
     ]);
   });
 
-  it('treats a corrupt stored value as empty history', async () => {
-    const store = new MemoryStore();
+  it('treats a corrupt stored value as empty history, and says so once at ERROR', async () => {
+    const logged: { severity: string; key: string }[] = [];
+    const store = new MemoryStore(jsonLogger((l) => logged.push(JSON.parse(l))));
     await store.put('history/x', { samples: [['x', 1], [M]] }, null);
     const merged = await appendHistory(store, 'history/x', [{ t: 2 * M, v: 2 }], { now: 2 * M, retentionMs: 60 * M });
     expect(merged).toEqual([{ t: 2 * M, v: 2 }]);
+    expect(logged).toEqual([expect.objectContaining({ severity: 'ERROR', key: 'history/x' })]);
   });
 });

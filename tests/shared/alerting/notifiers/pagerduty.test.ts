@@ -55,7 +55,7 @@ describe('PagerDuty buildPayload', () => {
       summary: 'Cannot read mybinder.org /health: mybinder.org /health unreachable (no data since 2026-11-24T10:02:00.000Z)',
       severity: 'warning',
       class: 'unknown',
-      custom_details: { status: 'Cannot see health:mybinder.org since 2026-11-24 02:02 PST.' },
+      custom_details: { status: 'Cannot see health:mybinder.org since 2026-11-24 02:02 PST (10:02 UTC).' },
     });
     expect(event.links).toBeUndefined();
   });

@@ -40,10 +40,11 @@ describe('webhook buildPayload (Alertmanager webhook JSON)', () => {
   });
 
   it('sends a resolve as status resolved, ended when it resolved, under the same fingerprint, without the problem’s runbook', () => {
+    // A resolve speaks of what ended it, and names the incident it ends.
     const annotations = {
-      title: TITLE,
+      title: resolved.title!,
       summary: resolved.summary,
-      description: 'Resolved after 2h13m (firing since 2026-11-24 10:02 UTC).',
+      description: `Ends “${TITLE}”, firing since 2026-11-24 10:02 UTC for 2h13m.`,
       notification: resolved.id,
     };
     expect(buildPayload(resolved)).toEqual(message('resolved', LABELS, annotations, { ...SAME, endsAt: '2026-11-24T12:15:00.000Z' }));

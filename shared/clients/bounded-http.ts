@@ -20,19 +20,33 @@ export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSi
     controller.abort(parent.reason);
     return controller.signal;
   }
-  const onParentAbort = () => controller.abort(parent!.reason);
   const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
   timer.unref();
-  parent?.addEventListener('abort', onParentAbort, { once: true });
-  controller.signal.addEventListener(
-    'abort',
-    () => {
-      clearTimeout(timer);
-      parent?.removeEventListener('abort', onParentAbort);
-    },
-    { once: true },
-  );
+  controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  if (parent) followParent(parent, controller);
   return controller.signal;
+}
+
+/** The deadlines still running under each parent signal. */
+const children = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * Aborts `controller` when `parent` aborts, through one listener per parent: a listener per
+ * deadline would stay on a long-lived parent (a probe's whole budget) until that deadline's
+ * own timer ran out, however early its request ended, and pile up past Node's
+ * MaxListeners. A deadline leaves the set when it aborts.
+ */
+function followParent(parent: AbortSignal, controller: AbortController): void {
+  let live = children.get(parent);
+  if (!live) {
+    const set = new Set<AbortController>();
+    live = set;
+    children.set(parent, set);
+    parent.addEventListener('abort', () => [...set].forEach((c) => c.abort(parent.reason)), { once: true });
+  }
+  const set = live;
+  set.add(controller);
+  controller.signal.addEventListener('abort', () => set.delete(controller), { once: true });
 }
 
 /**

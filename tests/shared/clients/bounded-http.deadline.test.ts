@@ -1,5 +1,6 @@
 // The per-request deadline of every upstream read: it must fire even when nothing but
 // the request observes it (nodejs/node#57736 collects AbortSignal.any's timeout inputs).
+import { getEventListeners } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
@@ -45,5 +46,23 @@ describe('deadlineSignal', () => {
       await sleep(10);
     }
     expect(new Set(await Promise.all(results))).toEqual(new Set(['TimeoutError']));
+  });
+
+  it('holds one listener on a long-lived parent however many deadlines run under it, and still aborts them all with it', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const parent = new AbortController();
+      // A probe's budget over many quick requests, each with a long timeout of its own.
+      const signals = Array.from({ length: 50 }, () => deadlineSignal(60_000, parent.signal));
+      expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+      parent.abort(new Error('budget'));
+      expect(signals.every((s) => s.aborted && (s.reason as Error).message === 'budget')).toBe(true);
+      await sleep(10);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

@@ -33,6 +33,8 @@ export const LIMITS = {
    * makes six: ~2 series of a few thousand minutes each).
    */
   prometheusRunSamples: 200_000,
+  /** One state object read from GCS: the largest binderwatch writes (a day of minutes, chart history) is ~100 KiB. */
+  stateObjectBytes: 16 * MiB,
   /** One Google API answer (GA4 realtime report of 30 rows, a GKE cluster or node pool). */
   googleApiBodyBytes: 8 * MiB,
   /** Items per Kubernetes list page: small pages keep one page's full objects (~10–20 KiB a pod) a few MiB. */

@@ -240,6 +240,8 @@ export async function buildPackage(options: { root: string; sourcemap?: boolean 
     format: 'esm',
     target: `node${DEPLOY_NODE_MAJOR}`,
     minify: true,
+    // Error classes are told apart by name (a 500 answer names the error's kind, the log its name): minified, they were "i".
+    keepNames: true,
     sourcemap: options.sourcemap ? 'linked' : false,
     plugins: [externalPackages(BUNDLED_PACKAGES, externalized)],
     banner: { js: ESM_CJS_SHIM },

@@ -28,6 +28,13 @@ export const LIMITS = {
   prometheusAnswerSamples: 50_000,
   /** Samples in one range query, over all its 11,000-point chunks (a 600 h range is 4 chunks). */
   prometheusQuerySamples: 100_000,
+  /**
+   * Samples one run of a check reads over all its range queries (a trafficVsPods cold start
+   * makes six: ~2 series of a few thousand minutes each).
+   */
+  prometheusRunSamples: 200_000,
+  /** One state object read from GCS: the largest binderwatch writes (a day of minutes, chart history) is ~100 KiB. */
+  stateObjectBytes: 16 * MiB,
   /** One Google API answer (GA4 realtime report of 30 rows, a GKE cluster or node pool). */
   googleApiBodyBytes: 8 * MiB,
   /** Items per Kubernetes list page: small pages keep one page's full objects (~10–20 KiB a pod) a few MiB. */

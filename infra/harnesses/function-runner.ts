@@ -122,6 +122,13 @@ export async function stopFunction(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** The child's peak resident memory so far, in MiB (Linux: VmHWM of /proc/<pid>/status). */
+export function peakRssMiB(child: ChildProcess): number {
+  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmHWM in /proc/${child.pid}/status`);
+  return Number(m[1]) / 1024;
+}
+
 /** What Cloud Scheduler sends: a POST with the job's JSON body. */
 export async function schedulerPost(port: number, target: string) {
   const response = await fetch(`http://127.0.0.1:${port}/`, {

@@ -46,7 +46,26 @@ export interface PromqlClient {
   /** Evaluates at one instant; a range selector (`m[1h]`) returns the raw stored samples. */
   instant(query: string, atMs: number, signal?: AbortSignal): Promise<PromqlSeries[]>;
   /** Evaluates every `stepMs` over [start, end], both rounded down to the step. */
-  range(query: string, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<PromqlSeries[]>;
+  range(
+    query: string,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+    signal?: AbortSignal,
+    budget?: SampleBudget,
+  ): Promise<PromqlSeries[]>;
+}
+
+/** Samples a run may still read, shared by the range queries of that run (made per run by a source). */
+export interface SampleBudget {
+  readonly limit: number;
+  /** Counts `n` more samples; false once the run has read more than `limit`. */
+  take(n: number): boolean;
+}
+
+export function sampleBudget(limit: number = LIMITS.prometheusRunSamples): SampleBudget {
+  let left = limit;
+  return { limit, take: (n) => (left -= n) >= 0 };
 }
 
 const seconds = (ms: number) => String(ms / 1000);
@@ -121,7 +140,7 @@ export function promqlClient(options: PromqlClientOptions): PromqlClient {
       return parse(await get('/api/v1/query', { query, time: seconds(atMs) }, signal));
     },
 
-    async range(query, startMs, endMs, stepMs, signal) {
+    async range(query, startMs, endMs, stepMs, signal, budget) {
       if (!(stepMs > 0)) throw new RangeError(`step must be positive, got ${stepMs}`);
       const start = Math.floor(startMs / stepMs) * stepMs;
       const end = Math.floor(endMs / stepMs) * stepMs;
@@ -132,8 +151,10 @@ export function promqlClient(options: PromqlClientOptions): PromqlClient {
         const to = Math.min(end, from + (MAX_POINTS_PER_SERIES - 1) * stepMs);
         const params = { query, start: seconds(from), end: seconds(to), step: seconds(stepMs) };
         const chunk = parse(await get('/api/v1/query_range', params, signal));
-        samples += chunk.reduce((n, c) => n + c.samples.length, 0);
+        const read = chunk.reduce((n, c) => n + c.samples.length, 0);
+        samples += read;
         if (samples > LIMITS.prometheusQuerySamples) throw fail(`range query answered more than ${LIMITS.prometheusQuerySamples} samples`);
+        if (budget && !budget.take(read)) throw fail(`this run read more than ${budget.limit} samples`);
         chunks.push(chunk);
       }
       return mergeSeries(chunks);
@@ -242,8 +263,15 @@ export function promqlClientFromConfig(config: PrometheusSourceConfig, env: Reco
  * Runs a range query that must yield one series (aggregate it with `sum(...)`).
  * No series at all means no data: an empty series, which the detector reads as a gap.
  */
-export async function readSingleSeries(client: PromqlClient, query: string, fromMs: number, toMs: number, stepMs: number): Promise<Series> {
-  const result = await client.range(query, fromMs, toMs, stepMs);
+export async function readSingleSeries(
+  client: PromqlClient,
+  query: string,
+  fromMs: number,
+  toMs: number,
+  stepMs: number,
+  budget?: SampleBudget,
+): Promise<Series> {
+  const result = await client.range(query, fromMs, toMs, stepMs, undefined, budget);
   if (result.length > 1) {
     throw new UpstreamError(
       'prometheus',

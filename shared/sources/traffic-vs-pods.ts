@@ -4,7 +4,7 @@
 // history in the state store (the GA4 client itself is stateless).
 import { createHash } from 'node:crypto';
 import type { Series } from '../model.ts';
-import { readSingleSeries, type PromqlClient } from '../clients/promql.ts';
+import { readSingleSeries, sampleBudget, type PromqlClient, type SampleBudget } from '../clients/promql.ts';
 import { REALTIME_MINUTES, type Ga4Client } from '../clients/ga4.ts';
 import { sliceSeries } from '../series.ts';
 import { appendHistory, mergeSamples, readHistory, resample } from '../state/history.ts';
@@ -16,11 +16,12 @@ import { LIMITS } from '../limits.ts';
 
 /** Demand per step over [fromMs, toMs]; missing minutes are absent, never zero. */
 export interface DemandReader {
-  read(fromMs: number, toMs: number, stepMs: number): Promise<Series>;
+  /** `budget`: the run's Prometheus samples, shared with the pods reads (GA4 is bounded per report instead). */
+  read(fromMs: number, toMs: number, stepMs: number, budget?: SampleBudget): Promise<Series>;
 }
 
 export function promqlDemand(client: PromqlClient, query: string): DemandReader {
-  return { read: (fromMs, toMs, stepMs) => readSingleSeries(client, query, fromMs, toMs, stepMs) };
+  return { read: (fromMs, toMs, stepMs, budget) => readSingleSeries(client, query, fromMs, toMs, stepMs, budget) };
 }
 
 const MINUTE = 60_000;
@@ -71,10 +72,12 @@ export function trafficSource({ pods, demand }: TrafficSourceOptions): Observati
     async observe({ now, lookbackMs, stepMs, historyRanges }) {
       const from = now - lookbackMs;
       const perStep = stepMs / 60_000;
+      // One budget for every range query of this run: a cold start's six reads together stay bounded.
+      const budget = sampleBudget();
       const read = async (f: number, t: number) =>
         [
-          plausible(await readSingleSeries(pods.client, pods.query, f, t, stepMs), 'prometheus', 'running pods', LIMITS.maxPods),
-          plausible(await demand.read(f, t, stepMs), 'demand', 'demand', LIMITS.maxDemandPerMin * perStep),
+          plausible(await readSingleSeries(pods.client, pods.query, f, t, stepMs, budget), 'prometheus', 'running pods', LIMITS.maxPods),
+          plausible(await demand.read(f, t, stepMs, budget), 'demand', 'demand', LIMITS.maxDemandPerMin * perStep),
         ] as const;
       // Older stretches only when the detector asks (a cold start): oldest first, each a range query of its own,
       // one after another, so a run holds one answer being parsed at a time, not every range's at once.

@@ -2,6 +2,7 @@
 // version, and writes carry `ifGenerationMatch`, so GCS itself arbitrates races.
 import type { Storage } from '@google-cloud/storage';
 import { ConflictError, UpstreamError } from '../errors.ts';
+import { formatBytes, LIMITS } from '../limits.ts';
 import { jsonLogger, type Logger } from '../log.ts';
 import { UnreadableObjects, type StateStore, type Versioned } from './store.ts';
 
@@ -43,16 +44,24 @@ export class GcsStore implements StateStore {
     // followed by a download could pair one generation's number with another's bytes).
     let generation: unknown;
     const chunks: Buffer[] = [];
+    let bytes = 0;
     try {
       const stream = this.file(key)
         .createReadStream()
         .on('response', (res: { headers?: Record<string, unknown> }) => (generation = res.headers?.['x-goog-generation']));
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      for await (const chunk of stream) {
+        bytes += (chunk as Buffer).length;
+        if (bytes > LIMITS.stateObjectBytes) break; // leaving the loop destroys the download
+        chunks.push(chunk as Buffer);
+      }
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw upstream(`reading ${key}`, e);
     }
     const version = generationOf(generation, `reading ${key}: the download carried no x-goog-generation`);
+    // Larger than binderwatch ever writes: unreadable, like a wrong shape, so this run's write replaces it.
+    if (bytes > LIMITS.stateObjectBytes)
+      return void this.unreadable.report(key, version, `larger than ${formatBytes(LIMITS.stateObjectBytes)}`, bytes);
     const text = Buffer.concat(chunks).toString('utf8');
     const parsed = this.unreadable.parse(key, version, text);
     const accepted = parsed && this.unreadable.accept(key, version, parsed.value, text.length);

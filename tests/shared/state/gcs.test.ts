@@ -8,6 +8,7 @@ import { parseConfig } from '../../../shared/config/load.ts';
 import { jsonLogger } from '../../../shared/log.ts';
 import { runCheck, type CheckDeps } from '../../../shared/pipeline/run-check.ts';
 import { describeStoreContract } from '../../helpers/store-contract.ts';
+import { LIMITS } from '../../../shared/limits.ts';
 
 const BUCKET = 'binderwatch-state';
 const PREFIX = 'binderwatch/state/';
@@ -54,6 +55,22 @@ describe('GcsStore', () => {
     store = new GcsStore({ storage: client(fake), bucket: BUCKET, prefix: PREFIX, logger });
   });
   afterEach(() => fake.close());
+
+  it('reads no more of an object than 16 MiB: a larger one is unreadable, logged with its key, and replaced by the next write', async () => {
+    // Valid JSON of the right kind would still be read whole and parsed without the cap.
+    const huge = JSON.stringify({ state: 'firing', padding: 'x'.repeat(LIMITS.stateObjectBytes) });
+    await client(fake)
+      .bucket(BUCKET)
+      .file(PREFIX + encodeURIComponent(KEY))
+      .save(huge, { resumable: false });
+    expect(await store.get(KEY)).toBeUndefined();
+    expect(logged).toContainEqual(expect.objectContaining({ severity: 'ERROR', key: KEY, error: 'larger than 16 MiB' }));
+    // The aborted download's keep-alive socket can be handed to a write at once and hang up (a retryable
+    // UpstreamError, so the next run's write would replace it); this test waits that out instead.
+    await new Promise((r) => setTimeout(r, 500));
+    await store.put(KEY, { state: 'ok' }, null);
+    expect((await store.get(KEY))?.value).toEqual({ state: 'ok' });
+  });
 
   it('keeps each key as one JSON object named prefix + encoded key, versioned by its generation', async () => {
     const version = await store.put(KEY, { state: 'firing' }, null);

@@ -46,11 +46,16 @@ export async function buildStore(config: Config, env: Env, logger: Logger): Prom
   const state = config.alerting.state;
   if (state.type === 'memory') return new MemoryStore(logger);
   if (state.type === 'file') return new FileStore(state.dir, logger);
-  const [{ Storage }, { GcsStore }] = await Promise.all([import('@google-cloud/storage'), import('./state/gcs.ts')]);
+  const { GcsStore } = await import('./state/gcs.ts');
+  return new GcsStore({ storage: await storageClient(env), bucket: state.bucket, prefix: state.prefix, logger });
+}
+
+/** The Cloud Storage client: the state store's, and the status page's public bucket's. */
+export async function storageClient(env: Env): Promise<import('@google-cloud/storage').Storage> {
+  const { Storage } = await import('@google-cloud/storage');
   const apiEndpoint = endpoint(env, 'storage');
   // A custom endpoint still gets the Google credential (the library leaves it out by default).
-  const storage = new Storage(apiEndpoint ? { apiEndpoint, useAuthWithCustomEndpoint: true } : {});
-  return new GcsStore({ storage, bucket: state.bucket, prefix: state.prefix, logger });
+  return new Storage(apiEndpoint ? { apiEndpoint, useAuthWithCustomEndpoint: true } : {});
 }
 
 /** Slack threads remember their parent message in the state store. */

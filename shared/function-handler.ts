@@ -3,6 +3,7 @@
 // built once per instance (cold start), not per request.
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import { parseConfigYaml, loadConfig } from './config/load.ts';
+import type { Config } from './config/schema.ts';
 import { ConfigError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { cleanText } from './redact.ts';
@@ -18,30 +19,37 @@ export const NO_CONFIG =
 
 const hasConfig = (env: Env) => Boolean(env.BINDERWATCH_CONFIG || env.BINDERWATCH_CONFIG_FILE);
 
-export async function depsFromEnv(check: CheckName, env: Env, logger: Logger): Promise<RunPlan> {
-  const config = env.BINDERWATCH_CONFIG
+/** The function's config: BINDERWATCH_CONFIG (the YAML), else the file BINDERWATCH_CONFIG_FILE names, else the defaults. */
+export async function configFromEnv(env: Env): Promise<Config> {
+  return env.BINDERWATCH_CONFIG
     ? parseConfigYaml(env.BINDERWATCH_CONFIG, 'BINDERWATCH_CONFIG')
     : env.BINDERWATCH_CONFIG_FILE
       ? await loadConfig(env.BINDERWATCH_CONFIG_FILE)
       : parseConfigYaml('{}', 'default config');
-  return buildLivePlan(config, env, logger, [check]);
+}
+
+export async function depsFromEnv(check: CheckName, env: Env, logger: Logger): Promise<RunPlan> {
+  return buildLivePlan(await configFromEnv(env), env, logger, [check]);
 }
 
 /** What a 500 answer may say of an error: a config error's message; of anything else, only where to look. */
-export function publicError(e: unknown): string {
+export function publicError(e: unknown, what = 'the check', logLine = 'check failed to run'): string {
   if (e instanceof ConfigError) return cleanText(e.message, LIMITS.errorTextChars);
-  return `the check failed to run (${e instanceof Error ? cleanText(e.name, 40) : 'error'}); its log line "check failed to run" says why`;
+  return `${what} failed to run (${e instanceof Error ? cleanText(e.name, 40) : 'error'}); its log line "${logLine}" says why`;
+}
+
+/** POST only, as Cloud Scheduler calls the deployed ones: a GET health poll must not run a probe launch or page anyone. */
+export function postOnly(req: Parameters<HttpFunction>[0], res: Parameters<HttpFunction>[1]): boolean {
+  if (req.method === 'POST') return true;
+  res.set('Allow', 'POST');
+  res.status(405).json({ error: `${req.method} not allowed: use POST (as Cloud Scheduler does)` });
+  return false;
 }
 
 export function checkHandler(check: CheckName, env: Env, logger: Logger = jsonLogger()): HttpFunction {
   let deps: Promise<RunPlan> | undefined;
   return async (req, res) => {
-    // POST only, as Cloud Scheduler calls the deployed ones: a GET health poll must not run a probe launch or page anyone.
-    if (req.method !== 'POST') {
-      res.set('Allow', 'POST');
-      res.status(405).json({ error: `${req.method} not allowed: use POST (as Cloud Scheduler does)` });
-      return;
-    }
+    if (!postOnly(req, res)) return;
     const now = Date.now();
     try {
       // A failed build (bad config, a cluster not reachable yet) is tried again on the next request, never cached.

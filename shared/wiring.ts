@@ -16,6 +16,7 @@ import type { GkeClient } from './clients/gke.ts';
 import type { Sources } from './sources/source.ts';
 import type { Telemetry } from './telemetry/telemetry.ts';
 import { stateKeys } from './state/keys.ts';
+import { hubOf } from './detectors/launch-probe.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -46,11 +47,16 @@ export async function buildStore(config: Config, env: Env, logger: Logger): Prom
   const state = config.alerting.state;
   if (state.type === 'memory') return new MemoryStore(logger);
   if (state.type === 'file') return new FileStore(state.dir, logger);
-  const [{ Storage }, { GcsStore }] = await Promise.all([import('@google-cloud/storage'), import('./state/gcs.ts')]);
+  const { GcsStore } = await import('./state/gcs.ts');
+  return new GcsStore({ storage: await storageClient(env), bucket: state.bucket, prefix: state.prefix, logger });
+}
+
+/** The Cloud Storage client: the state store's, and the status page's public bucket's. */
+export async function storageClient(env: Env): Promise<import('@google-cloud/storage').Storage> {
+  const { Storage } = await import('@google-cloud/storage');
   const apiEndpoint = endpoint(env, 'storage');
   // A custom endpoint still gets the Google credential (the library leaves it out by default).
-  const storage = new Storage(apiEndpoint ? { apiEndpoint, useAuthWithCustomEndpoint: true } : {});
-  return new GcsStore({ storage, bucket: state.bucket, prefix: state.prefix, logger });
+  return new Storage(apiEndpoint ? { apiEndpoint, useAuthWithCustomEndpoint: true } : {});
 }
 
 /** Slack threads remember their parent message in the state store. */
@@ -210,5 +216,17 @@ export async function buildLiveDeps(config: Config, env: Env, logger: Logger, ch
   const store = await buildStore(config, env, logger);
   const [sources, telemetry] = await Promise.all([buildSources(config, env, store, checks, logger), buildTelemetry(env, logger)]);
   const notifiers = notifiersFromEnv(env, { logger, threadStore: storeThreads(store), timeZone: config.displayTimeZone });
-  return { config, sources, store, notifiers, logger, telemetry };
+  return { config, sources, store, notifiers, logger, telemetry, rebuildSli: (c, hub, now) => rebuildSliHistory(c, env, hub, now) };
+}
+
+/**
+ * A lost SLI history from the config's Prometheus, when that is the hub's own: the config's
+ * launch probe watches that one hub alone (a federation member's config names its own).
+ */
+async function rebuildSliHistory(config: Config, env: Env, hub: string, now: number) {
+  const prometheus = config.sources.prometheus;
+  const hubs = new Set(config.checks.launchProbe.targets.map((t) => hubOf(t.binderUrl)));
+  if (!prometheus || hubs.size !== 1 || !hubs.has(hub)) return undefined;
+  const [{ promqlClientFromConfig }, { rebuildRollup }] = await Promise.all([import('./clients/promql.ts'), import('./slo/rebuild.ts')]);
+  return rebuildRollup(promqlClientFromConfig(prometheus, env), now, config.slo.launchTime.within / 1000);
 }

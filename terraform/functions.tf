@@ -1,12 +1,12 @@
-# One HTTP function per enabled check, all built from the same archive; the
+# One HTTP function per enabled check (and the status page's, when asked for), all built from the same archive; the
 # archive's index.js loads only the bundle of the function's entry point.
 resource "google_cloudfunctions2_function" "check" {
-  for_each = local.enabled_checks
+  for_each = local.functions
 
   project     = var.project_id
   location    = var.region
   name        = each.value.function_name
-  description = "binderwatch ${each.key} check, run by Cloud Scheduler (${each.value.schedule} UTC)"
+  description = "binderwatch ${each.key}, run by Cloud Scheduler (${each.value.schedule} UTC)"
   labels      = merge(local.labels, { check = each.value.slug })
 
   build_config {
@@ -51,5 +51,6 @@ resource "google_cloudfunctions2_function" "check" {
     google_project_service.apis,
     google_secret_manager_secret_iam_member.runtime,
     google_storage_bucket_iam_member.runtime_state,
+    google_storage_bucket_iam_member.runtime_status,
   ]
 }

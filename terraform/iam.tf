@@ -46,7 +46,7 @@ resource "google_storage_bucket_iam_member" "runtime_state" {
 # A gen2 function is served by the Cloud Run service of the same name, and
 # invoking it takes roles/run.invoker on that service.
 resource "google_cloud_run_v2_service_iam_member" "invoker" {
-  for_each = local.enabled_checks
+  for_each = local.functions
 
   project  = var.project_id
   location = var.region

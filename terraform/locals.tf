@@ -27,6 +27,22 @@ locals {
   }
   enabled_checks = { for name, c in local.checks : name => c if c.enabled }
 
+  # The status page's function, only when var.status_page asks for one: it reads the
+  # state store and writes to its own public bucket (status.tf).
+  status_defaults = {
+    statusPage = { slug = "status-page", schedule = "*/5 * * * *", memory = "256Mi", timeout_seconds = 120 }
+  }
+  status_functions = {
+    for name, d in local.status_defaults : name => merge(d, {
+      function_name = "${var.name_prefix}-${d.slug}"
+      enabled       = true
+      schedule      = coalesce(try(var.status_page.schedule, null), d.schedule)
+    }) if var.status_page != null
+  }
+
+  # Every function deployed, by entry point: one function, Scheduler job and invoker grant each.
+  functions = merge(local.enabled_checks, local.status_functions)
+
   # Every environment variable that holds a secret, with the secret's short name:
   # the channels', those the config file names, then var.secret_env (which wins).
   prometheus_auth = try(local.config.sources.prometheus.auth, "none")

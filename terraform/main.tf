@@ -7,6 +7,10 @@ locals {
     alerting = merge(try(local.config.alerting, {}), {
       state = { type = "gcs", bucket = google_storage_bucket.state.name, prefix = "state/" }
     })
+    # The status page's bucket is the one this module creates (none without var.status_page).
+    statusPage = merge(try(local.config.statusPage, {}), {
+      for k, v in { bucket = one(google_storage_bucket.status[*].name) } : k => v if v != null
+    })
   })
 
   # Plain environment; JSON is YAML, so BINDERWATCH_CONFIG is read by the same loader.

@@ -52,3 +52,8 @@ output "watchdog_alert_policy" {
   description = "Resource name of the alert policy that fires when a check's heartbeat is absent."
   value       = google_monitoring_alert_policy.heartbeat_absent.name
 }
+
+output "status_page_url" {
+  description = "Public URL of the status page (status.json next to it), or null without var.status_page."
+  value       = one([for b in google_storage_bucket.status : "https://storage.googleapis.com/${b.name}/status.html"])
+}

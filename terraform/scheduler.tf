@@ -1,12 +1,12 @@
-# One job per enabled check. Scheduler signs an OIDC token as the invoker
+# One job per deployed function (local.functions). Scheduler signs an OIDC token as the invoker
 # account with the function URL as audience; Cloud Run checks both.
 resource "google_cloud_scheduler_job" "check" {
-  for_each = local.enabled_checks
+  for_each = local.functions
 
   project     = var.project_id
   region      = var.region
   name        = each.value.function_name
-  description = "Runs the binderwatch ${each.key} check."
+  description = "Runs the binderwatch ${each.key} function."
   schedule    = each.value.schedule
   # The config file's schedules are UTC (shared/cron.ts).
   time_zone = "Etc/UTC"

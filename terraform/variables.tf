@@ -245,3 +245,18 @@ variable "labels" {
     error_message = "labels keys must start with a lowercase letter; keys and values may hold lowercase letters, digits, _ and - (at most 63 characters)."
   }
 }
+
+variable "status_page" {
+  description = "Optional public status page: the scheduled statusPage function writes status.html and status.json to this bucket, its own, which anyone may read (the only public resource of the module). schedule is a UTC cron (default every 5 minutes); location defaults to var.region. Null: no status page, no public bucket."
+  type = object({
+    bucket   = string
+    schedule = optional(string)
+    location = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.status_page == null || can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", try(var.status_page.bucket, "")))
+    error_message = "status_page.bucket must be a Cloud Storage bucket name: 3-63 lowercase letters, digits, dots, _ and -, starting and ending with a letter or digit."
+  }
+}

@@ -16,6 +16,8 @@ export interface FakeGcsObject {
   generation: number;
   metageneration: number;
   contentType: string;
+  /** As the upload's metadata set it (what GCS serves the object with). */
+  cacheControl?: string;
   metadata?: Record<string, string>;
   timeCreated: string;
 }
@@ -152,7 +154,12 @@ export async function startFakeGcs(options: {
     if (query.uploadType !== 'multipart')
       throw new GcsHttpError(400, `fake-gcs does not support uploadType=${query.uploadType}`, 'invalid');
     const parts = parseMultipartRelated(contentType, body);
-    const meta = JSON.parse(parts[0].body.toString('utf8')) as { name?: string; contentType?: string; metadata?: Record<string, string> };
+    const meta = JSON.parse(parts[0].body.toString('utf8')) as {
+      name?: string;
+      contentType?: string;
+      cacheControl?: string;
+      metadata?: Record<string, string>;
+    };
     const data = parts[1].body;
     const name = query.name ?? meta.name;
     if (!name) throw new GcsHttpError(400, 'Required', 'required');
@@ -166,6 +173,7 @@ export async function startFakeGcs(options: {
       generation: nextGeneration(),
       metageneration: 1,
       contentType: meta.contentType ?? parts[1].contentType,
+      cacheControl: meta.cacheControl,
       metadata: meta.metadata,
       timeCreated: new Date().toISOString(),
     };
@@ -227,6 +235,7 @@ function resource(bucket: string, obj: FakeGcsObject): Record<string, unknown> {
     etag: `${obj.generation}/${obj.metageneration}`,
     timeCreated: obj.timeCreated,
     updated: obj.timeCreated,
+    ...(obj.cacheControl ? { cacheControl: obj.cacheControl } : {}),
     ...(obj.metadata ? { metadata: obj.metadata } : {}),
   };
 }
@@ -236,6 +245,7 @@ function sendMedia(res: ServerResponse, obj: FakeGcsObject, withGeneration: bool
   res.writeHead(200, {
     'content-type': obj.contentType,
     'content-length': obj.data.length,
+    ...(obj.cacheControl ? { 'cache-control': obj.cacheControl } : {}),
     ...(withGeneration ? { 'x-goog-generation': String(obj.generation) } : {}),
     'x-goog-metageneration': String(obj.metageneration),
     'x-goog-hash': `crc32c=${crc},md5=${md5}`,

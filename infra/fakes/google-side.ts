@@ -10,6 +10,8 @@ import { startFakeMetadataServer, type FakeMetadataServer } from './metadata-ser
 import { ENDPOINT_ENV } from '../../shared/wiring.ts';
 
 export const STATE_BUCKET = 'binderwatch-state';
+/** The status page's public bucket (its own, never the state bucket). */
+export const STATUS_BUCKET = 'binderwatch-status';
 /** The watched cluster and its autoscaled `user` pool (5 nodes per zone, 3 zones). */
 export const CLUSTER_REF = { project: 'binder-prod', location: 'us-central1', cluster: 'prod' };
 export const POOL_REF = { ...CLUSTER_REF, pool: 'user' };
@@ -31,7 +33,7 @@ export async function startGoogleSide(opts: { tokenLifetimeS?: number } = {}): P
   const [google, kube, gcs] = await Promise.all([
     startFakeGoogleApis({ accessToken: metadata.live }),
     startFakeKubernetes({ accepts: metadata.live }),
-    startFakeGcs({ buckets: [STATE_BUCKET], accepts: metadata.live }),
+    startFakeGcs({ buckets: [STATE_BUCKET, STATUS_BUCKET], accepts: metadata.live }),
   ]);
   google.clusters.set(CLUSTER, {
     name: CLUSTER_REF.cluster,

@@ -333,7 +333,7 @@ export const configSchema = z
           .string()
           .min(3)
           .optional()
-          .describe('Public GCS bucket the status-page function writes index.html and status.json to (never the state bucket).'),
+          .describe('Public GCS bucket the statusPage function writes status.html and status.json to (its own; never the state bucket).'),
       })
       .strict()
       .prefault({}),

@@ -8,6 +8,7 @@ import type { RetryPolicy } from '../alerting/deliver.ts';
 import type { Notifier } from '../alerting/notifier.ts';
 import type { StateStore } from '../state/store.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
+import type { Rollup } from '../slo/rollup.ts';
 
 export interface CheckDeps {
   config: Config;
@@ -21,6 +22,8 @@ export interface CheckDeps {
   runId?: string;
   /** The federation member these deps watch (its findings name it first; see federation/tag.ts). */
   member?: string;
+  /** Rebuilds a lost SLI history of `hub` (slo/rebuild.ts), where the config's Prometheus is that hub's. */
+  rebuildSli?: (config: Config, hub: string, now: number) => Promise<Rollup | undefined>;
 }
 
 /** One run of one check, as each stage sees it. */

@@ -7,7 +7,7 @@ import { formatDuration } from '../duration.ts';
 import { evaluateSlo, type SliKind, type SloSpec } from '../slo/burn.ts';
 import type { SloConfig } from '../slo/config.ts';
 import { sloFinding, windowText } from '../slo/findings.ts';
-import { recordEvents, type SliEvent } from '../slo/rollup.ts';
+import { recordEvents, rollupLost, type Rollup, type SliEvent } from '../slo/rollup.ts';
 import type { Run } from './run.ts';
 import type { Config } from '../config/schema.ts';
 import { activeOccurrence, coversHub } from '../maintenance.ts';
@@ -43,6 +43,26 @@ export function inMaintenance(config: Config, hub: string, t: number): boolean {
   );
 }
 
+/** A lost history rebuilt where the deps can (a failed rebuild is logged and the history starts afresh). */
+async function rebuilt(run: Run, hub: string): Promise<Rollup | undefined> {
+  const { rebuildSli, store, config, logger } = run.deps;
+  if (!rebuildSli || !(await rollupLost(store, hub))) return undefined;
+  try {
+    const rollup = await rebuildSli(config, hub, run.now);
+    logger.log('NOTICE', rollup ? 'SLI history rebuilt from Prometheus' : 'Prometheus holds no launches: SLI history starts afresh', {
+      hub,
+      ...(rollup && { since: new Date(rollup.since).toISOString(), days: rollup.days.length }),
+    });
+    return rollup;
+  } catch (e) {
+    logger.log('WARNING', 'SLI history not rebuilt from Prometheus: starting afresh', {
+      hub,
+      error: e instanceof Error ? e.message : String(e),
+    });
+    return undefined;
+  }
+}
+
 /** Records this run's probe results per hub and returns each hub's SLO findings. */
 export async function slo(run: Run, observation: LaunchProbeObservation | undefined): Promise<Finding[]> {
   const { config } = run.deps;
@@ -58,7 +78,7 @@ export async function slo(run: Run, observation: LaunchProbeObservation | undefi
   }
   const findings: Finding[] = [];
   for (const [hub, events] of byHub) {
-    const opts = { slowAfterS: cfg.launchTime.within / 1000, now: run.now, logger: run.deps.logger };
+    const opts = { slowAfterS: cfg.launchTime.within / 1000, now: run.now, logger: run.deps.logger, fresh: await rebuilt(run, hub) };
     const rollup = await recordEvents(run.deps.store, hub, events, opts);
     for (const spec of sloSpecs(cfg)) findings.push(sloFinding(hub, evaluateSlo(rollup, spec, run.now), objectiveText(cfg, spec.kind)));
   }

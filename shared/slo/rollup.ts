@@ -117,22 +117,30 @@ export async function readRollup(store: StateStore, hub: string, now: number, lo
   return stored === undefined ? undefined : validOrFresh(stored.value, hub, now, logger);
 }
 
-function validOrFresh(value: unknown, hub: string, now: number, logger: Logger): Rollup {
+function validOrFresh(value: unknown, hub: string, now: number, logger: Logger, fresh?: Rollup): Rollup {
   const checked = asRollup(value);
   if ('rollup' in checked) return checked.rollup;
-  logger.log('ERROR', 'SLI rollup has the wrong shape: starting its history afresh', { key: rollupKey(hub), error: checked.error });
-  return emptyRollup(now);
+  const how = fresh ? 'rebuilt from Prometheus' : 'starting its history afresh';
+  logger.log('ERROR', `SLI rollup has the wrong shape: ${how}`, { key: rollupKey(hub), error: checked.error });
+  return fresh ?? emptyRollup(now);
 }
 
-/** Adds a run's events to the hub's rollup with compare-and-swap; a lost or corrupt rollup starts at `fresh` (default `now`). */
+/** Whether the hub's stored rollup is missing or unreadable (its history would start afresh). */
+export async function rollupLost(store: StateStore, hub: string): Promise<boolean> {
+  const stored = await store.get<unknown>(rollupKey(hub));
+  return stored === undefined || 'error' in asRollup(stored.value);
+}
+
+/** Adds a run's events to the hub's rollup with compare-and-swap; a lost or corrupt rollup starts at `fresh` (default: empty, since `now`). */
 export async function recordEvents(
   store: StateStore,
   hub: string,
   events: SliEvent[],
-  opts: { slowAfterS: number; now: number; logger: Logger; fresh?: () => Rollup },
+  opts: { slowAfterS: number; now: number; logger: Logger; fresh?: Rollup },
 ): Promise<Rollup> {
   const result = await updateWithRetry<unknown, Rollup>(store, rollupKey(hub), (current) => {
-    const base = current === undefined ? (opts.fresh?.() ?? emptyRollup(opts.now)) : validOrFresh(current, hub, opts.now, opts.logger);
+    const base =
+      current === undefined ? (opts.fresh ?? emptyRollup(opts.now)) : validOrFresh(current, hub, opts.now, opts.logger, opts.fresh);
     const next = addEvents(base, events, opts.slowAfterS, opts.now);
     return { value: next, result: next };
   });

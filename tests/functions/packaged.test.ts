@@ -1,6 +1,6 @@
 // What ships is what is tested: the deploy archive unpacked into an empty directory,
 // `npm ci --omit=dev` from its own package-lock.json, each of the five functions
-// started by the Functions Framework under Node 22 (the nodejs22 runtime) exactly
+// (and the status page) started by the Functions Framework under Node 22 (the nodejs22 runtime) exactly
 // as Cloud Run starts it, with every source it uses configured against loopback
 // servers: Kubernetes over TLS through a kubeconfig and through the GKE endpoint +
 // token, the GKE and GA4 APIs, a real Prometheus, BinderHub + a real JupyterHub,
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../../infra/package.ts';
 import { schedulerPost, startFunction, stopFunction, unpackArchive, type StartedFunction } from '../../infra/harnesses/function-runner.ts';
 import { findNode22, NODE22_INSTALL } from '../../infra/harnesses/node22.ts';
-import { CLUSTER_REF, POOL_REF, startGoogleSide, STATE_BUCKET, type GoogleSide } from '../../infra/fakes/google-side.ts';
+import { CLUSTER_REF, POOL_REF, startGoogleSide, STATE_BUCKET, STATUS_BUCKET, type GoogleSide } from '../../infra/fakes/google-side.ts';
 import { fixtureNode, fixturePod, kubeconfigFor, startFakeKubernetes, type FakeKubernetes } from '../../infra/fakes/kubernetes.ts';
 import { startFakeSlack, type FakeSlack } from '../../infra/fakes/slack.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../infra/harnesses/smtp.ts';
@@ -306,6 +306,42 @@ describe.skipIf(!node22 || !stack)('packaged functions under Node 22, sources co
     } finally {
       binder.setHealth(undefined);
     }
+  });
+
+  it('statusPage writes status.html and status.json to its public bucket, never the state bucket, with a short Cache-Control', async () => {
+    const f = await start(
+      'statusPage',
+      JSON.stringify({
+        checks: { binderHealth: { binderUrls: [binder.url] } },
+        statusPage: { title: 'Packaged status', bucket: STATUS_BUCKET },
+        alerting: { state: { type: 'gcs', bucket: STATE_BUCKET, prefix: `run-${++instances}/` } },
+      }),
+    );
+    expect((await fetch(`http://127.0.0.1:${f.port}/`)).status).toBe(405);
+    const answer = await schedulerPost(f.port, 'statusPage');
+    expect(answer, f.output()).toMatchObject({
+      status: 200,
+      body: { target: 'statusPage', outcome: 'written', bucket: STATUS_BUCKET, objects: ['status.html', 'status.json'] },
+    });
+    const html = up.gcs.object(STATUS_BUCKET, 'status.html');
+    const json = up.gcs.object(STATUS_BUCKET, 'status.json');
+    expect(html).toMatchObject({ contentType: 'text/html; charset=utf-8', cacheControl: 'public, max-age=60' });
+    expect(json).toMatchObject({ contentType: 'application/json; charset=utf-8', cacheControl: 'public, max-age=60' });
+    expect(html!.data.toString()).toContain('Packaged status');
+    // The hub it watches, with nothing measured yet: "no data", never "operational".
+    expect(JSON.parse(json!.data.toString()).components).toMatchObject([{ name: new URL(binder.url).host, status: 'no_data' }]);
+    expect(up.gcs.object(STATE_BUCKET, 'status.html')).toBeUndefined();
+    expect(f.output()).toMatch(/"severity":"INFO","message":"status page written"/);
+  });
+
+  it('statusPage refuses the state bucket as its public bucket, naming the field', async () => {
+    const f = await start(
+      'statusPage',
+      JSON.stringify({ statusPage: { bucket: STATE_BUCKET }, alerting: { state: { type: 'gcs', bucket: STATE_BUCKET } } }),
+    );
+    const answer = await schedulerPost(f.port, 'statusPage');
+    expect(answer.status).toBe(500);
+    expect(answer.body.error).toMatch(/statusPage\.bucket.*state bucket/);
   });
 
   it('keeps every Google credential fresh on a warm instance: three runs across 2 s token lifetimes, each authenticated', async () => {

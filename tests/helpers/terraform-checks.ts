@@ -93,15 +93,15 @@ export function checkOutputs(module: TfModule): string[] {
 
 /**
  * The keys a `for_each` can produce, followed through locals: a literal map gives
- * its keys; a `for` expression gives the keys of the collection it iterates.
+ * its keys; a `for` expression gives the keys of the collection it iterates; a
+ * `merge` of locals gives the keys of each.
  */
 function possibleKeys(module: TfModule, expression: Json | undefined, depth = 0): string[] {
   if (depth > 10 || typeof expression !== 'string') return [];
-  const local = /local\.([A-Za-z_][\w-]*)/.exec(expression);
-  if (!local) return [];
-  const value = module.locals[local[1]];
-  if (isObj(value)) return Object.keys(value);
-  return possibleKeys(module, value, depth + 1);
+  return [...expression.matchAll(/local\.([A-Za-z_][\w-]*)/g)].flatMap(([, name]) => {
+    const value = module.locals[name];
+    return isObj(value) ? Object.keys(value) : possibleKeys(module, value, depth + 1);
+  });
 }
 
 /** Entry points a resource serves: a literal entry point, or each key of its for_each. */
@@ -163,11 +163,27 @@ export function checkEntryPoints(module: TfModule, targets: string[]): string[] 
 
 const PUBLIC_PRINCIPALS = /\b(allUsers|allAuthenticatedUsers)\b/;
 
-/** Nothing is granted to the public. */
-export function checkNoPublicAccess(module: TfModule): string[] {
+/** Nothing is granted to the public, except at the `allowed` places (e.g. `status.tf: resource.….member`). */
+export function checkNoPublicAccess(module: TfModule, allowed: string[] = []): string[] {
   return [...allStrings(module)]
-    .filter(({ value }) => PUBLIC_PRINCIPALS.test(value))
+    .filter(({ path, value }) => PUBLIC_PRINCIPALS.test(value) && !allowed.includes(path))
     .map(({ path, value }) => `public principal ${PUBLIC_PRINCIPALS.exec(value)?.[1]} at ${path}`);
+}
+
+/** A bucket (e.g. `state`) enforces public access prevention and no bucket IAM resource grants it to the public. */
+export function checkBucketPrivate(module: TfModule, name: string): string[] {
+  const address = `google_storage_bucket.${name}`;
+  const violations: string[] = [];
+  if (module.resources.google_storage_bucket?.[name]?.public_access_prevention !== 'enforced')
+    violations.push(`${address} does not enforce public access prevention`);
+  for (const type of ['google_storage_bucket_iam_member', 'google_storage_bucket_iam_binding', 'google_storage_bucket_iam_policy']) {
+    for (const [resource, body] of Object.entries(module.resources[type] ?? {})) {
+      const text = JSON.stringify(body);
+      if (new RegExp(`\\b${address}\\b`).test(text) && PUBLIC_PRINCIPALS.test(text))
+        violations.push(`${type}.${resource} makes ${address} public`);
+    }
+  }
+  return violations;
 }
 
 const SECRET_PATTERNS: [string, RegExp][] = [

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { functionEntries } from '../../infra/package.ts';
 import {
+  checkBucketPrivate,
   checkEntryPoints,
   checkNoPublicAccess,
   checkNoSecretValues,
@@ -25,6 +26,8 @@ const EXAMPLE_DIR = join(MODULE_DIR, 'examples/mybinder');
 const RUNTIME_ROLES = ['roles/monitoring.viewer', 'roles/monitoring.metricWriter', 'roles/container.clusterViewer'];
 const targets = functionEntries(join(ROOT, 'functions')).map((e) => e.target);
 const sources = readModule(MODULE_DIR);
+/** The one public grant: read on the status page's own bucket. */
+const STATUS_PUBLIC = 'status.tf: resource.google_storage_bucket_iam_member.status_public.member';
 
 /** The module with one file's text changed; fails loudly if the change did not apply. */
 function mutate(file: string, change: (text: string) => string): TfSource[] {
@@ -68,8 +71,39 @@ describe('terraform module, parsed with a real HCL parser', () => {
     expect(checkEntryPoints(await parseModule(sources), targets)).toEqual([]);
   });
 
-  it('grants nothing to allUsers or allAuthenticatedUsers', async () => {
-    expect(checkNoPublicAccess(await parseModule(sources))).toEqual([]);
+  it('grants allUsers only object read on the status page bucket, and nothing else to allUsers or allAuthenticatedUsers', async () => {
+    const module = await parseModule(sources);
+    expect(checkNoPublicAccess(module, [STATUS_PUBLIC])).toEqual([]);
+    expect(checkNoPublicAccess(module)).toEqual([`public principal allUsers at ${STATUS_PUBLIC}`]);
+    expect(module.resources.google_storage_bucket_iam_member.status_public).toEqual({
+      count: '${length(google_storage_bucket.status)}',
+      bucket: '${google_storage_bucket.status[0].name}',
+      role: 'roles/storage.objectViewer',
+      member: 'allUsers',
+    });
+  });
+
+  it('never makes the state or source bucket public', async () => {
+    const module = await parseModule(sources);
+    expect(checkBucketPrivate(module, 'state')).toEqual([]);
+    expect(checkBucketPrivate(module, 'source')).toEqual([]);
+  });
+
+  it('creates the status bucket, uniform access, and the runtime account its writer, only when status_page is set', async () => {
+    const { resources } = await parseModule(sources);
+    expect(resources.google_storage_bucket.status).toMatchObject({
+      count: '${var.status_page == null ? 0 : 1}',
+      name: '${var.status_page.bucket}',
+      uniform_bucket_level_access: true,
+    });
+    expect(resources.google_storage_bucket_iam_member.runtime_status).toEqual({
+      count: '${length(google_storage_bucket.status)}',
+      bucket: '${google_storage_bucket.status[0].name}',
+      role: 'roles/storage.objectUser',
+      member: 'serviceAccount:${google_service_account.runtime.email}',
+    });
+    // The deployed config names that bucket, so the function writes there and nowhere else.
+    expect(readFileSync(join(MODULE_DIR, 'main.tf'), 'utf8')).toMatch(/bucket = one\(google_storage_bucket\.status\[\*\]\.name\)/);
   });
 
   it('holds no secret value and creates no secret versions', async () => {
@@ -159,9 +193,45 @@ resource "google_cloud_run_service_iam_member" "public" {
 `,
       ),
     );
-    expect(checkNoPublicAccess(broken)).toEqual([
+    expect(checkNoPublicAccess(broken, [STATUS_PUBLIC])).toEqual([
       'public principal allUsers at iam.tf: resource.google_cloud_run_service_iam_member.public.member',
     ]);
+  });
+
+  it('reports the state bucket made public, by a grant or by the status page pointing at it', async () => {
+    const granted = await parseModule(
+      mutate(
+        'iam.tf',
+        (t) =>
+          t +
+          `
+resource "google_storage_bucket_iam_member" "oops" {
+  bucket = google_storage_bucket.state.name
+  role   = "roles/storage.objectViewer"
+  member = "allAuthenticatedUsers"
+}
+`,
+      ),
+    );
+    expect(checkBucketPrivate(granted, 'state')).toEqual([
+      'google_storage_bucket_iam_member.oops makes google_storage_bucket.state public',
+    ]);
+    expect(checkNoPublicAccess(granted, [STATUS_PUBLIC])).toEqual([
+      'public principal allAuthenticatedUsers at iam.tf: resource.google_storage_bucket_iam_member.oops.member',
+    ]);
+    const pointed = await parseModule(
+      mutate('status.tf', (t) =>
+        t.replace(
+          'bucket = google_storage_bucket.status[0].name\n  role   = "roles/storage.objectViewer"',
+          'bucket = google_storage_bucket.state.name\n  role   = "roles/storage.objectViewer"',
+        ),
+      ),
+    );
+    expect(checkBucketPrivate(pointed, 'state')).toEqual([
+      'google_storage_bucket_iam_member.status_public makes google_storage_bucket.state public',
+    ]);
+    const unenforced = await parseModule(mutate('storage.tf', (t) => t.replace('"enforced"', '"inherited"')));
+    expect(checkBucketPrivate(unenforced, 'state')).toEqual(['google_storage_bucket.state does not enforce public access prevention']);
   });
 
   it('reports an entry point that no function serves', async () => {
@@ -324,6 +394,24 @@ describe.skipIf(!terraform)('terraform console over the module inputs', () => {
     expect(fn).toContain('${secret_environment_variables.value.env}');
     expect(resources.google_secret_manager_secret?.this).toMatchObject({ for_each: '${local.secrets}' });
     expect(resources.google_secret_manager_secret_iam_member?.runtime).toMatchObject({ secret_id: '${each.value.secret_id}' });
+  });
+
+  it('deploys the statusPage function only with status_page, on its schedule (every 5 minutes by default)', () => {
+    expect(evaluate({}, 'keys(local.functions)').value).not.toContain('statusPage');
+    expect(evaluate({}, 'local.status_functions').value).toEqual({});
+    const on = evaluate({ status_page: { bucket: 'binder-status' } }, 'local.functions');
+    expect(Object.keys(on.value as object)).toEqual([...Object.keys(evaluate({}, 'local.functions').value as object), 'statusPage'].sort());
+    expect((on.value as Record<string, unknown>).statusPage).toEqual({
+      slug: 'status-page',
+      function_name: 'binderwatch-status-page',
+      enabled: true,
+      schedule: '*/5 * * * *',
+      memory: '256Mi',
+      timeout_seconds: 120,
+    });
+    const hourly = evaluate({ status_page: { bucket: 'binder-status', schedule: '0 * * * *' } }, 'local.functions.statusPage.schedule');
+    expect(hourly.value).toBe('0 * * * *');
+    expect(evaluate({ status_page: { bucket: 'Not A Bucket' } }, 'var.status_page').error).toContain('status_page.bucket must be');
   });
 
   it('puts the deployed schedule and enabled flag of each check into the config the function reads', () => {

@@ -57,4 +57,30 @@ describe('the SLO stage', () => {
     const rollup = await readRollup(d.store, 'hub.example.org', T0 + 90 * MIN, silentLogger);
     expect(rollup?.days[0].slice(0, 3)).toEqual([Math.floor(T0 / 86_400_000), 6, 0]);
   });
+
+  it('rebuilds a lost history once through deps.rebuildSli, and starts afresh when the rebuild fails', async () => {
+    const day = Math.floor(T0 / 86_400_000);
+    const asked: string[] = [];
+    const { d } = deps();
+    d.rebuildSli = async (_config, hub) => {
+      asked.push(hub);
+      return { v: 1, since: (day - 3) * 86_400_000, days: [[day - 3, 100, 1, 0, [0, 0, 0, 99]]], recent: [], counted: {} };
+    };
+    await runCheck('launchProbe', d, T0);
+    await runCheck('launchProbe', d, T0 + 10 * MIN);
+    expect(asked).toEqual(['hub.example.org']); // the second run found a history
+    const rollup = await readRollup(d.store, 'hub.example.org', T0 + 10 * MIN, silentLogger);
+    expect(rollup?.since).toBe((day - 3) * 86_400_000);
+    expect(rollup?.days.map((r) => r.slice(0, 3))).toEqual([
+      [day - 3, 100, 1],
+      [day, 2, 0],
+    ]);
+
+    const failing = deps().d;
+    failing.rebuildSli = async () => {
+      throw new Error('prometheus: 503');
+    };
+    await runCheck('launchProbe', failing, T0);
+    expect((await readRollup(failing.store, 'hub.example.org', T0, silentLogger))?.since).toBe(T0);
+  });
 });

@@ -1,7 +1,8 @@
 // The public status page of the 2018 night, made by `binderwatch replay --status-html
 // --status-json` and opened from disk in Debian's chromium: no network, the counts the
-// JSON holds, light and dark, readable at 1366×768.
-import { mkdtemp, readFile } from 'node:fs/promises';
+// JSON holds, light and dark, readable at 1366×768. It also makes the README's picture of the
+// page (into .tmp/images; `npm run images` writes docs/images/status-2018.png).
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { StatusSummary } from '../../../shared/status/data.ts';
 import { chromiumAvailable, launchChromium } from '../../helpers/browser.ts';
 import { runCli } from '../../helpers/cli.ts';
+import { imagePath } from '../../helpers/images.ts';
 
 describe.skipIf(!chromiumAvailable())('public status page in chromium', () => {
   let browser: Browser;
@@ -55,6 +57,10 @@ describe.skipIf(!chromiumAvailable())('public status page in chromium', () => {
     expect(await page.locator('.numbers').first().textContent()).toContain('error budget left');
     expect(errors).toEqual([]);
     expect(requests).toEqual([pathToFileURL(html).href]);
+    // The first screen, light, as a reader at 1366×768 sees it.
+    const picture = imagePath('status-2018.png');
+    await page.screenshot({ path: picture, fullPage: false });
+    expect((await stat(picture)).size).toBeGreaterThan(20_000);
     await page.close();
   });
 

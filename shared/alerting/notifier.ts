@@ -27,6 +27,8 @@ export interface AlertNotification {
   links?: { title: string; url: string }[];
   /** ISO time the alert fired (not the time it went pending). */
   firingSince: string;
+  /** ISO time of the resolve this firing reopens: the same incident back soon after it ended. */
+  reopenedAfter?: string;
   /** ISO time the problem began, when it was pending before it fired. */
   pendingSince?: string;
   /** For resolved: how long it fired, in ms. */

@@ -67,6 +67,8 @@ export function statusLine(n: AlertNotification, opts: FormatOptions = {}): stri
   switch (n.state) {
     case 'firing': {
       const pending = n.pendingSince ? ` (a problem since ${clock(n.pendingSince)})` : '';
+      if (n.reopenedAfter)
+        return `Back at ${clock(n.at)}, after it resolved at ${clock(n.reopenedAfter)}: the same incident, firing since ${since}.`;
       return blind ? `Cannot see ${n.key} since ${since}.` : `Firing since ${since}${pending}.`;
     }
     case 'repeat': {

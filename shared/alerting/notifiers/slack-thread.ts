@@ -158,7 +158,8 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
       const parent = buildPayload({ ...n, title: n.incident?.title ?? n.title }, { ...props, resolvedInFull: true });
       const known = await threadStore.get(id);
       const ts = known !== undefined && (await updateParent(known, parent)) ? known : await postParent(id, parent);
-      if (n.state !== 'firing') {
+      // A reopened incident says so in its thread too: the parent alone changes silently.
+      if (n.state !== 'firing' || n.reopenedAfter) {
         const reply = buildThreadReply(n, props);
         // The resolution also shows in the channel, so nobody has to open the thread to see it.
         await call('chat.postMessage', (client) =>

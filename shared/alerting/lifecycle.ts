@@ -4,7 +4,7 @@
 import type { CheckName, Finding, FindingStatus, Severity } from '../model.ts';
 import type { AlertRule, Silence } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
-import type { AlertNotification, NotificationState } from './notifier.ts';
+import type { AlertNotification, NotificationState, PageRef } from './notifier.ts';
 
 /** A notification not yet accepted by every channel it is routed to. */
 export interface OwedNotification {
@@ -28,6 +28,8 @@ export interface FiringInfo {
   lastNotifiedAt?: number;
   /** Reminders sent so far in this episode: each waits twice as long as the one before. */
   reminders?: number;
+  /** The page this episode joined as "also seen" (it fired soon after that page, on the same hub). */
+  alsoSeenWith?: PageRef;
   /** When this episode is an earlier one reopened (it fired again soon after its resolve): that resolve. */
   reopenedAt?: number;
 }
@@ -61,6 +63,8 @@ export interface TransitionContext {
   silences: Silence[];
   /** True when an alert this one depends on is firing. */
   dependencyFiring: boolean;
+  /** A critical page that fired within minutes on the same hub and still fires: a new page joins it. */
+  openPage?: PageRef;
 }
 
 export interface Transition {
@@ -139,6 +143,11 @@ function reopened(s: AlertState, now: number): FiringInfo | undefined {
   return e && now - e.at <= REOPEN_WITHIN_MS ? { ...e.firing, reopenedAt: e.at, reminders: 0 } : undefined;
 }
 
+/** The open page a new page of `s` joins: any but its own. */
+function joins(page: PageRef | undefined, s: AlertState): PageRef | undefined {
+  return page && !(page.check === s.check && page.key === s.key) ? page : undefined;
+}
+
 /** When the alert fired: the firing time, not the pending time. */
 export const firedAt = (f: FiringInfo) => f.firedAt ?? f.since;
 
@@ -200,6 +209,7 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
       firingSince: new Date(fired).toISOString(),
       ...(f.since < fired ? { pendingSince: new Date(f.since).toISOString() } : {}),
       ...(f.reopenedAt !== undefined ? { reopenedAfter: new Date(f.reopenedAt).toISOString() } : {}),
+      ...(f.alsoSeenWith ? { alsoSeenWith: f.alsoSeenWith } : {}),
     };
     if (state === 'resolved') {
       // A resolve shows the numbers now, from the finding that resolved it, and names the incident it ends.
@@ -249,6 +259,7 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
               firedAt: now,
             };
       s.ended = undefined;
+      if (!back && fireOnProblem && finding.severity === 'critical') s.firing.alsoSeenWith = joins(ctx.openPage, s);
       if (!silenced) {
         emit('firing', s.firing);
         s.firing.notified = true;

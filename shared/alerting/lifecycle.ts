@@ -4,7 +4,7 @@
 import type { CheckName, Finding, FindingStatus, Severity } from '../model.ts';
 import type { AlertRule, Silence } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
-import type { AlertNotification, NotificationState } from './notifier.ts';
+import type { AlertNotification, NotificationState, PageRef } from './notifier.ts';
 
 /** A notification not yet accepted by every channel it is routed to. */
 export interface OwedNotification {
@@ -28,6 +28,10 @@ export interface FiringInfo {
   lastNotifiedAt?: number;
   /** Reminders sent so far in this episode: each waits twice as long as the one before. */
   reminders?: number;
+  /** The page this episode joined as "also seen" (it fired soon after that page, on the same hub). */
+  alsoSeenWith?: PageRef;
+  /** When this episode is an earlier one reopened (it fired again soon after its resolve): that resolve. */
+  reopenedAt?: number;
 }
 
 export interface AlertState {
@@ -49,6 +53,8 @@ export interface AlertState {
   owed: OwedNotification[];
   /** Counts notifications, so each gets a distinct id. */
   seq: number;
+  /** The last episode that resolved (with a sent FIRING), and when: a re-fire soon after reopens it. */
+  ended?: { firing: FiringInfo; at: number };
 }
 
 export interface TransitionContext {
@@ -57,6 +63,8 @@ export interface TransitionContext {
   silences: Silence[];
   /** True when an alert this one depends on is firing. */
   dependencyFiring: boolean;
+  /** A critical page that fired within minutes on the same hub and still fires: a new page joins it. */
+  openPage?: PageRef;
 }
 
 export interface Transition {
@@ -123,6 +131,23 @@ function reminderInterval(rule: AlertRule, f: FiringInfo): number {
   return rule.repeatInterval * 2 ** Math.min(f.reminders ?? 0, MAX_REMINDER_DOUBLINGS);
 }
 
+/**
+ * A re-fire this soon after a resolve is the same incident back, not a new one: it reopens
+ * it (same id and firing time, so the same Slack thread and PagerDuty incident).
+ */
+export const REOPEN_WITHIN_MS = 60 * 60_000;
+
+/** The episode a new firing continues: the one that resolved within REOPEN_WITHIN_MS, if any. */
+function reopened(s: AlertState, now: number): FiringInfo | undefined {
+  const e = s.ended;
+  return e && now - e.at <= REOPEN_WITHIN_MS ? { ...e.firing, reopenedAt: e.at, reminders: 0 } : undefined;
+}
+
+/** The open page a new page of `s` joins: any but its own. */
+function joins(page: PageRef | undefined, s: AlertState): PageRef | undefined {
+  return page && !(page.check === s.check && page.key === s.key) ? page : undefined;
+}
+
 /** When the alert fired: the firing time, not the pending time. */
 export const firedAt = (f: FiringInfo) => f.firedAt ?? f.since;
 
@@ -183,6 +208,8 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
       links: last.links,
       firingSince: new Date(fired).toISOString(),
       ...(f.since < fired ? { pendingSince: new Date(f.since).toISOString() } : {}),
+      ...(f.reopenedAt !== undefined ? { reopenedAfter: new Date(f.reopenedAt).toISOString() } : {}),
+      ...(f.alsoSeenWith ? { alsoSeenWith: f.alsoSeenWith } : {}),
     };
     if (state === 'resolved') {
       // A resolve shows the numbers now, from the finding that resolved it, and names the incident it ends.
@@ -219,13 +246,20 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
     } else if (fireOnProblem || fireOnUnknown) {
       s.phase = 'firing';
       s.heldBack = false;
-      s.firing = {
-        since: fireOnProblem ? (s.problemSince ?? now) : (s.unknownSince ?? now),
-        status: fireOnProblem ? 'problem' : 'unknown',
-        severity: finding.severity,
-        notified: false,
-        firedAt: now,
-      };
+      const firedStatus = fireOnProblem ? 'problem' : 'unknown';
+      const back = reopened(s, now);
+      s.firing =
+        back && back.status === firedStatus
+          ? { ...back, severity: finding.severity, notified: false }
+          : {
+              since: fireOnProblem ? (s.problemSince ?? now) : (s.unknownSince ?? now),
+              status: firedStatus,
+              severity: finding.severity,
+              notified: false,
+              firedAt: now,
+            };
+      s.ended = undefined;
+      if (!back && fireOnProblem && finding.severity === 'critical') s.firing.alsoSeenWith = joins(ctx.openPage, s);
       if (!silenced) {
         emit('firing', s.firing);
         s.firing.notified = true;
@@ -242,6 +276,7 @@ export function nextAlertState(prev: AlertState, finding: Finding, ctx: Transiti
   const f = s.firing!;
   if (s.consecutiveOk >= rule.successesToResolve) {
     if (f.notified) emit('resolved', f);
+    s.ended = f.notified ? { firing: { ...f, reopenedAt: undefined }, at: now } : undefined;
     s.phase = 'ok';
     s.firing = undefined;
     s.recent = '';

@@ -4,6 +4,15 @@ import type { AlertChart } from './chart.ts';
 
 export type NotificationState = 'firing' | 'repeat' | 'resolved';
 
+/** A page other alerts of one root cause join as "also seen": its alert and when it fired. */
+export interface PageRef {
+  check: CheckName;
+  key: string;
+  title?: string;
+  /** ISO time the page fired: with `key`, it names the page's incident (its Slack thread). */
+  firingSince: string;
+}
+
 /** One state change of one alert, as sent to a channel. */
 export interface AlertNotification {
   /** Stable per transition, so a channel (or its receiver) can de-duplicate. */
@@ -27,6 +36,10 @@ export interface AlertNotification {
   links?: { title: string; url: string }[];
   /** ISO time the alert fired (not the time it went pending). */
   firingSince: string;
+  /** The open page this alert joined (it fired soon after it): channels show it under that page, not as a page. */
+  alsoSeenWith?: PageRef;
+  /** ISO time of the resolve this firing reopens: the same incident back soon after it ended. */
+  reopenedAfter?: string;
   /** ISO time the problem began, when it was pending before it fired. */
   pendingSince?: string;
   /** For resolved: how long it fired, in ms. */

@@ -330,8 +330,9 @@ export function detectLaunchProbe(
       failing.add(hub);
       // The background is learnt from healthy times only: an incident's runs are not this hub's normal.
       for (const key of Object.keys(unlearnt)) if (key.startsWith(findingKeys.launchesOf(hub))) delete unlearnt[key];
-    } else if (evidence[hub] <= FIRE_AT / 2 && failing.has(hub)) {
-      // The incident is over: its evidence starts afresh, so one failed run later is not its return.
+    } else if (evidence[hub] <= FIRE_AT / 2 && failing.has(hub) && !corroborated.get(hub)) {
+      // The incident is over, unless what corroborated it still holds (a pool full all day): one incident with
+      // updates, not one per failed run. Its evidence starts afresh, so one failed run later is not its return.
       failing.delete(hub);
       delete incidentSince[hub];
       delete lead[hub];

@@ -6,10 +6,11 @@ import type { AlertRule, Config } from '../config/schema.ts';
 import type { CheckName, Finding } from '../model.ts';
 import { CLAIM_TTL_MS } from '../alerting/deliver.ts';
 import { asAlertState, initialAlertState, nextAlertState } from '../alerting/lifecycle.ts';
-import type { AlertNotification } from '../alerting/notifier.ts';
+import type { AlertNotification, PageRef } from '../alerting/notifier.ts';
 import type { AlertChart } from '../alerting/chart.ts';
 import { findingKeys, stateKeys } from '../state/keys.ts';
 import { updateWithRetry, type StateStore } from '../state/store.ts';
+import { openPage, pageOf, recordPage } from './page-group.ts';
 import type { Run } from './run.ts';
 
 export interface Transitioned {
@@ -28,11 +29,19 @@ export async function transition(run: Run, findings: Finding[], charts: Map<stri
   // Listed once: the keys that reported before feed both the "absent means ok" pass and delivery.
   const known = await store.list(stateKeys.alertsOf(check));
   const touched = new Set<string>();
+  // One hub's pages within minutes are one root cause: later ones join the first.
+  const scope = run.deps.member ?? 'hub';
+  let page = await openPage(store, scope, run.now);
   const apply = async (f: Finding) => {
     const key = stateKeys.alert(check, f.key);
     touched.add(key);
     const dependencyFiring = f.dependsOn?.length ? await anyFiring(store, f.dependsOn) : false;
-    notifications.push(...(await applyFinding(run, key, f, dependencyFiring, charts.get(f.key))));
+    const made = await applyFinding(run, key, f, dependencyFiring, charts.get(f.key), page);
+    for (const started of made.map(pageOf).filter((p) => p !== undefined)) {
+      page = started;
+      await recordPage(store, scope, started);
+    }
+    notifications.push(...made);
   };
   for (const f of findings) await apply(f);
 
@@ -103,6 +112,7 @@ export async function applyFinding(
   f: Finding,
   dependencyFiring: boolean,
   chart?: AlertChart,
+  page?: PageRef,
 ): Promise<AlertNotification[]> {
   const configured = new Set(deps.notifiers.map((n) => n.name));
   const rule = ruleFor(deps.config, f.check);
@@ -117,6 +127,7 @@ export async function applyFinding(
         now,
         silences: deps.config.alerting.silences,
         dependencyFiring,
+        openPage: page,
       });
       for (const n of t.notifications) {
         const member = deps.member ?? f.member;

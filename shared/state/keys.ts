@@ -38,6 +38,8 @@ export const stateKeys = {
   channel: (channel: string) => `channel/${channel}`,
   /** Prefix listing every channel-health alert. */
   channels: 'channel/',
+  /** The latest critical page on a hub (or federation member), which pages soon after it join. */
+  openPage: (scope: string) => `page/${scope}`,
   /** When the check last ran. */
   lastRun: (check: CheckName) => `run/${check}`,
   /** What a detector remembers between runs (e.g. the traffic model). */

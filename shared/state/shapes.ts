@@ -42,6 +42,16 @@ const notificationShape = z.looseObject({
  * reads it: asAlertState there checks only its top level, and an owed entry of the wrong
  * shape would otherwise fail every run's delivery.
  */
+const firingShape = z.looseObject({
+  since: z.number(),
+  status: problemStatus,
+  severity,
+  notified: z.boolean(),
+  lastNotifiedAt: z.number().optional(),
+});
+/** A page other alerts join as "also seen" (pipeline/page-group.ts). */
+const pageShape = z.looseObject({ check: z.string(), key: z.string(), title: z.string().optional(), firingSince: z.string() });
+
 const alertStateShape = z.looseObject({
   key: z.string(),
   check: z.string(),
@@ -51,9 +61,9 @@ const alertStateShape = z.looseObject({
   consecutiveUnknown: z.number(),
   problemSince: z.number().optional(),
   unknownSince: z.number().optional(),
-  firing: z
-    .looseObject({ since: z.number(), status: problemStatus, severity, notified: z.boolean(), lastNotifiedAt: z.number().optional() })
-    .optional(),
+  firing: firingShape.optional(),
+  /** The last episode that resolved: a re-fire soon after reopens it. */
+  ended: z.looseObject({ firing: firingShape, at: z.number() }).optional(),
   heldBack: z.boolean().optional(),
   last: z.looseObject({ status: z.string(), severity, summary: z.string(), runbook: z.array(z.string()), at: z.number() }).optional(),
   owed: z.array(
@@ -76,6 +86,7 @@ const SHAPES: [prefix: string, shape: z.ZodType][] = [
   ['chart/', chartShape],
   ['slack-thread/', slackTsShape],
   ['run/', runMemoShape],
+  ['page/', pageShape],
   ['alert/', alertStateShape],
   ['channel/', alertStateShape],
 ];

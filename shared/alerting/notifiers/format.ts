@@ -23,7 +23,8 @@ const STATE_LABEL: Record<NotificationState, string> = {
 
 /** `FIRING critical: <title>`, `STILL FIRING …`, `RESOLVED …`; a notification stored before titles existed shows its summary. */
 export function notificationTitle(n: AlertNotification): string {
-  return `${STATE_LABEL[n.state]} ${n.severity}: ${n.title ?? n.summary}`;
+  // An alert that joined a page is news under it, not a page of its own.
+  return `${n.alsoSeenWith ? 'Also seen: ' : ''}${STATE_LABEL[n.state]} ${n.severity}: ${n.title ?? n.summary}`;
 }
 
 // Building a DateTimeFormat costs far more than using one; zones are few.
@@ -61,12 +62,21 @@ export function formatTimeWithUtc(at: string | number, timeZone = 'UTC'): string
  * measured; a resolve names the incident it ends and when that fired.
  */
 export function statusLine(n: AlertNotification, opts: FormatOptions = {}): string {
+  const page = n.alsoSeenWith;
+  if (!page) return ownStatusLine(n, opts);
+  const clock = (iso: string) => (opts.timeZone && opts.timeZone !== 'UTC' ? formatTimeWithUtc(iso, opts.timeZone) : formatTime(iso));
+  return `${ownStatusLine(n, opts)} Also seen with the page “${page.title ?? page.key}” (${page.check}, fired ${clock(page.firingSince)}).`;
+}
+
+function ownStatusLine(n: AlertNotification, opts: FormatOptions): string {
   const clock = (iso: string) => (opts.timeZone && opts.timeZone !== 'UTC' ? formatTimeWithUtc(iso, opts.timeZone) : formatTime(iso));
   const since = clock(n.firingSince);
   const blind = n.status === 'unknown';
   switch (n.state) {
     case 'firing': {
       const pending = n.pendingSince ? ` (a problem since ${clock(n.pendingSince)})` : '';
+      if (n.reopenedAfter)
+        return `Back at ${clock(n.at)}, after it resolved at ${clock(n.reopenedAfter)}: the same incident, firing since ${since}.`;
       return blind ? `Cannot see ${n.key} since ${since}.` : `Firing since ${since}${pending}.`;
     }
     case 'repeat': {

@@ -39,7 +39,8 @@ export function dedupKey(key: string): string {
 
 /** The event for one notification; pure, so tests compare it exactly. */
 export function buildPayload(n: AlertNotification, routingKey: string, opts: FormatOptions = {}): PagerDutyEvent {
-  const dedup_key = dedupKey(n.key);
+  // An alert that joined a page adds to the page's PagerDuty incident, never a new one.
+  const dedup_key = dedupKey(n.alsoSeenWith?.key ?? n.key);
   if (n.state === 'resolved') return { routing_key: routingKey, event_action: 'resolve', dedup_key };
   const view = notificationView(n, opts);
   return {
@@ -82,6 +83,8 @@ export function pagerDutyNotifier(props: PagerDutyProps): Notifier {
   if (problem) throw new Error(`the PagerDuty events URL ${problem}`);
   return {
     name: 'pagerduty',
-    send: (n) => postJson('pagerduty', url, buildPayload(n, props.routingKey, props), props),
+    // A joined alert's resolve would end the page's incident: the page's own resolve does that.
+    send: async (n) =>
+      n.alsoSeenWith && n.state === 'resolved' ? undefined : postJson('pagerduty', url, buildPayload(n, props.routingKey, props), props),
   } satisfies Notifier;
 }

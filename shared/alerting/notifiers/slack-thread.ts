@@ -32,15 +32,18 @@ export function memoryThreadStore(): ThreadStore {
   };
 }
 
-/** One incident: the alert key and when this episode began. */
+/** One incident: the alert key and when this episode began; an alert that joined a page goes into the page's thread. */
 export function threadId(n: AlertNotification): string {
-  return `${n.key}@${n.firingSince}`;
+  const own = n.alsoSeenWith ?? n;
+  return `${own.key}@${own.firingSince}`;
 }
 
 /** A reply under the parent: where things stand now and the current numbers; a resolve also says why. */
 export function buildThreadReply(n: AlertNotification, opts: FormatOptions = {}): SlackMessage {
   const view = notificationView(n, opts);
-  const line = `${emojiFor(n)} ${n.state === 'resolved' ? `${view.summary}\n${view.status}` : view.status}`;
+  // An alert that joined the page says in full what it is: the parent is the page's.
+  const what = n.alsoSeenWith ? `*${view.title}*\n${view.summary ?? ''}\n` : n.state === 'resolved' ? `${view.summary}\n` : '';
+  const line = `${emojiFor(n)} ${what}${view.status}`;
   return {
     text: fitMrkdwn(line, SLACK_LIMITS.fallbackText),
     blocks: [{ type: 'section', text: mrkdwn(fitMrkdwn(line, SLACK_LIMITS.sectionText)) }, ...evidenceSections(view)],
@@ -157,8 +160,11 @@ export function slackThreadNotifier(props: SlackThreadProps): Notifier {
       // The parent stays the incident's record: headed by the incident's title even when resolved.
       const parent = buildPayload({ ...n, title: n.incident?.title ?? n.title }, { ...props, resolvedInFull: true });
       const known = await threadStore.get(id);
-      const ts = known !== undefined && (await updateParent(known, parent)) ? known : await postParent(id, parent);
-      if (n.state !== 'firing') {
+      // The page's parent stays the page's: an alert that joined it only replies.
+      const joined = n.alsoSeenWith !== undefined && known !== undefined;
+      const ts = joined || (known !== undefined && (await updateParent(known, parent))) ? known : await postParent(id, parent);
+      // A reopened incident says so in its thread too: the parent alone changes silently.
+      if (n.state !== 'firing' || n.reopenedAfter || n.alsoSeenWith) {
         const reply = buildThreadReply(n, props);
         // The resolution also shows in the channel, so nobody has to open the thread to see it.
         await call('chat.postMessage', (client) =>

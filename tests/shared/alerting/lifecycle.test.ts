@@ -225,3 +225,41 @@ describe('silence globs', () => {
     expect(globMatch(pattern, key)).toBe(expected);
   });
 });
+
+describe('a re-fire soon after a resolve', () => {
+  /** Statuses one per `everyMin` minutes from T0; every notification sent. */
+  function notificationsOf(statuses: FindingStatus[], everyMin: number): AlertNotification[] {
+    const rule = alertRuleSchema.parse({});
+    let state = initialAlertState('launch:hub:repo', 'launchProbe');
+    const out: AlertNotification[] = [];
+    statuses.forEach((s, i) => {
+      const t = nextAlertState(state, finding(s), { rule, now: T0 + i * everyMin * MIN, silences: [], dependencyFiring: false });
+      state = t.state;
+      out.push(...t.notifications);
+    });
+    return out;
+  }
+  const episode = (gap: number): FindingStatus[] => [
+    ...Array<FindingStatus>(3).fill('problem'),
+    ...Array<FindingStatus>(gap).fill('ok'),
+    ...Array<FindingStatus>(3).fill('problem'),
+  ];
+
+  it('within an hour reopens the same incident: same firing time (same thread), saying it is back', () => {
+    // 5-minute runs: fires, resolves on the ok runs, and fires again 30 minutes after the last problem.
+    const sent = notificationsOf(episode(6), 5);
+    expect(sent.map((n) => n.state)).toEqual(['firing', 'resolved', 'firing']);
+    const [first, resolved, again] = sent;
+    expect(again.firingSince).toBe(first.firingSince);
+    expect(again.id.split('#')[0]).toBe(first.id.split('#')[0]);
+    expect(again.reopenedAfter).toBe(resolved.at);
+    expect(first.reopenedAfter).toBeUndefined();
+  });
+
+  it('after more than an hour is a new incident', () => {
+    const sent = notificationsOf(episode(16), 5);
+    expect(sent.map((n) => n.state)).toEqual(['firing', 'resolved', 'firing']);
+    expect(sent[2].firingSince).not.toBe(sent[0].firingSince);
+    expect(sent[2].reopenedAfter).toBeUndefined();
+  });
+});

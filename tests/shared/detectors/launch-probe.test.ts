@@ -450,6 +450,19 @@ describe('launchProbe: pages only for real failures', () => {
   });
 });
 
+describe('launchProbe: one incident, not a storm', () => {
+  it.each([11, 12, 13])(
+    'a pool full all day (launch success 0.85, corroborated all day) is one incident: at most 6 notifications (seed %i)',
+    (seed) => {
+      const fullPool = () => ({ launchSuccess: 0.85, shortfall: true });
+      const sent = notifications(1, () => 0.15, seed, { traffic: fullPool });
+      console.log('full pool all day:', sent.map((n) => `${n.state}@${new Date(n.at).toISOString().slice(11, 16)}`).join(' '));
+      expect(sent.filter((n) => n.state === 'firing').length).toBeGreaterThan(0);
+      expect(sent.length).toBeLessThanOrEqual(6);
+    },
+  );
+});
+
 describe('launchProbe: judged against its own history', () => {
   it('learns a hub whose runs fail 3 % of the time altogether (a hiccup outlasting the retry): at most one warning a month, no page', () => {
     const sent = notifications(60, () => 0, 5, { runFailure: 0.03 });

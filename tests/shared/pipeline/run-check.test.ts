@@ -245,8 +245,8 @@ describe('runCheck over state objects that cannot be read', () => {
     const third = await runCheck('clusterHealth', d, T0 + 10 * MIN);
     expect(third.outcome).toBe('problem');
     expect(errors().sort()).toEqual(damaged);
-    // Only the channel's health is written when a delivery is next attempted.
-    expect(await unreadableFiles()).toEqual(['channel%2Fconsole.json']);
+    // Only the channel's health is written when a delivery is next attempted; the hub's last page when a page next fires.
+    expect(await unreadableFiles()).toEqual(['channel%2Fconsole.json', 'page%2Fhub.json']);
 
     // The alert's history is lost, so it starts again: pending, then firing anew.
     await runCheck('clusterHealth', d, T0 + 15 * MIN);

@@ -76,7 +76,8 @@ describe('alert charts', () => {
   let traffic: AlertNotification;
   beforeAll(async () => {
     notifications = await notificationsOf2018();
-    traffic = notifications.find((n) => n.check === 'trafficVsPods' && n.state === 'firing')!;
+    // That night it joined the sick node's page as "also seen"; these tests send it as a page of its own.
+    traffic = { ...notifications.find((n) => n.check === 'trafficVsPods' && n.state === 'firing')!, alsoSeenWith: undefined };
   });
 
   it('come with firing and repeat alerts of trafficVsPods, nodeHeadroom and launchProbe: 3 h of points, small enough to keep owed', () => {

@@ -254,6 +254,9 @@ export const trafficVsPodsSchema = z
       .prefault({})
       .describe('Range the mean session length W is fitted in.'),
     maxDemandGap: duration('10m').describe('Demand or pods missing longer than this at the end of the window is "unknown".'),
+    persistFor: duration('0s', { min: 0 }).describe(
+      'A shortfall opens an incident only after it held on every run this long (launches waiting minutes for a new node catch up); 0s: at once.',
+    ),
     severity: z.enum(['warning', 'critical']).default('critical'),
   })
   .strict();

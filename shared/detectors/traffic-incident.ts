@@ -39,6 +39,8 @@ export interface IncidentInput {
   /** This run's verdicts (traffic-judge.ts). */
   shortfall: boolean;
   inBand: boolean;
+  /** When a new incident began: the first run of the shortfall's streak (default now). */
+  openSince?: number;
   /** When opening one: the model judged, the launch success the shortfall implies, and a reference the pods ran far above. */
   opening: () => Pick<TrafficIncident, 'model' | 'faultSuccess' | 'reference' | 'calibrating'>;
 }
@@ -51,8 +53,8 @@ export interface IncidentStep {
   recoveredJudgeFrom?: number;
 }
 
-export function nextIncident({ now, windowMs, incident, shortfall, inBand, opening }: IncidentInput): IncidentStep {
-  if (!incident) return shortfall ? { incident: { since: now, runs: 1, ...opening() } } : {};
+export function nextIncident({ now, windowMs, incident, shortfall, inBand, openSince, opening }: IncidentInput): IncidentStep {
+  if (!incident) return shortfall ? { incident: { since: openSince ?? now, runs: 1, ...opening() } } : {};
   const window: [number, number] = [incident.since - windowMs, now];
   // One run's shortfall that did not hold: never an alert, but not something to learn from either.
   if (!established(incident) && !shortfall) return { exclude: window };

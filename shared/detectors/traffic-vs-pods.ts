@@ -40,6 +40,8 @@ export interface TrafficMemory {
   calibrating?: Calibrating;
   /** Demand started being counted differently (seen at `seenAt`): reported as a warning until the model relearnt. */
   recount?: Recount & { seenAt: number };
+  /** A shortfall seen on every run since this time, not yet long enough to open an incident. */
+  shortfallSince?: number;
   /** Latest launch success the pods imply, for the launch probe to corroborate with. */
   implied?: { at: number; launchSuccess: number; shortfall: boolean };
 }
@@ -75,6 +77,7 @@ export const trafficMemoryShape: zod.ZodType<TrafficMemory> = zod.looseObject({
   calibrating: calibratingShape.optional(),
   recount: zod.looseObject({ at: finite, ratio: zod.number().positive(), before: finite, after: finite, seenAt: finite }).optional(),
   implied: zod.looseObject({ at: finite, launchSuccess: finite, shortfall: zod.boolean() }).optional(),
+  shortfallSince: finite.optional(),
 });
 
 export interface TrafficDetection {
@@ -113,7 +116,8 @@ export function baseline(g: Grid, cfg: TrafficVsPodsConfig, now: number, memory:
   if (established(memory.incident)) return { model: memory.incident!.model, fullBaseline: false, excluded };
   const windowMin = cfg.window / STEP_MS;
   const baselineMin = cfg.baseline / STEP_MS;
-  const avoid: [number, number][] = memory.incident ? [...excluded, [memory.incident.since - cfg.window, now]] : excluded;
+  const openSince = memory.incident?.since ?? memory.shortfallSince;
+  const avoid: [number, number][] = openSince !== undefined ? [...excluded, [openSince - cfg.window, now]] : excluded;
   const fitTo = g.last - windowMin;
   const remembered = memory.model;
   if (remembered && now - remembered.fittedAt < TUNING.refitEveryMs) return { model: remembered, fullBaseline: false, excluded };
@@ -182,11 +186,13 @@ export function detectTrafficVsPods(
   });
   const recount = j.shortfall && !established(memory.incident) ? recountOf(g, model) : undefined;
   if (recount) return recounted(g, cfg, now, { ...memory, excluded }, model, recount);
+  const streak = persistence(memory, j.shortfall, now, cfg);
   const step = nextIncident({
     now,
     windowMs: cfg.window,
     incident: memory.incident,
-    shortfall: j.shortfall,
+    shortfall: memory.incident ? j.shortfall : streak.persisted,
+    openSince: streak.since,
     inBand: j.inBand,
     opening: () => ({ ...opening(g, cfg, j, model, usableReference), ...(calibrating ? { calibrating } : {}) }),
   });
@@ -201,7 +207,8 @@ export function detectTrafficVsPods(
     // Back to the older model's band: the model learnt since was the fault; the older one describes normal.
     model: incident ? (memory.model ?? model) : recovered && j.backToReference ? frozen?.reference : model,
     incident,
-    excluded: step.exclude ? [...excluded, step.exclude] : excluded,
+    excluded: [...excluded, ...(step.exclude ? [step.exclude] : []), ...(streak.exclude ? [streak.exclude] : [])],
+    shortfallSince: incident ? undefined : streak.since,
     judgeFrom: step.recoveredJudgeFrom ?? (judgeFrom !== undefined && now - judgeFrom <= longestHorizonMs ? judgeFrom : undefined),
     // Snapshots from before a recovery describe the world before it.
     snapshots: recovered ? [] : snapshots,
@@ -252,6 +259,22 @@ function recounted(g: Grid, cfg: TrafficVsPodsConfig, now: number, memory: Traff
   };
   const findings = [okFinding(g, cfg, [], false, calibrating), recountFinding(next.recount!, false, calibrating)];
   return { findings, memory: next, band: bandOf(g, next.model!, cfg.window / STEP_MS, cfg.sigmas) };
+}
+
+/**
+ * A shortfall opens an incident only once it held on every run for `persistFor`: a
+ * launch that waits minutes for a new node (autoscaler lag, a crowd arriving at once)
+ * leaves the pods behind demand for about that long and then they catch up, which a
+ * failing launch never does. A streak that breaks first is kept out of the fits.
+ */
+function persistence(memory: TrafficMemory, shortfall: boolean, now: number, cfg: TrafficVsPodsConfig) {
+  if (memory.incident) return { persisted: false };
+  if (!shortfall) {
+    const from = memory.shortfallSince;
+    return { persisted: false, exclude: from === undefined ? undefined : ([from - cfg.window, now] as [number, number]) };
+  }
+  const since = memory.shortfallSince ?? now;
+  return { persisted: now - since >= cfg.persistFor, since };
 }
 
 /** What a new incident freezes: the model, the launch success its steadiest evidence implies, and a reference the pods ran far above. */

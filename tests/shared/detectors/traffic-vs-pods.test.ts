@@ -13,13 +13,13 @@ import { MIN, T0, simulateTraffic, type TrafficSpec } from '../../helpers/traffi
 const cfg = trafficVsPodsSchema.parse({});
 
 /** Runs the detector every 2 minutes over the series, as the schedule would, carrying its memory. */
-function runOver(series: { demand: Series; pods: Series }, fromMinute = 0, toMinute = series.demand.length - 1) {
+function runOver(series: { demand: Series; pods: Series }, fromMinute = 0, toMinute = series.demand.length - 1, config = cfg) {
   let memory: TrafficMemory | undefined;
   const out: { minute: number; findings: Finding[]; memory: TrafficMemory }[] = [];
   for (let m = fromMinute; m <= toMinute; m += 2) {
     const now = T0 + m * MIN;
     const visible = (s: Series) => s.filter((x) => x.t <= now);
-    const r = detectTrafficVsPods({ demand: visible(series.demand), pods: visible(series.pods), stepMs: MIN }, cfg, now, memory);
+    const r = detectTrafficVsPods({ demand: visible(series.demand), pods: visible(series.pods), stepMs: MIN }, config, now, memory);
     memory = r.memory;
     out.push({ minute: m, findings: r.findings, memory: r.memory });
   }
@@ -75,6 +75,18 @@ describe('trafficVsPods', () => {
     expect(f.summary).toMatch(/implied launch success ≈ \d+ %/);
     expect(f.evidence?.shortfallPods).toBeGreaterThan(0);
     expect(f.runbook.join('\n')).toContain('kubectl get pods --all-namespaces -o wide');
+  });
+
+  it('with persistFor, opens an incident only on a shortfall that held that long: a lasting fault later by about that, a brief one never', () => {
+    const persisting = trafficVsPodsSchema.parse({ persistFor: '10m' });
+    const lasting = simulateTraffic({ minutes: 320, demand: () => 10, success: (m) => (m >= 240 ? 0.1 : 0.95), seed: 7 });
+    const atOnce = problems(runOver(lasting, 180))[0];
+    const held = problems(runOver(lasting, 180, undefined, persisting))[0];
+    expect(held - atOnce).toBeGreaterThanOrEqual(8);
+    expect(held - 240).toBeLessThanOrEqual(24);
+    const brief = simulateTraffic({ minutes: 320, demand: () => 10, success: (m) => (m >= 240 && m < 246 ? 0 : 0.95), seed: 7 });
+    expect(problems(runOver(brief, 180)).length).toBeGreaterThan(0);
+    expect(problems(runOver(brief, 180, undefined, persisting))).toEqual([]);
   });
 
   it('keeps seeing an incident that lasts for hours (the model does not learn the incident)', () => {

@@ -31,7 +31,9 @@ export async function buildLivePlan(config: Config, env: Env, logger: Logger, ch
   );
   const owned = members.map((m, i) => m.deps.notifiers.filter((n) => ownedChannels(fed.members[i].owners).includes(n.name)));
   const sources = { ...root.sources };
-  if (checks.includes('binderHealth')) sources.binderHealth = federationSource(fed, { timeoutMs: config.checks.binderHealth.timeout });
+  if (checks.includes('binderHealth'))
+    // Its reads of each member have that member's budget too: one silent member must not hold up the federation's view.
+    sources.binderHealth = federationSource(fed, { timeoutMs: Math.min(config.checks.binderHealth.timeout, fed.memberBudget) });
   // The front door's launches are the federation's own: they land on whichever member it picks.
   if (checks.includes('launchProbe') && fed.repos.length)
     sources.launchProbe = frontDoorLaunchSource(fed, config.checks.launchProbe, { logger });

@@ -120,6 +120,16 @@ describe('ten members, one of them never answering', () => {
     // 10 members in one run: bounded by the budget (3 s), not by ten times it.
     expect(ms).toBeLessThan(3000 + 2500);
     process.stdout.write(`ten members, launchProbe, one silent: ${Math.round(ms)} ms\n`);
+
+    // binderHealth: each member's /health in its budget, and the federation's view of all ten, its reads in the same budget.
+    const t0 = performance.now();
+    const health = findingsOf((await runCli(['check', 'binderHealth', '--config', cfg, '--json'])).stdout);
+    const healthMs = performance.now() - t0;
+    expect(health.filter((f) => f.member === 'silent').every((f) => f.status === 'unknown')).toBe(true);
+    expect(health.find((f) => f.key === 'federation:rotation:silent')?.status).toBe('unknown');
+    expect(health.filter((f) => f.member?.startsWith('m') && f.key.startsWith('health:') && f.status === 'ok')).toHaveLength(9);
+    expect(healthMs).toBeLessThan(3000 + 2500);
+    process.stdout.write(`ten members, binderHealth, one silent: ${Math.round(healthMs)} ms\n`);
     rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  }, 60_000);
 });

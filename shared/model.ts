@@ -133,6 +133,8 @@ export interface ProbeResult {
   binderUrl: string;
   /** The hub's configured name, for people (launch target `name`); keys use the URL's host. */
   hubName?: string;
+  /** A launch through a federation's front door: the member its 307 sent the launch to. */
+  landedOn?: string;
   repo: string; // provider/spec, e.g. gh/binder-examples/requirements/HEAD
   at: number;
   ok: boolean;

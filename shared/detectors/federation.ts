@@ -77,8 +77,11 @@ function rotationFinding(m: MemberView, reasons: string[] | undefined, skewSince
   };
 }
 
+/** The front door's finding: where its launches land. */
+export const FRONT_DOOR_KEY = 'federation:front-door';
+
 function frontDoorFinding(obs: FederationObservation, out: Map<string, string[] | undefined>): Finding {
-  const base = { check: 'binderHealth' as const, key: 'federation:front-door', links: [{ title: 'front door', url: obs.frontDoor }] };
+  const base = { check: 'binderHealth' as const, key: FRONT_DOOR_KEY, links: [{ title: 'front door', url: obs.frontDoor }] };
   const bad = obs.landings.flatMap((l) => {
     if (l.unreachable || l.error) return [];
     const reasons = l.member ? out.get(l.member) : undefined;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { LaunchProbeConfig } from '../config/schema.ts';
 import { formatDuration } from '../duration.ts';
+import { FRONT_DOOR_KEY } from './federation.ts';
 import { alertRef, findingKeys } from '../state/keys.ts';
 import { shortTitle, type Finding, type LaunchProbeObservation, type ProbeResult } from '../model.ts';
 
@@ -186,6 +187,10 @@ export function corroboration(hub: string, obs: LaunchProbeObservation, now: num
   const firing = obs.firing ?? [];
   const health = firing.find((a) => a.check === 'binderHealth' && a.key === findingKeys.health(hub));
   if (health) return `the hub's /health fails (binderHealth ${health.key})`;
+  // A launch through a federation's front door fails on the member it was sent to, and the front door is known to send launches to a failing member.
+  const door = firing.find((a) => a.check === 'binderHealth' && a.key === FRONT_DOOR_KEY);
+  const landed = obs.results.find((r) => r.landedOn && hubOf(r.binderUrl) === hub);
+  if (door && landed) return `the front door sends launches to a failing member (binderHealth ${door.key})`;
   const pool = firing.find((a) => a.check === 'nodeHeadroom' && (a.severity === 'critical' || Number(a.evidence?.pendingPods) > 0));
   if (pool) return `the node pool is full or pods wait for room (nodeHeadroom ${pool.key})`;
   const traffic = obs.traffic;

@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { CHECK_NAMES, type CheckName } from '../model.ts';
 import { federationSource } from '../sources/federation.ts';
+import { frontDoorLaunchSource } from '../sources/front-door-launch.ts';
 import { buildLiveDeps, buildSources, storeThreads, type Env } from '../wiring.ts';
 import { withBudget } from './budget.ts';
 import { memberHeadroom } from './member-headroom.ts';
@@ -29,8 +30,12 @@ export async function buildLivePlan(config: Config, env: Env, logger: Logger, ch
     }),
   );
   const owned = members.map((m, i) => m.deps.notifiers.filter((n) => ownedChannels(fed.members[i].owners).includes(n.name)));
-  const sources = checks.includes('binderHealth')
-    ? { ...root.sources, binderHealth: federationSource(fed, { timeoutMs: config.checks.binderHealth.timeout }) }
-    : root.sources;
+  const sources = { ...root.sources };
+  if (checks.includes('binderHealth'))
+    // Its reads of each member have that member's budget too: one silent member must not hold up the federation's view.
+    sources.binderHealth = federationSource(fed, { timeoutMs: Math.min(config.checks.binderHealth.timeout, fed.memberBudget) });
+  // The front door's launches are the federation's own: they land on whichever member it picks.
+  if (checks.includes('launchProbe') && fed.repos.length)
+    sources.launchProbe = frontDoorLaunchSource(fed, config.checks.launchProbe, { logger });
   return { root: { ...root, sources, notifiers: everyone([root.notifiers, ...owned]) }, members };
 }

@@ -18,6 +18,8 @@ export interface AlertSpan {
   /** The finding's short title, as in the email subject and the Slack header. */
   title: string;
   summary: string;
+  /** The federation member the alert belongs to. */
+  member?: string;
   /** First run that reported the problem (epoch ms). */
   pendingAt: number;
   /** Each firing notification (the first, then escalations); empty for a problem that cleared while pending. */
@@ -48,6 +50,8 @@ export interface ReportData {
   /** Crash-looping pods per node, one strip each. */
   crashloops: { node: string; count: Column; pods: string[] }[];
   probes: { repo: string; results: ProbePoint[] }[];
+  /** A federation's members (series with a `member` label), each on the shared time axis. */
+  members: { member: string; pods: Column; demand: Column; quota: Column }[];
   alerts: AlertSpan[];
   facts: { at: number; what: string; timeIs?: string }[];
 }
@@ -99,6 +103,7 @@ export function alertSpans(runs: ReportRun[]): AlertSpan[] {
           status: f.status,
           title: f.title,
           summary: f.summary,
+          ...(f.member ? { member: f.member } : {}),
           pendingAt: now,
           firing: [],
         });
@@ -116,6 +121,7 @@ export function alertSpans(runs: ReportRun[]): AlertSpan[] {
           status: n.status,
           title,
           summary: n.summary,
+          ...(n.member ? { member: n.member } : {}),
           pendingAt: at,
           firing: [],
         };
@@ -144,7 +150,8 @@ export function reportData(
   const n = Math.max(0, (to - from) / step + 1);
   const t = Array.from({ length: n }, (_, k) => (from + k * step) / 1000);
   const grid = (s: Series | undefined) => column(s ? onGrid(s, from, to, step) : new Float64Array(n).fill(NaN));
-  const find = (metric: string) => data.series.find((s) => s.metric === metric)?.samples;
+  // The whole deployment's series; a federation's members have theirs under `member`.
+  const find = (metric: string) => data.series.find((s) => s.metric === metric && s.labels.member === undefined)?.samples;
 
   const bands = mergeBands(runs);
   const bandColumn = (field: 'expected' | 'low' | 'high') => t.map((s) => bands.get(s * 1000)?.[field] ?? NaN);
@@ -180,10 +187,23 @@ export function reportData(
     .sort((a, b) => b.peak - a.peak || (a.node < b.node ? -1 : 1))
     .map(({ peak: _peak, ...rest }) => rest);
 
-  const probes = [...byLabel(data, 'binderwatch_launch_probe_ok', 'repo')].map(([repo, s]) => ({
-    repo,
+  // A member's probes are named for it: each member launches the same repos.
+  const probeSeries = data.series.filter((s) => s.metric === 'binderwatch_launch_probe_ok');
+  const probes = probeSeries.map(({ labels, samples: s }) => ({
+    repo: [labels.member, labels.repo ?? ''].filter((x) => x !== undefined).join(': '),
     results: s.filter((p) => p.t >= from && p.t <= to).map((p) => ({ t: p.t, ok: p.v >= 1 })),
   }));
+
+  const demand = byLabel(data, 'binderwatch_demand', 'member');
+  const quota = byLabel(data, 'binderwatch_member_pod_quota', 'member');
+  const members = [...byLabel(data, 'binderwatch_running_user_pods', 'member')]
+    .filter(([member]) => member !== '')
+    .map(([member, pods]) => ({
+      member,
+      pods: grid(pods),
+      demand: grid(demand.get(member)),
+      quota: grid(quota.get(member)),
+    }));
 
   return {
     title: opts.title,
@@ -197,6 +217,7 @@ export function reportData(
     pools,
     crashloops,
     probes,
+    members,
     alerts: alertSpans(runs),
     facts: (opts.facts ?? [])
       .map((f) => ({ at: Date.parse(f.at), what: f.what, timeIs: f.timeIs }))

@@ -261,26 +261,9 @@ function build(): void {
   document.getElementById('panels')!.replaceChildren();
   const width = Math.max(480, document.getElementById('panels')!.clientWidth);
 
-  addPlot(
-    panel(
-      'People arriving and running pods',
-      'Expected pods and band: the trafficVsPods model, as the detector predicted them a window ahead; observed below the band is its alert.',
-    ),
-    basePlot(
-      p,
-      260,
-      [
-        { label: 'running pods', stroke: p.pods, width: 2, value: num(0) },
-        { label: 'expected (model)', stroke: p.expected, width: 2, dash: [6, 4], value: num(0) },
-        { label: 'band low', stroke: p.expected, width: 0.5, value: num(0) },
-        { label: 'band high', stroke: p.expected, width: 0.5, value: num(0) },
-        { label: 'demand /min', stroke: p.demand, width: 1, scale: 'right', value: num(1) },
-      ],
-      { axes: axes(p, 'demand per minute', 'pods', true), bands: [{ series: [4, 3], fill: p.band }] },
-      width,
-    ),
-    [data.pods, data.expected, data.low, data.high, data.demand],
-  );
+  // A federation's deployment-wide series are its members' (below); a single hub's are its own.
+  if (!data.members.length || data.pods.some((v) => v !== null)) mainPanel(p, width);
+  for (const m of data.members) memberPanel(p, width, m);
 
   for (const pool of data.pools) {
     addPlot(
@@ -361,6 +344,54 @@ function build(): void {
 
   if (keep) plots[0].setScale('x', keep);
   drawLane(p);
+}
+
+/** The whole hub's arrivals and running pods against the trafficVsPods model. */
+function mainPanel(p: Palette, width: number): void {
+  addPlot(
+    panel(
+      'People arriving and running pods',
+      'Expected pods and band: the trafficVsPods model, as the detector predicted them a window ahead; observed below the band is its alert.',
+    ),
+    basePlot(
+      p,
+      260,
+      [
+        { label: 'running pods', stroke: p.pods, width: 2, value: num(0) },
+        { label: 'expected (model)', stroke: p.expected, width: 2, dash: [6, 4], value: num(0) },
+        { label: 'band low', stroke: p.expected, width: 0.5, value: num(0) },
+        { label: 'band high', stroke: p.expected, width: 0.5, value: num(0) },
+        { label: 'demand /min', stroke: p.demand, width: 1, scale: 'right', value: num(1) },
+      ],
+      { axes: axes(p, 'demand per minute', 'pods', true), bands: [{ series: [4, 3], fill: p.band }] },
+      width,
+    ),
+    [data.pods, data.expected, data.low, data.high, data.demand],
+  );
+}
+
+/** One member of a federation: its running pods against its pod quota, and its demand, on the shared time axis. */
+function memberPanel(p: Palette, width: number, m: ReportData['members'][number]): void {
+  const section = panel(
+    `Member ${m.member}: running pods`,
+    'Pods against the pod quota it reports on /health; demand per minute on the right.',
+  );
+  section.dataset.member = m.member;
+  addPlot(
+    section,
+    basePlot(
+      p,
+      200,
+      [
+        { label: 'running pods', stroke: p.pods, width: 2, value: num(0) },
+        { label: 'pod quota', stroke: p.max, width: 2, dash: [8, 4], value: num(0) },
+        { label: 'demand /min', stroke: p.demand, width: 1, scale: 'right', value: num(1) },
+      ],
+      { axes: axes(p, 'demand per minute', 'pods', true) },
+      width,
+    ),
+    [m.pods, m.quota, m.demand],
+  );
 }
 
 /** Nodes an alert named as sick (a firing clusterHealth alert on `node:<name>`). */

@@ -45,6 +45,10 @@ async function memberView(m: Member, opts: FederationSourceOptions): Promise<Mem
   };
 }
 
+/** The configured member whose URL `href` lies under (its origin and path), if any. */
+export const memberAt = (href: string, members: Member[]): Member | undefined =>
+  members.find((m) => href.startsWith(m.url.replace(/\/?$/, '/')));
+
 /** Where the front door sends a launch of `repo`: a 307 whose Location lies under one member's URL. */
 export async function frontDoorLanding(
   frontDoor: string,
@@ -64,7 +68,7 @@ export async function frontDoorLanding(
   const location = res.headers.get('location') ?? undefined;
   if (res.status !== 307 || !location) return { repo, error: `HTTP ${res.status}${location ? '' : ' without a Location'}` };
   const target = new URL(location, url).href;
-  const member = members.find((m) => target.startsWith(m.url.replace(/\/?$/, '/')));
+  const member = memberAt(target, members);
   return member ? { repo, member: member.name, location: target } : { repo, location: target, error: `307 to ${target}, not a member` };
 }
 

@@ -23,3 +23,12 @@ export async function runCli(
   });
   return { code, stdout, stderr };
 }
+
+/** The firing notifications of a `replay --format jsonl` run, in order. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const firingOf = (stdout: string): any[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((a) => a.state === 'firing');

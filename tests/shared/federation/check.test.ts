@@ -1,51 +1,16 @@
 // A federation of three loopback BinderHubs behind a loopback federation-redirect, each
 // check run once by `binderwatch check <check>` over all of them.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Finding } from '../../../shared/model.ts';
 import { startBinderHub, type FakeBinderHub } from '../../../infra/fakes/binderhub.ts';
-import { startRedirector, type FakeRedirector } from '../../../infra/fakes/federation-redirect.ts';
+import type { FakeRedirector } from '../../../infra/fakes/federation-redirect.ts';
 import { runCli } from '../../helpers/cli.ts';
 
-const NAMES = ['twoi2c', 'gesis', 'bids'];
-const REPO = 'gh/binder-examples/requirements/HEAD';
-const VERSIONS = { builder: 'repo2docker:2024.07.0', binderhub: '1.0.0' };
-
-const healthy = (used = 5, quota = 100, registryOk = true) => ({
-  status: registryOk ? 200 : 503,
-  contentType: 'application/json',
-  body: JSON.stringify({
-    ok: registryOk,
-    checks: [
-      { service: 'Docker registry', ok: registryOk },
-      { service: 'JupyterHub API', ok: true },
-      { service: 'Pod quota', ok: used <= quota, total_pods: used, build_pods: 0, user_pods: used, quota, _ignore_failure: true },
-    ],
-  }),
-});
-
-function configYaml(dir: string, members: { name: string; url: string }[], frontDoor: string, extra = ''): string {
-  const lines = members.map(
-    (m, i) =>
-      `    ${m.name}: { url: "${m.url}", health: "${m.url}/health", versions: "${m.url}/versions", weight: 1${i === 0 ? ', prime: true' : ''} }`,
-  );
-  const file = join(dir, 'federation.yaml');
-  writeFileSync(
-    file,
-    `federation:\n  frontDoor: "${frontDoor}"\n  repos: ["${REPO}"]\n${extra}  members:\n${lines.join('\n')}\n` +
-      `checks:\n  launchProbe: { timeout: 20s, idleTimeout: 10s }\n` +
-      `alerting:\n  defaults: { failuresToFire: 1, successesToResolve: 1 }\n  state: { type: file, dir: "${join(dir, 'state')}" }\n`,
-  );
-  return file;
-}
-
-const findingsOf = (stdout: string) => JSON.parse(stdout) as Finding[];
-/** The federation's own findings are one per key (a rotation finding carries the member it is about). */
-const byKey = (fs: Finding[], key: string) => fs.find((f) => f.key === key);
+import { byKey, configYaml, findingsOf, freshFederation, healthy, NAMES, redirectorFor, REPO, VERSIONS } from '../../helpers/federation.ts';
 
 describe('binderwatch check over a federation of three members', () => {
   let hubs: FakeBinderHub[];
@@ -55,29 +20,13 @@ describe('binderwatch check over a federation of three members', () => {
 
   beforeAll(async () => {
     hubs = await Promise.all(NAMES.map(() => startBinderHub()));
-    redirector = await startRedirector(
-      Object.fromEntries(
-        NAMES.map((n, i) => [
-          n,
-          { url: hubs[i].url, weight: 1, health: `${hubs[i].url}/health`, versions: `${hubs[i].url}/versions`, prime: i === 0 },
-        ]),
-      ),
-    );
+    redirector = await redirectorFor(hubs);
   });
   afterAll(async () => {
     await Promise.all([...hubs.map((h) => h.close()), redirector.close()]);
   });
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'bw-fed-'));
-    config = configYaml(
-      dir,
-      NAMES.map((name, i) => ({ name, url: hubs[i].url })),
-      redirector.url,
-    );
-    for (const h of hubs) {
-      h.setHealth(healthy());
-      h.setVersions(VERSIONS);
-    }
+    ({ dir, config } = freshFederation('bw-fed-', hubs, redirector.url));
     redirector.pin(undefined);
     return () => rmSync(dir, { recursive: true, force: true });
   });
@@ -131,7 +80,7 @@ describe('binderwatch check over a federation of three members', () => {
       h.script(REPO, i === 1 ? { status: 500, body: 'registry down' } : { phases: ['waiting'], end: 'failed', failMessage: 'x' }),
     );
     const { stdout } = await runCli(['check', 'launchProbe', '--config', config, '--json']);
-    const fs = findingsOf(stdout).filter((f) => f.key.startsWith('launch:'));
+    const fs = findingsOf(stdout).filter((f) => f.key.startsWith('launch:') && f.member);
     expect(fs.map((f) => f.member).sort()).toEqual(['bids', 'gesis', 'twoi2c']);
     for (const f of fs) expect(f.title.startsWith(`${f.member}: `)).toBe(true);
     expect(fs.every((f) => f.dependsOn?.includes(`binderHealth/federation:rotation:${f.member}`))).toBe(true);
@@ -167,10 +116,20 @@ describe('ten members, one of them never answering', () => {
     const ms = performance.now() - started;
     const fs = findingsOf(stdout);
     expect(fs.find((f) => f.member === 'silent' && f.key === 'launchProbe:source')?.status).toBe('unknown');
-    expect(new Set(fs.filter((f) => f.key.startsWith('launch:')).map((f) => f.member)).size).toBe(9);
+    expect(new Set(fs.filter((f) => f.key.startsWith('launch:') && f.member).map((f) => f.member)).size).toBe(9);
     // 10 members in one run: bounded by the budget (3 s), not by ten times it.
     expect(ms).toBeLessThan(3000 + 2500);
     process.stdout.write(`ten members, launchProbe, one silent: ${Math.round(ms)} ms\n`);
+
+    // binderHealth: each member's /health in its budget, and the federation's view of all ten, its reads in the same budget.
+    const t0 = performance.now();
+    const health = findingsOf((await runCli(['check', 'binderHealth', '--config', cfg, '--json'])).stdout);
+    const healthMs = performance.now() - t0;
+    expect(health.filter((f) => f.member === 'silent').every((f) => f.status === 'unknown')).toBe(true);
+    expect(health.find((f) => f.key === 'federation:rotation:silent')?.status).toBe('unknown');
+    expect(health.filter((f) => f.member?.startsWith('m') && f.key.startsWith('health:') && f.status === 'ok')).toHaveLength(9);
+    expect(healthMs).toBeLessThan(3000 + 2500);
+    process.stdout.write(`ten members, binderHealth, one silent: ${Math.round(healthMs)} ms\n`);
     rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  }, 60_000);
 });

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { readFactsOf } from '../../../shared/scenario/facts.ts';
 import { parseScenario, type ScenarioData } from '../../../shared/scenario/openmetrics.ts';
 import { chromiumAvailable, launchChromium } from '../../helpers/browser.ts';
-import { runCli } from '../../helpers/cli.ts';
+import { firingOf, runCli } from '../../helpers/cli.ts';
 import { imagePath } from '../../helpers/images.ts';
 
 const SCENARIO = 'infra/scenarios/mybinder-2018-01-18.om';
@@ -32,11 +32,7 @@ describe.skipIf(!chromiumAvailable())('incident report page in chromium', () => 
     const r = await runCli(['replay', SCENARIO, '--format', 'jsonl', '--html', file]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`Incident report page: ${file}`);
-    firing = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((a) => a.state === 'firing');
+    firing = firingOf(r.stdout);
     data = parseScenario(await readFile(SCENARIO, 'utf8'), SCENARIO);
     range = [Math.ceil(data.start / 60_000) * 60_000, Math.floor(data.end / 60_000) * 60_000];
     browser = await launchChromium();

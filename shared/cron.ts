@@ -1,6 +1,7 @@
 // The five-field unix-cron that Cloud Scheduler accepts ("*/2 * * * *",
 // "0,30 6-22 * * MON-FRI", "0 9 1 JAN,JUL *"), evaluated in UTC, so the replay runs
 // each check when the deployed scheduler would.
+import { DAY_MS } from './time.ts';
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
@@ -14,7 +15,6 @@ const FIELDS = [
 ] as const;
 type Field = (typeof FIELDS)[number];
 
-const DAY_MS = 86_400_000;
 // February counts as 28 days: a schedule that only fires on the 29th runs once in four years.
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 

@@ -3,15 +3,19 @@
 // time, summer and winter). Each names the hubs and checks it covers. Pure: time is a parameter.
 import { Cron as TzCron } from 'croner';
 import { z } from 'zod';
-import { duration, isTimeZone } from './config/schema.ts';
 import type { CheckName } from './model.ts';
 import { CHECK_NAMES } from './model.ts';
+import type { duration as durationField, isTimeZone as isTimeZoneCheck } from './config/schema.ts';
 
 /**
  * Built by config/schema.ts while it loads: a function declaration, hoisted, whose fields are made
  * inside, so the circular import (schema.ts ↔ this file) works whichever of the two loads first.
  */
-export function maintenanceSchema() {
+/**
+ * The `maintenance` section. schema.ts passes its own duration field and time-zone check in,
+ * so this module imports schema.ts for types only: a runtime import both ways would be a cycle.
+ */
+export function maintenanceSchema(duration: typeof durationField, isTimeZone: typeof isTimeZoneCheck) {
   const iso = z.iso
     .datetime({ offset: true, error: 'expected an ISO time like "2026-03-03T07:00:00+01:00"' })
     .transform((t) => Date.parse(t));

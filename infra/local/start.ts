@@ -22,6 +22,7 @@ import { POOL_REF, startGoogleSide, type GoogleSide } from '../fakes/google-side
 import { fixtureNode, fixturePod } from '../fakes/kubernetes.ts';
 import { startJupyterHub } from '../harnesses/jupyterhub.ts';
 import { startPrometheus } from '../harnesses/prometheus.ts';
+import { MINUTE_MS } from '../../shared/time.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const LOCAL_CONFIG = 'infra/local/binderwatch.local.yaml';
@@ -29,7 +30,6 @@ export const LOCAL_DIR = '.tmp/local';
 const SCENARIO = join(ROOT, 'infra/scenarios/mybinder-2018-01-18.om');
 /** The instant of that night that the shifted copy puts at the stack's start: pods levelling off, the pool nearly full. */
 const NOW_IN_2018 = Date.parse('2018-01-18T14:30:00Z');
-const MIN = 60_000;
 
 /** One thing to try; a dev function is started, then called from another terminal. */
 export interface RecipeStep {
@@ -58,7 +58,7 @@ export function recipe(o: { configFile: string; dir: string; prometheusUrl: stri
 
 /** The scenario as it was, then the same samples shifted so that NOW_IN_2018 falls on `now`. */
 export function scenarioNowAndThen(text: string, now: number): string {
-  const offset = Math.floor(now / MIN) * MIN - NOW_IN_2018;
+  const offset = Math.floor(now / MINUTE_MS) * MINUTE_MS - NOW_IN_2018;
   const { series } = parseScenario(text, SCENARIO);
   return formatScenario({
     series: series.map((s) => ({ ...s, samples: [...s.samples, ...s.samples.map((p) => ({ t: p.t + offset, v: p.v }))] })),
@@ -75,9 +75,9 @@ function nightOfTheIncident(google: GoogleSide, now: number): void {
       namespace: 'kube-system',
       name: pod,
       node: sick,
-      created: now - 60 * MIN,
+      created: now - 60 * MINUTE_MS,
       owner,
-      waiting: { reason: 'CrashLoopBackOff', lastFinished: now - MIN, restarts: 9 },
+      waiting: { reason: 'CrashLoopBackOff', lastFinished: now - MINUTE_MS, restarts: 9 },
     });
   google.kube.pods = [
     crashLooping('fluentd-gcp-v2.0.9-68p79', 'DaemonSet/fluentd-gcp-v2.0.9'),

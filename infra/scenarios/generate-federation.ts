@@ -17,8 +17,8 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { formatScenario, type ScenarioSeries } from '../../shared/scenario/openmetrics.ts';
 import { Rng } from '../rng.ts';
+import { MINUTE_MS } from '../../shared/time.ts';
 
-const MIN = 60_000;
 const at = (h: number, m = 0) => Date.UTC(2026, 10, 10, h, m);
 const START = at(6);
 const END = at(13);
@@ -37,7 +37,7 @@ const registryDown = (t: number) => t >= at(9) && t < at(10, 30);
 const gesisDropped = (t: number) => registryDown(t) && t >= at(9, 20);
 const skewed = (t: number) => t >= at(11) && t < at(12, 30);
 /** Busier hours: demand grows by half between 11:00 and 12:30, then eases back. */
-const busy = (t: number) => 1 + 0.5 * Math.max(0, Math.min(1, (t - at(11)) / (90 * MIN), (at(13) - t) / (30 * MIN)));
+const busy = (t: number) => 1 + 0.5 * Math.max(0, Math.min(1, (t - at(11)) / (90 * MINUTE_MS), (at(13) - t) / (30 * MINUTE_MS)));
 
 /** Launches per minute the front door sends each member: by share, among the members in its rotation. */
 function demandAt(t: number): Record<string, number> {
@@ -56,7 +56,7 @@ function series(): ScenarioSeries[] {
     if (!out.has(id)) out.set(id, { metric, labels, samples: [] });
     out.get(id)!.samples.push({ t, v });
   };
-  for (let t = START; t <= END; t += MIN) {
+  for (let t = START; t <= END; t += MINUTE_MS) {
     const demand = demandAt(t);
     for (const m of MEMBERS) {
       const member = m.name;
@@ -69,10 +69,10 @@ function series(): ScenarioSeries[] {
       push('binderwatch_member_health_ok', { member, service: 'Docker registry' }, t, Number(!(member === 'gesis' && registryDown(t))));
       push('binderwatch_member_health_ok', { member, service: 'JupyterHub API' }, t, 1);
       push('binderwatch_member_version_skew', { member }, t, Number(member === 'bids' && skewed(t)));
-      if ((t - START) % (10 * MIN) === 0)
+      if ((t - START) % (10 * MINUTE_MS) === 0)
         push('binderwatch_launch_probe_ok', { member, repo: REPO }, t, Number(!(member === 'gesis' && registryDown(t))));
       // The front door's launch of the probed repo lands on twoi2c, except while the redirector lags behind gesis' failure.
-      if ((t - START) % (2 * MIN) === 0)
+      if ((t - START) % (2 * MINUTE_MS) === 0)
         push('binderwatch_front_door_launch', { member }, t, Number(member === (registryDown(t) && !gesisDropped(t) ? 'gesis' : 'twoi2c')));
     }
   }

@@ -11,14 +11,12 @@
 import { formatScenario, type ScenarioSeries } from '../../shared/scenario/openmetrics.ts';
 import type { Series } from '../../shared/model.ts';
 import { Rng } from '../rng.ts';
+import { HOUR_MS, MINUTE_MS } from '../../shared/time.ts';
 
 export type Schedule = (t: number) => number;
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-
-export const minutes = (n: number): number => n * MINUTE;
-export const hours = (n: number): number => n * HOUR;
+export const minutes = (n: number): number => n * MINUTE_MS;
+export const hours = (n: number): number => n * HOUR_MS;
 
 /** Linear interpolation between [epoch ms, value] points, constant outside them. */
 export function piecewise(points: [number, number][]): Schedule {
@@ -38,7 +36,7 @@ export function piecewise(points: [number, number][]): Schedule {
 
 /** mean ± amplitude over a 24 h cosine that peaks at `peakHourUtc`. */
 export function diurnal(mean: number, amplitude: number, peakHourUtc: number): Schedule {
-  return (t) => mean + amplitude * Math.cos((2 * Math.PI * (t / HOUR - peakHourUtc)) / 24);
+  return (t) => mean + amplitude * Math.cos((2 * Math.PI * (t / HOUR_MS - peakHourUtc)) / 24);
 }
 
 export const constant =
@@ -151,13 +149,13 @@ export const iso = (t: number): string => new Date(t).toISOString().replace('.00
 const inWindows = (t: number, windows: [number, number][]): boolean => windows.some(([a, b]) => t >= a && t < b);
 
 export function simulate(params: SimParams, seed: number): SimResult {
-  if (params.start % MINUTE !== 0 || params.end % MINUTE !== 0 || params.end <= params.start) {
+  if (params.start % MINUTE_MS !== 0 || params.end % MINUTE_MS !== 0 || params.end <= params.start) {
     throw new Error('start and end must be whole minutes, end after start');
   }
   const rng = new Rng(seed);
   const { pool } = params;
-  const steps = (params.end - params.start) / MINUTE + 1;
-  const minuteOf = (t: number): number => Math.round((t - params.start) / MINUTE);
+  const steps = (params.end - params.start) / MINUTE_MS + 1;
+  const minuteOf = (t: number): number => Math.round((t - params.start) / MINUTE_MS);
   const sources = Object.keys(params.demand);
   const launchP = (t: number): number => params.userSuccess * params.platformSuccess(t);
   const sessionEnd = (i: number): number => i + Math.max(1, Math.round(rng.exponential(params.meanSessionMin)));
@@ -212,7 +210,7 @@ export function simulate(params: SimParams, seed: number): SimResult {
   };
 
   for (let i = 0; i < steps; i++) {
-    const t = params.start + i * MINUTE;
+    const t = params.start + i * MINUTE_MS;
 
     for (const e of eventsAt.get(i) ?? []) {
       switch (e.kind) {

@@ -4,8 +4,8 @@
 // same whatever else runs.
 import { Rng } from '../rng.ts';
 import { MIN, type DaySpec, type ProbeSpec } from './simulator.ts';
+import { HOUR_MS } from '../../shared/time.ts';
 
-const HOUR = 60 * MIN;
 /** Day 0 of the randomized days: a Monday, so weekdays and weekends alternate as in a calendar. */
 export const FIRST_DAY = Date.UTC(2026, 0, 5);
 /** History before each replayed day: enough for the 2 h baseline the traffic model fits. */
@@ -40,7 +40,7 @@ function ramp(points: [number, number][]): (t: number) => number {
 
 /** Diurnal arrivals: `peak` per minute at `peakHour` UTC, `trough` of it twelve hours away. */
 function diurnal(peak: number, trough: number, peakHour: number): (t: number) => number {
-  return (t) => peak * (trough + (1 - trough) * (0.5 + 0.5 * Math.cos((2 * Math.PI * (t / HOUR - peakHour)) / 24)));
+  return (t) => peak * (trough + (1 - trough) * (0.5 + 0.5 * Math.cos((2 * Math.PI * (t / HOUR_MS - peakHour)) / 24)));
 }
 
 const product =
@@ -95,7 +95,7 @@ const BENIGN_KINDS = ['surge', 'steep-drop', 'plateau', 'ga-outage', 'stuck-cull
 /** Randomized day `index` of the scorecard (seeded by `seed + index`). */
 export function randomDay(index: number, seed: number, opts: ShapeOptions): Shape {
   const rng = new Rng(seed + index * 7919);
-  const start = FIRST_DAY + index * 24 * HOUR;
+  const start = FIRST_DAY + index * 24 * HOUR_MS;
   const weekday = new Date(start).getUTCDay();
   const weekend = weekday === 0 || weekday === 6;
   const tags = [weekend ? 'weekend' : 'weekday'];
@@ -123,9 +123,9 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
     maxNodes: Math.max(6, Math.ceil(peakNodes / between(rng, 0.45, 0.72))),
     scaleUpLagMin: 3 + Math.floor(rng.uniform() * 5),
   };
-  const peakTime = start + peakHour * HOUR;
+  const peakTime = start + peakHour * HOUR_MS;
   /** An event time in the busy part of the day, at least 3 h into it. */
-  const busyTime = () => minute(Math.max(start + 3 * HOUR, peakTime + between(rng, -6, 3) * HOUR));
+  const busyTime = () => minute(Math.max(start + 3 * HOUR_MS, peakTime + between(rng, -6, 3) * HOUR_MS));
   const factors: ((t: number) => number)[] = [base];
 
   const incident = rng.uniform() < 0.6 ? INCIDENT_KINDS[Math.floor(rng.uniform() * INCIDENT_KINDS.length)] : undefined;
@@ -140,9 +140,9 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
         factors.push(
           ramp([
             [at, 1],
-            [at + between(rng, 1, 3) * HOUR, k],
-            [at + 7 * HOUR, k],
-            [at + 9 * HOUR, 1],
+            [at + between(rng, 1, 3) * HOUR_MS, k],
+            [at + 7 * HOUR_MS, k],
+            [at + 9 * HOUR_MS, 1],
           ]),
         );
         spec.pool.maxNodes = Math.max(6, Math.ceil(peakNodes * between(rng, 1.05, 1.4)));
@@ -150,14 +150,14 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
       }
       case 'sudden-degradation': {
         const to = between(rng, 0.05, 0.6);
-        const until = at + between(rng, 1, 5) * HOUR;
+        const until = at + between(rng, 1, 5) * HOUR_MS;
         spec.platform = (t) => (t >= at && t < until ? to : 1);
         break;
       }
       case 'gradual-degradation': {
         const to = between(rng, 0.25, 0.6);
-        const down = at + between(rng, 0.5, 2) * HOUR;
-        const until = down + between(rng, 2, 6) * HOUR;
+        const down = at + between(rng, 0.5, 2) * HOUR_MS;
+        const until = down + between(rng, 2, 6) * HOUR_MS;
         const slope = ramp([
           [at, 1],
           [down, to],
@@ -166,18 +166,18 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
         break;
       }
       case 'sick-node':
-        spec.sickNodes.push([at, minute(at + between(rng, 1, 3) * HOUR)]);
+        spec.sickNodes.push([at, minute(at + between(rng, 1, 3) * HOUR_MS)]);
         break;
       case 'surge': {
         const k = between(rng, 1.4, 2.2);
-        const up = at + between(rng, 0.5, 2) * HOUR;
-        const hold = up + between(rng, 1, 4) * HOUR;
+        const up = at + between(rng, 0.5, 2) * HOUR_MS;
+        const hold = up + between(rng, 1, 4) * HOUR_MS;
         factors.push(
           ramp([
             [at, 1],
             [up, k],
             [hold, k],
-            [hold + HOUR, 1],
+            [hold + HOUR_MS, 1],
           ]),
         );
         break;
@@ -185,20 +185,20 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
       case 'steep-drop': {
         // 80 % fewer people within the hour (a class ends, a link goes stale): healthy.
         const down = at + between(rng, 40, 60) * MIN;
-        const low = down + between(rng, 2, 5) * HOUR;
+        const low = down + between(rng, 2, 5) * HOUR_MS;
         factors.push(
           ramp([
             [at, 1],
             [down, 0.2],
             [low, 0.2],
-            [low + 2 * HOUR, 1],
+            [low + 2 * HOUR_MS, 1],
           ]),
         );
         break;
       }
       case 'plateau': {
         // Demand stays where it was for hours (no diurnal change): pods plateau too, healthily.
-        const until = at + between(rng, 4, 10) * HOUR;
+        const until = at + between(rng, 4, 10) * HOUR_MS;
         const level = base(at);
         factors[0] = (t) => (t >= at && t < until ? level : base(t));
         break;
@@ -207,20 +207,20 @@ export function randomDay(index: number, seed: number, opts: ShapeOptions): Shap
         spec.gaOutages.push([at, minute(at + between(rng, 30, 120) * MIN)]);
         break;
       case 'stuck-culler':
-        spec.culler.stuck.push([at, minute(at + between(rng, 2, 5) * HOUR)]);
+        spec.culler.stuck.push([at, minute(at + between(rng, 2, 5) * HOUR_MS)]);
         break;
       case 'cordon':
-        spec.cordons.push({ at, until: minute(at + between(rng, 2, 4) * HOUR) });
+        spec.cordons.push({ at, until: minute(at + between(rng, 2, 4) * HOUR_MS) });
         break;
     }
   }
   spec.arrivals = product(...factors);
   for (let k = rng.poisson(1.5); k > 0; k--) {
-    const a = minute(start + between(rng, 0, 22) * HOUR);
+    const a = minute(start + between(rng, 0, 22) * HOUR_MS);
     spec.userCrashLoops.push([a, a + Math.round(between(rng, 20, 90)) * MIN]);
   }
   for (let k = rng.poisson(0.5); k > 0; k--) {
-    const a = minute(start + between(rng, 0, 23) * HOUR);
+    const a = minute(start + between(rng, 0, 23) * HOUR_MS);
     spec.infraBlips.push([a, a + Math.round(between(rng, 3, 12)) * MIN]);
   }
   return { spec, tags };
@@ -236,7 +236,7 @@ export interface NamedCase {
 }
 
 const CASE_DAY = Date.UTC(2026, 2, 3); // a Tuesday
-const at = (h: number) => CASE_DAY + h * HOUR;
+const at = (h: number) => CASE_DAY + h * HOUR_MS;
 const caseProbe = (o: ShapeOptions, flake = 0): ProbeSpec => ({ repos: REPOS, everyMin: 10, attempts: o.probeAttempts, flake });
 
 /** Launch success 97 % → 30 % between 09:00 and 10:00, held five hours; demand steady ~16/min, sessions 25 min. */

@@ -14,8 +14,9 @@ import { EXTRA_LAUNCHES } from '../../shared/detectors/launch-probe.ts';
 import type { Sample, Series } from '../../shared/model.ts';
 import type { ScenarioData, ScenarioSeries } from '../../shared/scenario/openmetrics.ts';
 import type { IncidentKind, Truth } from '../../shared/replay/score.ts';
-
-export const MIN = 60_000;
+// The simulators' short names for the one home of time units.
+import { MINUTE_MS as MIN } from '../../shared/time.ts';
+export { MIN };
 
 /** A [from, to) interval in epoch ms. */
 export type Span = [number, number];

@@ -2,8 +2,9 @@
 // from and the numbers that go with them. Written apart from infra/scenarios and
 // infra/scorecard's simulator: a third view of a hub, sharing only the seeded PRNG.
 
-export const MIN = 60_000;
-export const HOUR = 60 * MIN;
+// The simulators' short names for the one home of time units.
+import { MINUTE_MS as MIN, HOUR_MS as HOUR } from '../../shared/time.ts';
+export { MIN, HOUR };
 
 /** A [from, to) interval in epoch ms. */
 export type Span = [number, number];

@@ -13,6 +13,7 @@ import { analyticsdata, type analyticsdata_v1beta } from '@googleapis/analyticsd
 import type { Series } from '../model.ts';
 import { UpstreamError } from '../errors.ts';
 import { googleRequestOptions, googleUpstreamError, malformed, type GoogleApiAuth } from './google-api.ts';
+import { DAY_MS, MINUTE_MS } from '../time.ts';
 
 export interface Ga4Options {
   /** Numeric GA4 property id. */
@@ -28,10 +29,8 @@ export interface Ga4Options {
 }
 
 const UPSTREAM = 'ga4';
-const MINUTE = 60_000;
 /** Realtime minutes a standard property reports: minutesAgo 0..29. */
 export const REALTIME_MINUTES = 30;
-const DAY = 24 * 60 * MINUTE;
 /** Rows of one core report: three days of minutes (the range and a day either side) fit. */
 const CORE_ROW_LIMIT = 5_000;
 
@@ -58,7 +57,7 @@ export class Ga4Client {
         {
           property: `properties/${this.opts.propertyId}`,
           requestBody: {
-            dateRanges: [{ startDate: date(fromMs - DAY), endDate: date(toMs + DAY) }],
+            dateRanges: [{ startDate: date(fromMs - DAY_MS), endDate: date(toMs + DAY_MS) }],
             dimensions: [{ name: 'dateHourMinute' }],
             metrics: [{ name: this.metric }],
             limit: String(CORE_ROW_LIMIT),
@@ -118,8 +117,8 @@ function minutesFromReport(data: unknown, metric: string, now: number): Series {
     }
     if (ago < REALTIME_MINUTES) perMinute[ago] += value;
   }
-  const currentMinute = Math.floor(now / MINUTE) * MINUTE;
-  return perMinute.slice(1).map((v, i) => ({ t: currentMinute - (i + 1) * MINUTE, v }));
+  const currentMinute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+  return perMinute.slice(1).map((v, i) => ({ t: currentMinute - (i + 1) * MINUTE_MS, v }));
 }
 
 function minutesFromCoreReport(data: unknown, metric: string): Series {

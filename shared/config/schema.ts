@@ -328,7 +328,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    maintenance: maintenanceSchema(),
+    maintenance: maintenanceSchema(duration, isTimeZone),
     statusPage: z
       .object({
         title: z.string().min(1).max(120).default('Binder status').describe('Heading of the public status page.'),

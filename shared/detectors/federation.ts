@@ -5,6 +5,7 @@
 // The rules are the redirector's own (mybinder.org-deploy, images/federation-redirect).
 import type { FederationObservation, Finding, MemberView, Sample } from '../model.ts';
 import { rotationKey } from '../federation/tag.ts';
+import { MINUTE_MS } from '../time.ts';
 
 export interface FederationMemory {
   /** When each member's /versions were first seen unlike the prime's (epoch ms). */
@@ -17,7 +18,6 @@ export interface FederationMemory {
 
 /** The slope of the members' pods is read over this recent window. */
 const FORECAST_MS = 30 * 60_000;
-const MINUTE = 60_000;
 
 const hhmm = (t: number) => `${new Date(t).toISOString().slice(11, 16)} UTC`;
 const quotaOf = (m: MemberView) => m.health?.find((c) => c.quota)?.quota;
@@ -108,7 +108,7 @@ function frontDoorFinding(obs: FederationObservation, out: Map<string, string[] 
 function growth(s: Sample[]): number {
   if (s.length < 2) return 0;
   const [a, b] = [s[0], s[s.length - 1]];
-  return b.t > a.t ? ((b.v - a.v) / (b.t - a.t)) * MINUTE : 0;
+  return b.t > a.t ? ((b.v - a.v) / (b.t - a.t)) * MINUTE_MS : 0;
 }
 
 function capacityFinding(
@@ -131,7 +131,7 @@ function capacityFinding(
   const names = room.map((x) => x.m.name).join(', ');
   const evidence = { freePods: free, usedPods: inUse, growthPerMin: Math.round(perMin * 10) / 10, members: names };
   const timed = toFullMin !== undefined ? { ...evidence, timeToFullMin: toFullMin } : evidence;
-  if (free === 0 || (toFullMin !== undefined && toFullMin * MINUTE <= obs.fillWarnWithinMs)) {
+  if (free === 0 || (toFullMin !== undefined && toFullMin * MINUTE_MS <= obs.fillWarnWithinMs)) {
     const when = free === 0 ? 'full' : `full in ~${toFullMin} min`;
     return {
       ...base,

@@ -7,6 +7,7 @@ import { detectClusterHealth } from './cluster-health.ts';
 import { detectLaunchProbe, extraLaunches, type LaunchMemory } from './launch-probe.ts';
 import { detectNodeHeadroom, nodeHeadroomLookbackMs } from './node-headroom.ts';
 import { detectTrafficVsPods, trafficHistoryRanges, trafficLookbackMs, type TrafficMemory } from './traffic-vs-pods.ts';
+import { HOUR_MS } from '../time.ts';
 
 export interface Detector<C extends CheckName> {
   lookbackMs(cfg: CheckConfigs[C]): number;
@@ -36,11 +37,9 @@ export interface DetectorResult {
   band?: BandPoint[];
 }
 
-const HOUR = 3_600_000;
-
 export const detectors: { [C in CheckName]: Detector<C> } = {
   launchProbe: {
-    lookbackMs: () => HOUR,
+    lookbackMs: () => HOUR_MS,
     // The traffic check's last verdict corroborates a failing probe (critical) or not (warning).
     reads: 'trafficVsPods',
     // Evidence beyond the probe: the hub's /health, a full pool or pending pods, the traffic check's own alert.
@@ -66,5 +65,5 @@ export const detectors: { [C in CheckName]: Detector<C> } = {
     detect: (o, c, n, m) => detectTrafficVsPods(o, c, n, m as TrafficMemory | undefined),
   },
   nodeHeadroom: { lookbackMs: nodeHeadroomLookbackMs, detect: detectNodeHeadroom },
-  clusterHealth: { lookbackMs: () => HOUR, detect: detectClusterHealth },
+  clusterHealth: { lookbackMs: () => HOUR_MS, detect: detectClusterHealth },
 };

@@ -16,8 +16,9 @@
 // data can distinguish, so the grid never decides the answer.
 import { finiteCount, meanOf } from '../series.ts';
 import { TUNING } from './traffic-tuning.ts';
+import { MINUTE_MS } from '../time.ts';
 
-export const STEP_MS = 60_000;
+export const STEP_MS = MINUTE_MS;
 
 /** One (s, W) pair that explains the history. */
 export interface ModelCandidate {

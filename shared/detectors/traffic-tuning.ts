@@ -2,8 +2,7 @@
 // deployment may want to change (sigmas, minShortfall, minPods, baseline, window,
 // session bounds) are config; these are the ones that follow from the maths or
 // from how the sources behave.
-const MIN = 60_000;
-const HOUR = 60 * MIN;
+import { HOUR_MS, MINUTE_MS } from '../time.ts';
 
 export const TUNING = {
   /** Prediction horizons, minutes: short ones catch launches stopping, long ones a slow slide; 60 ≈ two typical sessions. */
@@ -31,7 +30,7 @@ export const TUNING = {
   /** Fewer predictions than this at a horizon is no calibration: scale a shorter horizon's error instead. */
   minCalibrationStarts: 4,
   /** A fit over hours changes little in minutes: refit at most this often. */
-  refitEveryMs: 5 * MIN,
+  refitEveryMs: 5 * MINUTE_MS,
   /** Pods must be within this many σ of the model at every horizon… */
   recoverySigmas: 2,
   /** …(after a recovery, predictions starting less than this before the evidence began are not judged)… */
@@ -41,7 +40,7 @@ export const TUNING = {
   /** …or the pods grew by this share of the launches expected over it (departures not even counted): launches work at ≥ 70 % of normal… */
   recoveryGrowthShare: 0.7,
   /** …for this long before an incident is over: one good minute is noise, ten in a row is launches working. */
-  recoveryHoldMs: 10 * MIN,
+  recoveryHoldMs: 10 * MINUTE_MS,
   /** Running pods exactly unchanged this long while launches are expected is a ceiling, never chance: a minute-level count of arrivals and departures stays put about one minute in three. */
   pinnedMin: 15,
   /** Below this many pods a shortfall is a handful of sessions, never an incident. */
@@ -89,21 +88,21 @@ export const TUNING = {
   /** The pods since the step tell a recount from failing launches when the launches expected since exceed this many σ: launches failing at 60 % or worse would then show beyond recoverySigmas. */
   recountInformativeSigmas: 5,
   /** A model this old serves as the reference against slow slides a refit would follow. */
-  referenceAgeMs: 2 * HOUR,
+  referenceAgeMs: 2 * HOUR_MS,
   /** Snapshot a clean model this often… */
-  snapshotEveryMs: 30 * MIN,
+  snapshotEveryMs: 30 * MINUTE_MS,
   /** …and keep them this long. */
-  snapshotsKeptMs: 4 * HOUR,
+  snapshotsKeptMs: 4 * HOUR_MS,
   /** Windows the check's own alert covered are kept out of every fit this long: a week-ago fit reaches back that far. */
-  excludedKeptMs: 8 * 24 * HOUR,
+  excludedKeptMs: 8 * 24 * HOUR_MS,
   /**
    * Clean history of this hub a model needs before its shortfalls page: a quarter day
    * shows the sessions and the culler's tail at more than one level of demand, and the
    * model's error at every horizon measured on them. Until then a shortfall only warns.
    */
-  calibrationMs: 6 * HOUR,
+  calibrationMs: 6 * HOUR_MS,
   /** Without a remembered model, learn from the last day… */
-  coldHistoryMs: 24 * HOUR,
+  coldHistoryMs: 24 * HOUR_MS,
   /** …and from the same hours a week ago (weekly rhythm; survives a bad day). */
-  weekMs: 7 * 24 * HOUR,
+  weekMs: 7 * 24 * HOUR_MS,
 } as const;

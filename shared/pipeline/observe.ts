@@ -9,9 +9,9 @@ import type { ObservationSource } from '../sources/source.ts';
 import { stateKeys } from '../state/keys.ts';
 import type { Versioned } from '../state/store.ts';
 import type { Run, RunMemo } from './run.ts';
+import { MINUTE_MS } from '../time.ts';
 
 /** Resolution of the series every source returns. */
-const STEP_MS = 60_000;
 
 /** The observation, or the error that stood in its way; with what the detector remembered. */
 export type Observed<C extends CheckName> = { memory: Versioned<unknown> | undefined } & (
@@ -30,7 +30,7 @@ export async function observe<C extends CheckName>(run: Run<C>, source: Observat
     const observation = await source.observe({
       now,
       lookbackMs: detector.lookbackMs(cfg),
-      stepMs: STEP_MS,
+      stepMs: MINUTE_MS,
       previousRunAt: memo?.value.lastRunAt,
       historyRanges: detector.historyRanges?.(cfg, now, memory?.value),
       ...(extraLaunches ? { extraLaunches } : {}),

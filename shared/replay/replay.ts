@@ -13,6 +13,7 @@ import { runCheckAll, wired, type RunPlan } from '../federation/run-all.ts';
 import { scenarioPlan } from '../federation/scenario-plan.ts';
 import type { Sources } from '../sources/source.ts';
 import type { ScenarioData } from '../scenario/openmetrics.ts';
+import { MINUTE_MS } from '../time.ts';
 
 /** One line of `--format jsonl` (docs/scenario-format.md). */
 export type ReplayAlert = Pick<
@@ -32,7 +33,6 @@ export interface ReplayOptions {
   onRun?: (r: CheckRunResult, now: number) => void;
 }
 
-const MINUTE = 60_000;
 /** Notifications in the replay are not slowed down by real back-off waits. */
 const replayRetry: RetryPolicy = { attempts: 3, baseDelayMs: 0, maxDelayMs: 0, sleep: async () => {}, random: () => 0 };
 
@@ -53,7 +53,7 @@ export async function replay(data: ScenarioData, config: Config, opts: ReplayOpt
     cron: config.checks[c].schedule,
   }));
   const alerts: ReplayAlert[] = [];
-  for (let now = Math.ceil(data.start / MINUTE) * MINUTE; now <= data.end; now += MINUTE) {
+  for (let now = Math.ceil(data.start / MINUTE_MS) * MINUTE_MS; now <= data.end; now += MINUTE_MS) {
     for (const { check, cron } of schedules) {
       if (!cron.matches(now)) continue;
       const runId = `replay-${now}`;

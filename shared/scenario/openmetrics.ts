@@ -3,6 +3,7 @@
 // where, not replay something else.
 import { ScenarioError } from '../errors.ts';
 import type { Series } from '../model.ts';
+import { DAY_MS } from '../time.ts';
 
 /** The series a scenario holds (docs/scenario-format.md), which a hub's Prometheus can record too. */
 export const SCENARIO_METRICS = [
@@ -57,7 +58,6 @@ export const SCENARIO_SERIES: Readonly<Record<string, readonly string[]>> = {
 const MAX_SECONDS = 1e11;
 /** A scenario covers hours or days of an incident; the replay steps through every minute of it. */
 export const MAX_SPAN_DAYS = 400;
-const DAY_MS = 86_400_000;
 
 /** Levenshtein distance, for "did you mean" ordering of the known names. */
 function editDistance(a: string, b: string): number {

@@ -2,10 +2,9 @@
 // on SLOs", table 5-8): page when the last hour burnt 14.4× the budget rate and the last
 // 5 minutes still do, or 6× over 6 hours and 30 minutes; a ticket at 1× over 3 days and
 // 6 hours. Pure: the rollup and the time are parameters.
-import { BUCKET_MS, DAY_MS, type Rollup } from './rollup.ts';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
+import { DAY_MS } from '../time.ts';
+import { BUCKET_MS, type Rollup } from './rollup.ts';
+import { HOUR_MS, MINUTE_MS } from '../time.ts';
 
 export interface BurnRule {
   severity: 'critical' | 'warning';
@@ -15,9 +14,9 @@ export interface BurnRule {
 }
 
 export const BURN_RULES: BurnRule[] = [
-  { severity: 'critical', longMs: HOUR, shortMs: 5 * MINUTE, factor: 14.4 },
-  { severity: 'critical', longMs: 6 * HOUR, shortMs: 30 * MINUTE, factor: 6 },
-  { severity: 'warning', longMs: 3 * DAY_MS, shortMs: 6 * HOUR, factor: 1 },
+  { severity: 'critical', longMs: HOUR_MS, shortMs: 5 * MINUTE_MS, factor: 14.4 },
+  { severity: 'critical', longMs: 6 * HOUR_MS, shortMs: 30 * MINUTE_MS, factor: 6 },
+  { severity: 'warning', longMs: 3 * DAY_MS, shortMs: 6 * HOUR_MS, factor: 1 },
 ];
 
 export type SliKind = 'success' | 'latency';

@@ -1,9 +1,9 @@
 // An SLO's burn as a finding of the launch probe: a page (critical) or a ticket
 // (warning) while a burn-rate rule holds, ok otherwise. The alert shows the budget.
+import { DAY_MS } from '../time.ts';
 import { formatDuration } from '../duration.ts';
 import { shortTitle, type Finding } from '../model.ts';
 import type { SliKind, SloStatus } from './burn.ts';
-import { DAY_MS } from './rollup.ts';
 
 const NAMES: Record<SliKind, string> = { success: 'launch success', latency: 'launch time' };
 

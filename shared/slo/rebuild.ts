@@ -3,8 +3,9 @@
 // the `binderhub_launch_time_seconds` histogram (labels status, retries; the LAUNCH_BUCKETS
 // the rollup uses too). Each whole UTC day is one evaluation of `increase(…[1d])` at the day's
 // end. These count the hub's own launches, not the probe's: a rebuilt day reads as "launches".
+import { DAY_MS } from '../time.ts';
 import type { PromqlClient, PromqlSeries } from '../clients/promql.ts';
-import { DAY_MS, KEEP_DAYS, LAUNCH_BUCKETS_S, type DayRow, type Rollup } from './rollup.ts';
+import { KEEP_DAYS, LAUNCH_BUCKETS_S, type DayRow, type Rollup } from './rollup.ts';
 
 export const REBUILD_QUERIES = {
   /** Launches per day by outcome; a retry is not an outcome (the retried launch ends in success or failure). */

@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import { updateWithRetry, type StateStore } from '../state/store.ts';
+import { DAY_MS } from '../time.ts';
 
-export const DAY_MS = 86_400_000;
 export const BUCKET_MS = 5 * 60_000;
 /** Daily rows kept: a year and a month, so "90 days" and any 30-day window always fit. */
 export const KEEP_DAYS = 400;

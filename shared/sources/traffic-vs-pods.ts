@@ -13,6 +13,7 @@ import type { StateStore } from '../state/store.ts';
 import type { ObservationSource } from './source.ts';
 import { UpstreamError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
+import { MINUTE_MS } from '../time.ts';
 
 /** Demand per step over [fromMs, toMs]; missing minutes are absent, never zero. */
 export interface DemandReader {
@@ -24,7 +25,6 @@ export function promqlDemand(client: PromqlClient, query: string): DemandReader 
   return { read: (fromMs, toMs, stepMs, budget) => readSingleSeries(client, query, fromMs, toMs, stepMs, budget) };
 }
 
-const MINUTE = 60_000;
 /** The stored history answers an older range by itself when it holds this share of its minutes. */
 const HISTORY_COVERAGE = 0.8;
 
@@ -42,11 +42,11 @@ export function ga4Demand(ga4: Ga4Client, opts: Ga4DemandOptions): DemandReader 
   // Metric and filter are part of the key, so a config change starts a fresh history.
   const filter = dimensionFilter ? '/' + createHash('sha256').update(JSON.stringify(dimensionFilter)).digest('hex').slice(0, 12) : '';
   const historyKey = stateKeys.ga4Demand(propertyId, ga4.metric, filter);
-  const stepped = (range: Series, stepMs: number) => (stepMs > MINUTE ? resample(range, stepMs) : range);
+  const stepped = (range: Series, stepMs: number) => (stepMs > MINUTE_MS ? resample(range, stepMs) : range);
   /** Minutes realtime no longer covers: the rolling history, or GA4's core report where the history is thin. */
   const readOlder = async (fromMs: number, toMs: number): Promise<Series> => {
     const stored = sliceSeries(await readHistory(opts.store, historyKey), fromMs, toMs);
-    const minutes = Math.floor((toMs - fromMs) / MINUTE) + 1;
+    const minutes = Math.floor((toMs - fromMs) / MINUTE_MS) + 1;
     if (stored.length >= minutes * HISTORY_COVERAGE) return stored;
     return mergeSamples(await ga4.readCoreMinutes(fromMs, toMs), stored, { now: toMs, retentionMs: toMs - fromMs });
   };
@@ -54,7 +54,7 @@ export function ga4Demand(ga4: Ga4Client, opts: Ga4DemandOptions): DemandReader 
     historyKey,
     async read(fromMs, toMs, stepMs) {
       const now = (opts.clock ?? Date.now)();
-      if (toMs < now - REALTIME_MINUTES * MINUTE) return stepped(await readOlder(fromMs, toMs), stepMs);
+      if (toMs < now - REALTIME_MINUTES * MINUTE_MS) return stepped(await readOlder(fromMs, toMs), stepMs);
       const minutes = await ga4.readRealtimeMinutes(now);
       const history = await appendHistory(opts.store, historyKey, minutes, { now, retentionMs: opts.retentionMs ?? 26 * 3_600_000 });
       return stepped(sliceSeries(history, fromMs, toMs), stepMs);

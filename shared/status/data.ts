@@ -3,11 +3,12 @@
 // rollups, the SLO, fixed public texts per kind of incident, and the maintenance windows'
 // names and times. Nothing of an internal alert (node or pod names, runbooks, URLs, hub
 // messages, titles, summaries) is ever copied in. Pure: the time is a parameter.
+import { DAY_MS } from '../time.ts';
 import type { Config } from '../config/schema.ts';
 import type { CheckName } from '../model.ts';
 import { coversHub, maintenanceAt, type Occurrence } from '../maintenance.ts';
 import { evaluateSlo, type SloStatus } from '../slo/burn.ts';
-import { DAY_MS, LAUNCH_BUCKETS_S, type Rollup } from '../slo/rollup.ts';
+import { LAUNCH_BUCKETS_S, type Rollup } from '../slo/rollup.ts';
 import { sloSpecs } from '../pipeline/slo.ts';
 
 export type ComponentStatus = 'operational' | 'degraded_performance' | 'major_outage' | 'under_maintenance' | 'no_data';

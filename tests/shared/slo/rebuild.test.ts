@@ -1,13 +1,14 @@
 // A lost SLI history rebuilt from BinderHub's own metrics in a real Prometheus (backfilled by
 // promtool): launch counts by status and the launch-time histogram, as binderhub/builder.py
 // exports them, read back as the rollup's day rows.
+import { DAY_MS } from '../../../shared/time.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, type PrometheusServer } from '../../../infra/harnesses/prometheus.ts';
 import { promqlClient } from '../../../shared/clients/promql.ts';
 import { parseConfigYaml } from '../../../shared/config/load.ts';
 import { silentLogger } from '../../../shared/log.ts';
 import { rebuildRollup } from '../../../shared/slo/rebuild.ts';
-import { bucketOf, DAY_MS, LAUNCH_BUCKETS_S, recordEvents, rollupKey, type DayRow } from '../../../shared/slo/rollup.ts';
+import { bucketOf, LAUNCH_BUCKETS_S, recordEvents, rollupKey, type DayRow } from '../../../shared/slo/rollup.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
 import { statusFromStore } from '../../../shared/status/build.ts';
 import { buildLiveDeps } from '../../../shared/wiring.ts';

@@ -1,7 +1,8 @@
+import { DAY_MS } from '../../../shared/time.ts';
 import { describe, expect, it } from 'vitest';
 import type { Logger, LogSeverity } from '../../../shared/log.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
-import { DAY_MS, KEEP_DAYS, addEvents, emptyRollup, readRollup, recordEvents, rollupKey } from '../../../shared/slo/rollup.ts';
+import { KEEP_DAYS, addEvents, emptyRollup, readRollup, recordEvents, rollupKey } from '../../../shared/slo/rollup.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 

@@ -2,12 +2,13 @@
 // launches with the hub's messages, runbooks, internal links) are in the state store, and
 // nothing of them but the whitelisted public facts reaches status.json or the page. And a
 // 30-day simulated history shows the bars and the budget burn.
+import { DAY_MS } from '../../../shared/time.ts';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/config/load.ts';
 import { silentLogger } from '../../../shared/log.ts';
 import type { ProbeResult } from '../../../shared/model.ts';
 import { runCheck, type CheckDeps } from '../../../shared/pipeline/run-check.ts';
-import { DAY_MS, recordEvents } from '../../../shared/slo/rollup.ts';
+import { recordEvents } from '../../../shared/slo/rollup.ts';
 import { statusFromStore } from '../../../shared/status/build.ts';
 import { statusHtml } from '../../../shared/status/html.ts';
 import { MemoryStore } from '../../../shared/state/memory.ts';
